@@ -1,0 +1,157 @@
+"""One background thread per server process that polls and publishes immutable snapshots.
+
+Browsers never call the NetServer: they read `Poller.latest()`, which costs a lock-free
+attribute read. The poller survives every error, backs off while the NetServer is down and
+stops when asked.
+
+    >>> p = Poller(lambda: empty_frame(), interval=30)
+    >>> p.poll_once().seq
+    1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+
+import pandas as pd
+
+from .errors import StatsClientError
+from .frames import empty_frame
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the screens read. `frame` is the last *good* data, kept through failures."""
+
+    seq: int = 0  # successful polls so far; 0 = no data yet
+    frame: pd.DataFrame = field(default_factory=empty_frame, repr=False)
+    fetched_at: datetime | None = None  # when the last good poll finished (UTC)
+    panel_digests: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    attempted_at: datetime | None = None  # when the last attempt finished, good or bad
+    duration_s: float | None = None  # how long the last attempt took
+    calls: int = 0  # attempts made
+    failures: int = 0  # consecutive failed attempts
+    error: str | None = None  # the last attempt's error as a sentence, None after a success
+    error_kind: str | None = None  # StatsClientError.kind, or "internal"
+    error_since: datetime | None = None  # when the current run of failures began
+
+
+def panel_digests(frame: pd.DataFrame) -> Mapping[str, str]:
+    """A short digest of each panel's rows, to tell which panels changed between polls."""
+    out: dict[str, str] = {}
+    for panel, rows in frame.groupby("panel", sort=False, observed=True):
+        hashed = pd.util.hash_pandas_object(rows.reset_index(drop=True), index=False)
+        out[str(panel)] = hashlib.blake2b(hashed.to_numpy().tobytes(), digest_size=8).hexdigest()
+    return MappingProxyType(out)
+
+
+class Poller:
+    """Calls `fetch` every `interval` seconds on a daemon thread; see `latest()`."""
+
+    def __init__(self, fetch: Callable[[], pd.DataFrame], interval: float, *,
+                 max_backoff: float | None = None, clock: Clock = utcnow,
+                 name: str = "statusboard-poller") -> None:
+        if interval < 1:
+            raise ValueError("the poll interval must be at least 1 second")
+        self._fetch = fetch
+        self.interval = float(interval)
+        # Back off while the NetServer is down, but never so far that recovery goes unseen long.
+        self.max_backoff = float(max_backoff) if max_backoff else min(5 * self.interval, 300.0)
+        self._clock = clock
+        self._name = name
+        self._snapshot = Snapshot()
+        self._lock = threading.Lock()  # serialises polls, not reads
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+    def latest(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- polling ---------------------------------------------------------------------------
+    def poll_once(self) -> Snapshot:
+        """One attempt, synchronously; publishes and returns the new snapshot."""
+        with self._lock:
+            prev = self._snapshot
+            started = time.perf_counter()
+            try:
+                frame = self._fetch()
+            except StatsClientError as exc:
+                snap = self._failed(prev, str(exc), exc.kind, started)
+                log.warning("poll failed (%s): %s", exc.kind, exc)
+            except Exception as exc:  # the poller must survive anything
+                log.exception("poll failed with an unexpected error")
+                msg = f"Unexpected error while polling ({type(exc).__name__}); see the server log."
+                snap = self._failed(prev, msg, "internal", started)
+            else:
+                now = self._clock()
+                snap = Snapshot(
+                    seq=prev.seq + 1, frame=frame, fetched_at=now,
+                    panel_digests=panel_digests(frame), attempted_at=now,
+                    duration_s=time.perf_counter() - started, calls=prev.calls + 1,
+                )
+            self._snapshot = snap
+            return snap
+
+    def _failed(self, prev: Snapshot, message: str, kind: str, started: float) -> Snapshot:
+        now = self._clock()
+        return Snapshot(
+            seq=prev.seq, frame=prev.frame, fetched_at=prev.fetched_at,
+            panel_digests=prev.panel_digests, attempted_at=now,
+            duration_s=time.perf_counter() - started, calls=prev.calls + 1,
+            failures=prev.failures + 1, error=message, error_kind=kind,
+            error_since=prev.error_since or now,
+        )
+
+    def next_delay(self, snap: Snapshot) -> float:
+        """Seconds until the next attempt: the interval, doubled per failure up to the cap."""
+        if snap.failures == 0:
+            return self.interval
+        return min(self.interval * 2 ** (snap.failures - 1), max(self.max_backoff, self.interval))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            snap = self.poll_once()
+            delay = self.next_delay(snap) - (time.monotonic() - started)
+            if self._stop.wait(max(delay, 0.05)):
+                break
+
+    def start(self) -> Poller:
+        if not self.running:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wait_for_seq(self, seq: int, timeout: float) -> Snapshot:
+        """Block until a snapshot with at least `seq` is published (tests, CLI); may return early."""
+        deadline = time.monotonic() + timeout
+        while self._snapshot.seq < seq and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self._snapshot
