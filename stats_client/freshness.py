@@ -36,13 +36,12 @@ def format_age(seconds: float) -> str:
     return f"{s // 86400} days ago"
 
 
-def assess(snap: Snapshot, *, now: datetime, interval: float, demo: bool,
-           started_at: datetime | None = None) -> Freshness:
+def assess(snap: Snapshot, *, now: datetime, interval: float, demo: bool) -> Freshness:
     """`stale` once the last good poll is older than two intervals; `error` before any data."""
     if snap.fetched_at is None:
-        why = snap.error or "waiting for the first reply from the NetServer"
-        return Freshness("error", None, "No data yet", why if snap.error else None) \
-            if snap.error else Freshness("demo" if demo else "fresh", None, "Waiting for data…", None)
+        if snap.error:
+            return Freshness("error", None, "No data yet", snap.error)
+        return Freshness("demo" if demo else "fresh", None, "Waiting for data…", None)
     age = (now - snap.fetched_at).total_seconds()
     local = snap.fetched_at.astimezone().strftime("%H:%M:%S")
     headline = f"Updated {local}, {format_age(age)}"
