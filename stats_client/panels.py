@@ -64,7 +64,7 @@ class PanelType(IntEnum):
         if text == "None":
             return cls.None_
         if text.isdigit():
-            return cls(int(text))
+            return cls(int(text))  # type: ignore[call-arg]  # Enum lookup, not __new__
         try:
             return cls[text]
         except KeyError:

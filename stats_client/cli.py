@@ -1,0 +1,239 @@
+"""`python -m stats_client fetch|simulate`: the data side from a terminal.
+
+    $ python -m stats_client fetch --url http://127.0.0.1:8087 --format csv
+    $ python -m stats_client simulate --port 8087
+
+Every option of `fetch` can come from the environment (SUPEROFFICE_URL, SUPEROFFICE_TICKET,
+SUPEROFFICE_APP_TOKEN, SUPEROFFICE_USER, SUPEROFFICE_PASSWORD); the option wins. On failure
+the CLI prints one line on stderr and exits with the error kind's status (see `errors`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TextIO
+
+import pandas as pd
+
+from .errors import ConfigurationError, StatsClientError
+from .panels import ALL_PANELS, PanelType
+from .settings import Settings
+
+FORMATS = ("table", "csv", "json")
+
+#: Sub-commands that hand the rest of the command line to another module's main(argv).
+_DELEGATED: dict[str, tuple[str, str]] = {
+    "simulate": ("stats_client.simulator", "run the demo NetServer (see `simulate --help`)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; one place to add options (the transport, say)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m stats_client",
+        description="Fetch SuperOffice Customer Service statistics, or run the demo NetServer.",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="log what the client does (never secrets) on stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fetch = commands.add_parser(
+        "fetch", help="call CustomerService.GetStatistics once and print the tidy rows",
+        description="Call CustomerService.GetStatistics once and print one row per value.",
+    )
+    add_connection_options(fetch)
+    fetch.add_argument("--panels", metavar="NAME,NAME",
+                       help="panel types by wire name or number (default: every panel but None)")
+    fetch.add_argument("--format", choices=FORMATS, default="table",
+                       help="table (aligned text), csv or json (records); default table")
+    fetch.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+
+    for name, (_module, summary) in _DELEGATED.items():
+        commands.add_parser(name, help=summary, add_help=False)
+    return parser
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """The options that become `Settings`; each defaults to its environment variable."""
+    group = parser.add_argument_group("connection (each also read from the environment)")
+    group.add_argument("--url", help="site URL such as https://host/Cust12345 [SUPEROFFICE_URL]")
+    group.add_argument("--ticket", help="a NetServer ticket [SUPEROFFICE_TICKET]")
+    group.add_argument("--app-token", dest="app_token",
+                       help="the application token [SUPEROFFICE_APP_TOKEN]")
+    group.add_argument("--user", help="user name, to obtain a ticket [SUPEROFFICE_USER]")
+    group.add_argument("--password",
+                       help="password (prefer the variable: options show in `ps`) "
+                            "[SUPEROFFICE_PASSWORD]")
+    group.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+                       help="seconds per call, default 10 [SUPEROFFICE_TIMEOUT]")
+
+
+def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = None,
+         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit status (0, or the error kind's `exit_code`)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    delegated = _delegated(args_list)
+    if delegated is not None:
+        return delegated
+    args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, stream=err,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "fetch":
+            return fetch(args, os.environ if env is None else env, out)
+        raise ConfigurationError(f"Unknown command {args.command!r}.")  # pragma: no cover
+    except StatsClientError as exc:
+        _say(err, f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say(err, "interrupted")
+        return 130
+    except Exception as exc:  # a bug: still one line on a terminal, the traceback with -v
+        if args.verbose:
+            logging.getLogger(__name__).exception("internal error")
+        _say(err, f"internal error ({type(exc).__name__}); run again with --verbose and report it")
+        return 1
+
+
+def fetch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    """The `fetch` command: settings from options and environment, one fetch, one print."""
+    panels = parse_panels(args.panels)
+    settings = Settings.from_env(env, **settings_overrides(args))
+    from .client import make_client  # zeep is only imported when a fetch really happens
+
+    with make_client(settings) as client:
+        frame = client.fetch_frame(panels)
+    WRITERS[args.format](frame, out)
+    return 0
+
+
+def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """CLI options that override the environment (None means: not given)."""
+    return {name: getattr(args, name, None)
+            for name in ("url", "ticket", "app_token", "user", "password", "timeout")}
+
+
+def parse_panels(text: str | None) -> tuple[PanelType, ...]:
+    """`--panels` as panel types; every panel but None when not given."""
+    if text is None:
+        return ALL_PANELS
+    names = [part for part in (p.strip() for p in text.split(",")) if part]
+    if not names:
+        raise ConfigurationError(_panel_choices("--panels is empty"))
+    panels: list[PanelType] = []
+    for name in names:
+        try:
+            panels.append(PanelType.from_wire(name))
+        except ValueError:
+            raise ConfigurationError(_panel_choices(f"--panels: unknown panel {name!r}")) from None
+    return tuple(panels)
+
+
+def _panel_choices(lead: str) -> str:
+    choices = ", ".join(p.wire_name for p in ALL_PANELS)
+    return f"{lead}; use names or numbers from: {choices}."
+
+
+# -- output -----------------------------------------------------------------------------------
+def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
+    frame.to_csv(out, index=False, lineterminator="\n")
+
+
+def write_json(frame: pd.DataFrame, out: TextIO) -> None:
+    """Records with the tidy columns; nil and NaN become null (JSON has no NaN)."""
+    records = [{col: _json_value(row[col]) for col in frame.columns}
+               for row in frame.to_dict(orient="records")]
+    json.dump(records, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+def write_table(frame: pd.DataFrame, out: TextIO) -> None:
+    """Readable aligned text: a heading per panel, one line per value."""
+    if frame.empty:
+        out.write("(no data)\n")
+        return
+    for wire_name, rows in frame.groupby("panel", sort=False, observed=True):
+        panel = PanelType.from_wire(str(wire_name))
+        out.write(f"{panel.title} ({panel.wire_name})\n")
+        several = rows["dataset"].nunique() > 1
+        for _ds, ds_rows in rows.groupby("dataset", sort=True):
+            if several:
+                out.write(f"  {_text(ds_rows['dataset_label'].iloc[0]) or '(unnamed series)'}\n")
+            indent = "    " if several else "  "
+            labels = [_text(v) or "(no label)" for v in ds_rows["label"]]
+            values = [_number(v) for v in ds_rows["value"]]
+            lw = max(map(len, labels))
+            vw = max(map(len, values))
+            for label, value in zip(labels, values, strict=True):
+                out.write(f"{indent}{label:<{lw}}  {value:>{vw}}\n")
+        out.write("\n")
+
+
+WRITERS: dict[str, Callable[[pd.DataFrame, TextIO], None]] = {
+    "table": write_table, "csv": write_csv, "json": write_json,
+}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value is pd.NA else " ".join(str(value).split())
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+
+
+# -- plumbing ---------------------------------------------------------------------------------
+def _delegated(argv: list[str]) -> int | None:
+    """Hand `simulate …` to its module's main(); None when the command is not delegated."""
+    rest = list(argv)
+    while rest and rest[0] in ("--verbose", "-v"):
+        rest.pop(0)
+    if not rest or rest[0] not in _DELEGATED:
+        return None
+    module_name, _summary = _DELEGATED[rest[0]]
+    import importlib  # the simulator is only imported when asked for
+
+    module = importlib.import_module(module_name)
+    status = module.main(rest[1:])
+    return int(status or 0)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return value
+
+
+def _say(stream: TextIO, line: str) -> None:
+    stream.write(" ".join(line.split()) + "\n")
+    stream.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

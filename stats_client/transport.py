@@ -1,0 +1,158 @@
+"""The HTTP side of the SOAP client: zeep's transport with a size limit, a deadline, no body logs.
+
+zeep's own transport reads whole replies into memory, has no operation timeout by default and
+logs request bodies (tickets, passwords) at DEBUG. This one streams, stops past the limit, and
+reports replies that are not SOAP at all (an HTML page, a 401) as `HttpReplyError` for the client
+to turn into a sentence.
+
+    >>> t = LimitedTransport(timeout=10, max_reply_bytes=1 << 20)
+    >>> t.operation_timeout
+    10
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from zeep.transports import Transport
+from zeep.utils import get_media_type
+
+from .errors import InvalidReply, NetServerUnreachable
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 64 * 1024
+#: Media types a SOAP 1.1 reply may come with (no Content-Type: zeep assumes text/xml).
+_XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
+#: Statuses that never carry a SOAP envelope worth parsing.
+_NOT_SOAP_STATUSES = frozenset({401, 403, 404, 405, 407, 502, 503, 504})
+
+
+class HttpReplyError(Exception):
+    """The HTTP reply is not a SOAP envelope (wrong status or media type); internal only."""
+
+    def __init__(self, status: int, media_type: str, url: str) -> None:
+        super().__init__(f"HTTP {status} ({media_type or 'no content type'}) from {url}")
+        self.status = status
+        self.media_type = media_type
+        self.url = url
+
+
+class LimitedTransport(Transport):
+    """A zeep transport that bounds every reply in size and time.
+
+    `allowed_origin` (scheme://host:port) restricts WSDL and schema loading to the NetServer
+    itself, so a server WSDL cannot make us fetch from elsewhere.
+    """
+
+    def __init__(self, *, timeout: float, max_reply_bytes: int, verify_tls: bool = True,
+                 session: requests.Session | None = None,
+                 allowed_origin: str | None = None) -> None:
+        own_session = session is None
+        session = session or requests.Session()
+        session.verify = verify_tls
+        super().__init__(  # type: ignore[no-untyped-call]  # zeep's __init__ has no hints
+            cache=None, timeout=timeout, operation_timeout=timeout, session=session)
+        self._close_session = own_session
+        # zeep mounts a file:// adapter on the session; a reply or WSDL must never reach files.
+        self.session.adapters.pop("file://", None)
+        self.max_reply_bytes = max_reply_bytes
+        self.allowed_origin = allowed_origin
+        self.session.headers["User-Agent"] = "service-status-board (zeep)"
+
+    # -- operations ------------------------------------------------------------------------
+    def post(self, address: str, message: bytes | str,
+             headers: dict[str, str]) -> requests.Response:
+        # No debug log of `message`: the envelope carries the ticket and the password.
+        response = self.session.post(address, data=message, headers=headers,
+                                     timeout=self.operation_timeout, stream=True)
+        return self._finish(response, address, soap=True)
+
+    def get(self, address: str, params: dict[str, Any] | None,
+            headers: dict[str, str] | None) -> requests.Response:
+        response = self.session.get(address, params=params, headers=headers,
+                                    timeout=self.operation_timeout, stream=True)
+        return self._finish(response, address, soap=True)
+
+    # -- WSDL and schema documents ---------------------------------------------------------
+    def _load_remote_data(self, url: str) -> bytes:
+        if self.allowed_origin is not None and origin(url) != self.allowed_origin:
+            raise InvalidReply(
+                f"The server's WSDL refers to a document on another server ({origin(url)}); "
+                "it was not fetched. Unset SUPEROFFICE_USE_SERVER_WSDL to use the bundled WSDL."
+            )
+        response = self.session.get(url, timeout=self.load_timeout, stream=True)
+        response = self._finish(response, url, soap=False)
+        if response.status_code != 200:
+            raise HttpReplyError(response.status_code, _media_type(response), url)
+        return response.content
+
+    # -- shared ----------------------------------------------------------------------------
+    def _finish(self, response: requests.Response, url: str, *, soap: bool) -> requests.Response:
+        """Check status and media type, then read the body within the size and time limits."""
+        try:
+            media_type = _media_type(response)
+            if response.status_code in _NOT_SOAP_STATUSES or (
+                soap and media_type not in _XML_TYPES
+            ):
+                raise HttpReplyError(response.status_code, media_type, url)
+            body = self._read_limited(response)
+        finally:
+            response.close()
+        # zeep reads `.content`; hand it the bytes already read (requests' documented cache).
+        response._content = body
+        response._content_consumed = True
+        return response
+
+    def _read_limited(self, response: requests.Response) -> bytes:
+        limit = self.max_reply_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        # requests' timeout bounds each socket read; this bounds the whole body, so a server
+        # that drips one byte at a time cannot hold the poller for ever.
+        deadline = time.monotonic() + float(self.operation_timeout or self.load_timeout)
+        parts: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            if time.monotonic() > deadline:
+                raise NetServerUnreachable(
+                    f"The NetServer at {origin(response.url or '')} did not finish its reply "
+                    f"within {_seconds(self.operation_timeout)}; check that it is not overloaded, "
+                    "or raise SUPEROFFICE_TIMEOUT."
+                )
+            parts.append(chunk)
+        return b"".join(parts)
+
+
+def _media_type(response: requests.Response) -> str:
+    content_type = response.headers.get("Content-Type")
+    if not content_type:
+        return "text/xml"
+    return str(get_media_type(content_type)).lower()  # type: ignore[no-untyped-call]
+
+
+def _too_large(limit: int) -> InvalidReply:
+    return InvalidReply(
+        f"The NetServer's reply is larger than {limit} bytes and was refused; "
+        "raise SUPEROFFICE_MAX_REPLY_BYTES if the desk really is that large."
+    )
+
+
+def origin(url: str) -> str:
+    """`scheme://host:port` of a URL, the port spelt out."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def _seconds(value: float | None) -> str:
+    return "no time limit" if value is None else f"{value:g} s"
