@@ -115,7 +115,7 @@ TITLES: tuple[str, ...] = (
 )
 
 LOOKBACK_DAYS = 14
-BASE_PER_DAY = 180.0
+BASE_PER_DAY = 420.0
 WEEKDAY_FACTOR = (1.15, 1.05, 1.0, 0.95, 0.85, 0.25, 0.2)
 # Arrivals per hour of the day (relative): quiet nights, a morning peak, a dip at lunch.
 # fmt: off
@@ -175,9 +175,9 @@ def _day_requests(seed: int, day: int) -> tuple[Request, ...]:
     for i, off in enumerate(offsets):
         arrived = start + off
         kind = rng.random()
-        if kind < 0.45:  # chat, phone, quick questions
-            life = rng.uniform(5, 90) * 60
-        elif kind < 0.8:
+        if kind < 0.6:  # chat, phone, quick questions: the churn a wall screen shows
+            life = rng.uniform(5, 60) * 60
+        elif kind < 0.88:
             life = rng.uniform(2, 30) * 3600
         else:
             life = rng.uniform(1, LOOKBACK_DAYS - 1) * DAY
@@ -195,7 +195,7 @@ def _day_requests(seed: int, day: int) -> tuple[Request, ...]:
         new_info_at = arrived + life * rng.uniform(0.5, 0.95) if rng.random() < 0.25 else math.inf
         out.append(
             Request(
-                id=10_000 + (day % 3000) * 400 + i,
+                id=10_000 + (day % 90) * 1000 + i,  # unique within the lookback
                 title=rng.choice(TITLES),
                 arrived=arrived,
                 closes=arrived + life,
