@@ -73,6 +73,9 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
                             "[SUPEROFFICE_PASSWORD]")
     group.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
                        help="seconds per call, default 10 [SUPEROFFICE_TIMEOUT]")
+    group.add_argument("--transport", choices=("soap", "rest"), type=str.lower,
+                       help="SOAP (Services87) or the REST WebAPI, default soap "
+                            "[SUPEROFFICE_TRANSPORT]")
 
 
 def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = None,
@@ -120,7 +123,8 @@ def fetch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
 def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """CLI options that override the environment (None means: not given)."""
     return {name: getattr(args, name, None)
-            for name in ("url", "ticket", "app_token", "user", "password", "timeout")}
+            for name in ("url", "ticket", "app_token", "user", "password", "timeout",
+                         "transport")}
 
 
 def parse_panels(text: str | None) -> tuple[PanelType, ...]:

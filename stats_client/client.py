@@ -44,6 +44,7 @@ from .errors import (
 )
 from .frames import DataSet, DataValue, PanelData, to_frame
 from .panels import ALL_PANELS, PanelType
+from .rest import RestClient
 from .settings import Settings
 from .transport import HttpReplyError, LimitedTransport, origin
 
@@ -77,7 +78,10 @@ class StatsClient:
     Thread-safe: calls are serialised, so a poller and a Connection screen may share it.
     """
 
-    def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
+    transport = "soap"
+
+    def __init__(self, settings: Settings, *, session: requests.Session | None = None,
+                 tickets: TicketSource | None = None) -> None:
         self._settings = settings
         self._transport = LimitedTransport(
             timeout=settings.timeout, max_reply_bytes=settings.max_reply_bytes,
@@ -87,7 +91,7 @@ class StatsClient:
         self._zeep: zeep.Client | None = None
         self._statistics: Any = None
         self._principal: Any = None
-        self._tickets = self._ticket_source()
+        self._tickets = tickets if tickets is not None else self._ticket_source()
         self._lock = threading.RLock()
         self._calls = 0
         self._multi: set[PanelType] = set()  # panels seen answering with other than one data set
@@ -130,9 +134,19 @@ class StatsClient:
     def settings(self) -> Settings:
         return self._settings
 
+    def status_info(self) -> dict[str, str]:
+        """Transport, endpoint, credential kind and ticket renewal as plain strings (no secrets)."""
+        from .credentials import status_info
+
+        return status_info(self._settings, self._tickets, endpoint=self.endpoint,
+                           credential_kind=self.credential_kind)
+
     def close(self) -> None:
         if self._transport._close_session:
             self._transport.session.close()
+        auth = getattr(self._tickets, "auth", None)  # a system user's login session
+        if auth is not None:
+            auth.close()
 
     def __enter__(self) -> StatsClient:
         return self
@@ -234,6 +248,10 @@ class StatsClient:
 
     def _ticket_source(self) -> TicketSource:
         s = self._settings
+        if s.system_user_token:
+            from .credentials import system_user_source
+
+            return system_user_source(s)
         if s.user and s.password:
             user, password = s.user, s.password
             return PasswordLogin(
@@ -255,6 +273,9 @@ class StatsClient:
             return "Check SUPEROFFICE_TICKET (tickets expire) and SUPEROFFICE_APP_TOKEN."
         if kind == "user name and password":
             return ("Check SUPEROFFICE_USER, SUPEROFFICE_PASSWORD and SUPEROFFICE_APP_TOKEN.")
+        if kind == "system user":
+            return ("Check SUPEROFFICE_CONTEXT and that the tenant still approves the "
+                    "application.")
         return ("Set SUPEROFFICE_TICKET, or SUPEROFFICE_USER and SUPEROFFICE_PASSWORD, "
                 "and SUPEROFFICE_APP_TOKEN.")
 
@@ -275,8 +296,14 @@ class StatsClient:
             raise converted from exc
 
 
-def make_client(settings: Settings) -> StatsClient:
-    """The client for these settings (the factory the poller and the CLI use)."""
+def make_client(settings: Settings) -> StatsClient | RestClient:
+    """The client for these settings (the factory the poller and the CLI use).
+
+    `settings.transport` picks SOAP (`StatsClient`) or the REST WebAPI (`RestClient`); both
+    offer fetch, fetch_frame, calls, endpoint, credential_kind, status_info and close.
+    """
+    if settings.transport == "rest":
+        return RestClient(settings)
     return StatsClient(settings)
 
 

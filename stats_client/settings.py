@@ -29,12 +29,19 @@ ENV_VARS: Mapping[str, str] = {
     "verify_tls": "SUPEROFFICE_VERIFY_TLS",
     "use_server_wsdl": "SUPEROFFICE_USE_SERVER_WSDL",
     "max_reply_bytes": "SUPEROFFICE_MAX_REPLY_BYTES",
+    "transport": "SUPEROFFICE_TRANSPORT",
+    "system_user_token": "SUPEROFFICE_SYSTEM_USER_TOKEN",
+    "private_key_path": "SUPEROFFICE_PRIVATE_KEY",
+    "context": "SUPEROFFICE_CONTEXT",
+    "online_env": "SUPEROFFICE_ENV",
+    "login_url": "SUPEROFFICE_LOGIN_URL",
+    "access_token": "SUPEROFFICE_ACCESS_TOKEN",
 }
 
 
 def _secret() -> str | None:
     """A secret field: excluded from repr() and comparisons."""
-    return field(default=None, repr=False, compare=False)  # type: ignore[no-any-return]
+    return field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,14 @@ class Settings:
     verify_tls: bool = True
     use_server_wsdl: bool = False
     max_reply_bytes: int = 20 * 1024 * 1024
+    # SuperOffice Online and the REST WebAPI (issue 4); checked by _check_online().
+    transport: str = "soap"  # "soap" | "rest"
+    system_user_token: str | None = _secret()
+    private_key_path: str | None = None  # a path; the key itself never travels in settings
+    context: str | None = None  # the tenant, e.g. Cust12345
+    online_env: str | None = None  # sod | stage | online
+    login_url: str | None = None  # overrides https://{online_env}.superoffice.com
+    access_token: str | None = _secret()
 
     def __post_init__(self) -> None:
         url = (self.url or "").strip()
@@ -76,6 +91,7 @@ class Settings:
             raise ConfigurationError(
                 "SUPEROFFICE_USER and SUPEROFFICE_PASSWORD go together; one of them is missing."
             )
+        _check_online(self)
 
     # -- derived ---------------------------------------------------------------------------
     @property
@@ -89,6 +105,19 @@ class Settings:
         return f"{self.site_url}{SERVICES_PATH}{service}.svc"
 
     @property
+    def login_base(self) -> str:
+        """The SuperOffice Online login service: SUPEROFFICE_LOGIN_URL, else from the env."""
+        if self.login_url:
+            return self.login_url
+        env = self.online_env or _env_from_host(urlsplit(self.url).hostname or "")
+        return f"https://{env or 'online'}.superoffice.com"
+
+    @property
+    def rest_url(self) -> str:
+        """The REST WebAPI's GetStatistics address on this site."""
+        return f"{self.site_url}{REST_STATISTICS_PATH}"
+
+    @property
     def display_url(self) -> str:
         """The endpoint for screens and logs: no query string, no credentials."""
         return _redact_url(self.service_url("CustomerService"))
@@ -96,6 +125,10 @@ class Settings:
     @property
     def credential_kind(self) -> str:
         """Which credential is in use, in words, never the credential itself."""
+        if self.access_token:
+            return "access token (bearer)"
+        if self.system_user_token:
+            return "system user"
         if self.user:
             return "user name and password"
         if self.ticket:
@@ -147,6 +180,77 @@ def _coerce(name: str, raw: object) -> object:
             return False
         raise ConfigurationError(f"{var} must be true or false; got {raw!r}.")
     return raw.strip()
+
+
+REST_STATISTICS_PATH = "/api/v1/Agents/CustomerService/GetStatistics"
+TRANSPORTS = ("soap", "rest")
+ONLINE_ENVS = ("sod", "stage", "online")
+_ENV_HOST_RE = re.compile(r"^(sod|stage|online)\d*\.superoffice\.com$", re.IGNORECASE)
+_CONTEXT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _env_from_host(host: str) -> str | None:
+    match = _ENV_HOST_RE.match(host)
+    return match.group(1).lower() if match else None
+
+
+def _check_online(s: Settings) -> None:
+    """Transport, Online system user and bearer token settings (issue 4)."""
+    transport = (s.transport or "").strip().lower()
+    if transport not in TRANSPORTS:
+        raise ConfigurationError(
+            f"SUPEROFFICE_TRANSPORT must be soap or rest; got {s.transport!r}."
+        )
+    object.__setattr__(s, "transport", transport)
+    if s.online_env is not None:
+        env = s.online_env.strip().lower()
+        if env not in ONLINE_ENVS:
+            raise ConfigurationError(
+                f"SUPEROFFICE_ENV must be sod, stage or online; got {s.online_env!r}."
+            )
+        object.__setattr__(s, "online_env", env)
+    if s.login_url is not None:
+        parts = urlsplit(s.login_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
+            raise ConfigurationError(
+                "SUPEROFFICE_LOGIN_URL must be an http(s) URL such as "
+                f"https://sod.superoffice.com; got {_redact_url(s.login_url)!r}."
+            )
+        object.__setattr__(s, "login_url", urlunsplit(
+            (parts.scheme, parts.netloc, parts.path.rstrip("/"), "", "")))
+    if s.context is not None and not _CONTEXT_RE.match(s.context):
+        raise ConfigurationError(
+            f"SUPEROFFICE_CONTEXT must be a tenant identifier such as Cust12345; got {s.context!r}."
+        )
+    system_user = bool(s.system_user_token or s.private_key_path)
+    if system_user:
+        missing = [var for var, value in (
+            ("SUPEROFFICE_SYSTEM_USER_TOKEN", s.system_user_token),
+            ("SUPEROFFICE_PRIVATE_KEY", s.private_key_path),
+            ("SUPEROFFICE_CONTEXT", s.context),
+            ("SUPEROFFICE_APP_TOKEN", s.app_token),
+        ) if not value]
+        if missing:
+            raise ConfigurationError(
+                "A SuperOffice Online system user needs SUPEROFFICE_SYSTEM_USER_TOKEN, "
+                "SUPEROFFICE_PRIVATE_KEY (a file path), SUPEROFFICE_CONTEXT and "
+                f"SUPEROFFICE_APP_TOKEN; missing: {', '.join(missing)}."
+            )
+    kinds = [name for name, on in (
+        ("SUPEROFFICE_ACCESS_TOKEN", bool(s.access_token)),
+        ("SUPEROFFICE_SYSTEM_USER_TOKEN", system_user),
+        ("SUPEROFFICE_TICKET", bool(s.ticket)),
+        ("SUPEROFFICE_USER", bool(s.user)),
+    ) if on]
+    if len(kinds) > 1 and (s.access_token or system_user):
+        raise ConfigurationError(
+            f"Set one kind of credential only; {' and '.join(kinds)} are both set."
+        )
+    if s.access_token and transport != "rest":
+        raise ConfigurationError(
+            "SUPEROFFICE_ACCESS_TOKEN (a bearer token) works only over the REST WebAPI; "
+            "set SUPEROFFICE_TRANSPORT=rest."
+        )
 
 
 def _redact_url(url: str) -> str:

@@ -226,6 +226,9 @@ class DemoNetServer:
         self._connections: set[socket.socket] = set()
         self._wake = threading.Event()  # set on stop so SLOW sleepers return early
         self.last_request_headers: dict[str, str] = {}
+        from .rest import attach_rest  # the REST WebAPI twin of GetStatistics (issue 4)
+
+        self.rest = attach_rest(self)
 
     def __repr__(self) -> str:  # no ticket, token or password
         return (

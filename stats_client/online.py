@@ -1,0 +1,624 @@
+"""SuperOffice Online system-user tickets: sign, log in as partner, verify the JWT, cache, renew.
+
+A tenant administrator approves the application once; that yields a long-lived *system user
+token*. To get a ticket (valid 6 hours, usable over SOAP and REST) we sign
+`"<token>.<UTC yyyyMMddHHmm>"` with the application's RSA key, post it to the partner login
+service, verify the JWT it answers with against the service's JWKS, and read the ticket claim.
+
+    >>> key = load_private_key("app.pem")                                    # doctest: +SKIP
+    >>> auth = SystemUserAuth(system_user_token="App-x1", private_key=key, app_token="…",
+    ...                       context="Cust12345", login_base="https://sod.superoffice.com")
+    >>> auth.ticket()                                                        # doctest: +SKIP
+    '7T:…'
+
+Each ticket request creates a credentials record on the tenant, so tickets are cached: renewed
+proactively at `renew_after` (5 h), or when the NetServer refuses one, never in a loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
+
+from .errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    InvalidReply,
+    NetServerUnreachable,
+    StatsClientError,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+TICKET_CLAIM = "http://schemes.superoffice.net/identity/ticket"
+CONTEXT_CLAIM = "http://schemes.superoffice.net/identity/ctx"
+SERIAL_CLAIM = "http://schemes.superoffice.net/identity/serial"
+#: The `iss` SuperOffice puts in system-user JWTs (SuperOffice.SystemUser.Client checks it too).
+ISSUER = "SuperOffice AS"
+AUTHENTICATE_PATH = "/Login/api/PartnerSystemUser/Authenticate"
+JWKS_PATH = "/login/.well-known/jwks"
+
+TICKET_LIFETIME = timedelta(hours=6)
+RENEW_AFTER = timedelta(hours=5)
+#: A refused ticket is renewed at once, but not again within this span: a NetServer that
+#: refuses every fresh ticket must not turn each poll into a partner login.
+REFUSED_RENEW_GAP = timedelta(seconds=60)
+#: After a failed renewal while the old ticket is still valid, wait this long before trying again.
+RETRY_AFTER_FAILURE = timedelta(minutes=5)
+#: JWT exp/nbf leeway, as the .NET token handler allows by default.
+LEEWAY = timedelta(minutes=5)
+MAX_KEY_FILE_BYTES = 64 * 1024
+MAX_LOGIN_REPLY_BYTES = 256 * 1024
+_KEY_VAR = "SUPEROFFICE_PRIVATE_KEY"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- private keys ----------------------------------------------------------------------------
+
+
+def load_private_key(path: str | Path) -> rsa.RSAPrivateKey:
+    """Read an RSA private key from a PEM file or a .NET `<RSAKeyValue>` XML file.
+
+    Errors name SUPEROFFICE_PRIVATE_KEY and the path, never the key's contents.
+    """
+    p = Path(path).expanduser()
+    where = f"{_KEY_VAR} ({str(p)!r})"
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(MAX_KEY_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigurationError(f"The private key file named by {where} does not exist; "
+                                 "check the path.") from None
+    except IsADirectoryError:
+        raise ConfigurationError(f"{where} names a directory, not a private key file.") from None
+    except OSError as exc:
+        raise ConfigurationError(f"The private key file named by {where} cannot be read "
+                                 f"({exc.strerror or type(exc).__name__}); check its "
+                                 "permissions.") from None
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise ConfigurationError(f"{where} is larger than {MAX_KEY_FILE_BYTES} bytes; it is not "
+                                 "an RSA private key file.")
+    return parse_private_key(data, where=where)
+
+
+def parse_private_key(data: bytes, *, where: str = _KEY_VAR) -> rsa.RSAPrivateKey:
+    """PEM (PKCS#1 or PKCS#8, unencrypted) or .NET RSAKeyValue XML → an RSA private key."""
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return _parse_rsa_xml(text, where)
+    if b"-----BEGIN" in text:
+        try:
+            key = serialization.load_pem_private_key(text, password=None)
+        except TypeError:
+            raise ConfigurationError(f"The private key in {where} is encrypted with a "
+                                     "passphrase; export it without one.") from None
+        except (ValueError, UnsupportedAlgorithm):
+            raise ConfigurationError(f"{where} holds a PEM block that is not a readable private "
+                                     "key; check that it is the application's RSA private "
+                                     "key.") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ConfigurationError(f"The key in {where} is not an RSA key; SuperOffice "
+                                     "signs with RSA.")
+        return key
+    raise ConfigurationError(f"{where} is neither a PEM private key nor a .NET <RSAKeyValue> "
+                             "XML file; check that it is the application's RSA private key.")
+
+
+_RSA_XML_FIELDS = ("Modulus", "Exponent", "D", "P", "Q", "DP", "DQ", "InverseQ")
+
+
+def _parse_rsa_xml(data: bytes, where: str) -> rsa.RSAPrivateKey:
+    bad = ConfigurationError(f"{where} is not a valid .NET <RSAKeyValue> private key; it needs "
+                             "Modulus, Exponent, D, P, Q, DP, DQ and InverseQ in base64.")
+    # A key file has no business declaring a DTD; refusing it up front rules out entity tricks.
+    if re.search(rb"<!(DOCTYPE|ENTITY)", data, re.IGNORECASE):
+        raise ConfigurationError(f"{where} declares a DTD or entities; a key file must not. "
+                                 "It was not read.")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        raise bad from None
+    if etree.QName(root).localname != "RSAKeyValue":
+        raise bad
+    numbers: dict[str, int] = {}
+    for name in _RSA_XML_FIELDS:
+        el = root.find(name)
+        if el is None or not (el.text or "").strip():
+            raise bad
+        try:
+            raw = base64.b64decode("".join(el.text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise bad from None
+        numbers[name] = int.from_bytes(raw, "big")
+    try:
+        public = rsa.RSAPublicNumbers(numbers["Exponent"], numbers["Modulus"])
+        private = rsa.RSAPrivateNumbers(
+            p=numbers["P"], q=numbers["Q"], d=numbers["D"], dmp1=numbers["DP"],
+            dmq1=numbers["DQ"], iqmp=numbers["InverseQ"], public_numbers=public,
+        )
+        return private.private_key()
+    except (ValueError, UnsupportedAlgorithm):
+        raise bad from None
+
+
+def rsa_key_to_xml(key: rsa.RSAPrivateKey) -> bytes:
+    """The .NET `<RSAKeyValue>` form of a private key (tests and key conversion use it)."""
+    nums = key.private_numbers()
+    pub = nums.public_numbers
+
+    def b64(n: int, size: int | None = None) -> str:
+        length = size or max(1, (n.bit_length() + 7) // 8)
+        return base64.b64encode(n.to_bytes(length, "big")).decode()
+
+    size = (pub.n.bit_length() + 7) // 8
+    half = (size + 1) // 2
+    parts = {
+        "Modulus": b64(pub.n, size), "Exponent": b64(pub.e), "P": b64(nums.p, half),
+        "Q": b64(nums.q, half), "DP": b64(nums.dmp1, half), "DQ": b64(nums.dmq1, half),
+        "InverseQ": b64(nums.iqmp, half), "D": b64(nums.d, size),
+    }
+    body = "".join(f"<{k}>{v}</{k}>" for k, v in parts.items())
+    return f"<RSAKeyValue>{body}</RSAKeyValue>".encode()
+
+
+# -- signing ---------------------------------------------------------------------------------
+
+
+def sign_system_token(system_user_token: str, key: rsa.RSAPrivateKey, when: datetime) -> str:
+    """`"<token>.<UTC yyyyMMddHHmm>.<base64 RSA-SHA256 signature of the first two parts>"`."""
+    stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M")
+    message = f"{system_user_token}.{stamp}"
+    signature = key.sign(message.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    return f"{message}.{base64.b64encode(signature).decode('ascii')}"
+
+
+# -- JWT (RS256) -----------------------------------------------------------------------------
+
+
+class JwtError(Exception):
+    """The JWT is malformed, unsigned by a known key, or outside its time window; internal."""
+
+
+def b64url_decode(part: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        raise JwtError("a JWT part is not base64url") from None
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _jwk_public_key(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:
+    try:
+        n = int.from_bytes(b64url_decode(str(jwk["n"])), "big")
+        e = int.from_bytes(b64url_decode(str(jwk["e"])), "big")
+        return rsa.RSAPublicNumbers(e, n).public_key()
+    except (KeyError, ValueError) as exc:
+        raise JwtError("a JWKS key is not a usable RSA key") from exc
+
+
+def public_jwk(key: rsa.RSAPublicKey, kid: str) -> dict[str, str]:
+    """A public key as a JWK (the demo login service publishes its key this way)."""
+    nums = key.public_numbers()
+    return {
+        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+        "n": b64url_encode(nums.n.to_bytes((nums.n.bit_length() + 7) // 8, "big")),
+        "e": b64url_encode(nums.e.to_bytes((nums.e.bit_length() + 7) // 8, "big")),
+    }
+
+
+def encode_jwt(claims: Mapping[str, Any], key: rsa.RSAPrivateKey, kid: str) -> str:
+    """An RS256 JWT (the demo login service issues these)."""
+    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
+    signing_input = (f"{b64url_encode(json.dumps(header).encode())}."
+                     f"{b64url_encode(json.dumps(dict(claims)).encode())}")
+    sig = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64url_encode(sig)}"
+
+
+def jwt_kid(token: str) -> str | None:
+    """The `kid` of a JWT's header, or None."""
+    try:
+        header = json.loads(b64url_decode(token.split(".")[0]))
+    except (ValueError, JwtError):
+        return None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return str(kid) if kid is not None else None
+
+
+def verify_jwt(token: str, jwks: Mapping[str, Any], *, now: datetime,
+               leeway: timedelta = LEEWAY, issuer: str | None = ISSUER) -> dict[str, Any]:
+    """Verify an RS256 JWT against a JWKS and its time window; return its claims.
+
+    Only RS256 is accepted (never `none` or an HMAC algorithm chosen by the token).
+    """
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise JwtError("it is not a signed JWT (three dot-separated parts)")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+    except ValueError:
+        raise JwtError("its header or claims are not JSON") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise JwtError("its header or claims are not JSON objects")
+    if header.get("alg") != "RS256":
+        raise JwtError(f"it is signed with {str(header.get('alg'))[:20]!r}, not RS256")
+    keys = [k for k in jwks.get("keys", []) if isinstance(k, Mapping) and k.get("kty") == "RSA"]
+    kid = header.get("kid")
+    if kid is not None:
+        keys = [k for k in keys if k.get("kid") == kid]
+    if not keys:
+        raise JwtError("no key in the login service's JWKS matches it")
+    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+    signature = b64url_decode(parts[2])
+    for jwk in keys:
+        try:
+            _jwk_public_key(jwk).verify(signature, signing_input, padding.PKCS1v15(),
+                                        hashes.SHA256())
+            break
+        except (InvalidSignature, JwtError):
+            continue
+    else:
+        raise JwtError("its signature does not match the login service's published keys")
+    ts = now.timestamp()
+    slack = leeway.total_seconds()
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if not isinstance(exp, int | float):
+        raise JwtError("it has no expiry (exp)")
+    if ts > exp + slack:
+        raise JwtError("it has expired")
+    if isinstance(nbf, int | float) and ts < nbf - slack:
+        raise JwtError("it is not valid yet (nbf)")
+    if issuer is not None and claims.get("iss") != issuer:
+        raise JwtError("it was issued by someone other than SuperOffice (iss)")
+    serial = claims.get(SERIAL_CLAIM)
+    if serial is not None:
+        aud = claims.get("aud")
+        auds = aud if isinstance(aud, list) else [aud]
+        if f"spn:{serial}" not in auds:
+            raise JwtError("its audience (aud) does not match its serial number")
+    return claims
+
+
+# -- HTTP helpers ----------------------------------------------------------------------------
+
+
+def read_limited(response: requests.Response, limit: int, what: str) -> bytes:
+    """Read a streamed body, refusing it past `limit` bytes (checked while reading)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise InvalidReply(f"The reply from {what} is larger than {limit} bytes and was refused.")
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise InvalidReply(f"The reply from {what} is larger than {limit} bytes and was "
+                               "refused.")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def redact(text: str, secrets: tuple[str | None, ...]) -> str:
+    """Server-supplied text with any of our secrets blanked out, shortened for one line."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:197] + "…"
+
+
+# -- the ticket source -----------------------------------------------------------------------
+
+
+class SystemUserAuth:
+    """Obtains, caches and renews a system-user ticket; thread-safe.
+
+    `ticket()` gives the current ticket (renewing when due); `refused(ticket)` is called by a
+    transport when the NetServer refused that ticket and gives a new one or raises.
+    """
+
+    kind = "system user"
+
+    def __init__(self, *, system_user_token: str, private_key: rsa.RSAPrivateKey,
+                 app_token: str, context: str, login_base: str, timeout: float = 10.0,
+                 verify_tls: bool = True, clock: Clock = utcnow,
+                 session: requests.Session | None = None,
+                 renew_after: timedelta = RENEW_AFTER,
+                 ticket_lifetime: timedelta = TICKET_LIFETIME) -> None:
+        self._token = system_user_token
+        self._key = private_key
+        self._app_token = app_token
+        self.context = context
+        self.login_base = login_base.rstrip("/")
+        self.timeout = timeout
+        self._clock = clock
+        self._session = session or requests.Session()
+        self._own_session = session is None
+        self._session.verify = verify_tls
+        self._session.headers["User-Agent"] = "service-status-board"
+        self.renew_after = renew_after
+        self.ticket_lifetime = ticket_lifetime
+        self._lock = threading.Lock()
+        self._ticket: str | None = None
+        self._obtained_at: datetime | None = None
+        self._last_attempt: datetime | None = None
+        self._last_failure: datetime | None = None
+        self._jwks: dict[str, Any] | None = None
+        self.logins = 0  # successful partner logins, for tests and the Connection screen
+
+    def __repr__(self) -> str:
+        return f"SystemUserAuth(context={self.context!r}, login_base={self.login_base!r})"
+
+    @property
+    def authenticate_url(self) -> str:
+        return self.login_base + AUTHENTICATE_PATH
+
+    @property
+    def jwks_url(self) -> str:
+        return self.login_base + JWKS_PATH
+
+    # -- public --------------------------------------------------------------------------------
+    def ticket(self) -> str:
+        """The cached ticket, renewed first when it is due (or absent)."""
+        with self._lock:
+            now = self._clock()
+            if self._ticket is None or self._obtained_at is None:
+                return self._renew(now)
+            age = now - self._obtained_at
+            if age >= self.renew_after:
+                if age < self.ticket_lifetime and not self._may_retry(now):
+                    return self._ticket
+                try:
+                    return self._renew(now)
+                except StatsClientError as exc:
+                    if age < self.ticket_lifetime:
+                        # The old ticket still has time left: keep the screen alive with it.
+                        log.warning("System user ticket renewal failed; still using the current "
+                                    "ticket until it expires: %s", exc)
+                        return self._ticket
+                    raise
+            return self._ticket
+
+    def refused(self, ticket: str) -> str:
+        """The NetServer refused `ticket`: renew once, unless that ticket was just issued."""
+        with self._lock:
+            now = self._clock()
+            if self._ticket is not None and ticket != self._ticket:
+                return self._ticket  # another thread renewed meanwhile
+            if self._last_attempt is not None and now - self._last_attempt < REFUSED_RENEW_GAP:
+                raise AuthenticationFailed(
+                    "The NetServer refused a system user ticket issued moments ago; check that "
+                    "SUPEROFFICE_CONTEXT names the same tenant as SUPEROFFICE_URL, and that the "
+                    "system user may use Customer Service."
+                )
+            log.info("The NetServer refused the system user ticket; asking for a new one.")
+            self._ticket = None
+            return self._renew(now)
+
+    @property
+    def renews_at(self) -> datetime | None:
+        """When the current ticket will be renewed; None before the first one."""
+        return None if self._obtained_at is None else self._obtained_at + self.renew_after
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return None if self._obtained_at is None else self._obtained_at + self.ticket_lifetime
+
+    def status_info(self) -> dict[str, str]:
+        """Plain strings for the Connection screen; never the ticket or the tokens."""
+        renews = self.renews_at
+        return {
+            "ticket_source": "SuperOffice Online system user",
+            "context": self.context,
+            "login_service": self.login_base,
+            "ticket_obtained_at": _iso(self._obtained_at),
+            "ticket_renews_at": _iso(renews),
+            "ticket_expires_at": _iso(self.expires_at),
+        }
+
+    def close(self) -> None:
+        if self._own_session:
+            self._session.close()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _may_retry(self, now: datetime) -> bool:
+        return self._last_failure is None or now - self._last_failure >= RETRY_AFTER_FAILURE
+
+    def _renew(self, now: datetime) -> str:
+        self._last_attempt = now
+        try:
+            ticket = self._login(now)
+        except StatsClientError:
+            self._last_failure = now
+            raise
+        self._ticket = ticket
+        self._obtained_at = now
+        self._last_failure = None
+        self.logins += 1
+        log.info("Obtained a system user ticket for %s; it will be renewed at %s.",
+                 self.context, _iso(self.renews_at))
+        return ticket
+
+    def _secrets(self) -> tuple[str | None, ...]:
+        return (self._token, self._app_token, self._ticket)
+
+    def _login(self, now: datetime) -> str:
+        signed = sign_system_token(self._token, self._key, now)
+        payload = {"SignedSystemToken": signed, "ApplicationToken": self._app_token,
+                   "ContextIdentifier": self.context, "ReturnTokenType": "JWT"}
+        reply, date_header = self._post_json(self.authenticate_url, payload)
+        if not isinstance(reply, dict):
+            raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} "
+                               "answered with something other than a JSON object; check "
+                               "SUPEROFFICE_ENV or SUPEROFFICE_LOGIN_URL.")
+        if not reply.get("IsSuccessful"):
+            raise self._login_refused(str(reply.get("ErrorMessage") or ""), now, date_header,
+                                      (signed,))
+        token = reply.get("Token")
+        if not isinstance(token, str) or not token:
+            raise InvalidReply("The SuperOffice Online login service said the login succeeded "
+                               "but sent no token; try again later.")
+        claims = self._verify(token, now)
+        ticket = claims.get(TICKET_CLAIM)
+        if not isinstance(ticket, str) or not ticket:
+            raise AuthenticationFailed("The SuperOffice Online login token carries no ticket "
+                                       "claim; check that SUPEROFFICE_CONTEXT is a tenant "
+                                       "that approved this application.")
+        ctx = claims.get(CONTEXT_CLAIM)
+        if isinstance(ctx, str) and ctx.lower() != self.context.lower():
+            raise AuthenticationFailed("The SuperOffice Online login token is for another "
+                                       "tenant than SUPEROFFICE_CONTEXT; it was not used.")
+        return ticket
+
+    def _verify(self, token: str, now: datetime) -> dict[str, Any]:
+        kid = jwt_kid(token)
+        jwks = self._jwks
+        # Fetch the keys once, and again when the token names a key we have not seen (rotation).
+        if jwks is None or (kid is not None and not any(
+                isinstance(k, Mapping) and k.get("kid") == kid for k in jwks.get("keys", []))):
+            jwks = self._fetch_jwks()
+        try:
+            return verify_jwt(token, jwks, now=now)
+        except JwtError as exc:
+            raise AuthenticationFailed(
+                f"The ticket token from the SuperOffice Online login service did not verify: "
+                f"{exc}. Check that SUPEROFFICE_ENV (or SUPEROFFICE_LOGIN_URL) points at the "
+                "genuine SuperOffice login service and that this machine's clock is right."
+            ) from None
+
+    def _fetch_jwks(self) -> dict[str, Any]:
+        try:
+            response = self._session.get(self.jwks_url, timeout=self.timeout, stream=True)
+            try:
+                status = response.status_code
+                body = read_limited(response, MAX_LOGIN_REPLY_BYTES, "the login service's JWKS")
+            finally:
+                response.close()
+        except requests.RequestException as exc:
+            raise self._unreachable(exc) from exc
+        try:
+            jwks = json.loads(body) if status == 200 else None
+        except ValueError:
+            jwks = None
+        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+            raise InvalidReply(f"The SuperOffice Online login service's signing keys "
+                               f"({self.jwks_url}) could not be read (HTTP {status}); check "
+                               "SUPEROFFICE_ENV or SUPEROFFICE_LOGIN_URL.")
+        self._jwks = jwks
+        return jwks
+
+    def _post_json(self, url: str, payload: Mapping[str, Any]) -> tuple[Any, str | None]:
+        try:
+            response = self._session.post(url, json=dict(payload), timeout=self.timeout,
+                                          headers={"Accept": "application/json"}, stream=True)
+            try:
+                status = response.status_code
+                date_header = response.headers.get("Date")
+                body = read_limited(response, MAX_LOGIN_REPLY_BYTES,
+                                    "the SuperOffice Online login service")
+            finally:
+                response.close()
+        except requests.RequestException as exc:
+            raise self._unreachable(exc) from exc
+        if status != 200:
+            raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} "
+                               f"answered HTTP {status}; check SUPEROFFICE_ENV or "
+                               "SUPEROFFICE_LOGIN_URL, or try again later.")
+        try:
+            return json.loads(body), date_header
+        except ValueError:
+            raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} did "
+                               "not answer with JSON; check SUPEROFFICE_ENV or "
+                               "SUPEROFFICE_LOGIN_URL.") from None
+
+    def _unreachable(self, exc: requests.RequestException) -> NetServerUnreachable:
+        what = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
+        return NetServerUnreachable(
+            f"The SuperOffice Online login service at {self.login_base} {what}; check "
+            "SUPEROFFICE_ENV (or SUPEROFFICE_LOGIN_URL) and the network."
+        )
+
+    def _login_refused(self, message: str, now: datetime, date_header: str | None,
+                       extra_secrets: tuple[str, ...]) -> AuthenticationFailed:
+        said = redact(message, (*self._secrets(), *extra_secrets))
+        low = message.lower()
+        if any(w in low for w in ("clock", "skew", "timestamp", "time window", "too old",
+                                  "in the future")):
+            head = _clock_sentence(_skew(now, date_header))
+        elif "signature" in low:
+            head = ("The login service could not verify the signed system user token; check "
+                    "that SUPEROFFICE_PRIVATE_KEY is the private key of the application whose "
+                    "SUPEROFFICE_APP_TOKEN is set")
+        elif any(w in low for w in ("revoked", "approv", "consent", "not authorized",
+                                    "unauthorized", "deactivated")):
+            head = ("The tenant's approval of this application is missing or was revoked; ask "
+                    "the tenant's administrator to approve the application again in "
+                    "SuperOffice, then check SUPEROFFICE_SYSTEM_USER_TOKEN")
+        elif any(w in low for w in ("context", "tenant", "customer")):
+            head = (f"The login service does not know the tenant {self.context!r}; check "
+                    "SUPEROFFICE_CONTEXT (for example Cust12345) and SUPEROFFICE_ENV")
+        elif "application" in low or "client" in low:
+            head = ("The login service refused the application token; check "
+                    "SUPEROFFICE_APP_TOKEN")
+        elif "system user" in low or "token" in low:
+            head = ("The login service refused the system user token; check "
+                    "SUPEROFFICE_SYSTEM_USER_TOKEN and SUPEROFFICE_CONTEXT")
+        elif (skew := _skew(now, date_header)) is not None and skew > 300:
+            head = _clock_sentence(skew)
+        else:
+            head = ("The SuperOffice Online login service refused the system user login; check "
+                    "SUPEROFFICE_SYSTEM_USER_TOKEN, SUPEROFFICE_PRIVATE_KEY, "
+                    "SUPEROFFICE_APP_TOKEN and SUPEROFFICE_CONTEXT")
+        tail = f" (the service said: {said})." if said else "."
+        return AuthenticationFailed(head + tail)
+
+
+def _clock_sentence(skew: float | None) -> str:
+    head = ("The login service refused the signed token's time; check this machine's clock: "
+            "it must be within a few minutes of UTC")
+    if skew is not None and skew > 60:
+        head += f", and it differs from the service's by about {round(skew / 60)} min"
+    return head
+
+
+def _skew(now: datetime, date_header: str | None) -> float | None:
+    """Seconds between our clock and the server's HTTP Date, if it sent one."""
+    if not date_header:
+        return None
+    try:
+        theirs = parsedate_to_datetime(date_header)
+    except (TypeError, ValueError):
+        return None
+    if theirs.tzinfo is None:
+        theirs = theirs.replace(tzinfo=UTC)
+    return abs((now - theirs).total_seconds())
+
+
+def _iso(when: datetime | None) -> str:
+    return "" if when is None else when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
