@@ -182,12 +182,16 @@ def authenticate_reply(
 ) -> bytes:
     """AuthenticateResponse; a refused password is AuthenticationSucceeded=false, not a fault."""
     if succeeded and ticket is not None:
+        # A few SoPrincipalCarrier fields, in the published order; a NetServer sends ~25.
         principal = (
-            "<Response>"
+            "<Response><UserType>InternalAssociate</UserType>"
             f"{_s('Associate', associate)}<AssociateId>{associate_id}</AssociateId>"
-            f"{_s('FullName', full_name)}<PersonId>{associate_id + 100}</PersonId>"
+            f"<IsPerson>true</IsPerson><PersonId>{associate_id + 100}</PersonId>"
+            "<CountryId>578</CountryId><HomeCountryId>578</HomeCountryId>"
             "<ContactId>2</ContactId><GroupId>1</GroupId>"
-            f'{_s("EMailAddress", None)}<Licenses i:nil="true"/>'
+            f"{_s('RoleName', 'Customer service')}"
+            '<Licenses i:nil="true"/>'
+            f"{_s('FullName', full_name)}{_s('EMailAddress', None)}"
             "</Response>"
             f"<Credentials><Ticket>{escape(ticket)}</Ticket></Credentials>"
             "<AuthenticationSucceeded>true</AuthenticationSucceeded>"
