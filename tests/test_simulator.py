@@ -639,6 +639,18 @@ def test_slow_delays_the_answer(demo_server_factory: Callable[..., DemoNetServer
         post(srv, stats_envelope(["StatusScreen"]), timeout=0.1)
 
 
+def test_a_client_giving_up_prints_no_traceback(
+    demo_server_factory: Callable[..., DemoNetServer], capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A large reply, so that writing it to the socket the client closed fails.
+    srv = demo_server_factory(slow_seconds=0.2, extra_values=20000)
+    srv.set_fault(Fault.SLOW)
+    with pytest.raises(requests.Timeout):
+        post(srv, stats_envelope(["OpenRequestsPerCategory"]), timeout=0.05)
+    time.sleep(0.6)  # the server has written (and failed) by now
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_soap_fault_is_http_500_with_s_fault(demo_server: DemoNetServer) -> None:
     demo_server.set_fault(Fault.SOAP_FAULT)
     resp = post(demo_server, stats_envelope(["StatusScreen"]))

@@ -31,8 +31,7 @@ class ControlServer:
     def __init__(self, target: DemoNetServer, port: int = 0, host: str = "127.0.0.1") -> None:
         self.target = target
         handler = type("_ControlHandler", (_ControlHandler,), {"target": target})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer((host, port), handler)
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
@@ -46,6 +45,13 @@ class ControlServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a control client that hung up is no reason for a traceback
 
 
 class _ControlHandler(BaseHTTPRequestHandler):

@@ -31,6 +31,7 @@ import base64
 import contextlib
 import secrets
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -114,6 +115,16 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
     owner: DemoNetServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout during SLOW, DOWN closing it) is normal here; the
+        # default prints a traceback on stderr, which a demo on a wall must never show.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        log = self.owner.log
+        if log is not None:
+            log(f"demo NetServer: request failed ({type(exc).__name__})")
 
 
 class _Handler(BaseHTTPRequestHandler):
