@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
+from zeep.exceptions import DTDForbidden
 from zeep.transports import Transport
 from zeep.utils import get_media_type
 
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 _CHUNK = 64 * 1024
 #: Media types a SOAP 1.1 reply may come with (no Content-Type: zeep assumes text/xml).
 _XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
+_DOCTYPE_MARKERS = tuple(
+    variant
+    for text in ("<!DOCTYPE", "<!doctype")
+    for variant in (text.encode("ascii"), text.encode("utf-16-le"), text.encode("utf-16-be"))
+)
 #: Statuses that never carry a SOAP envelope worth parsing.
 _NOT_SOAP_STATUSES = frozenset({401, 403, 404, 405, 407, 502, 503, 504})
 
@@ -101,6 +108,9 @@ class LimitedTransport(Transport):
             ):
                 raise HttpReplyError(response.status_code, media_type, url)
             body = self._read_limited(response)
+            if soap and has_doctype(body):
+                # Refused before any parser sees it: no entity, external DTD or bomb is touched.
+                raise DTDForbidden("unparsed", None, None)  # type: ignore[no-untyped-call]
         finally:
             response.close()
         # zeep reads `.content`; hand it the bytes already read (requests' documented cache).
@@ -118,7 +128,9 @@ class LimitedTransport(Transport):
         deadline = time.monotonic() + float(self.operation_timeout or self.load_timeout)
         parts: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(_CHUNK):
+        # read1 returns after one socket read, so the deadline is checked however slowly bytes
+        # come; it also bounds what one compressed chunk may inflate to.
+        while chunk := _read1(response):
             size += len(chunk)
             if size > limit:
                 raise _too_large(limit)
@@ -130,6 +142,23 @@ class LimitedTransport(Transport):
                 )
             parts.append(chunk)
         return b"".join(parts)
+
+
+def _read1(response: requests.Response) -> bytes:
+    """Up to one chunk of decoded body; urllib3's errors as requests' (as iter_content does)."""
+    try:
+        return bytes(response.raw.read1(_CHUNK, decode_content=True))
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+
+
+def has_doctype(body: bytes) -> bool:
+    """Whether a reply declares a DTD (in UTF-8 or UTF-16), which no SOAP reply may do."""
+    return any(marker in body for marker in _DOCTYPE_MARKERS)
 
 
 def _media_type(response: requests.Response) -> str:
