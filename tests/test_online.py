@@ -1,0 +1,515 @@
+"""SuperOffice Online system users: key files, signing, JWT checks, and the whole login flow
+over loopback HTTP against the demo server's partner login service (renewal and every failure)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from stats_client import AuthenticationFailed, ConfigurationError, InvalidReply
+from stats_client.client import StatsClient
+from stats_client.credentials import SystemUserTicket, system_user_source
+from stats_client.errors import NetServerUnreachable
+from stats_client.online import (
+    CONTEXT_CLAIM,
+    ISSUER,
+    SERIAL_CLAIM,
+    TICKET_CLAIM,
+    JwtError,
+    SystemUserAuth,
+    b64url_encode,
+    encode_jwt,
+    load_private_key,
+    public_jwk,
+    rsa_key_to_xml,
+    sign_system_token,
+    verify_jwt,
+)
+from stats_client.panels import PanelType
+from stats_client.poller import Poller
+from stats_client.rest import RestClient
+from stats_client.settings import Settings
+from stats_client.simulator import DemoNetServer, Fault
+from stats_client.simulator.partner import PartnerFault, PartnerLogin, attach_partner
+
+APP_TOKEN = "APPTOKEN-s3cr3t-0001"
+SYSTEM_USER_TOKEN = "StatusBoard-SYSUSER-s3cr3t-77"
+CONTEXT = "Cust12345"
+T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand; shared by the demo server and the client."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+# -- keys, generated once per module ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def app_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def other_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _pem(key: rsa.RSAPrivateKey, fmt: serialization.PrivateFormat) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+
+
+@pytest.fixture(scope="module")
+def key_files(app_key: rsa.RSAPrivateKey, tmp_path_factory: pytest.TempPathFactory
+              ) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("keys")
+    files = {
+        "pkcs8.pem": _pem(app_key, serialization.PrivateFormat.PKCS8),
+        "pkcs1.pem": _pem(app_key, serialization.PrivateFormat.TraditionalOpenSSL),
+        "key.xml": rsa_key_to_xml(app_key),
+        # As .NET's ToXmlString writes it: a BOM, line breaks and indentation.
+        "dotnet.xml": b"\xef\xbb\xbf" + rsa_key_to_xml(app_key).replace(b"><", b">\r\n  <"),
+    }
+    out = {}
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+        out[name] = d / name
+    return out
+
+
+# -- private key files -----------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["pkcs8.pem", "pkcs1.pem", "key.xml", "dotnet.xml"])
+def test_key_files_in_every_form_load_the_same_key(
+        name: str, key_files: dict[str, Path], app_key: rsa.RSAPrivateKey) -> None:
+    key = load_private_key(key_files[name])
+    assert key.private_numbers() == app_key.private_numbers()
+
+
+def _xml(**fields: str) -> bytes:
+    return ("<RSAKeyValue>" + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items())
+            + "</RSAKeyValue>").encode()
+
+
+BAD_KEY_FILES: list[tuple[str, bytes | None, str]] = [
+    ("missing", None, "does not exist"),
+    ("empty", b"", "neither a PEM"),
+    ("garbage", b"hello, this is not a key", "neither a PEM"),
+    ("broken-pem", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+     "not a readable private key"),
+    ("xxe", b'<?xml version="1.0"?><!DOCTYPE k [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"<RSAKeyValue><Modulus>&x;</Modulus></RSAKeyValue>", "declares a DTD"),
+    ("entity-bomb", b'<!DOCTYPE k [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+                    b"<RSAKeyValue><D>&b;</D></RSAKeyValue>", "declares a DTD"),
+    ("xml-missing-fields", _xml(Modulus="AQAB", Exponent="AQAB"), "Modulus, Exponent, D"),
+    ("xml-bad-base64", _xml(Modulus="!!", Exponent="AQAB", D="x", P="x", Q="x", DP="x",
+                            DQ="x", InverseQ="x"), "in base64"),
+    ("xml-inconsistent", _xml(Modulus="AQAB", Exponent="AQAB", D="AQAB", P="AQAB", Q="AQAB",
+                              DP="AQAB", DQ="AQAB", InverseQ="AQAB"), "not a valid"),
+    ("xml-other-root", b"<KeyValue><Modulus>AQAB</Modulus></KeyValue>", "not a valid"),
+    ("too-large", b"-----BEGIN" + b"A" * 70_000, "larger than"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "says"), BAD_KEY_FILES,
+                         ids=[c[0] for c in BAD_KEY_FILES])
+def test_bad_key_files_are_a_configuration_error_naming_the_variable_and_path(
+        name: str, content: bytes | None, says: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.key"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ConfigurationError) as info:
+        load_private_key(path)
+    message = str(info.value)
+    assert "SUPEROFFICE_PRIVATE_KEY" in message
+    assert str(path) in message
+    assert says in message
+    assert "root:" not in message  # the XXE target was never read
+
+
+def test_encrypted_ec_and_directory_keys_are_refused_with_a_reason(tmp_path: Path) -> None:
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
+    enc = tmp_path / "enc.pem"
+    enc.write_bytes(rsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"pass phrase")))
+    ec_file = tmp_path / "ec.pem"
+    ec_file.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    cases = [(enc, "passphrase"), (ec_file, "not an RSA key"), (tmp_path, "directory")]
+    for path, says in cases:
+        with pytest.raises(ConfigurationError, match=says):
+            load_private_key(path)
+
+
+def test_an_unreadable_key_file_names_the_cause(tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        # root reads any file; a path through a regular file is unreadable for everyone.
+        path = tmp_path / "file" / "key.pem"
+        (tmp_path / "file").write_bytes(b"x")
+    else:
+        path = tmp_path / "locked.pem"
+        path.write_bytes(b"x")
+        path.chmod(0)
+    with pytest.raises(ConfigurationError, match="SUPEROFFICE_PRIVATE_KEY") as info:
+        load_private_key(path)
+    assert "cannot be read" in str(info.value) or "does not exist" in str(info.value)
+
+
+def test_a_key_error_never_shows_the_key(tmp_path: Path, app_key: rsa.RSAPrivateKey) -> None:
+    # A valid PEM key followed by rubbish is still a key file: its contents must not leak.
+    pem = _pem(app_key, serialization.PrivateFormat.PKCS8)
+    body = pem.splitlines()[1].decode()
+    path = tmp_path / "damaged.pem"
+    path.write_bytes(pem.replace(b"-----END PRIVATE KEY-----", b""))
+    with pytest.raises(ConfigurationError) as info:
+        load_private_key(path)
+    assert body not in str(info.value)
+    assert body not in repr(info.value)
+
+
+# -- signing ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("when", [
+    datetime(2026, 1, 2, 3, 4, 59, tzinfo=UTC),
+    datetime(2026, 1, 2, 4, 4, 59, tzinfo=UTC) .astimezone(
+        __import__("datetime").timezone(timedelta(hours=1))),
+])
+def test_signed_token_is_token_dot_utc_minute_dot_rsa_sha256_signature(
+        when: datetime, app_key: rsa.RSAPrivateKey) -> None:
+    signed = sign_system_token("App-abc.def", app_key, when)
+    token, stamp, sig = signed.rsplit(".", 2)
+    assert token == "App-abc.def"
+    expected_stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M")
+    assert stamp == expected_stamp
+    app_key.public_key().verify(base64.b64decode(sig), f"{token}.{stamp}".encode(),
+                                padding.PKCS1v15(), hashes.SHA256())
+
+
+# -- JWT verification ------------------------------------------------------------------------
+def _claims(now: datetime = T0, **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "iss": ISSUER, "aud": "spn:4711", SERIAL_CLAIM: "4711", TICKET_CLAIM: "7T:abc",
+        CONTEXT_CLAIM: CONTEXT, "iat": int(now.timestamp()), "nbf": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=10)).timestamp()),
+    }
+    base.update(extra)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def _jwks(key: rsa.RSAPrivateKey, kid: str = "k1") -> dict[str, Any]:
+    return {"keys": [public_jwk(key.public_key(), kid)]}
+
+
+def test_a_good_jwt_verifies_and_gives_its_claims(app_key: rsa.RSAPrivateKey) -> None:
+    token = encode_jwt(_claims(), app_key, "k1")
+    assert verify_jwt(token, _jwks(app_key), now=T0)[TICKET_CLAIM] == "7T:abc"
+
+
+@pytest.mark.parametrize("now", [T0 + timedelta(minutes=14), T0 - timedelta(minutes=4)])
+def test_exp_and_nbf_allow_a_few_minutes_of_leeway(now: datetime,
+                                                   app_key: rsa.RSAPrivateKey) -> None:
+    token = encode_jwt(_claims(), app_key, "k1")
+    assert verify_jwt(token, _jwks(app_key), now=now)
+
+
+def _forge(header: dict[str, Any], claims: dict[str, Any], sig: bytes = b"x") -> str:
+    return ".".join(b64url_encode(p) for p in (json.dumps(header).encode(),
+                                               json.dumps(claims).encode(), sig))
+
+
+def _bad_tokens(key: rsa.RSAPrivateKey, other: rsa.RSAPrivateKey) -> list[tuple[str, str, str]]:
+    good = encode_jwt(_claims(), key, "k1")
+    h, c, s = good.split(".")
+    tampered = json.loads(base64.urlsafe_b64decode(c + "=="))
+    tampered[TICKET_CLAIM] = "7T:stolen"
+    return [
+        ("other-key", encode_jwt(_claims(), other, "k1"), "signature does not match"),
+        ("tampered-claims", f"{h}.{b64url_encode(json.dumps(tampered).encode())}.{s}",
+         "signature does not match"),
+        ("alg-none", _forge({"alg": "none", "kid": "k1"}, _claims(), b""), "three"),
+        ("alg-none-sig", _forge({"alg": "none", "kid": "k1"}, _claims()), "not RS256"),
+        ("alg-hs256", _forge({"alg": "HS256", "kid": "k1"}, _claims()), "not RS256"),
+        ("unknown-kid", encode_jwt(_claims(), key, "k9"), "no key"),
+        ("expired", encode_jwt(_claims(now=T0 - timedelta(hours=1)), key, "k1"), "expired"),
+        ("not-yet", encode_jwt(_claims(nbf=int((T0 + timedelta(hours=1)).timestamp())), key,
+                               "k1"), "not valid yet"),
+        ("no-exp", encode_jwt(_claims(exp=None), key, "k1"), "no expiry"),
+        ("wrong-iss", encode_jwt(_claims(iss="Evil Corp"), key, "k1"), "iss"),
+        ("wrong-aud", encode_jwt(_claims(aud="spn:9999"), key, "k1"), "audience"),
+        ("two-parts", "abc.def", "three"),
+        ("not-json", "YWJj.ZGVm.Z2hp", "not JSON"),
+        ("claims-array", _forge({"alg": "RS256"}, [1, 2]), "JSON objects"),  # type: ignore[arg-type]
+    ]
+
+
+def test_jwts_that_do_not_verify_are_refused_with_the_reason(
+        app_key: rsa.RSAPrivateKey, other_key: rsa.RSAPrivateKey) -> None:
+    for name, token, says in _bad_tokens(app_key, other_key):
+        with pytest.raises(JwtError, match=says):
+            verify_jwt(token, _jwks(app_key), now=T0)
+        assert name  # the table names each case for the reader
+
+
+# -- the whole flow over HTTP ----------------------------------------------------------------
+class Online:
+    """A demo NetServer with its partner login service, and a tenant that approved the app."""
+
+    def __init__(self, srv: DemoNetServer, partner: PartnerLogin, clock: Clock,
+                 key_path: Path) -> None:
+        self.srv, self.partner, self.clock, self.key_path = srv, partner, clock, key_path
+
+    def settings(self, **changes: Any) -> Settings:
+        values: dict[str, Any] = {
+            "url": self.srv.url, "app_token": APP_TOKEN, "system_user_token": SYSTEM_USER_TOKEN,
+            "private_key_path": str(self.key_path), "context": CONTEXT,
+            "login_url": self.partner.login_base, "transport": "rest", "timeout": 5}
+        values.update(changes)
+        return Settings(**values)
+
+    def auth(self, **changes: Any) -> SystemUserAuth:
+        source = system_user_source(self.settings(**changes), clock=self.clock)
+        return source.auth
+
+    def client(self, clock: Clock | None = None, **changes: Any) -> RestClient:
+        settings = self.settings(**changes)
+        return RestClient(settings, tickets=system_user_source(settings,
+                                                               clock=clock or self.clock))
+
+
+@pytest.fixture
+def online(app_key: rsa.RSAPrivateKey, key_files: dict[str, Path]) -> Iterator[Online]:
+    clock = Clock()
+    srv = DemoNetServer(port=0, app_token=APP_TOKEN, ticket="7T:fixed-ticket-only",
+                        clock=clock).start()
+    partner = attach_partner(srv)
+    partner.register_app(APP_TOKEN, app_key.public_key())
+    partner.register_tenant(CONTEXT, SYSTEM_USER_TOKEN, APP_TOKEN)
+    try:
+        yield Online(srv, partner, clock, key_files["pkcs8.pem"])
+    finally:
+        srv.stop()
+
+
+PANELS = (PanelType.StatusScreen, PanelType.OpenRequestsPerCategory)
+
+
+def test_system_user_gets_a_verified_ticket_that_rest_and_soap_accept(online: Online) -> None:
+    auth = online.auth()
+    ticket = auth.ticket()
+    assert ticket.startswith("7T:")
+    assert online.partner.logins == 1
+    with RestClient(online.settings(), tickets=SystemUserTicket(auth)) as rest:
+        assert rest.fetch_frame(PANELS).shape[0] > 0
+    with StatsClient(online.settings(transport="soap"),
+                     tickets=SystemUserTicket(auth)) as soap:
+        assert soap.fetch_frame(PANELS).shape[0] > 0
+    assert online.partner.logins == 1  # SOAP used the same cached ticket
+    assert online.srv.call_count("GetStatistics") == 1
+
+
+@pytest.mark.parametrize("name", ["pkcs1.pem", "dotnet.xml"])
+def test_either_key_format_logs_in(name: str, online: Online,
+                                   key_files: dict[str, Path]) -> None:
+    assert online.auth(private_key_path=str(key_files[name])).ticket()
+
+
+def test_the_ticket_is_cached_and_renewed_at_five_hours_not_before(online: Online) -> None:
+    with online.client() as client:
+        client.fetch_frame(PANELS)
+        auth = client.tickets.auth  # type: ignore[union-attr]
+        first_renewal = auth.renews_at
+        assert first_renewal == T0 + timedelta(hours=5)
+        for _ in range(4):  # polls every hour for four hours, plus a bit
+            online.clock.advance(hours=1, minutes=14)
+            client.fetch_frame(PANELS)
+        assert online.partner.logins == 1
+        online.clock.now = T0 + timedelta(hours=5)
+        client.fetch_frame(PANELS)
+        assert online.partner.logins == 2
+        assert auth.renews_at == T0 + timedelta(hours=10)
+        assert client.status_info()["ticket_renews_at"] == "2026-11-25 19:30:00 UTC"
+
+
+def test_an_expired_ticket_is_renewed_without_a_failed_poll(online: Online) -> None:
+    with online.client() as client:
+        poller = Poller(lambda: client.fetch_frame(PANELS), interval=30, clock=online.clock)
+        first = poller.poll_once()
+        assert first.error is None
+        old = client.tickets.current()  # type: ignore[union-attr]
+        online.clock.advance(minutes=20)
+        online.srv.set_fault(Fault.EXPIRED_TICKET)  # the NetServer forgets every ticket
+        second = poller.poll_once()
+        assert second.error is None, second.error
+        assert second.failures == 0
+        assert second.seq == 2
+        assert online.partner.logins == 2
+        assert client.tickets.current() != old  # type: ignore[union-attr]
+        online.clock.advance(seconds=30)
+        assert poller.poll_once().seq == 3  # and the new ticket keeps working
+        assert online.partner.logins == 2
+
+
+def test_a_fresh_ticket_refused_again_is_an_error_not_a_login_loop(online: Online) -> None:
+    with online.client() as client:
+        client.fetch_frame(PANELS)
+        online.srv.set_fault(Fault.EXPIRED_TICKET)
+        # The login just happened: a refusal now points at the setup, not at the ticket's age.
+        with pytest.raises(AuthenticationFailed, match="SUPEROFFICE_CONTEXT"):
+            client.fetch_frame(PANELS)
+        assert online.partner.logins == 1
+
+
+def test_a_failed_renewal_keeps_the_current_ticket_until_it_expires(online: Online) -> None:
+    with online.client() as client:
+        client.fetch_frame(PANELS)
+        online.partner.set_fault(PartnerFault.UNKNOWN_TENANT)  # the login service misbehaves
+        online.clock.advance(hours=5, minutes=1)
+        client.fetch_frame(PANELS)  # still served with the five-hour-old ticket
+        online.clock.advance(minutes=1)
+        client.fetch_frame(PANELS)  # no new attempt within five minutes of the failure
+        assert online.srv.call_count("PartnerSystemUserAuthenticate") == 2
+        online.partner.clear_fault()
+        online.clock.advance(minutes=5)
+        client.fetch_frame(PANELS)
+        assert online.partner.logins == 2
+        online.partner.set_fault(PartnerFault.REVOKED)
+        online.clock.advance(hours=6, minutes=1)  # past the six hours: no ticket left
+        with pytest.raises(AuthenticationFailed, match="approval"):
+            client.fetch_frame(PANELS)
+
+
+# Each way the login can fail: (how to cause it, error class, words the sentence must hold).
+def _unknown_tenant(o: Online) -> dict[str, Any]:
+    return {"context": "Cust99999"}
+
+
+def _revoked(o: Online) -> dict[str, Any]:
+    o.partner.revoke(CONTEXT)
+    return {}
+
+
+def _wrong_key(o: Online) -> dict[str, Any]:
+    return {"private_key_path": str(o.key_path.parent / "other.pem")}
+
+
+def _skewed_clock(o: Online) -> dict[str, Any]:
+    return {"_clock": Clock(T0 - timedelta(minutes=20))}
+
+
+def _fault(fault: PartnerFault) -> Any:
+    def cause(o: Online) -> dict[str, Any]:
+        o.partner.set_fault(fault)
+        return {}
+    return cause
+
+
+def _wrong_app_token(o: Online) -> dict[str, Any]:
+    return {"app_token": "APPTOKEN-unknown-9"}
+
+
+def _wrong_system_user(o: Online) -> dict[str, Any]:
+    return {"system_user_token": "StatusBoard-SYSUSER-wrong-00"}
+
+
+LOGIN_FAILURES = [
+    ("unknown-tenant", _unknown_tenant, AuthenticationFailed, ["tenant", "SUPEROFFICE_CONTEXT"]),
+    ("unknown-tenant-fault", _fault(PartnerFault.UNKNOWN_TENANT), AuthenticationFailed,
+     ["tenant", "SUPEROFFICE_CONTEXT"]),
+    ("revoked", _revoked, AuthenticationFailed, ["approv", "administrator"]),
+    ("revoked-fault", _fault(PartnerFault.REVOKED), AuthenticationFailed, ["revoked"]),
+    ("bad-signature", _wrong_key, AuthenticationFailed, ["SUPEROFFICE_PRIVATE_KEY"]),
+    ("bad-signature-fault", _fault(PartnerFault.BAD_SIGNATURE), AuthenticationFailed,
+     ["SUPEROFFICE_PRIVATE_KEY"]),
+    ("clock-skew", _skewed_clock, AuthenticationFailed, ["clock", "UTC"]),
+    ("clock-skew-fault", _fault(PartnerFault.CLOCK_SKEW), AuthenticationFailed, ["clock"]),
+    ("jwt-does-not-verify", _fault(PartnerFault.BAD_JWT), AuthenticationFailed,
+     ["did not verify", "SUPEROFFICE_LOGIN_URL"]),
+    ("wrong-app-token", _wrong_app_token, AuthenticationFailed, ["SUPEROFFICE_APP_TOKEN"]),
+    ("wrong-system-user-token", _wrong_system_user, AuthenticationFailed,
+     ["SUPEROFFICE_SYSTEM_USER_TOKEN"]),
+]
+
+
+@pytest.mark.parametrize(("name", "cause", "error", "words"), LOGIN_FAILURES,
+                         ids=[f[0] for f in LOGIN_FAILURES])
+def test_each_login_failure_is_a_clear_sentence_without_secrets(
+        name: str, cause: Any, error: type[Exception], words: list[str], online: Online,
+        other_key: rsa.RSAPrivateKey, caplog: pytest.LogCaptureFixture) -> None:
+    (online.key_path.parent / "other.pem").write_bytes(
+        _pem(other_key, serialization.PrivateFormat.PKCS8))
+    caplog.set_level(logging.DEBUG)
+    changes = cause(online)
+    clock = changes.pop("_clock", None)
+    with online.client(clock=clock, **changes) as client, pytest.raises(error) as info:
+        client.fetch_frame(PANELS)
+    message = str(info.value)
+    for word in words:
+        assert word in message
+    assert online.srv.call_count("REST GetStatistics") == 0  # never called without a ticket
+    issued = list(online.srv._issued)
+    _assert_no_secrets([message, repr(info.value), caplog.text, repr(client),
+                        json.dumps(client.status_info())], issued)
+
+
+def test_login_service_down_or_not_json_gives_the_right_kind(online: Online) -> None:
+    html = online.settings(login_url=online.srv.url + "/nowhere")
+    with pytest.raises(InvalidReply, match="HTTP 404"), \
+            RestClient(html, tickets=system_user_source(html, clock=online.clock)) as client:
+        client.fetch_frame(PANELS)
+    down = online.settings(login_url="http://127.0.0.1:9")
+    with pytest.raises(NetServerUnreachable, match="login service"), \
+            RestClient(down, tickets=system_user_source(down, clock=online.clock)) as client:
+        client.fetch_frame(PANELS)
+
+
+def test_a_jwt_for_another_tenant_is_not_used(online: Online, app_key: rsa.RSAPrivateKey
+                                              ) -> None:
+    # The login service answers a token for Cust777 while we asked for Cust12345.
+    original = online.partner._issue
+
+    def wrong_tenant(login: tuple[str, str], fault: PartnerFault) -> str:
+        return original(("Cust777", login[1]), fault)
+
+    online.partner._issue = wrong_tenant  # type: ignore[method-assign]
+    with pytest.raises(AuthenticationFailed, match="another tenant"):
+        online.auth().ticket()
+
+
+def test_status_info_says_when_the_ticket_is_renewed_and_nothing_secret(online: Online) -> None:
+    with online.client() as client:
+        before = client.status_info()
+        assert before["credential"] == "system user"
+        assert before["ticket_renews_at"] == ""
+        client.fetch_frame(PANELS)
+        info = client.status_info()
+    assert info["transport"] == "rest"
+    assert info["ticket_renews_at"] == "2026-11-25 14:30:00 UTC"
+    assert info["context"] == CONTEXT
+    assert all(isinstance(v, str) for v in info.values())
+    _assert_no_secrets([json.dumps(info), repr(client)], list(online.srv._issued))
+
+
+def _assert_no_secrets(texts: list[str], tickets: list[str]) -> None:
+    secrets = [APP_TOKEN, SYSTEM_USER_TOKEN, *tickets]
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
+        assert "PRIVATE KEY" not in text

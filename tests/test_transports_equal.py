@@ -1,0 +1,129 @@
+"""SOAP and REST against the same demo NetServer yield equal frames and the same error kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import HealthCheck, given, settings, strategies as st
+from pandas.testing import assert_frame_equal
+
+from stats_client import Settings, StatsClientError
+from stats_client.client import make_client
+from stats_client.panels import ALL_PANELS, PanelType
+from stats_client.poller import Poller
+from stats_client.simulator import DemoNetServer, Fault
+from stats_client.simulator.partner import attach_partner
+
+Make = Callable[..., DemoNetServer]
+T0 = datetime(2026, 11, 25, 10, 17, tzinfo=UTC)  # a Wednesday morning: a busy desk
+
+
+class Clock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def both(settings: Settings, panels: Any = ALL_PANELS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with make_client(settings) as soap, \
+            make_client(settings.with_changes(transport="rest")) as rest:
+        return soap.fetch_frame(panels), rest.fetch_frame(panels)
+
+
+@pytest.fixture(scope="module")
+def fixed_server() -> Any:
+    srv = DemoNetServer(port=0, clock=Clock()).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize("panel", list(PanelType), ids=lambda p: p.wire_name)
+def test_every_panel_type_gives_equal_frames_over_both_transports(
+        panel: PanelType, fixed_server: DemoNetServer) -> None:
+    soap, rest = both(Settings(fixed_server.url), [panel])
+    assert_frame_equal(soap, rest)
+    if panel is not PanelType.None_:
+        assert len(soap) > 0
+
+
+def test_all_panels_in_one_fetch_are_equal_with_equal_call_counts(
+        fixed_server: DemoNetServer) -> None:
+    settings = Settings(fixed_server.url)
+    with make_client(settings) as soap, \
+            make_client(settings.with_changes(transport="rest")) as rest:
+        for _ in range(2):  # the second fetch uses the learnt one-call-per-panel split
+            assert_frame_equal(soap.fetch_frame(), rest.fetch_frame())
+        assert soap.calls == rest.calls
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(offset=st.integers(min_value=0, max_value=60 * 24 * 120))
+def test_frames_stay_equal_as_the_desk_moves(offset: int) -> None:
+    clock = Clock(T0 + timedelta(minutes=offset))
+    srv = DemoNetServer(port=0, clock=clock, seed=offset % 5).start()
+    try:
+        soap, rest = both(Settings(srv.url), ALL_PANELS)
+        assert_frame_equal(soap, rest)
+    finally:
+        srv.stop()
+
+
+def test_system_user_ticket_gives_equal_frames_over_both_transports(
+        tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_path = tmp_path / "app.pem"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    # Real time on both sides: the login service checks the signed minute against its clock.
+    srv = DemoNetServer(port=0, app_token="APP-eq", ticket="7T:only-this-one").start()
+    try:
+        partner = attach_partner(srv)
+        partner.register_app("APP-eq", key.public_key())
+        partner.register_tenant("Cust4242", "Board-SYS-eq", "APP-eq")
+        settings = Settings(srv.url, app_token="APP-eq", system_user_token="Board-SYS-eq",
+                            private_key_path=str(key_path), context="Cust4242",
+                            login_url=partner.login_base)
+        panels = (PanelType.StatusScreen, PanelType.OpenRequestsPerUser)
+        soap, rest = both(settings, panels)
+        # The desk moves with the real clock; compare what does not move within a second.
+        assert_frame_equal(soap.drop(columns=["value", "description"]),
+                           rest.drop(columns=["value", "description"]))
+        assert partner.logins == 2  # one per client: each keeps its own ticket
+        assert srv.call_count("GetStatistics") == srv.call_count("REST GetStatistics") == 1
+    finally:
+        srv.stop()
+
+
+FAULTS = [f for f in Fault if f is not Fault.NONE]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.value)
+def test_each_fault_gives_the_same_error_kind_over_both_transports(
+        fault: Fault, demo_server_factory: Make) -> None:
+    srv = demo_server_factory(slow_seconds=2)
+    srv.set_fault(fault)
+    kinds = []
+    for transport in ("soap", "rest"):
+        with make_client(Settings(srv.url, transport=transport, timeout=0.4)) as client:
+            with pytest.raises(StatsClientError) as info:
+                client.fetch_frame((PanelType.StatusScreen,))
+            kinds.append(info.value.kind)
+    assert kinds[0] == kinds[1], kinds
+
+
+def test_a_poller_runs_the_same_over_rest(fixed_server: DemoNetServer) -> None:
+    with make_client(Settings(fixed_server.url, transport="rest")) as client:
+        poller = Poller(client.fetch_frame, interval=30)
+        snap = poller.poll_once()
+    assert snap.error is None
+    assert set(snap.panel_digests) == {p.wire_name for p in ALL_PANELS}
