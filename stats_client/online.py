@@ -499,18 +499,25 @@ class SystemUserAuth:
     def _verify(self, token: str, now: datetime) -> dict[str, Any]:
         kid = jwt_kid(token)
         jwks = self._jwks
+        fresh = False
         # Fetch the keys once, and again when the token names a key we have not seen (rotation).
         if jwks is None or (kid is not None and not any(
                 isinstance(k, Mapping) and k.get("kid") == kid for k in jwks.get("keys", []))):
-            jwks = self._fetch_jwks()
+            jwks, fresh = self._fetch_jwks(), True
         try:
             return verify_jwt(token, jwks, now=now)
-        except JwtError as exc:
-            raise AuthenticationFailed(
-                f"The ticket token from the SuperOffice Online login service did not verify: "
-                f"{exc}. Check that SUPEROFFICE_ENV (or SUPEROFFICE_LOGIN_URL) points at the "
-                "genuine SuperOffice login service and that this machine's clock is right."
-            ) from None
+        except JwtError as first:
+            problem = first
+        if not fresh:  # the keys may have been replaced under the same kid: look once more
+            try:
+                return verify_jwt(token, self._fetch_jwks(), now=now)
+            except JwtError as again:
+                problem = again
+        raise AuthenticationFailed(
+            f"The ticket token from the SuperOffice Online login service did not verify: "
+            f"{problem}. Check that SUPEROFFICE_ENV (or SUPEROFFICE_LOGIN_URL) points at the "
+            "genuine SuperOffice login service and that this machine's clock is right."
+        )
 
     def _fetch_jwks(self) -> dict[str, Any]:
         try:

@@ -513,3 +513,48 @@ def _assert_no_secrets(texts: list[str], tickets: list[str]) -> None:
         for secret in secrets:
             assert secret not in text
         assert "PRIVATE KEY" not in text
+
+
+def test_jwks_is_fetched_once_and_again_only_when_a_token_does_not_verify(
+        online: Online) -> None:
+    auth = online.auth()
+    auth.ticket()
+    online.clock.advance(hours=5)
+    auth.ticket()
+    assert online.partner.logins == 2
+    assert online.srv.call_count("jwks") == 1
+    online.partner.set_fault(PartnerFault.BAD_JWT)
+    online.clock.advance(hours=6, minutes=1)
+    with pytest.raises(AuthenticationFailed, match="did not verify"):
+        auth.ticket()
+    assert online.srv.call_count("jwks") == 2  # looked again in case the keys were rotated
+
+
+def test_cli_fetch_as_a_system_user_over_both_transports(online: Online,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    import io
+
+    from stats_client.cli import main
+
+    online.clock.now = datetime.now(UTC)  # the CLI signs with the real clock
+    caplog.set_level(logging.DEBUG)
+    env = {
+        "SUPEROFFICE_URL": online.srv.url, "SUPEROFFICE_APP_TOKEN": APP_TOKEN,
+        "SUPEROFFICE_SYSTEM_USER_TOKEN": SYSTEM_USER_TOKEN,
+        "SUPEROFFICE_PRIVATE_KEY": str(online.key_path), "SUPEROFFICE_CONTEXT": CONTEXT,
+        "SUPEROFFICE_LOGIN_URL": online.partner.login_base,
+    }
+    outputs = []
+    for transport in ("soap", "rest"):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["-v", "fetch", "--panels", "UnassignedRequests", "--format", "json",
+                     "--transport", transport], env=env, stdout=out, stderr=err)
+        assert code == 0, err.getvalue()
+        outputs += [out.getvalue(), err.getvalue()]
+        assert json.loads(out.getvalue())[0]["panel"] == "UnassignedRequests"
+    assert online.partner.logins == 2
+    captured = capsys.readouterr()
+    _assert_no_secrets([*outputs, captured.out, captured.err, caplog.text],
+                       list(online.srv._issued))
