@@ -1,0 +1,53 @@
+"""What the Connection screen lists, as pure (label, text) rows: never a secret.
+
+    >>> from stats_client.poller import Snapshot
+    >>> rows = dict(connection_rows(None, Snapshot(), interval=30, demo=True, source="x.toml"))
+    >>> rows["Last error"]
+    'none'
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from stats_client.freshness import format_age
+from stats_client.poller import Snapshot
+
+from .runtime import Connection
+
+
+def _when(moment: datetime | None, now: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    local = moment.astimezone()
+    text = f"{local:%Y-%m-%d %H:%M:%S}"
+    return f"{text} ({format_age((now - moment).total_seconds())})" if now else text
+
+
+def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float, demo: bool,
+                    source: str, now: datetime | None = None,
+                    fatal: str | None = None) -> list[tuple[str, str]]:
+    """Endpoint, transport, credential kind, polling figures and the last error in words."""
+    rows: list[tuple[str, str]] = []
+    if conn is None:
+        rows.append(("Endpoint", "not configured"))
+    else:
+        mode = " (demo NetServer in this process, loopback)" if demo else ""
+        rows += [("Endpoint", conn.endpoint + mode), ("Transport", conn.transport),
+                 ("Credentials", conn.credential)]
+        renewal = conn.details.get("ticket_renewal")
+        if renewal:
+            rows.append(("Ticket", renewal))
+    duration = "—" if snap.duration_s is None else f"{snap.duration_s * 1000:,.0f} ms"
+    rows += [
+        ("Poll interval", f"{interval:g} s"),
+        ("Last poll", f"{_when(snap.attempted_at, now)}, took {duration}"),
+        ("Last good data", _when(snap.fetched_at, now)),
+        ("Polls made", f"{snap.calls:,} ({snap.seq:,} good)"),
+        ("Failures in a row", f"{snap.failures:,}"),
+        ("Last error", fatal or snap.error or "none"),
+        ("Screen configuration", source),
+    ]
+    if snap.error_since is not None and snap.failures:
+        rows.insert(-1, ("Failing since", _when(snap.error_since, now)))
+    return rows

@@ -1,0 +1,350 @@
+"""The screen configuration (statusboard.toml): which panels each screen shows, thresholds,
+the reload schedule. Pure: a mapping in, a config plus a list of problems out.
+
+A wrong key or value never stops the board: it becomes a sentence naming the key and the
+file, and the rest of the configuration still applies.
+
+    >>> parse_config({"reload_at": "25:00"}, source="board.toml").problems[0][:42]
+    'board.toml: reload_at = "25:00" is not a t'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from stats_client.panels import PanelType
+
+from .tiles import Threshold
+
+#: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "statusboard.toml"
+CONFIG_ENV = "STATUSBOARD_CONFIG"
+
+#: Screen ids that have their own page and cannot be configured.
+RESERVED_IDS = frozenset({"connection"})
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TOP_KEYS = ("reload_at", "rotate", "screens", "thresholds")
+_SCREEN_KEYS = ("id", "title", "panels")
+_SLOT_KEYS = ("panel", "title")
+_THRESHOLD_KEYS = ("amber", "red", "direction")
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSlot:
+    panel: PanelType
+    title: str  # the panel's own title unless the file overrides it
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenConfig:
+    id: str  # also the page's URL path
+    title: str
+    panels: tuple[PanelSlot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardConfig:
+    screens: tuple[ScreenConfig, ...]
+    thresholds: Mapping[str, Threshold] = field(default_factory=lambda: MappingProxyType({}))
+    reload_at: time | None = time(3, 0)  # local time of the browser; None = never
+    rotate: int = 0  # seconds per screen when the URL has no ?rotate=; 0 = no rotation
+    source: str = "built-in defaults"
+
+    def screen(self, screen_id: str) -> ScreenConfig | None:
+        return next((s for s in self.screens if s.id == screen_id), None)
+
+    @property
+    def panels(self) -> tuple[PanelType, ...]:
+        """Every panel some screen shows, in first-seen order: what the poller asks for."""
+        seen: dict[PanelType, None] = {}
+        for screen in self.screens:
+            for slot in screen.panels:
+                seen.setdefault(slot.panel)
+        return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    config: BoardConfig
+    problems: tuple[str, ...] = ()
+
+
+def _slots(*names: str) -> tuple[PanelSlot, ...]:
+    return tuple(PanelSlot(PanelType[n], PanelType[n].title) for n in names)
+
+
+DEFAULT_SCREENS: tuple[ScreenConfig, ...] = (
+    ScreenConfig("status", "Status", _slots(
+        "StatusScreen", "OwnOpenRequests", "UnassignedRequests", "OpenRequestsPerCategory",
+        "OpenRequestsPerUser", "NumberOfCreatedRequestsPerWeek", "UserReponseTimePerWeek")),
+    ScreenConfig("workload", "Workload", _slots(
+        "OpenRequestsPerTopCategory", "OpenRequestsPerUserGroup", "OpenRequestsPerPriority",
+        "OpenRequestsPerStatus", "OpenRequestsPerOrigin", "Hotlist")),
+    ScreenConfig("trends", "Trends", _slots(
+        "NumberOfCreatedRequestsPerDay", "NumberOfCreatedRequestsPerWeek",
+        "NumberOfCreatedRequestsPerMonth", "UserResponseTimePerDay", "UserReponseTimePerWeek",
+        "UserResponseTimePerMonth")),
+)
+
+DEFAULT_THRESHOLDS: Mapping[str, Threshold] = MappingProxyType({
+    "UnassignedRequests": Threshold(amber=10, red=20),
+    "StatusScreen.Unassigned": Threshold(amber=10, red=20),
+    "StatusScreen.Unread": Threshold(amber=15, red=30),
+})
+
+DEFAULT = BoardConfig(DEFAULT_SCREENS, DEFAULT_THRESHOLDS)
+
+
+def config_path(env: Mapping[str, str]) -> tuple[Path, bool]:
+    """The file to read and whether the user named it (a missing named file is a problem)."""
+    named = (env.get(CONFIG_ENV) or "").strip()
+    return (Path(named).expanduser(), True) if named else (DEFAULT_PATH, False)
+
+
+def load_config(path: Path, *, named: bool = True) -> Loaded:
+    """Read and check a TOML file; an unreadable file gives the defaults and one problem."""
+    source = _display(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if not named:
+            return Loaded(DEFAULT)
+        return Loaded(DEFAULT, (f"{source}: the file named by {CONFIG_ENV} does not exist; "
+                                "the built-in layout is shown.",))
+    except OSError as exc:
+        return Loaded(DEFAULT, (f"{source}: cannot be read ({exc.strerror}); "
+                                "the built-in layout is shown.",))
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Loaded(DEFAULT, (f"{source}: is not UTF-8 text; the built-in layout is shown.",))
+    except tomllib.TOMLDecodeError as exc:
+        return Loaded(DEFAULT, (f"{source}: is not valid TOML ({exc}); "
+                                "the built-in layout is shown.",))
+    return parse_config(data, source=source)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
+    """Check every key; keep what is right, report the rest as sentences."""
+    problems: list[str] = []
+
+    def say(key: str, what: str) -> None:
+        problems.append(f"{source}: {key} {what}")
+
+    for key in data:
+        if key not in _TOP_KEYS:
+            say(_q(key), f"is not a setting (expected one of: {', '.join(_TOP_KEYS)}); "
+                "it was ignored.")
+
+    screens = _screens(data.get("screens"), say) if "screens" in data else DEFAULT_SCREENS
+    thresholds = (_thresholds(data["thresholds"], say) if "thresholds" in data
+                  else DEFAULT_THRESHOLDS)
+    reload_at = _reload_at(data["reload_at"], say) if "reload_at" in data else DEFAULT.reload_at
+    rotate = _rotate(data["rotate"], say) if "rotate" in data else DEFAULT.rotate
+    config = BoardConfig(screens, thresholds, reload_at, rotate, source)
+    return Loaded(config, tuple(problems))
+
+
+def _q(key: str) -> str:
+    """A key as TOML would write it."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
+
+
+def _value(v: object) -> str:
+    return f'"{v}"' if isinstance(v, str) else repr(v)
+
+
+def _screens(raw: object, say: Any) -> tuple[ScreenConfig, ...]:
+    if not isinstance(raw, list) or not raw:
+        say("screens", "must be a non-empty list of [[screens]] tables; "
+            "the built-in screens are shown.")
+        return DEFAULT_SCREENS
+    out: list[ScreenConfig] = []
+    for i, item in enumerate(raw):
+        where = f"screens[{i}]"
+        if not isinstance(item, dict):
+            say(where, "must be a table with id, title and panels; it was left out.")
+            continue
+        for key in item:
+            if key not in _SCREEN_KEYS:
+                say(f"{where}.{_q(key)}", f"is not a screen setting (expected one of: "
+                    f"{', '.join(_SCREEN_KEYS)}); it was ignored.")
+        title = item.get("title")
+        if not isinstance(title, str) or not title.strip():
+            say(f"{where}.title", "must be a non-empty string; the screen was left out.")
+            continue
+        screen_id = item.get("id", _slug(title))
+        if not isinstance(screen_id, str) or not _ID.match(screen_id):
+            say(f"{where}.id", f"= {_value(screen_id)} must be lower-case letters, digits and "
+                "dashes (it becomes the page's address); the screen was left out.")
+            continue
+        if screen_id in RESERVED_IDS or any(s.id == screen_id for s in out):
+            say(f"{where}.id", f'= "{screen_id}" is already taken; the screen was left out.')
+            continue
+        slots = _panel_slots(item.get("panels"), f"{where}.panels", say)
+        out.append(ScreenConfig(screen_id, title.strip(), slots))
+    if not out:
+        say("screens", "holds no usable screen; the built-in screens are shown.")
+        return DEFAULT_SCREENS
+    return tuple(out)
+
+
+def _slug(title: object) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:40] or "screen"
+
+
+def _panel_slots(raw: object, where: str, say: Any) -> tuple[PanelSlot, ...]:
+    if not isinstance(raw, list):
+        say(where, "must be a list of panel names; the screen is shown empty.")
+        return ()
+    out: list[PanelSlot] = []
+    for j, entry in enumerate(raw):
+        at = f"{where}[{j}]"
+        title: object = None
+        name: object = entry
+        if isinstance(entry, dict):
+            for key in entry:
+                if key not in _SLOT_KEYS:
+                    say(f"{at}.{_q(key)}", "is not a panel setting (expected panel and "
+                        "title); it was ignored.")
+            name, title = entry.get("panel"), entry.get("title")
+        if not isinstance(name, str):
+            say(at, "must be a panel name such as \"OpenRequestsPerUser\"; it was left out.")
+            continue
+        try:
+            panel = PanelType.from_wire(name)
+        except ValueError as exc:
+            say(at, f"= {_value(name)}: {exc}; it was left out.")
+            continue
+        if panel is PanelType.None_:
+            say(at, '= "None" has no data to show; it was left out.')
+            continue
+        if title is not None and (not isinstance(title, str) or not title.strip()):
+            say(f"{at}.title", "must be a non-empty string; the panel's own title is used.")
+            title = None
+        out.append(PanelSlot(panel, title.strip() if isinstance(title, str) else panel.title))
+    return tuple(out)
+
+
+def _thresholds(raw: object, say: Any) -> Mapping[str, Threshold]:
+    if not isinstance(raw, dict):
+        say("thresholds", "must be a table such as [thresholds.UnassignedRequests]; "
+            "no thresholds apply.")
+        return MappingProxyType({})
+    out: dict[str, Threshold] = {}
+    for key, rule in raw.items():
+        where = f"thresholds.{_q(key)}"
+        panel_name, _, label = key.partition(".")
+        try:
+            panel = PanelType.from_wire(panel_name)
+        except ValueError:
+            say(where, "does not start with a panel name (for example UnassignedRequests or "
+                '"StatusScreen.Unread"); it was ignored.')
+            continue
+        if not isinstance(rule, dict):
+            say(where, "must be a table with amber and/or red; it was ignored.")
+            continue
+        ok = True
+        for k in rule:
+            if k not in _THRESHOLD_KEYS:
+                say(f"{where}.{_q(k)}", "is not a threshold setting (expected amber, red, "
+                    "direction); it was ignored.")
+        limits: dict[str, float | None] = {}
+        for k in ("amber", "red"):
+            v = rule.get(k)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                say(f"{where}.{k}", f"= {_value(v)} must be a number; the threshold was ignored.")
+                ok = False
+            limits[k] = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+        direction = rule.get("direction", "above")
+        if direction not in ("above", "below"):
+            say(f"{where}.direction", f'= {_value(direction)} must be "above" or "below"; '
+                "the threshold was ignored.")
+            ok = False
+        amber, red = limits["amber"], limits["red"]
+        if ok and amber is None and red is None:
+            say(where, "sets neither amber nor red; it was ignored.")
+            ok = False
+        if ok and amber is not None and red is not None and (
+                (direction == "above" and amber > red) or (direction == "below" and amber < red)):
+            say(where, f"has amber = {amber:g} beyond red = {red:g}; the threshold was ignored.")
+            ok = False
+        if ok:
+            name = f"{panel.wire_name}.{label}" if label else panel.wire_name
+            out[name] = Threshold(amber, red, direction)
+    return MappingProxyType(out)
+
+
+def _reload_at(raw: object, say: Any) -> time | None:
+    if isinstance(raw, str) and raw.strip().lower() in ("", "off", "never"):
+        return None
+    if isinstance(raw, time):  # TOML local time: reload_at = 03:00:00
+        return raw.replace(second=0, microsecond=0)
+    if isinstance(raw, str) and (m := _HHMM.match(raw.strip())):
+        return time(int(m[1]), int(m[2]))
+    say("reload_at", f"= {_value(raw)} is not a time of day (HH:MM, 24-hour); "
+        "the default 03:00 is used.")
+    return DEFAULT.reload_at
+
+
+def _rotate(raw: object, say: Any) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool) and (raw == 0 or raw >= 5):
+        return raw
+    say("rotate", f"= {_value(raw)} must be 0 (no rotation) or a whole number of seconds "
+        "of at least 5; rotation is off.")
+    return 0
+
+
+def load_from_env(env: Mapping[str, str] | None = None) -> Loaded:
+    """The configuration STATUSBOARD_CONFIG names, or the shipped statusboard.toml."""
+    path, named = config_path(os.environ if env is None else env)
+    return load_config(path, named=named)
+
+
+# -- arranging a screen at 1920×1080 (the 4K layout is the same, zoomed) ----------------------
+SCREEN_H = 1080
+HEADER_H = 64  # title, demo badge, freshness line
+TILES_H = 180  # one row of big-number tiles
+GAP = 12  # between rows and columns
+MARGIN = 12  # top padding of the page, and a little air at the bottom
+
+_GRID = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 5: (3, 2), 6: (3, 2), 7: (4, 2), 8: (4, 2),
+         9: (3, 3)}
+
+
+def grid(n_charts: int) -> tuple[int, int]:
+    """(columns, rows) for a screen's charts: as square as a 16:9 screen allows."""
+    if n_charts <= 0:
+        return 0, 0
+    if n_charts in _GRID:
+        return _GRID[n_charts]
+    return 4, -(-n_charts // 4)
+
+
+def chart_height(rows: int, *, with_tiles: bool) -> int:
+    """Pixels per chart so that `rows` rows (below a tile row, if any) fill a 1080p screen."""
+    if rows <= 0:
+        return 0
+    free = SCREEN_H - 2 * MARGIN - HEADER_H - GAP - ((TILES_H + GAP) if with_tiles else 0)
+    return max(160, (free - GAP * (rows - 1)) // rows)
+
+
+def full_height() -> int:
+    """Pixels below the header on a 1080p screen."""
+    return SCREEN_H - 2 * MARGIN - HEADER_H - GAP

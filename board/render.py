@@ -1,0 +1,297 @@
+"""The `render_*` helpers the pages call: the only module here that draws with Streamlit.
+
+Two fragments per screen:
+- the ticker (every second): header, `#freshness`, the stale banner and rotation; small.
+- the panels (every `Runtime.redraw` seconds): tiles and charts. An unchanged panel yields a
+  byte-identical element, which Streamlit sends as a short reference (see
+  `global.minCachedMessageSize` in .streamlit/config.toml), so idle redraws cost little.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from stats_client.frames import panel_frame
+from stats_client.panels import PanelKind, PanelType
+
+from . import charts, kiosk, layout, theme
+from .connection import connection_rows
+from .header import banner_html, header_html
+from .layout import PanelSlot, ScreenConfig
+from .runtime import Runtime
+from .tiles import Tile, number_tiles, status_tiles, tile_html
+
+log = logging.getLogger(__name__)
+
+
+# -- chart specs, built once per (panel data, title, height) for the whole process ------------
+class SpecCache:
+    """Vega-Lite specs as JSON text keyed by the panel's digest: building and validating an
+    Altair chart costs tens of milliseconds, reading this costs microseconds."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: tuple[object, ...], build: Callable[[], str]) -> str:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        spec = build()
+        with self._lock:
+            self._items[key] = spec
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return spec
+
+
+SPECS = SpecCache()
+
+
+def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, height: int) -> dict:
+    key = (slot.panel.wire_name, digest, slot.title, height)
+    text = SPECS.get(key, lambda: json.dumps(
+        charts.build_chart(rows, title=slot.title, height=height).to_dict(), sort_keys=True))
+    return json.loads(text)  # a fresh dict: Streamlit moves the data out of the one it gets
+
+
+# -- page furniture ----------------------------------------------------------------------------
+def render_page_setup(rt: Runtime) -> None:
+    """Theme CSS and the scheduled reload; call once per full run, before anything else."""
+    st.html(theme.page_css())
+    if rt.config.reload_at is not None:
+        st.html(kiosk.reload_script(rt.config.reload_at), unsafe_allow_javascript=True)
+
+
+def render_problems(problems: Sequence[str]) -> None:
+    """Wrong settings, each a sentence naming the key and the file; the board still runs."""
+    if problems:
+        st.warning("\n\n".join(f"⚠ {p}" for p in problems))
+
+
+def render_fatal(rt: Runtime) -> None:
+    if rt.fatal:
+        st.error(f"The board cannot poll the NetServer. {rt.fatal} "
+                 "Check the SUPEROFFICE_* environment variables or .streamlit/secrets.toml, "
+                 "then restart the dashboard.")
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    seconds: int
+    current: str
+    pages: dict[str, object]  # screen id → st.Page, in rotation order
+
+
+def render_ticker(rt: Runtime, title: str, rotation: Rotation | None = None) -> None:
+    """Header with `#freshness`, the stale banner and screen rotation, redrawn every second."""
+
+    @st.fragment(run_every=1.0)
+    def ticker() -> None:
+        snap = rt.snapshot()
+        fresh = rt.freshness(snap)
+        body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo)
+        body += banner_html(fresh, failing_since=snap.error_since)
+        st.html(body)
+        if rotation is not None:
+            _rotate(rotation)
+
+    ticker()
+
+
+def _rotate(rotation: Rotation) -> None:
+    state = st.session_state.get("sb_rotation")
+    now = time.monotonic()
+    if state is None or state[0] != rotation.current:
+        st.session_state["sb_rotation"] = (rotation.current, now)
+        return
+    if now - state[1] < rotation.seconds:
+        return
+    target = kiosk.next_screen(tuple(rotation.pages), rotation.current)
+    if target is None:
+        return
+    st.session_state["sb_rotation"] = (target, now)
+    st.switch_page(rotation.pages[target], query_params=st.query_params.to_dict())
+
+
+# -- panels ------------------------------------------------------------------------------------
+def is_tile_panel(panel: PanelType, rows: pd.DataFrame) -> bool:
+    """Big numbers: the Status tile, and any panel whose data sets hold one value each."""
+    if panel.kind is PanelKind.COUNTS:
+        return True
+    if rows.empty:
+        return panel.kind is PanelKind.NUMBER
+    return charts.shape_of(rows) == "number"
+
+
+def panel_tiles(slot: PanelSlot, rows: pd.DataFrame, rt: Runtime) -> list[Tile]:
+    thresholds = rt.config.thresholds
+    if slot.panel.kind is PanelKind.COUNTS:
+        return status_tiles(rows, key=slot.panel.wire_name, thresholds=thresholds)
+    return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
+
+
+def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
+    """Every panel of `screen`: a row of tiles, then a grid of charts, redrawn as data moves."""
+
+    @st.fragment(run_every=rt.redraw)
+    def panels() -> None:
+        snap = rt.snapshot()
+        stale = rt.freshness(snap).state == "stale"
+        placed = [(slot, panel_frame(snap.frame, slot.panel)) for slot in screen.panels]
+        tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
+        plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
+        if tiles:
+            _render_tile_row(rt, tiles, stale)
+        if plots:
+            cols, rows = layout.grid(len(plots))
+            height = layout.chart_height(rows, with_tiles=bool(tiles))
+            for start in range(0, len(plots), cols):
+                for column, (slot, data) in zip(st.columns(cols), plots[start:start + cols],
+                                                strict=False):
+                    with column, st.container(key=f"panel-{slot.panel.wire_name}"):
+                        _guarded(slot, lambda s=slot, d=data: _render_chart(
+                            s, d, snap.panel_digests.get(s.panel.wire_name, ""), height, stale,
+                            snap.fetched_at))
+        if not placed:
+            st.info("This screen has no panels; add some to its `panels` list in "
+                    f"{rt.config.source}.")
+
+    panels()
+
+
+def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
+                     stale: bool) -> None:
+    built = []
+    for slot, rows in tiles:
+        try:
+            built.append((slot, panel_tiles(slot, rows, rt)))
+        except Exception:
+            log.exception("cannot compute the tiles of %s", slot.panel.wire_name)
+            built.append((slot, None))
+    weights = [len(t) if t else 1 for _, t in built]
+    for column, (slot, made) in zip(st.columns(weights), built, strict=True):
+        with column, st.container(key=f"panel-{slot.panel.wire_name}"):
+            if made is None:
+                st.html(_error_html(slot))
+                continue
+            body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale) for t in made)
+            st.html(f'<div class="sb-tiles">{body}</div>')
+
+
+def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, height: int, stale: bool,
+                  fetched_at: object) -> None:
+    wire = slot.panel.wire_name
+    if rows.empty:
+        st.html(f'<div class="sb-panel-empty" data-panel="{wire}" style="height:{height}px">'
+                f'<div class="sb-empty-title">{html.escape(slot.title)}</div>'
+                '<div class="sb-empty-text">n/a — no data for this panel yet</div></div>')
+        return
+    if stale:
+        since = getattr(fetched_at, "astimezone", None)
+        when = f" · data from {fetched_at.astimezone():%H:%M}" if since else ""  # type: ignore[union-attr]
+        st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
+                f"STALE{when}</div>")
+    st.vega_lite_chart(chart_spec(slot, rows, digest=digest, height=height), theme=None,
+                       width="stretch")
+
+
+def _guarded(slot: PanelSlot, draw: Callable[[], None]) -> None:
+    """A panel that fails says so in a sentence; the other panels are unaffected."""
+    try:
+        draw()
+    except Exception:
+        log.exception("cannot draw panel %s", slot.panel.wire_name)
+        st.html(_error_html(slot))
+
+
+def _error_html(slot: PanelSlot) -> str:
+    return (f'<div class="sb-panel-error" data-panel="{slot.panel.wire_name}" '
+            f'data-panel-error="true"><b>{html.escape(slot.title)}</b> cannot be drawn from the '
+            "data the NetServer sent. Check the dashboard's log for the details; "
+            "the other panels are unaffected.</div>")
+
+
+# -- the Connection screen ---------------------------------------------------------------------
+def render_connection(rt: Runtime) -> None:
+    """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land."""
+
+    @st.fragment(run_every=rt.redraw)
+    def details() -> None:
+        snap = rt.snapshot()
+        rows = connection_rows(rt.connection, snap, interval=rt.interval, demo=rt.demo,
+                               source=rt.config.source, now=rt.clock(), fatal=rt.fatal)
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                       for k, v in rows)
+        left, right = st.columns([2, 3])
+        with left:
+            st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
+        with right, st.container(key="raw-frame"):
+            st.dataframe(snap.frame, height=layout.full_height(), hide_index=True,
+                         width="stretch")
+
+    details()
+
+
+# -- pages -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """What dashboard.py hands to the page being run (kept in session state for this run)."""
+
+    runtime: Runtime
+    rotation_seconds: int
+    pages: dict[str, object]  # screen id → st.Page, in configured order (Connection excluded)
+    problems: tuple[str, ...]  # runtime problems plus URL problems (e.g. a bad ?rotate=)
+
+    def screen(self, screen_id: str) -> ScreenConfig:
+        found = self.runtime.config.screen(screen_id)
+        return found if found is not None else ScreenConfig(screen_id, screen_id.title(), ())
+
+    def rotation(self, screen_id: str) -> Rotation | None:
+        if self.rotation_seconds <= 0 or screen_id not in self.pages:
+            return None
+        return Rotation(self.rotation_seconds, screen_id, self.pages)
+
+
+_CONTEXT_KEY = "_statusboard_page_context"
+
+
+def set_context(ctx: PageContext) -> None:
+    st.session_state[_CONTEXT_KEY] = ctx
+
+
+def context() -> PageContext:
+    """The context dashboard.py set for this run; pages run only through dashboard.py."""
+    return st.session_state[_CONTEXT_KEY]
+
+
+def render_screen(screen_id: str) -> None:
+    """A whole data screen: header and freshness, problems, panels. Pages are this, spelled out."""
+    ctx = context()
+    screen = ctx.screen(screen_id)
+    render_ticker(ctx.runtime, screen.title, ctx.rotation(screen_id))
+    render_problems(ctx.problems)
+    render_fatal(ctx.runtime)
+    render_panels(ctx.runtime, screen)
+
+
+def screen_page(screen: ScreenConfig) -> Callable[[], None]:
+    """A page function for a screen that the TOML file defines and pages/ has no file for."""
+
+    def page() -> None:
+        render_screen(screen.id)
+
+    page.__name__ = page.__qualname__ = f"screen_{screen.id.replace('-', '_')}"
+    return page

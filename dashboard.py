@@ -1,0 +1,35 @@
+"""Service Status Board: `streamlit run dashboard.py` (or `make run`).
+
+Page config and theme, the shared poller (board.runtime), the screens from statusboard.toml
+as pages, kiosk rotation (?rotate=SECONDS) and the scheduled reload. Hooks and knobs for
+tests and monitoring are listed in board/__init__.py.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from board import render, runtime
+from board.kiosk import parse_rotate
+
+PAGES_DIR = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Service Status Board", page_icon="📟", layout="wide",
+                   initial_sidebar_state="collapsed")
+
+rt = runtime.current()
+render.render_page_setup(rt)
+
+screens: dict[str, st.Page] = {}
+for n, screen in enumerate(rt.config.screens):
+    script = PAGES_DIR / f"{screen.id}.py"
+    target = f"pages/{screen.id}.py" if script.is_file() else render.screen_page(screen)
+    screens[screen.id] = st.Page(target, title=screen.title, url_path=screen.id, default=n == 0)
+connection = st.Page("pages/connection.py", title="Connection", url_path="connection")
+
+rotate, bad_rotate = parse_rotate(st.query_params.get("rotate"), default=rt.config.rotate)
+render.set_context(render.PageContext(
+    runtime=rt, rotation_seconds=rotate, pages=dict(screens),
+    problems=rt.problems + ((bad_rotate,) if bad_rotate else ())))
+
+st.navigation([*screens.values(), connection], position="hidden").run()

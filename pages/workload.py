@@ -1,0 +1,12 @@
+"""Workload — open requests per top category, user group, priority, status and origin, and
+the hotlist."""
+
+from board.render import context, render_fatal, render_panels, render_problems, render_ticker
+
+ctx = context()
+screen = ctx.screen("workload")
+
+render_ticker(ctx.runtime, screen.title, ctx.rotation("workload"))
+render_problems(ctx.problems)
+render_fatal(ctx.runtime)
+render_panels(ctx.runtime, screen)
