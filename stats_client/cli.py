@@ -150,7 +150,8 @@ def _panel_choices(lead: str) -> str:
 
 # -- output -----------------------------------------------------------------------------------
 def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
-    frame.to_csv(out, index=False, lineterminator="\n")
+    """RFC 4180 CSV: CRLF line ends, so that a CR or LF inside a label is quoted."""
+    frame.to_csv(out, index=False, lineterminator="\r\n")
 
 
 def write_json(frame: pd.DataFrame, out: TextIO) -> None:

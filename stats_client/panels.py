@@ -63,11 +63,11 @@ class PanelType(IntEnum):
         text = name.strip()
         if text == "None":
             return cls.None_
-        if text.isdigit():
-            return cls(int(text))  # type: ignore[call-arg]  # Enum lookup, not __new__
         try:
+            if text.isdigit():
+                return cls(int(text))  # type: ignore[call-arg]  # Enum lookup, not __new__
             return cls[text]
-        except KeyError:
+        except (KeyError, ValueError):
             choices = ", ".join(p.wire_name for p in ALL_PANELS)
             raise ValueError(f"unknown panel type {name!r}; expected one of: {choices}") from None
 

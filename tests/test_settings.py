@@ -1,0 +1,121 @@
+"""Settings: URLs, the environment, validation messages that name the variable, no secrets shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from stats_client import ConfigurationError, Settings
+
+SITE = "https://sod.superoffice.com/Cust12345"
+SVC = f"{SITE}/Remote/Services87/CustomerService.svc"
+
+
+@pytest.mark.parametrize(("url", "service_url"), [
+    (SITE, SVC),
+    (f"{SITE}/", SVC),
+    (f"  {SITE}  ", SVC),
+    (SVC, SVC),
+    (f"{SITE}/Remote/Services88/CustomerService.svc", SVC),
+    (f"{SITE}/remote/services87/customerservice.svc", SVC),
+    ("http://127.0.0.1:8087", "http://127.0.0.1:8087/Remote/Services87/CustomerService.svc"),
+    (f"{SITE}?ticket=abc#frag", SVC),
+])
+def test_site_or_service_url(url: str, service_url: str) -> None:
+    s = Settings(url)
+    assert s.service_url("CustomerService") == service_url
+    assert s.service_url("SoPrincipal") == service_url.replace("CustomerService", "SoPrincipal")
+    assert s.display_url == service_url
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("", "SUPEROFFICE_URL must be an http(s) URL"),
+    ("sod.superoffice.com/Cust12345", "SUPEROFFICE_URL must be an http(s) URL"),
+    ("ftp://host/x", "SUPEROFFICE_URL must be an http(s) URL"),
+    ("https:///nohost", "SUPEROFFICE_URL must be an http(s) URL"),
+    ("https://bob:hunter2@host/Cust1", "must not carry a user name or password"),
+])
+def test_bad_urls_name_the_variable(url: str, words: str) -> None:
+    with pytest.raises(ConfigurationError, match=words.replace("(", r"\(").replace(")", r"\)")) \
+            as info:
+        Settings(url)
+    assert "hunter2" not in str(info.value)
+
+
+def test_a_secret_in_the_url_query_is_not_repeated() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings("ftp://host/x?ticket=7T:SECRET")
+    assert "SECRET" not in str(info.value)
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"timeout": 0}, "SUPEROFFICE_TIMEOUT"),
+    ({"timeout": -1.0}, "SUPEROFFICE_TIMEOUT"),
+    ({"timeout": float("nan")}, "SUPEROFFICE_TIMEOUT"),
+    ({"timeout": float("inf")}, "SUPEROFFICE_TIMEOUT"),
+    ({"max_reply_bytes": 10}, "SUPEROFFICE_MAX_REPLY_BYTES"),
+    ({"user": "ann"}, "SUPEROFFICE_PASSWORD go together"),
+    ({"password": "pw"}, "SUPEROFFICE_PASSWORD go together"),
+])
+def test_invalid_values_name_the_variable(changes: dict[str, object], words: str) -> None:
+    with pytest.raises(ConfigurationError, match=words):
+        Settings(SITE, **changes)  # type: ignore[arg-type]
+
+
+def test_from_env_reads_every_variable() -> None:
+    env = {
+        "SUPEROFFICE_URL": SITE, "SUPEROFFICE_TICKET": "7T:t", "SUPEROFFICE_APP_TOKEN": "app",
+        "SUPEROFFICE_TIMEOUT": "2.5", "SUPEROFFICE_VERIFY_TLS": "no",
+        "SUPEROFFICE_USE_SERVER_WSDL": "yes", "SUPEROFFICE_MAX_REPLY_BYTES": "4096",
+    }
+    s = Settings.from_env(env)
+    assert (s.url, s.ticket, s.app_token, s.timeout) == (SITE, "7T:t", "app", 2.5)
+    assert (s.verify_tls, s.use_server_wsdl, s.max_reply_bytes) == (False, True, 4096)
+    assert s.credential_kind == "ticket"
+
+
+def test_options_override_the_environment_and_none_means_not_given() -> None:
+    env = {"SUPEROFFICE_URL": SITE, "SUPEROFFICE_USER": "env-user",
+           "SUPEROFFICE_PASSWORD": "env-pw"}
+    s = Settings.from_env(env, url="http://127.0.0.1:1", user="cli-user", password=None)
+    assert (s.url, s.user, s.password) == ("http://127.0.0.1:1", "cli-user", "env-pw")
+    assert s.credential_kind == "user name and password"
+
+
+def test_defaults() -> None:
+    s = Settings.from_env({"SUPEROFFICE_URL": SITE})
+    assert (s.timeout, s.verify_tls, s.use_server_wsdl) == (10.0, True, False)
+    assert s.max_reply_bytes >= 1024 * 1024
+    assert s.credential_kind == "none"
+
+
+def test_empty_variables_count_as_unset() -> None:
+    s = Settings.from_env({"SUPEROFFICE_URL": SITE, "SUPEROFFICE_TICKET": "",
+                           "SUPEROFFICE_TIMEOUT": ""})
+    assert (s.ticket, s.timeout) == (None, 10.0)
+
+
+@pytest.mark.parametrize(("env", "words"), [
+    ({}, "No NetServer URL: set SUPEROFFICE_URL"),
+    ({"SUPEROFFICE_URL": SITE, "SUPEROFFICE_TIMEOUT": "soon"}, "SUPEROFFICE_TIMEOUT must be a"),
+    ({"SUPEROFFICE_URL": SITE, "SUPEROFFICE_VERIFY_TLS": "maybe"}, "SUPEROFFICE_VERIFY_TLS"),
+    ({"SUPEROFFICE_URL": SITE, "SUPEROFFICE_MAX_REPLY_BYTES": "1e6"},
+     "SUPEROFFICE_MAX_REPLY_BYTES must be a whole number"),
+])
+def test_from_env_errors_name_the_variable(env: dict[str, str], words: str) -> None:
+    with pytest.raises(ConfigurationError, match=words):
+        Settings.from_env(env)
+
+
+def test_secrets_stay_out_of_repr_and_equality() -> None:
+    a = Settings(SITE, ticket="7T:SECRET-TICKET", app_token="SECRET-APP",
+                 user="ann", password="SECRET-PW")
+    text = repr(a) + str(a)
+    assert "ann" in text
+    assert all(s not in text for s in ("SECRET-TICKET", "SECRET-APP", "SECRET-PW"))
+    assert a == a.with_changes(password="other", ticket=None)
+
+
+def test_settings_are_frozen() -> None:
+    s = Settings(SITE)
+    with pytest.raises(AttributeError):
+        s.url = "http://elsewhere"  # type: ignore[misc]
