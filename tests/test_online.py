@@ -288,10 +288,13 @@ class Online:
         source = system_user_source(self.settings(**changes), clock=self.clock)
         return source.auth
 
-    def client(self, clock: Clock | None = None, **changes: Any) -> RestClient:
-        settings = self.settings(**changes)
-        return RestClient(settings, tickets=system_user_source(settings,
-                                                               clock=clock or self.clock))
+    def client(self, clock: Clock | None = None, transport: str = "rest",
+               **changes: Any) -> Any:
+        settings = self.settings(transport=transport, **changes)
+        tickets = system_user_source(settings, clock=clock or self.clock)
+        if transport == "soap":
+            return StatsClient(settings, tickets=tickets)
+        return RestClient(settings, tickets=tickets)
 
 
 @pytest.fixture
@@ -331,10 +334,12 @@ def test_either_key_format_logs_in(name: str, online: Online,
     assert online.auth(private_key_path=str(key_files[name])).ticket()
 
 
-def test_the_ticket_is_cached_and_renewed_at_five_hours_not_before(online: Online) -> None:
-    with online.client() as client:
+@pytest.mark.parametrize("transport", ["rest", "soap"])
+def test_the_ticket_is_cached_and_renewed_at_five_hours_not_before(transport: str,
+                                                                   online: Online) -> None:
+    with online.client(transport=transport) as client:
         client.fetch_frame(PANELS)
-        auth = client.tickets.auth  # type: ignore[union-attr]
+        auth = client._tickets.auth
         first_renewal = auth.renews_at
         assert first_renewal == T0 + timedelta(hours=5)
         for _ in range(4):  # polls every hour for four hours, plus a bit
@@ -348,12 +353,14 @@ def test_the_ticket_is_cached_and_renewed_at_five_hours_not_before(online: Onlin
         assert client.status_info()["ticket_renews_at"] == "2026-11-25 19:30:00 UTC"
 
 
-def test_an_expired_ticket_is_renewed_without_a_failed_poll(online: Online) -> None:
-    with online.client() as client:
+@pytest.mark.parametrize("transport", ["rest", "soap"])
+def test_an_expired_ticket_is_renewed_without_a_failed_poll(transport: str,
+                                                            online: Online) -> None:
+    with online.client(transport=transport) as client:
         poller = Poller(lambda: client.fetch_frame(PANELS), interval=30, clock=online.clock)
         first = poller.poll_once()
         assert first.error is None
-        old = client.tickets.current()  # type: ignore[union-attr]
+        old = client._tickets.current()
         online.clock.advance(minutes=20)
         online.srv.set_fault(Fault.EXPIRED_TICKET)  # the NetServer forgets every ticket
         second = poller.poll_once()
@@ -361,14 +368,16 @@ def test_an_expired_ticket_is_renewed_without_a_failed_poll(online: Online) -> N
         assert second.failures == 0
         assert second.seq == 2
         assert online.partner.logins == 2
-        assert client.tickets.current() != old  # type: ignore[union-attr]
+        assert client._tickets.current() != old
         online.clock.advance(seconds=30)
         assert poller.poll_once().seq == 3  # and the new ticket keeps working
         assert online.partner.logins == 2
 
 
-def test_a_fresh_ticket_refused_again_is_an_error_not_a_login_loop(online: Online) -> None:
-    with online.client() as client:
+@pytest.mark.parametrize("transport", ["rest", "soap"])
+def test_a_fresh_ticket_refused_again_is_an_error_not_a_login_loop(transport: str,
+                                                                   online: Online) -> None:
+    with online.client(transport=transport) as client:
         client.fetch_frame(PANELS)
         online.srv.set_fault(Fault.EXPIRED_TICKET)
         # The login just happened: a refusal now points at the setup, not at the ticket's age.
