@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from stats_client import Settings, StatsClientError
@@ -65,7 +67,7 @@ def test_all_panels_in_one_fetch_are_equal_with_equal_call_counts(
         assert soap.calls == rest.calls
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(offset=st.integers(min_value=0, max_value=60 * 24 * 120))
 def test_frames_stay_equal_as_the_desk_moves(offset: int) -> None:
     clock = Clock(T0 + timedelta(minutes=offset))
