@@ -1,8 +1,9 @@
-"""Everything that knows SuperOffice: settings, the SOAP client, frames, the poller, the demo server.
+"""Everything that knows SuperOffice: settings, clients, frames, the poller, the demo server.
 
 Never imports streamlit.
 """
 
+from .client import StatsClient, make_client
 from .errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -14,6 +15,7 @@ from .errors import (
 from .frames import COLUMNS, DataSet, DataValue, PanelData, empty_frame, to_frame
 from .panels import ALL_PANELS, PanelKind, PanelType
 from .poller import Poller, Snapshot
+from .rest import RestClient
 from .settings import Settings
 
 __all__ = [
@@ -29,10 +31,13 @@ __all__ = [
     "PanelKind",
     "PanelType",
     "Poller",
+    "RestClient",
     "ServiceError",
     "Settings",
     "Snapshot",
+    "StatsClient",
     "StatsClientError",
     "empty_frame",
+    "make_client",
     "to_frame",
 ]
