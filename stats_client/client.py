@@ -474,4 +474,5 @@ def _value(v: Any) -> DataValue:
 
 
 def _text(value: Any) -> str | None:
+    # zeep reads an empty element (<Label/>) as None, like i:nil: both become a missing label.
     return None if value is None else str(value)

@@ -160,7 +160,8 @@ def test_server_wsdl_importing_from_another_host_is_not_followed(
             pytest.raises(InvalidReply, match="another server") as info:
         client.fetch([PanelType.Hotlist])
     assert hits == []
-    assert info.value.__cause__ is None or isinstance(info.value, InvalidReply)
+    assert f"{elsewhere.url.rsplit(':', 1)[0]}" in str(info.value)
+    assert "SUPEROFFICE_USE_SERVER_WSDL" in str(info.value)
 
 
 def test_nil_response_is_zero_data_sets(demo_server: DemoNetServer) -> None:
