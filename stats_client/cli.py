@@ -11,6 +11,7 @@ the CLI prints one line on stderr and exits with the error kind's status (see `e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -101,6 +102,12 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
     except KeyboardInterrupt:
         _say(err, "interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`fetch | head`): stop quietly, as Unix tools do on SIGPIPE.
+        # Point stdout at devnull so the interpreter's final flush does not complain again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 141
     except Exception as exc:  # a bug: still one line on a terminal, the traceback with -v
         if args.verbose:
             logging.getLogger(__name__).exception("internal error")

@@ -126,7 +126,8 @@ class Poller:
         """Seconds until the next attempt: the interval, doubled per failure up to the cap."""
         if snap.failures == 0:
             return self.interval
-        return min(self.interval * 2 ** (snap.failures - 1), max(self.max_backoff, self.interval))
+        doubled: float = self.interval * 2.0 ** (snap.failures - 1)
+        return min(doubled, max(self.max_backoff, self.interval))
 
     def _run(self) -> None:
         while not self._stop.is_set():

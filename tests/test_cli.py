@@ -212,3 +212,19 @@ def test_main_in_process_returns_the_status(server: DemoNetServer) -> None:
     status = main(["fetch"], env=ticket_env(server), stdout=out, stderr=err)
     assert status == 3
     assert err.getvalue().count("\n") == 1
+
+
+def test_reader_closing_the_pipe_early_is_not_an_error(server: DemoNetServer) -> None:
+    """Regression: `fetch | head -1` printed "internal error (BrokenPipeError)"."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SUPEROFFICE_")}
+    proc = subprocess.Popen([sys.executable, "-m", "stats_client", "fetch", "--format", "csv"],
+                            cwd=REPO, env={**base, **ticket_env(server)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"panel,")
+    proc.stdout.close()  # like `head -1` exiting after the first line
+    status = proc.wait(timeout=60)
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert stderr == ""
+    assert status in (0, 141)
