@@ -37,7 +37,7 @@ FIT: dict[str, str] = {"type": "fit", "contains": "padding"}
 
 # Pixels a chart spends outside its plot area: title, x axis, padding (legend added apart).
 _TITLE_PX, _AXIS_PX, _LEGEND_PX, _MIN_PLOT_PX = 52, 40, 40, 60
-_BAR_PX = 30  # the least height a horizontal bar with an 18 px label needs
+_BAR_PX = 26  # the least height a horizontal bar with an 18 px label needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +128,10 @@ def _subtitle(rows: pd.DataFrame, extra: str | None) -> list[str] | None:
     return [" · ".join(notes)] if notes else None
 
 
+def _panel(rows: pd.DataFrame) -> str:
+    return str(rows["panel"].iloc[0])
+
+
 def _title(title: str, subtitle: list[str] | None) -> alt.Title:
     return alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
 
@@ -137,7 +141,8 @@ def _plot_height(height: int, *, legend: bool, subtitle: bool) -> int:
     return max(_MIN_PLOT_PX, height - spare)
 
 
-def category_chart(rows: pd.DataFrame, *, title: str, height: int) -> alt.LayerChart:
+def category_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
+                   height: int) -> alt.LayerChart:
     """Horizontal bars in reply order, a number at the end of each; several data sets are
     grouped bars coloured by data set. Past what fits, the largest categories are kept."""
     data = chart_data(rows)
@@ -170,8 +175,8 @@ def category_chart(rows: pd.DataFrame, *, title: str, height: int) -> alt.LayerC
     text = base.mark_text(align="left", dx=6, baseline="middle").encode(
         text=alt.Text("value:Q", format=fmt))
     chart = alt.layer(bars, text).properties(
-        title=_title(title, subtitle), height=height, width="container", autosize=FIT,
-        usermeta={"panel_shape": "categories"})
+        title=_title(title, subtitle), height=height, width=width or "container", autosize=FIT,
+        usermeta={"panel": _panel(rows), "panel_shape": "categories"})
     return apply_theme(chart)
 
 
@@ -182,7 +187,8 @@ def _mid(period: Period) -> datetime:
     return start + (end - start) / 2
 
 
-def timeline_chart(rows: pd.DataFrame, *, title: str, height: int) -> alt.Chart | alt.LayerChart:
+def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
+                   height: int) -> alt.Chart | alt.LayerChart:
     """Periods on a UTC time axis, one tick in the middle of each period: bars spanning each
     period for one data set, lines with points coloured by data set for several."""
     data = chart_data(rows)
@@ -207,9 +213,9 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, height: int) -> alt.Chart 
     props: dict[str, Any] = {
         "title": _title(title, subtitle),
         "height": height,
-        "width": "container",
+        "width": width or "container",
         "autosize": FIT,
-        "usermeta": {"panel_shape": "timeline", "granularity": grain},
+        "usermeta": {"panel": _panel(rows), "panel_shape": "timeline", "granularity": grain},
     }
     if several:
         series = data["series"].unique().tolist()
@@ -230,11 +236,13 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, height: int) -> alt.Chart 
     return apply_theme(alt.layer(*layers).properties(**props))
 
 
-def build_chart(rows: pd.DataFrame, *, title: str, height: int) -> Any:
-    """The chart for a panel's rows, chosen by `shape_of`; raises ValueError for tiles."""
+def build_chart(rows: pd.DataFrame, *, title: str, height: int, width: int | None = None) -> Any:
+    """The chart for a panel's rows, chosen by `shape_of`; raises ValueError for tiles.
+
+    `width` and `height` are the whole chart's pixels; no width means the container's."""
     shape = shape_of(rows)
     if shape == "timeline":
-        return timeline_chart(rows, title=title, height=height)
+        return timeline_chart(rows, title=title, width=width, height=height)
     if shape == "categories":
-        return category_chart(rows, title=title, height=height)
+        return category_chart(rows, title=title, width=width, height=height)
     raise ValueError(f"a {shape} panel is drawn as a tile, not a chart")

@@ -31,13 +31,19 @@ def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | N
     )
 
 
-def banner_html(fresh: Freshness, *, failing_since: datetime | None) -> str:
+def banner_html(fresh: Freshness, *, fetched_at: datetime | None, error: str | None,
+                failing_since: datetime | None) -> str:
     """The across-the-room banner when data is stale or never came; "" when all is well."""
     if fresh.problem is None:
         return ""
     e = html.escape
-    lead = "STALE DATA" if fresh.state == "stale" else "NO DATA"
-    since = (f" Failing since {failing_since.astimezone():%H:%M:%S}; retrying by itself."
-             if failing_since is not None else " Retrying by itself.")
-    return (f'<div class="sb-banner" role="alert" data-banner="{fresh.state}">'
-            f"{lead}: {e(fresh.problem)}<small>{e(since.strip())}</small></div>")
+    if fresh.state == "stale" and fetched_at is not None:
+        lead = f"STALE DATA — last update {fetched_at.astimezone():%H:%M:%S}"
+        why = error or "No poll has completed since."
+    else:
+        lead = "NO DATA"
+        why = fresh.problem
+    since = (f"Failing since {failing_since.astimezone():%H:%M:%S}; retrying by itself."
+             if failing_since is not None else "Retrying by itself.")
+    return (f'<div class="sb-banner" role="alert" data-banner="{fresh.state}">{e(lead)}'
+            f'<span class="sb-why">{e(why)}</span><small>{e(since)}</small></div>')

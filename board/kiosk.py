@@ -39,17 +39,38 @@ def next_screen(ids: Sequence[str], current: str) -> str | None:
     return ids[(list(ids).index(current) + 1) % len(ids)]
 
 
-def reload_script(at: time) -> str:
-    """HTML whose script reloads the page at the next `at` (browser local time), once per page
-    life. `location.reload()` keeps the URL, so the screen and its query parameters come back."""
-    target = json.dumps([at.hour, at.minute])
+#: The canvas every screen is designed for; other viewports get it scaled to fit.
+CANVAS = (1920, 1080)
+
+
+def kiosk_script(reload_at: time | None) -> str:
+    """HTML whose script (run once per page life) scales the 1920×1080 canvas to the viewport
+    and, when `reload_at` is set, reloads the page at the next such time (browser local time).
+    `location.reload()` keeps the URL, so the screen and its query parameters come back.
+
+    The script never writes "<" before a letter or digit: Streamlit's sanitizer (DOMPurify)
+    drops a script whose text looks like markup."""
+    width, height = CANVAS
+    attr = f' data-reload-at="{reload_at:%H:%M}"' if reload_at is not None else ""
+    reload_js = ""
+    if reload_at is not None:
+        target = json.dumps([reload_at.hour, reload_at.minute])
+        reload_js = (
+            f"var hm={target};var now=new Date();var next=new Date(now.getTime());"
+            "next.setHours(hm[0],hm[1],0,0);"
+            "if (now >= next) next.setDate(next.getDate()+1);"
+            "window.__sbReload=setTimeout(function(){window.location.reload();},next-now);"
+        )
     return (
-        f'<div class="sb-hidden" id="sb-reload" data-reload-at="{at:%H:%M}"></div>'
+        f'<div class="sb-hidden" id="sb-kiosk"{attr}></div>'
         "<script>(function(){"
-        "if (window.__sbReload) return;"
-        f"var hm={target};var now=new Date();var next=new Date(now.getTime());"
-        "next.setHours(hm[0],hm[1],0,0);"
-        "if (next<=now) next.setDate(next.getDate()+1);"
-        "window.__sbReload=setTimeout(function(){window.location.reload();},next-now);"
+        "if (window.__sbKiosk) return; window.__sbKiosk=true;"
+        "function fit(){"
+        f"var s=Math.min(window.innerWidth/{width},window.innerHeight/{height});"
+        "var r=document.documentElement;"
+        "if (0.02 > Math.abs(s-1)){r.classList.remove('sb-scaled');}"
+        "else {r.style.setProperty('--sb-scale',String(s));r.classList.add('sb-scaled');}}"
+        "window.addEventListener('resize',fit);fit();"
+        f"{reload_js}"
         "})();</script>"
     )

@@ -318,9 +318,10 @@ def load_from_env(env: Mapping[str, str] | None = None) -> Loaded:
 
 
 # -- arranging a screen at 1920×1080 (the 4K layout is the same, zoomed) ----------------------
-SCREEN_H = 1080
+SCREEN_W, SCREEN_H = 1920, 1080  # the canvas (board.kiosk scales it to the viewport)
+SIDE = 20  # left and right padding of the page
 HEADER_H = 64  # title, demo badge, freshness line
-TILES_H = 180  # one row of big-number tiles
+TILES_H = 198  # one row of big-number tiles (.sb-tile height in theme.css)
 GAP = 12  # between rows and columns
 MARGIN = 12  # top padding of the page, and a little air at the bottom
 
@@ -348,3 +349,10 @@ def chart_height(rows: int, *, with_tiles: bool) -> int:
 def full_height() -> int:
     """Pixels below the header on a 1080p screen."""
     return SCREEN_H - 2 * MARGIN - HEADER_H - GAP
+
+
+def chart_width(cols: int) -> int:
+    """Pixels per chart when `cols` charts share a row of the 1920-pixel canvas."""
+    if cols <= 0:
+        return 0
+    return (SCREEN_W - 2 * SIDE - GAP * (cols - 1)) // cols

@@ -60,10 +60,11 @@ class SpecCache:
 SPECS = SpecCache()
 
 
-def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, height: int) -> dict:
-    key = (slot.panel.wire_name, digest, slot.title, height)
-    text = SPECS.get(key, lambda: json.dumps(
-        charts.build_chart(rows, title=slot.title, height=height).to_dict(), sort_keys=True))
+def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
+               height: int) -> dict:
+    key = (slot.panel.wire_name, digest, slot.title, width, height)
+    text = SPECS.get(key, lambda: json.dumps(charts.build_chart(
+        rows, title=slot.title, width=width, height=height).to_dict(), sort_keys=True))
     return json.loads(text)  # a fresh dict: Streamlit moves the data out of the one it gets
 
 
@@ -71,8 +72,7 @@ def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, height: int)
 def render_page_setup(rt: Runtime) -> None:
     """Theme CSS and the scheduled reload; call once per full run, before anything else."""
     st.html(theme.page_css())
-    if rt.config.reload_at is not None:
-        st.html(kiosk.reload_script(rt.config.reload_at), unsafe_allow_javascript=True)
+    st.html(kiosk.kiosk_script(rt.config.reload_at), unsafe_allow_javascript=True)
 
 
 def render_problems(problems: Sequence[str]) -> None:
@@ -103,7 +103,8 @@ def render_ticker(rt: Runtime, title: str, rotation: Rotation | None = None) -> 
         snap = rt.snapshot()
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo)
-        body += banner_html(fresh, failing_since=snap.error_since)
+        body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
+                            failing_since=snap.error_since)
         st.html(body)
         if rotation is not None:
             _rotate(rotation)
@@ -158,13 +159,18 @@ def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
         if plots:
             cols, rows = layout.grid(len(plots))
             height = layout.chart_height(rows, with_tiles=bool(tiles))
+            width = layout.chart_width(cols)
+            # Rows of keyed containers in a horizontal container: fewer blocks than st.columns,
+            # and blocks, unlike elements, are re-sent on every redraw.
             for start in range(0, len(plots), cols):
-                for column, (slot, data) in zip(st.columns(cols), plots[start:start + cols],
-                                                strict=False):
-                    with column, st.container(key=f"panel-{slot.panel.wire_name}"):
-                        _guarded(slot, lambda s=slot, d=data: _render_chart(
-                            s, d, snap.panel_digests.get(s.panel.wire_name, ""), height, stale,
-                            snap.fetched_at))
+                with st.container(horizontal=True, gap="small"):
+                    for slot, data in plots[start:start + cols]:
+                        with st.container(key=f"panel-{slot.panel.wire_name}"):
+                            _guarded(slot, lambda s=slot, d=data: _render_chart(
+                                s, d, snap.panel_digests.get(s.panel.wire_name, ""),
+                                (width, height), stale, snap.fetched_at))
+                    for n in range(cols - len(plots[start:start + cols])):
+                        st.container(key=f"filler-{start}-{n}")  # keeps the columns even
         if not placed:
             st.info("This screen has no panels; add some to its `panels` list in "
                     f"{rt.config.source}.")
@@ -181,18 +187,21 @@ def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
         except Exception:
             log.exception("cannot compute the tiles of %s", slot.panel.wire_name)
             built.append((slot, None))
-    weights = [len(t) if t else 1 for _, t in built]
-    for column, (slot, made) in zip(st.columns(weights), built, strict=True):
-        with column, st.container(key=f"panel-{slot.panel.wire_name}"):
-            if made is None:
-                st.html(_error_html(slot))
-                continue
-            body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale) for t in made)
-            st.html(f'<div class="sb-tiles">{body}</div>')
+    with st.container(horizontal=True, gap="small"):
+        for slot, made in built:
+            with st.container(key=f"panel-{slot.panel.wire_name}"):
+                if made is None:
+                    st.html(_error_html(slot))
+                    continue
+                body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale)
+                               for t in made)
+                # data-count lets the CSS give each panel width in proportion to its tiles.
+                st.html(f'<div class="sb-tiles" data-count="{min(len(made), 12)}">{body}</div>')
 
 
-def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, height: int, stale: bool,
-                  fetched_at: object) -> None:
+def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[int, int],
+                  stale: bool, fetched_at: object) -> None:
+    width, height = size
     wire = slot.panel.wire_name
     if rows.empty:
         st.html(f'<div class="sb-panel-empty" data-panel="{wire}" style="height:{height}px">'
@@ -204,8 +213,8 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, height: int,
         when = f" · data from {fetched_at.astimezone():%H:%M}" if since else ""  # type: ignore[union-attr]
         st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
                 f"STALE{when}</div>")
-    st.vega_lite_chart(chart_spec(slot, rows, digest=digest, height=height), theme=None,
-                       width="stretch")
+    st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height),
+                       theme=None, width="content")
 
 
 def _guarded(slot: PanelSlot, draw: Callable[[], None]) -> None:

@@ -135,12 +135,13 @@ def tile_html(tile: Tile, *, panel: str, stale: bool) -> str:
     e = html.escape
     classes = "sb-tile sb-stale" if stale else "sb-tile"
     stale_tag = '<span class="sb-stale-tag">STALE</span>' if stale else ""
+    cue = f'<div class="sb-tile-cue">{stale_tag}{e(tile.cue)}</div>'
     na = "true" if tile.value is None else "false"
     return (
         f'<div class="{classes}" data-panel="{e(panel)}" data-tile="{e(tile.key)}" '
         f'data-level="{tile.level}" data-na="{na}" data-sb-stale="{str(stale).lower()}" '
-        f'title="{e(tile.tooltip)}">{stale_tag}'
+        f'title="{e(tile.tooltip)}">'
         f'<div class="sb-tile-label">{e(tile.label)}</div>'
-        f'<div class="sb-tile-value">{e(tile.text)}</div>'
-        f'<div class="sb-tile-cue">{e(tile.cue)}</div></div>'
+        f'<div class="sb-tile-value" data-long="{str(len(tile.text) > 4).lower()}">'
+        f'{e(tile.text)}</div>{cue}</div>'
     )

@@ -1,0 +1,375 @@
+"""The wall screen in AppTest: each screen against a frame fetched from the demo NetServer.
+
+The frame is fetched over HTTP once per session (`demo_frame`) and published by a real Poller
+whose clock the test controls; `open_screen` injects it with `board.runtime.inject`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import jsonschema
+import pandas as pd
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+from board import layout
+from board.tiles import format_value
+from stats_client.errors import NetServerUnreachable
+from stats_client.frames import panel_frame
+from stats_client.panels import PanelType
+from stats_client.poller import Poller, Snapshot
+
+T0 = datetime(2026, 11, 27, 13, 0, 0, tzinfo=UTC)
+INTERVAL = 30  # the default STATUSBOARD_INTERVAL
+PAGES = {"status": None, "workload": "pages/workload.py", "trends": "pages/trends.py"}
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def publish(frame: pd.DataFrame, clock: Clock) -> Poller:
+    """A real Poller that has published one good snapshot of `frame` at `clock`'s time."""
+    poller = Poller(lambda: frame, INTERVAL, clock=clock)
+    poller.poll_once()
+    return poller
+
+
+# -- reading the hooks out of an AppTest run ----------------------------------------------------
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str], list[str]]] = []
+        self._open: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, {k: v or "" for k, v in attrs}, []))
+        self._open.append(len(self.found) - 1)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for i in self._open:
+            self.found[i][2].append(data)
+
+
+def tags(at: Any) -> list[tuple[str, dict[str, str], str]]:
+    out = []
+    for element in at.get("html"):
+        parser = _Tags()
+        parser.feed(element.proto.body)
+        out += [(tag, attrs, "".join(text)) for tag, attrs, text in parser.found]
+    return out
+
+
+def freshness(at: Any) -> dict[str, str]:
+    (marker,) = [attrs for _, attrs, _ in tags(at) if attrs.get("id") == "freshness"]
+    return marker
+
+
+def tiles(at: Any) -> dict[str, dict[str, str]]:
+    """data-tile → the tile's attributes plus its label and value text."""
+    out: dict[str, dict[str, str]] = {}
+    found = tags(at)
+    for n, (_, attrs, _) in enumerate(found):
+        if "sb-tile" in attrs.get("class", "").split():
+            parts = {a.get("class"): text for _, a, text in found[n + 1:n + 4]}
+            out[attrs["data-tile"]] = {**attrs, "label": parts["sb-tile-label"],
+                                       "value": parts["sb-tile-value"]}
+    return out
+
+
+def text_of(at: Any) -> str:
+    """The page's HTML without the stylesheet."""
+    return "\n".join(e.proto.body for e in at.get("html") if not e.proto.body.startswith("<style"))
+
+
+@cache
+def vega_lite_validator() -> jsonschema.Draft7Validator:
+    path = Path(alt.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json"
+    return jsonschema.Draft7Validator(json.loads(path.read_text()))
+
+
+def charts(at: Any) -> dict[str, dict[str, Any]]:
+    """Panel wire name → the chart's Vega-Lite spec with its data put back in (Streamlit moves
+    the data out of the spec into Arrow tables)."""
+    out = {}
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        spec["datasets"] = {
+            ds.name: convert_arrow_bytes_to_pandas_df(ds.data.data).to_dict("records")
+            for ds in element.proto.datasets}
+        out[spec["usermeta"]["panel"]] = spec
+    return out
+
+
+def no_exceptions(at: Any) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# -- every screen --------------------------------------------------------------------------------
+@pytest.mark.parametrize("screen", list(PAGES))
+def test_every_configured_panel_is_on_its_screen(open_screen: Any, demo_frame: pd.DataFrame,
+                                                 screen: str) -> None:
+    clock = Clock()
+    at = open_screen(PAGES[screen], source=publish(demo_frame, clock), clock=clock)
+    no_exceptions(at)
+    assert not at.warning
+    config = layout.DEFAULT.screen(screen)
+    assert config is not None
+    shown = set(charts(at)) | {t["data-panel"] for t in tiles(at).values()}
+    assert shown == {slot.panel.wire_name for slot in config.panels}
+    header = [text for _, attrs, text in tags(at) if attrs.get("class") == "sb-title"]
+    assert header == [config.title]
+    assert freshness(at)["data-state"] == "fresh"
+
+
+@pytest.mark.parametrize("screen", list(PAGES))
+def test_each_chart_is_valid_vega_lite_carrying_the_frames_rows(
+        open_screen: Any, demo_frame: pd.DataFrame, screen: str) -> None:
+    clock = Clock()
+    at = open_screen(PAGES[screen], source=publish(demo_frame, clock), clock=clock)
+    drawn = charts(at)
+    assert drawn
+    for wire, spec in drawn.items():
+        vega_lite_validator().validate(spec)
+        (rows,) = spec["datasets"].values()
+        frame_rows = panel_frame(demo_frame, PanelType[wire])
+        assert [(r["label"], r["value"]) for r in rows] == list(
+            zip(frame_rows["label"], frame_rows["value"], strict=True)), wire
+        assert [r["description"] for r in rows] == frame_rows["description"].tolist(), wire
+
+
+def test_status_tiles_equal_the_frames_values(open_screen: Any, demo_frame: pd.DataFrame) -> None:
+    clock = Clock()
+    at = open_screen(source=publish(demo_frame, clock), clock=clock)
+    shown = tiles(at)
+    status = panel_frame(demo_frame, PanelType.StatusScreen)
+    assert [k for k in shown if k.startswith("StatusScreen.")] == [
+        f"StatusScreen.{label}" for label in status["label"]]
+    for label, value in zip(status["label"], status["value"], strict=True):
+        tile = shown[f"StatusScreen.{label}"]
+        assert (tile["label"], tile["value"], tile["data-na"]) == (label, format_value(value),
+                                                                   "false")
+    for panel in (PanelType.OwnOpenRequests, PanelType.UnassignedRequests):
+        (value,) = panel_frame(demo_frame, panel)["value"]
+        assert shown[panel.wire_name]["value"] == format_value(value)
+        assert shown[panel.wire_name]["label"] == panel.title
+
+
+def test_missing_data_shows_na_never_zero(open_screen: Any, demo_frame: pd.DataFrame) -> None:
+    without = demo_frame[demo_frame["panel"] != "UnassignedRequests"].reset_index(drop=True)
+    clock = Clock()
+    at = open_screen(source=publish(without, clock), clock=clock)
+    tile = tiles(at)["UnassignedRequests"]
+    assert (tile["value"], tile["data-na"], tile["data-level"]) == ("n/a", "true", "none")
+    no_exceptions(at)
+
+
+def test_threshold_levels_colour_the_tiles(open_screen: Any, demo_frame: pd.DataFrame,
+                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    value = dict(zip(panel_frame(demo_frame, PanelType.StatusScreen)["label"],
+                     panel_frame(demo_frame, PanelType.StatusScreen)["value"], strict=True))
+    (own,) = panel_frame(demo_frame, PanelType.OwnOpenRequests)["value"]
+    path = tmp_path / "board.toml"
+    path.write_text(f"""
+[thresholds."StatusScreen.Open"]
+amber = {value["Open"]:g}
+red = {value["Open"] + 1:g}
+[thresholds."StatusScreen.Closed"]
+amber = {value["Closed"] - 1:g}
+red = {value["Closed"]:g}
+[thresholds.OwnOpenRequests]
+amber = {own + 1:g}
+""")
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
+    clock = Clock()
+    at = open_screen(source=publish(demo_frame, clock), clock=clock)
+    assert not at.warning
+    shown = tiles(at)
+    assert shown["StatusScreen.Open"]["data-level"] == "amber"
+    assert "AMBER" in text_of(at)
+    assert shown["StatusScreen.Closed"]["data-level"] == "red"
+    assert shown["OwnOpenRequests"]["data-level"] == "ok"
+    assert shown["StatusScreen.Unread"]["data-level"] == "none"  # no threshold in this file
+
+
+def test_the_connection_screen_shows_figures_and_the_raw_frame(
+        open_screen: Any, demo_frame: pd.DataFrame) -> None:
+    clock = Clock()
+    at = open_screen("pages/connection.py", source=publish(demo_frame, clock), clock=clock)
+    no_exceptions(at)
+    rows = dict(_table(at))
+    assert rows["Poll interval"] == "30 s"
+    assert rows["Polls made"] == "1 (1 good)"
+    assert rows["Last error"] == "none"
+    assert rows["Screen configuration"] == "statusboard.toml"
+    (table,) = at.dataframe
+    assert len(table.value) == len(demo_frame)
+    assert table.value["value"].tolist() == demo_frame["value"].tolist()
+
+
+def _table(at: Any) -> list[tuple[str, str]]:
+    found = tags(at)
+    heads = [text for tag, _, text in found if tag == "th"]
+    cells = [text for tag, _, text in found if tag == "td"]
+    return list(zip(heads, cells, strict=True))
+
+
+# -- freshness, driven by the clock --------------------------------------------------------------
+def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
+                                                        demo_frame: pd.DataFrame) -> None:
+    clock = Clock()
+    poller = publish(demo_frame, clock)
+    clock.now = T0 + timedelta(seconds=12)
+    at = open_screen(source=poller, clock=clock)
+    marker = freshness(at)
+    assert marker == {"id": "freshness", "data-state": "fresh", "data-seq": "1",
+                      "data-updated": T0.isoformat()}
+    local = T0.astimezone().strftime("%H:%M:%S")
+    assert f"Updated {local}, 12 s ago" in text_of(at)
+    assert "sb-banner" not in text_of(at)
+
+
+@pytest.mark.parametrize(("age_s", "state"), [
+    (0, "fresh"), (59, "fresh"), (60, "fresh"), (61, "stale"), (3600, "stale"),
+])
+def test_stale_after_two_intervals_keeping_the_values(open_screen: Any, demo_frame: pd.DataFrame,
+                                                      age_s: int, state: str) -> None:
+    clock = Clock()
+    poller = publish(demo_frame, clock)
+    clock.now = T0 + timedelta(seconds=age_s)
+    at = open_screen(source=poller, clock=clock)
+    no_exceptions(at)
+    assert freshness(at)["data-state"] == state
+    stale = state == "stale"
+    shown = tiles(at)
+    assert {t["data-sb-stale"] for t in shown.values()} == {str(stale).lower()}
+    status = panel_frame(demo_frame, PanelType.StatusScreen)
+    assert shown["StatusScreen.Open"]["value"] == format_value(status["value"].iloc[0])
+    markers = [a for _, a, _ in tags(at) if "sb-chart-stale" in a.get("class", "")]
+    assert len(markers) == (len(charts(at)) if stale else 0)
+    assert ("STALE DATA" in text_of(at)) is stale
+
+
+def test_the_banner_says_since_when_and_why_then_clears_on_recovery(
+        open_screen: Any, demo_frame: pd.DataFrame) -> None:
+    clock = Clock()
+    outcomes: list[Any] = [demo_frame, NetServerUnreachable(
+        "Cannot reach the NetServer at http://127.0.0.1:9/: connection refused."), demo_frame]
+
+    def fetch() -> pd.DataFrame:
+        item = outcomes.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    poller = Poller(fetch, INTERVAL, clock=clock)
+    poller.poll_once()
+    clock.now = T0 + timedelta(seconds=40)
+    poller.poll_once()  # fails
+    clock.now = T0 + timedelta(seconds=95)
+    at = open_screen(source=poller, clock=clock)
+    assert freshness(at)["data-state"] == "stale"
+    assert freshness(at)["data-seq"] == "1"
+    (banner,) = [(a, text) for _, a, text in tags(at) if a.get("class") == "sb-banner"]
+    assert banner[0]["data-banner"] == "stale"
+    assert f"last update {T0.astimezone():%H:%M:%S}" in banner[1]
+    assert "connection refused" in banner[1]
+    failing = (T0 + timedelta(seconds=40)).astimezone().strftime("%H:%M:%S")
+    assert f"Failing since {failing}" in banner[1]
+
+    poller.poll_once()  # the NetServer is back
+    at.run()
+    assert freshness(at)["data-state"] == "fresh"
+    assert freshness(at)["data-seq"] == "2"
+    assert "sb-banner" not in text_of(at)
+    assert {t["data-sb-stale"] for t in tiles(at).values()} == {"false"}
+
+
+def test_no_data_yet_and_failing_is_error_with_na_tiles(open_screen: Any) -> None:
+    def fetch() -> pd.DataFrame:
+        raise NetServerUnreachable("Cannot reach the NetServer: timed out after 10 s.")
+
+    poller = Poller(fetch, INTERVAL, clock=Clock())
+    poller.poll_once()
+    at = open_screen(source=poller, clock=Clock())
+    no_exceptions(at)
+    assert freshness(at) == {"id": "freshness", "data-state": "error", "data-seq": "0",
+                             "data-updated": ""}
+    assert "timed out after 10 s" in text_of(at)
+    assert {t["value"] for t in tiles(at).values()} == {"n/a"}
+    assert not charts(at)
+    assert 'data-panel="OpenRequestsPerCategory"' in text_of(at)  # a placeholder, not a gap
+
+
+def test_waiting_for_the_first_poll_is_not_an_error(open_screen: Any) -> None:
+    class Nothing:
+        def latest(self) -> Snapshot:
+            return Snapshot()
+
+    at = open_screen(source=Nothing(), clock=Clock(), demo=True)
+    assert freshness(at)["data-state"] == "demo"
+    assert "Waiting for data" in text_of(at)
+
+
+def test_demo_mode_says_so_where_nobody_can_miss_it(open_screen: Any,
+                                                    demo_frame: pd.DataFrame) -> None:
+    clock = Clock()
+    at = open_screen(source=publish(demo_frame, clock), clock=clock, demo=True)
+    assert freshness(at)["data-state"] == "demo"
+    assert [text for _, a, text in tags(at) if a.get("data-demo") == "true"] == ["DEMO DATA"]
+    clock.now = T0 + timedelta(minutes=5)
+    at.run()
+    assert freshness(at)["data-state"] == "stale"  # demo data can go stale too
+
+
+def test_a_panel_that_cannot_be_drawn_says_so_and_the_rest_renders(
+        open_screen: Any, demo_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    from board import charts as chart_module
+    from board import render
+
+    real = chart_module.build_chart
+
+    def build(rows: pd.DataFrame, **kw: Any) -> Any:
+        if rows["panel"].iloc[0] == "OpenRequestsPerUser":
+            raise RuntimeError("boom")
+        return real(rows, **kw)
+
+    monkeypatch.setattr(chart_module, "build_chart", build)
+    monkeypatch.setattr(render, "SPECS", render.SpecCache())
+    clock = Clock()
+    at = open_screen(source=publish(demo_frame, clock), clock=clock)
+    no_exceptions(at)
+    (failed,) = [(a, text) for _, a, text in tags(at) if a.get("data-panel-error") == "true"]
+    assert failed[0]["data-panel"] == "OpenRequestsPerUser"
+    assert "cannot be drawn" in failed[1]
+    assert "boom" not in failed[1]
+    assert set(charts(at)) == {"OpenRequestsPerCategory", "NumberOfCreatedRequestsPerWeek",
+                               "UserReponseTimePerWeek"}
+
+
+def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame) -> None:
+    clock = Clock()
+    good = open_screen(source=publish(demo_frame, clock), clock=clock, query={"rotate": "20"})
+    assert not good.warning
+    no_exceptions(good)
+    bad = open_screen(source=publish(demo_frame, clock), clock=clock, query={"rotate": "soon"})
+    (warning,) = bad.warning
+    assert "?rotate=soon" in warning.value
+    no_exceptions(bad)

@@ -1,0 +1,210 @@
+"""The wall screen's settings in AppTest: the TOML file, the environment, secrets, and the one
+shared poller (the real client against a demo NetServer over HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+
+from board import runtime
+from stats_client.poller import Poller
+from stats_client.simulator import DemoNetServer
+
+
+def html_of(at: Any) -> str:
+    return "\n".join(e.proto.body for e in at.get("html") if not e.proto.body.startswith("<style"))
+
+
+def everything_on(at: Any) -> str:
+    """Every element's content, as text, to look for what must never be on the screen."""
+    parts = [html_of(at)]
+    for kind in ("markdown", "warning", "error", "info", "exception"):
+        parts += [str(e.proto) for e in at.get(kind)]
+    parts += [e.value.to_csv() for e in at.dataframe]
+    return "\n".join(parts)
+
+
+def state_of(at: Any) -> str:
+    text = html_of(at)
+    return text.split('id="freshness" data-state="', 1)[1].split('"', 1)[0]
+
+
+def no_exceptions(at: Any) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in everything_on(at)
+
+
+@pytest.fixture
+def fixed_source(demo_frame: Any) -> Poller:
+    poller = Poller(lambda: demo_frame, 30)
+    poller.poll_once()
+    return poller
+
+
+# -- statusboard.toml ---------------------------------------------------------------------------
+def test_a_broken_config_names_key_and_file_and_the_rest_renders(
+        open_screen: Any, fixed_source: Poller, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "wall.toml"
+    path.write_text("""
+reload_at = "noon"
+[[screens]]
+id = "desk"
+title = "Desk"
+panels = ["UnassignedRequests", "OpenRequestsPerFoo", "OpenRequestsPerStatus"]
+[thresholds.UnassignedRequests]
+amber = "many"
+""")
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
+    at = open_screen(source=fixed_source)
+    no_exceptions(at)
+    (warning,) = at.warning
+    for needle in ("wall.toml: screens[0].panels[1]", '"OpenRequestsPerFoo"',
+                   "wall.toml: reload_at", "wall.toml: thresholds.UnassignedRequests.amber"):
+        assert needle in warning.value
+    text = html_of(at)
+    assert '<span class="sb-title">Desk</span>' in text
+    assert 'data-panel="UnassignedRequests"' in text
+    assert len(at.get("vega_lite_chart")) == 1  # OpenRequestsPerStatus
+    assert 'data-reload-at="03:00"' in text  # the default, since "noon" is not a time
+
+
+def test_a_file_that_is_not_toml_shows_the_built_in_screens(
+        open_screen: Any, fixed_source: Poller, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "wall.toml"
+    path.write_text("[[screens]\n")
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
+    at = open_screen(source=fixed_source)
+    no_exceptions(at)
+    (warning,) = at.warning
+    assert "wall.toml" in warning.value
+    assert "not valid TOML" in warning.value
+    assert '<span class="sb-title">Status</span>' in html_of(at)
+    assert len(at.get("vega_lite_chart")) == 4
+
+
+def test_a_screen_defined_only_in_the_file_gets_a_page(
+        open_screen: Any, fixed_source: Poller, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "wall.toml"
+    path.write_text('[[screens]]\ntitle = "Overview"\npanels = ["StatusScreen"]\n'
+                    '[[screens]]\nid = "queue"\ntitle = "Queue"\npanels = ["Hotlist"]\n')
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
+    at = open_screen(source=fixed_source)
+    no_exceptions(at)
+    assert '<span class="sb-title">Overview</span>' in html_of(at)
+    assert 'data-tile="StatusScreen.Open"' in html_of(at)
+
+
+# -- the environment ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("raw", "interval", "problem"), [
+    (None, 30.0, None), ("5", 5.0, None), ("1", 1.0, None), ("2.5", 2.5, None),
+    ("0.5", 30.0, "below the minimum of 1 second"), ("0", 30.0, "below the minimum"),
+    ("-3", 30.0, "below the minimum"), ("abc", 30.0, "not a number of seconds"),
+    ("nan", 30.0, "not a number"), ("inf", 30.0, "not a number"), ("", 30.0, None),
+])
+def test_parse_interval(raw: str | None, interval: float, problem: str | None) -> None:
+    got, bad = runtime.parse_interval(raw)
+    assert got == interval
+    if problem is None:
+        assert bad is None
+    else:
+        assert bad is not None
+        assert problem in bad
+        assert "STATUSBOARD_INTERVAL" in bad
+
+
+@pytest.mark.parametrize(("interval", "redraw"), [(1, 1.0), (2, 1.0), (5, 2.5), (30, 5.0),
+                                                  (600, 5.0)])
+def test_panels_redraw_soon_after_a_poll_but_not_more_than_needed(interval: float,
+                                                                   redraw: float) -> None:
+    assert runtime.default_redraw(interval) == redraw
+
+
+def test_a_bad_interval_is_reported_and_the_default_used(
+        open_screen: Any, fixed_source: Poller, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STATUSBOARD_INTERVAL", "fast")
+    monkeypatch.setenv("STATUSBOARD_MAX_BACKOFF", "0")
+    at = open_screen("pages/connection.py", source=fixed_source)
+    no_exceptions(at)
+    (warning,) = at.warning
+    assert 'STATUSBOARD_INTERVAL = "fast" is not a number of seconds' in warning.value
+    assert "the default 30 s is used" in warning.value
+    assert 'STATUSBOARD_MAX_BACKOFF = "0"' in warning.value
+    assert "<th>Poll interval</th><td>30 s</td>" in html_of(at)
+
+
+@pytest.mark.parametrize(("env", "secrets", "expected"), [
+    ({}, {}, {}),
+    ({"SUPEROFFICE_URL": "https://e"}, {}, {"SUPEROFFICE_URL": "https://e"}),
+    ({}, {"SUPEROFFICE_URL": "https://s", "OTHER": "x"}, {"SUPEROFFICE_URL": "https://s"}),
+    ({}, {"superoffice": {"url": "https://t", "ticket": "7T:abc"}},
+     {"SUPEROFFICE_URL": "https://t", "SUPEROFFICE_TICKET": "7T:abc"}),
+    ({"SUPEROFFICE_URL": "https://e"}, {"SUPEROFFICE_URL": "https://s",
+                                        "SUPEROFFICE_USER": "u"},
+     {"SUPEROFFICE_URL": "https://e", "SUPEROFFICE_USER": "u"}),  # the environment wins
+    ({"SUPEROFFICE_URL": ""}, {"SUPEROFFICE_URL": "https://s"}, {"SUPEROFFICE_URL": "https://s"}),
+])
+def test_secrets_then_environment(env: dict[str, str], secrets: dict[str, Any],
+                                  expected: dict[str, str]) -> None:
+    assert runtime.merged_env(env, secrets) == expected
+
+
+@pytest.mark.parametrize("where", ["env", "secrets"])
+def test_a_configuration_error_is_a_sentence_on_the_screen(
+        open_screen: Any, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    bad = {"SUPEROFFICE_URL": "ftp://netserver/Cust1", "SUPEROFFICE_PASSWORD": "hunter2-secret"}
+    if where == "env":
+        for key, value in bad.items():
+            monkeypatch.setenv(key, value)
+        at = open_screen()
+    else:
+        at = open_screen(secrets=bad)
+    no_exceptions(at)
+    (error,) = at.error
+    assert "SUPEROFFICE_URL must be an http(s) URL" in error.value
+    assert "Check the SUPEROFFICE_* environment variables" in error.value
+    assert state_of(at) == "error"
+    assert "hunter2-secret" not in everything_on(at)
+    assert not at.get("vega_lite_chart")
+
+
+# -- the real thing: client, poller and a demo NetServer with a password -----------------------
+@pytest.fixture
+def shared_released() -> Iterator[None]:
+    """Stops the process-wide poller the app starts (cache_resource's on_release)."""
+    yield
+    st.cache_resource.clear()
+
+
+def test_one_shared_poller_over_http_and_no_secret_on_screen(
+        open_screen: Any, shared_released: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    password = "s3cret-Pa55word"
+    with DemoNetServer(port=0, users={"kiosk": password}) as srv:
+        secrets = {"superoffice": {"url": srv.url, "user": "kiosk", "password": password}}
+        monkeypatch.setenv("STATUSBOARD_INTERVAL", "600")
+        first = open_screen(secrets=secrets)
+        no_exceptions(first)
+        assert state_of(first) == "fresh"
+        assert 'data-seq="1"' in html_of(first)
+        assert "n/a" not in html_of(first)
+        calls = srv.call_count("GetStatistics")
+        assert calls >= 1
+        assert srv.call_count("AuthenticateUsernamePassword") == 1
+
+        # More browsers, more screens: still the one poller, no more calls to the NetServer.
+        others = [open_screen(page, secrets=secrets)
+                  for page in ("pages/workload.py", "pages/trends.py", "pages/connection.py")]
+        assert srv.call_count("GetStatistics") == calls
+        connection = others[-1]
+        no_exceptions(connection)
+        text = html_of(connection)
+        assert f"<td>{srv.service_url()}" in text
+        assert "user name and password" in text
+        for at in (first, *others):
+            assert password not in everything_on(at)
