@@ -3,6 +3,10 @@
 Page config and theme, the shared poller (board.runtime), the screens from statusboard.toml
 as pages, kiosk rotation (?rotate=SECONDS) and the scheduled reload. Hooks and knobs for
 tests and monitoring are listed in board/__init__.py.
+
+The screen scripts live in screens/, not pages/: with a pages/ folder beside the entry point,
+Streamlit's older multipage mode runs a deep link such as /workload on a freshly started server
+straight from that folder, without this file, and the screen has no runtime to read.
 """
 
 from pathlib import Path
@@ -12,7 +16,7 @@ import streamlit as st
 from board import render, runtime
 from board.kiosk import parse_rotate
 
-PAGES_DIR = Path(__file__).parent / "pages"
+SCREENS_DIR = Path(__file__).parent / "screens"
 
 st.set_page_config(page_title="Service Status Board", page_icon="📟", layout="wide",
                    initial_sidebar_state="collapsed")
@@ -22,10 +26,12 @@ render.render_page_setup(rt)
 
 screens: dict[str, st.Page] = {}
 for n, screen in enumerate(rt.config.screens):
-    script = PAGES_DIR / f"{screen.id}.py"
-    target = f"pages/{screen.id}.py" if script.is_file() else render.screen_page(screen)
+    script = SCREENS_DIR / f"{screen.id}.py"
+    target = f"screens/{screen.id}.py" if script.is_file() else render.screen_page(screen)
     screens[screen.id] = st.Page(target, title=screen.title, url_path=screen.id, default=n == 0)
-connection = st.Page("pages/connection.py", title="Connection", url_path="connection")
+connection = st.Page("screens/connection.py", title="Connection", url_path="connection")
+
+render.pending_switch(screens)
 
 rotate, bad_rotate = parse_rotate(st.query_params.get("rotate"), default=rt.config.rotate)
 render.set_context(render.PageContext(

@@ -1,6 +1,6 @@
 """View helpers for the wall screen (no SuperOffice knowledge beyond panel names).
 
-Modules: charts (pure df → Altair), tiles (pure tile values and HTML), layout (statusboard.toml
+Screens are the scripts in screens/ (not pages/: see dashboard.py). Modules: charts (pure df → Altair), tiles (pure tile values and HTML), layout (statusboard.toml
 and screen arrangement), header (freshness line and banner HTML), kiosk (rotation, reload),
 connection (Connection screen rows), theme (palette, Vega config, CSS), runtime (environment,
 secrets, the shared poller, the test hook), render (the only module that draws with Streamlit).
@@ -23,10 +23,16 @@ Hooks (stable; browser tests and benchmarks rely on them)
   spec carries `usermeta.panel_shape` (categories|timeline).
 - A panel that cannot be drawn: `[data-panel-error="true"][data-panel="<wire>"]`.
 - Connection screen: `table[data-connection="true"]` and `.st-key-raw-frame` (the raw frame).
-- `#sb-reload[data-reload-at="HH:MM"]` — present when the daily reload is scheduled.
+- `#sb-kiosk` — the kiosk script's element; `data-reload-at="HH:MM"` when the daily reload is
+  scheduled (statusboard.toml `reload_at`, browser local time). The script also scales the
+  1920×1080 canvas to the viewport: `html.sb-scaled` with `--sb-scale` (2 on a 3840×2160
+  viewport at device pixel ratio 1; no class at 1920×1080).
 - URLs: the first configured screen is `/`, the others `/<id>` (`/workload`, `/trends`),
-  and `/connection`. `?rotate=SECONDS` (≥ 5) cycles through the configured screens keeping the
-  query; `?embed=true` is Streamlit's own chrome-less mode (the chrome is hidden anyway).
+  and `/connection`; a deep link works on a freshly started server. `?rotate=SECONDS` (≥ 5)
+  cycles through the configured screens (not Connection) keeping the query;
+  `?embed=true` is Streamlit's own chrome-less mode (the chrome is hidden anyway).
+- Known noise: Streamlit's frontend probes `/<page>/_stcore/health` and `/host-config` on
+  deep links and logs two 404s in the console; they are not errors of the board.
 
 Environment knobs
 - SUPEROFFICE_URL, _TICKET, _APP_TOKEN, _USER, _PASSWORD (and the rest of

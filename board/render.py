@@ -112,7 +112,15 @@ def render_ticker(rt: Runtime, title: str, rotation: Rotation | None = None) -> 
     ticker()
 
 
+_ROTATE_TO = "sb_rotate_to"
+
+
 def _rotate(rotation: Rotation) -> None:
+    """When the screen's time is up, ask for a full rerun that switches the page.
+
+    Not st.switch_page here: switching from inside a fragment run let a late fragment delta
+    land in the new page's tree ("Bad delta path index" in the browser, which then drops its
+    connection); dashboard.py switches at the top of the full run instead (`pending_switch`)."""
     state = st.session_state.get("sb_rotation")
     now = time.monotonic()
     if state is None or state[0] != rotation.current:
@@ -124,7 +132,15 @@ def _rotate(rotation: Rotation) -> None:
     if target is None:
         return
     st.session_state["sb_rotation"] = (target, now)
-    st.switch_page(rotation.pages[target], query_params=st.query_params.to_dict())
+    st.session_state[_ROTATE_TO] = target
+    st.rerun(scope="app")
+
+
+def pending_switch(pages: dict[str, object]) -> None:
+    """Finish a rotation the ticker asked for: switch to the next screen, keeping the query."""
+    target = st.session_state.pop(_ROTATE_TO, None)
+    if target in pages:
+        st.switch_page(pages[target], query_params=st.query_params.to_dict())
 
 
 # -- panels ------------------------------------------------------------------------------------
@@ -297,7 +313,7 @@ def render_screen(screen_id: str) -> None:
 
 
 def screen_page(screen: ScreenConfig) -> Callable[[], None]:
-    """A page function for a screen that the TOML file defines and pages/ has no file for."""
+    """A page function for a screen that the TOML file defines and screens/ has no file for."""
 
     def page() -> None:
         render_screen(screen.id)

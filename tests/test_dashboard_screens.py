@@ -28,7 +28,7 @@ from stats_client.poller import Poller, Snapshot
 
 T0 = datetime(2026, 11, 27, 13, 0, 0, tzinfo=UTC)
 INTERVAL = 30  # the default STATUSBOARD_INTERVAL
-PAGES = {"status": None, "workload": "pages/workload.py", "trends": "pages/trends.py"}
+PAGES = {"status": None, "workload": "screens/workload.py", "trends": "screens/trends.py"}
 
 
 class Clock:
@@ -212,7 +212,7 @@ amber = {own + 1:g}
 def test_the_connection_screen_shows_figures_and_the_raw_frame(
         open_screen: Any, demo_frame: pd.DataFrame) -> None:
     clock = Clock()
-    at = open_screen("pages/connection.py", source=publish(demo_frame, clock), clock=clock)
+    at = open_screen("screens/connection.py", source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
     rows = dict(_table(at))
     assert rows["Poll interval"] == "30 s"
@@ -229,6 +229,15 @@ def _table(at: Any) -> list[tuple[str, str]]:
     heads = [text for tag, _, text in found if tag == "th"]
     cells = [text for tag, _, text in found if tag == "td"]
     return list(zip(heads, cells, strict=True))
+
+
+def test_screen_scripts_are_not_in_a_pages_folder() -> None:
+    """Regression: with pages/ beside dashboard.py, Streamlit's multipage v1 mode ran a deep
+    link (/workload) on a freshly started server from pages/workload.py without dashboard.py,
+    and the screen crashed for want of its runtime (seen in Chromium after a restart)."""
+    root = Path(__file__).resolve().parent.parent
+    assert not (root / "pages").exists()
+    assert {p.stem for p in (root / "screens").glob("*.py")} >= {*PAGES, "connection"}
 
 
 # -- freshness, driven by the clock --------------------------------------------------------------
@@ -362,6 +371,21 @@ def test_a_panel_that_cannot_be_drawn_says_so_and_the_rest_renders(
     assert "boom" not in failed[1]
     assert set(charts(at)) == {"OpenRequestsPerCategory", "NumberOfCreatedRequestsPerWeek",
                                "UserReponseTimePerWeek"}
+
+
+def test_rotation_moves_to_the_next_screen_keeping_the_query(
+        open_screen: Any, demo_frame: pd.DataFrame) -> None:
+    import time
+
+    clock = Clock()
+    at = open_screen(source=publish(demo_frame, clock), clock=clock,
+                     query={"rotate": "20", "embed": "true"})
+    assert [t for _, a, t in tags(at) if a.get("class") == "sb-title"] == ["Status"]
+    at.session_state["sb_rotation"] = ("status", time.monotonic() - 21)  # its time is up
+    at.run()
+    no_exceptions(at)
+    assert [t for _, a, t in tags(at) if a.get("class") == "sb-title"] == ["Workload"]
+    assert at.query_params == {"rotate": "20", "embed": "true"}
 
 
 def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame) -> None:
