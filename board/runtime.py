@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,7 +141,10 @@ class Shared:
         self._stopped = False
         self._lock = threading.Lock()
         atexit.register(self.stop)
-        self.poller.wait_for_seq(1, FIRST_POLL_WAIT_S)
+        # The first page opens on data, or on the first failure's reason, not on "waiting".
+        deadline = time.monotonic() + FIRST_POLL_WAIT_S
+        while self.poller.latest().calls == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     @property
     def demo(self) -> bool:
