@@ -1,0 +1,143 @@
+"""Browser fixtures: one demo NetServer (clock under the test's control), one `streamlit run
+dashboard.py` and one headless Chromium for the whole browser session, torn down at the end.
+
+Chromium is STATUSBOARD_CHROMIUM or `chromium` on PATH. Without it these tests skip with a
+reason, unless STATUSBOARD_REQUIRE_BROWSER=1 (CI), when they fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from board.layout import load_from_env
+from stats_client.simulator import DemoNetServer
+
+from .harness import (
+    CHROMIUM_ENV,
+    INTERVAL,
+    LOAD_TIMEOUT_MS,
+    MAX_BACKOFF,
+    REQUIRE_ENV,
+    Dashboard,
+    DemoClock,
+    find_chromium,
+    launch_chromium,
+)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_ENV}=1 requires the browser tests to run: install "
+                    f"Debian's chromium package or point {CHROMIUM_ENV} at a Chromium binary.",
+                    pytrace=False)
+    pytest.skip(f"{reason}; install Debian's chromium (or set {CHROMIUM_ENV}) to run the "
+                "browser tests")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    path = find_chromium()
+    if path is None:
+        named = os.environ.get(CHROMIUM_ENV)
+        _unavailable(f"{CHROMIUM_ENV}={named} is not an executable file" if named
+                     else "no `chromium` on PATH")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_executable: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw, chromium_executable)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_clock() -> DemoClock:
+    return DemoClock()
+
+
+@pytest.fixture(scope="session")
+def netserver(demo_clock: DemoClock) -> Iterator[DemoNetServer]:
+    srv = DemoNetServer(port=0, seed=42, clock=demo_clock).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def dashboard(chromium_executable: str, netserver: DemoNetServer) -> Iterator[Dashboard]:
+    board = Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF).start()
+    try:
+        yield board
+    finally:
+        board.stop()
+
+
+@pytest.fixture
+def live_netserver(netserver: DemoNetServer, demo_clock: DemoClock) -> Iterator[DemoNetServer]:
+    """The session's NetServer, guaranteed up and on real time again after the test."""
+    try:
+        yield netserver
+    finally:
+        netserver.clear_fault()
+        demo_clock.unfreeze()
+
+
+@pytest.fixture(scope="session")
+def screens() -> dict[str, list[str]]:
+    """Screen id → the wire names of its panels, from the shipped statusboard.toml."""
+    loaded = load_from_env({})
+    assert not loaded.problems, loaded.problems
+    return {s.id: [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
+
+
+def _base_path_probe(msg: Any) -> bool:
+    """Opened at /workload, Streamlit's client first tries /workload/_stcore/health and
+    host-config (a 404 each) to find the app's base path: expected, not a page error."""
+    url = (msg.location or {}).get("url", "")
+    return "/_stcore/" in url and "404" in msg.text
+
+
+@pytest.fixture
+def js_errors() -> dict[int, list[str]]:
+    """id(page) → uncaught exceptions and console errors of the pages `new_page` made."""
+    return {}
+
+
+@pytest.fixture
+def new_page(chromium: Any, js_errors: dict[int, list[str]]) -> Iterator[Callable[..., Any]]:
+    """`new_page(width, height)` → a page in its own browser context, closed after the test.
+    Its JavaScript errors are collected in `js_errors[id(page)]`."""
+    contexts: list[Any] = []
+
+    def make(width: int = 1920, height: int = 1080) -> Any:
+        ctx = chromium.new_context(viewport={"width": width, "height": height},
+                                   device_scale_factor=1)
+        ctx.set_default_timeout(LOAD_TIMEOUT_MS)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        errors = js_errors.setdefault(id(page), [])
+        page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+        page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text[:300]}")
+                if msg.type == "error" and not _base_path_probe(msg) else None)
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+

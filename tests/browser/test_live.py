@@ -1,0 +1,141 @@
+"""The board live in a real Chromium: data-seq follows the polls; five open browsers cost one
+GetStatistics call per interval; the NetServer going away shows as stale with the old values
+kept, and recovers by itself."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from stats_client.panels import PanelType
+from stats_client.simulator import DATASETS_PER_PANEL, DemoNetServer, Fault
+
+from .harness import (
+    INTERVAL,
+    MAX_BACKOFF,
+    TILES_JS,
+    Dashboard,
+    DemoClock,
+    freshness,
+    open_screen,
+    wait_for,
+)
+
+pytestmark = pytest.mark.browser
+
+STATE_JS = """() => ({
+  state: document.querySelector('#freshness')?.dataset.state,
+  banner: document.querySelector('.sb-banner[data-banner]')?.innerText ?? null,
+  staleTiles: document.querySelectorAll('.sb-tile[data-sb-stale="true"]').length,
+  freshTiles: document.querySelectorAll('.sb-tile[data-sb-stale="false"]').length,
+  staleCharts: document.querySelectorAll('.sb-chart-stale[data-sb-stale="true"]').length })"""
+
+
+def calls_per_poll(screens: dict[str, list[str]]) -> int:
+    """HTTP calls one poll makes: one for all panels, plus one for each panel that answers
+    with several data sets (which data set is whose is only known by order when each panel
+    answers with one; stats_client.client asks for those panels one call each)."""
+    panels = {p for names in screens.values() for p in names}
+    return 1 + sum(DATASETS_PER_PANEL[PanelType[p]] != 1 for p in panels)
+
+
+def test_data_seq_follows_the_polls(dashboard: Dashboard, new_page: Any,
+                                    screens: dict[str, list[str]],
+                                    live_netserver: DemoNetServer) -> None:
+    page = new_page()
+    open_screen(page, dashboard, "", screens["status"])
+    first = freshness(page)
+    wait_for(lambda: freshness(page)["seq"] >= first["seq"] + 2, 3 * INTERVAL + 2,
+             what="two more polls on the page")
+    later = freshness(page)
+    assert later["state"] == "fresh"
+    assert later["updated"] > first["updated"]  # ISO 8601 in UTC: text order is time order
+
+
+@pytest.mark.parametrize("browsers", [5])
+def test_open_browsers_share_one_poll_per_interval(
+        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]],
+        live_netserver: DemoNetServer, js_errors: dict[int, list[str]],
+        browsers: int) -> None:
+    pages = [new_page() for _ in range(browsers)]
+    paths = ["", "workload", "trends", "", "connection"]
+    for n, page in enumerate(pages):
+        page.goto(f"{dashboard.url}/{paths[n % len(paths)]}", wait_until="commit")
+    for page in pages:  # all loading at once: quicker than one after the other on 2 cores
+        page.wait_for_function(
+            "() => Number(document.querySelector('#freshness')?.dataset.seq) > 0")
+    intervals = 5
+    start_seq = [freshness(p)["seq"] for p in pages]
+    live_netserver.reset_counts()
+    time.sleep(intervals * INTERVAL)
+    calls = live_netserver.call_count("GetStatistics")
+    per_poll = calls_per_poll(screens)
+    # At most one poll per interval whatever the number of browsers (the window's edges can
+    # catch one more); five browsers polling for themselves would make five times as many.
+    # On a busy 2-core machine a poll can take longer than an interval: no tight lower bound.
+    assert per_poll <= calls <= (intervals + 1) * per_poll, (
+        f"{calls} GetStatistics calls in {intervals} intervals with {browsers} browsers open; "
+        f"one poll ({per_poll} calls) per interval expected")
+    # And every browser was live: its #freshness followed the polls.
+    for page, seq in zip(pages, start_seq, strict=True):
+        try:
+            wait_for(lambda p=page, s=seq: freshness(p)["seq"] > s, 2 * INTERVAL + 3,
+                     what="the polls reaching every open browser")
+        except TimeoutError:
+            pytest.fail(f"a browser stopped following the polls: {page.url} stayed at seq "
+                        f"{freshness(page)['seq']} (others: "
+                        f"{[freshness(p)['seq'] for p in pages]}); "
+                        f"JS errors: {js_errors[id(page)]}")
+
+
+def test_netserver_down_shows_stale_keeps_values_and_recovers(
+        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]],
+        live_netserver: DemoNetServer, demo_clock: DemoClock) -> None:
+    page = new_page()
+    open_screen(page, dashboard, "", screens["status"])
+    # Freeze the desk so the values cannot move on their own; wait until a poll of the frozen
+    # desk is on screen, then take the NetServer away.
+    demo_clock.freeze()
+    seq = freshness(page)["seq"]
+    wait_for(lambda: freshness(page)["seq"] >= seq + 2, 3 * INTERVAL + 2,
+             what="a poll of the frozen desk")
+    time.sleep(1.5)  # one panel redraw after that poll
+    before = page.evaluate(TILES_JS)
+    assert len(before) >= 3
+    assert all(v and v != "n/a" for v in before.values()), before
+    assert page.evaluate(STATE_JS)["banner"] is None
+
+    live_netserver.set_fault(Fault.DOWN)
+    assert live_netserver.wait_until_refused(2.0)
+    down_at = time.monotonic()
+    # Stale once the last good poll is older than two intervals: at most two intervals after
+    # the NetServer went, plus the 1 s header tick and a margin for the page round trip.
+    wait_for(lambda: page.evaluate(STATE_JS)["state"] == "stale", 2 * INTERVAL + 2.5,
+             what="#freshness turning stale")
+    took = time.monotonic() - down_at
+    # The panels redraw on their own timer: wait for the stale marking to reach them.
+    wait_for(lambda: page.evaluate(STATE_JS)["staleTiles"] == len(before), 6,
+             what="the tiles marked stale")
+    state = page.evaluate(STATE_JS)
+    assert state["banner"], "no stale banner"
+    assert "STALE" in state["banner"].upper()
+    assert "connect" in state["banner"].lower() or "refused" in state["banner"].lower(), (
+        state["banner"])
+    assert state["staleCharts"] >= 1, "no chart is marked stale"
+    assert page.evaluate(TILES_JS) == before, "the tiles lost their last values while stale"
+    assert took <= 2 * INTERVAL + 2.5
+
+    live_netserver.clear_fault()
+    recovered_at = time.monotonic()
+    # Back without anyone touching the page: the retry delay is capped at MAX_BACKOFF.
+    wait_for(lambda: page.evaluate(STATE_JS)["state"] == "fresh",
+             MAX_BACKOFF + INTERVAL + 4, what="#freshness back to fresh")
+    wait_for(lambda: page.evaluate(STATE_JS)["staleTiles"] == 0
+             and page.evaluate(STATE_JS)["staleCharts"] == 0, 6, what="stale marks cleared")
+    state = page.evaluate(STATE_JS)
+    assert state["banner"] is None
+    assert state["freshTiles"] == len(before)
+    assert page.evaluate(TILES_JS) == before  # same frozen desk, same values
+    assert time.monotonic() - recovered_at <= MAX_BACKOFF + INTERVAL + 10

@@ -1,0 +1,174 @@
+"""Each screen in a real Chromium: every configured panel drawn, no exception, no error tile, no
+scrolling at 1920×1080 (and 3840×2160 for Status), a screenshot in test-output/screenshots/;
+kiosk URLs (?embed=true, ?rotate=SECONDS)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from .harness import (
+    FIT_JS,
+    PANELS_JS,
+    TILES_JS,
+    Dashboard,
+    freshness,
+    open_screen,
+    save_screenshot,
+    wait_for,
+)
+
+pytestmark = pytest.mark.browser
+
+# (screen id, URL path); the first configured screen is "/".
+SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends")]
+SIZES = {"1080p": (1920, 1080), "4k": (3840, 2160)}
+
+SETTLE_JS = """() => document.fonts.ready.then(() => new Promise(r =>
+  requestAnimationFrame(() => requestAnimationFrame(() => r(true)))))"""
+
+PROBLEMS_JS = """() => ({
+  exceptions: document.querySelectorAll('[data-testid="stException"]').length,
+  panelErrors: [...document.querySelectorAll('[data-panel-error="true"]')]
+    .map(e => e.dataset.panel),
+  empty: [...document.querySelectorAll('.sb-panel-empty')].map(e => e.dataset.panel),
+  na: [...document.querySelectorAll('.sb-tile[data-na="true"]')].map(e => e.dataset.tile),
+  alerts: [...document.querySelectorAll('[data-testid="stAlert"]')].map(e => e.innerText),
+  banner: !!document.querySelector('.sb-banner'),
+  text: document.body.innerText })"""
+
+
+def assert_clean(page: Any) -> None:
+    """No Streamlit exception, no panel that failed, no n/a tile, no warning, no banner."""
+    got = page.evaluate(PROBLEMS_JS)
+    assert got["exceptions"] == 0, "a Streamlit exception element is on the screen"
+    assert got["panelErrors"] == [], f"panels that could not be drawn: {got['panelErrors']}"
+    assert got["empty"] == [], f"panels without data: {got['empty']}"
+    assert got["na"] == [], f"tiles showing n/a: {got['na']}"
+    assert got["alerts"] == [], f"warnings on the screen: {got['alerts']}"
+    assert not got["banner"], "a stale/no-data banner is showing while the NetServer is up"
+    assert "Traceback" not in got["text"]
+
+
+def assert_fits(page: Any, panels: list[str], *, strict: bool = True) -> None:
+    """No scrollbar and nothing cut off: the main block and every panel lie inside the window.
+    `strict` also refuses page containers that are taller than the window behind
+    overflow: hidden (see the note at test_status_fits_4k)."""
+    fit = page.evaluate(FIT_JS)
+    assert fit["scrollbars"] == [], f"these can scroll: {fit['scrollbars']}"
+    if strict:
+        assert fit["hidden"] == [], f"taller than the window (overflow hidden): {fit['hidden']}"
+    assert fit["contentBottom"] is not None
+    assert fit["contentBottom"] <= fit["innerHeight"] + 0.5, (
+        f"the screen's content ends at y={fit['contentBottom']:.0f}, below the window")
+    boxes = {p["panel"]: p for p in page.evaluate(PANELS_JS)}
+    assert sorted(boxes) == sorted(panels)
+    for name, box in boxes.items():
+        assert box["top"] >= 0
+        assert box["bottom"] <= fit["innerHeight"] + 0.5, (
+            f"{name} ends at y={box['bottom']:.0f}, below the window ({fit['innerHeight']})")
+        assert box["right"] <= fit["innerWidth"] + 0.5, f"{name} is clipped on the right"
+        assert box["height"] > 100, f"{name} is only {box['height']:.0f} px tall"
+
+
+@pytest.mark.parametrize(("screen", "path"), SCREENS)
+def test_screen_renders_every_panel_and_fits_1080p(
+        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]],
+        js_errors: dict[int, list[str]], screen: str, path: str) -> None:
+    page = new_page(*SIZES["1080p"])
+    panels = screens[screen]
+    open_screen(page, dashboard, path, panels)
+    page.evaluate(SETTLE_JS)
+    assert_clean(page)
+    assert_fits(page, panels)
+    # A tile per panel that has them, with the value in digits, from the live poll.
+    for value in page.evaluate(TILES_JS).values():
+        assert value
+        assert value.replace(",", "").replace(" ", "").replace(".", "").isdigit()
+    assert freshness(page)["state"] == "fresh"
+    save_screenshot(page, f"{screen}-1920x1080")
+    assert js_errors[id(page)] == []
+
+
+def test_status_fits_4k(dashboard: Dashboard, new_page: Any,
+                        screens: dict[str, list[str]]) -> None:
+    page = new_page(*SIZES["4k"])
+    open_screen(page, dashboard, "", screens["status"])
+    page.evaluate(SETTLE_JS)
+    assert_clean(page)
+    # Not strict: at 4K the board zooms <html> by 2, and Streamlit's 100vh-high containers then
+    # come out twice the window height (empty below the board, hidden by overflow: hidden).
+    # Reported to the dashboard; what shows on the screen is checked here.
+    assert_fits(page, screens["status"], strict=False)
+    # The 1080p layout drawn twice as large, not a small board in a corner of a 4K screen.
+    boxes = page.evaluate(PANELS_JS)
+    assert max(b["bottom"] for b in boxes) > 0.75 * 2160
+    # Measured on the screen, whatever does the scaling (CSS zoom or a transform).
+    value_px = page.evaluate(
+        "() => document.querySelector('.sb-tile-value').getBoundingClientRect().height")
+    assert value_px >= 150, f"big numbers are {value_px:.0f} px high on a 4K screen"
+    save_screenshot(page, "status-3840x2160")
+
+
+def test_connection_screen(dashboard: Dashboard, new_page: Any) -> None:
+    page = new_page(*SIZES["1080p"])
+    page.goto(f"{dashboard.url}/connection", wait_until="domcontentloaded")
+    table = page.locator('table[data-connection="true"]')
+    table.wait_for()
+    page.locator('.st-key-raw-frame [data-testid="stDataFrame"]').wait_for()
+    page.evaluate(SETTLE_JS)
+    text = table.inner_text()
+    assert "127.0.0.1" in text
+    assert "/Remote/Services87/CustomerService.svc" in text
+    assert_clean(page)
+    # The raw frame scrolls inside its own grid; the page itself must not.
+    fit = page.evaluate(FIT_JS)
+    assert fit["scrollbars"] == []
+    assert fit["hidden"] == []
+    box = page.locator(".st-key-raw-frame").bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 1080.5
+    save_screenshot(page, "connection-1920x1080")
+
+
+CHROME_JS = """() => ['[data-testid="stHeader"]', '[data-testid="stToolbar"]',
+  '[data-testid="stDecoration"]', '[data-testid="stMainMenu"]', '[data-testid="stStatusWidget"]',
+  '[data-testid="stSidebar"]', '[data-testid="stSidebarCollapsedControl"]', 'footer',
+  '[data-testid="stAppDeployButton"]'].filter(sel => [...document.querySelectorAll(sel)].some(
+    e => { const r = e.getBoundingClientRect(); const cs = getComputedStyle(e);
+           return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' &&
+                  cs.display !== 'none' && Number(cs.opacity) > 0; }))"""
+
+
+def test_embed_shows_no_streamlit_chrome(dashboard: Dashboard, new_page: Any,
+                                         screens: dict[str, list[str]]) -> None:
+    page = new_page(*SIZES["1080p"])
+    open_screen(page, dashboard, "?embed=true", screens["status"])
+    page.evaluate(SETTLE_JS)
+    assert page.evaluate(CHROME_JS) == []
+    assert_clean(page)
+    assert_fits(page, screens["status"])
+
+
+def test_rotate_cycles_screens_by_itself(dashboard: Dashboard, new_page: Any,
+                                         screens: dict[str, list[str]],
+                                         js_errors: dict[int, list[str]]) -> None:
+    page = new_page(*SIZES["1080p"])
+    errors = js_errors[id(page)]
+    open_screen(page, dashboard, "?rotate=5", screens["status"])
+    started = time.monotonic()
+    for screen in ("workload", "trends"):
+        # Each switch within the period plus a margin, keeping the query, each new screen drawn
+        # (not a blank page after a failed switch), without anyone touching the page.
+        wait_for(lambda s=screen: page.evaluate(
+            "(w) => !!document.querySelector('.st-key-panel-' + w)", screens[s][-1])
+            or errors, 8, what=f"the {screen} screen after ?rotate=5")
+        assert errors == [], f"the page broke while rotating to {screen}: {errors}"
+        assert page.evaluate("() => location.pathname") == f"/{screen}"
+        assert page.evaluate("() => location.search") == "?rotate=5"
+        elapsed, started = time.monotonic() - started, time.monotonic()
+        assert 4 <= elapsed <= 7.5, f"switching to {screen} took {elapsed:.1f} s for ?rotate=5"
+        open_screen_panels = page.evaluate(PANELS_JS)
+        assert {p["panel"] for p in open_screen_panels} == set(screens[screen])
