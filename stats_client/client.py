@@ -37,12 +37,12 @@ from .auth import (
 )
 from .errors import (
     AuthenticationFailed,
-    ConfigurationError,
     InvalidReply,
     NetServerUnreachable,
     StatsClientError,
 )
 from .frames import DataSet, DataValue, PanelData, to_frame
+from .matching import DatasetMatcher, requested_panels
 from .panels import ALL_PANELS, PanelType
 from .rest import RestClient
 from .settings import Settings
@@ -94,20 +94,14 @@ class StatsClient:
         self._tickets = tickets if tickets is not None else self._ticket_source()
         self._lock = threading.RLock()
         self._calls = 0
-        self._multi: set[PanelType] = set()  # panels seen answering with other than one data set
-        self._fallback_logged = False
+        self._matcher = DatasetMatcher("GetStatistics")
 
     # -- public ----------------------------------------------------------------------------
     def fetch(self, panels: Sequence[PanelType] = ALL_PANELS) -> tuple[PanelData, ...]:
         """The data sets for each requested panel, in the requested order."""
-        try:
-            wanted = tuple(PanelType(int(p)) for p in panels)  # type: ignore[call-arg]
-        except ValueError as exc:
-            raise ConfigurationError(f"Unknown panel type: {exc}.") from exc
-        if not wanted:
-            raise ConfigurationError("No panels requested; name at least one panel type.")
+        wanted = requested_panels(panels)
         with self._lock, self._converting():
-            return self._fetch(wanted)
+            return self._matcher.fetch(wanted, self._get_statistics)
 
     def fetch_frame(self, panels: Sequence[PanelType] = ALL_PANELS) -> pd.DataFrame:
         """`fetch()` as one tidy frame (see `frames.COLUMNS`)."""
@@ -160,35 +154,6 @@ class StatsClient:
                 f"calls={self._calls})")
 
     # -- fetching --------------------------------------------------------------------------
-    def _fetch(self, wanted: tuple[PanelType, ...]) -> tuple[PanelData, ...]:
-        found: dict[int, tuple[DataSet, ...]] = {}
-        together = [i for i, p in enumerate(wanted) if p not in self._multi]
-        if len(together) > 1:
-            datasets = self._get_statistics([wanted[i] for i in together])
-            if len(datasets) == len(together):
-                # Which data set answers which function is undocumented; order is the only
-                # guide, and only when the counts agree.
-                found.update({i: (ds,) for i, ds in zip(together, datasets, strict=True)})
-            else:
-                self._note_fallback(len(together), len(datasets))
-        for i, panel in enumerate(wanted):
-            if i in found:
-                continue
-            datasets = self._get_statistics([panel])
-            found[i] = datasets
-            if len(datasets) != 1:
-                self._multi.add(panel)
-            else:
-                self._multi.discard(panel)
-        return tuple(PanelData(panel, found[i]) for i, panel in enumerate(wanted))
-
-    def _note_fallback(self, asked: int, got: int) -> None:
-        if not self._fallback_logged:
-            self._fallback_logged = True
-            log.info("GetStatistics answered %d functions with %d data sets, so data sets cannot "
-                     "be matched to panels by order; asking for those panels one call each.",
-                     asked, got)
-
     def _get_statistics(self, panels: Sequence[PanelType]) -> tuple[DataSet, ...]:
         """One GetStatistics call; asks for a new ticket once when the ticket is refused."""
         ticket = self._tickets.current()  # a refused login raises here, and is not retried

@@ -1,6 +1,6 @@
 """One small family of errors, each with a sentence a person can act on.
 
-    StatsClientError                 base; `.kind` names the family member, `.exit_code` the CLI status
+    StatsClientError                 base; `.kind` names the member, `.exit_code` the CLI status
     ├── ConfigurationError           a setting is missing or wrong (exit 2)
     ├── NetServerUnreachable         cannot connect, or timed out (exit 3)
     ├── AuthenticationFailed         the ticket, user/password or token was refused (exit 4)
@@ -66,7 +66,7 @@ class ServiceError(StatsClientError):
 
 
 class InvalidReply(StatsClientError):
-    """The reply is not a SOAP envelope the WSDL allows (HTML page, fault, bad XML, DTD, too big)."""
+    """The reply is not what the WSDL promises (HTML page, fault, bad XML, DTD, too big)."""
 
     kind = "invalid-reply"
     exit_code = 6

@@ -81,7 +81,8 @@ def to_frame(panels: Iterable[PanelData]) -> pd.DataFrame:
                 cols["description"].append(val.description)
     if not cols["panel"]:
         return empty_frame()
-    return pd.DataFrame({name: pd.Series(cols[name], dtype=dtype) for name, dtype in COLUMNS.items()})
+    return pd.DataFrame(
+        {name: pd.Series(cols[name], dtype=dtype) for name, dtype in COLUMNS.items()})
 
 
 def panel_frame(frame: pd.DataFrame, panel: PanelType) -> pd.DataFrame:

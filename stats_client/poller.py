@@ -151,7 +151,7 @@ class Poller:
             self._thread = None
 
     def wait_for_seq(self, seq: int, timeout: float) -> Snapshot:
-        """Block until a snapshot with at least `seq` is published (tests, CLI); may return early."""
+        """Block until a snapshot with at least `seq` is out, or `timeout` passes (tests)."""
         deadline = time.monotonic() + timeout
         while self._snapshot.seq < seq and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -32,13 +32,13 @@ from .auth import FixedTicket, TicketSource, redact
 from .credentials import status_info, system_user_source
 from .errors import (
     AuthenticationFailed,
-    ConfigurationError,
     InvalidReply,
     NetServerUnreachable,
     ServiceError,
     StatsClientError,
 )
 from .frames import DataSet, DataValue, PanelData, to_frame
+from .matching import DatasetMatcher, requested_panels
 from .online import utcnow
 from .panels import ALL_PANELS, PanelType
 from .settings import Settings
@@ -84,20 +84,14 @@ class RestClient:
         self._tickets = tickets if tickets is not None else self._ticket_source(clock)
         self._lock = threading.RLock()
         self._calls = 0
-        self._multi: set[PanelType] = set()
-        self._fallback_logged = False
+        self._matcher = DatasetMatcher("The REST WebAPI")
 
     # -- public --------------------------------------------------------------------------------
     def fetch(self, panels: Sequence[PanelType] = ALL_PANELS) -> tuple[PanelData, ...]:
         """The data sets for each requested panel, in the requested order."""
-        try:
-            wanted = tuple(PanelType(int(p)) for p in panels)  # type: ignore[call-arg]
-        except ValueError as exc:
-            raise ConfigurationError(f"Unknown panel type: {exc}.") from exc
-        if not wanted:
-            raise ConfigurationError("No panels requested; name at least one panel type.")
+        wanted = requested_panels(panels)
         with self._lock:
-            return self._fetch(wanted)
+            return self._matcher.fetch(wanted, self._get_statistics)
 
     def fetch_frame(self, panels: Sequence[PanelType] = ALL_PANELS) -> pd.DataFrame:
         """`fetch()` as one tidy frame (see `frames.COLUMNS`)."""
@@ -148,30 +142,6 @@ class RestClient:
                 f"calls={self._calls})")
 
     # -- fetching --------------------------------------------------------------------------------
-    def _fetch(self, wanted: tuple[PanelType, ...]) -> tuple[PanelData, ...]:
-        # The same matching as the SOAP client: by order only when the counts agree.
-        found: dict[int, tuple[DataSet, ...]] = {}
-        together = [i for i, p in enumerate(wanted) if p not in self._multi]
-        if len(together) > 1:
-            datasets = self._get_statistics([wanted[i] for i in together])
-            if len(datasets) == len(together):
-                found.update({i: (ds,) for i, ds in zip(together, datasets, strict=True)})
-            elif not self._fallback_logged:
-                self._fallback_logged = True
-                log.info("GetStatistics answered %d functions with %d data sets, so data sets "
-                         "cannot be matched to panels by order; asking for those panels one "
-                         "call each.", len(together), len(datasets))
-        for i, panel in enumerate(wanted):
-            if i in found:
-                continue
-            datasets = self._get_statistics([panel])
-            found[i] = datasets
-            if len(datasets) != 1:
-                self._multi.add(panel)
-            else:
-                self._multi.discard(panel)
-        return tuple(PanelData(panel, found[i]) for i, panel in enumerate(wanted))
-
     def _get_statistics(self, panels: Sequence[PanelType]) -> tuple[DataSet, ...]:
         """One call; a refused ticket is renewed once (when its source can) and retried."""
         ticket = self._tickets.current() if self._tickets is not None else None

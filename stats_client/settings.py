@@ -141,7 +141,7 @@ class Settings:
     # -- edges -----------------------------------------------------------------------------
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
-        """Build from environment-style strings; `overrides` (e.g. CLI options) win when not None."""
+        """Build from environment strings; `overrides` (CLI options) win where not None."""
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = overrides.get(f.name)
@@ -171,7 +171,8 @@ def _coerce(name: str, raw: object) -> object:
         try:
             return int(raw)
         except ValueError:
-            raise ConfigurationError(f"{var} must be a whole number of bytes; got {raw!r}.") from None
+            raise ConfigurationError(
+                f"{var} must be a whole number of bytes; got {raw!r}.") from None
     if name in ("verify_tls", "use_server_wsdl"):
         low = raw.strip().lower()
         if low in ("1", "true", "yes", "on"):

@@ -220,7 +220,8 @@ def test_reader_closing_the_pipe_early_is_not_an_error(server: DemoNetServer) ->
     proc = subprocess.Popen([sys.executable, "-m", "stats_client", "fetch", "--format", "csv"],
                             cwd=REPO, env={**base, **ticket_env(server)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     assert proc.stdout.readline().startswith(b"panel,")
     proc.stdout.close()  # like `head -1` exiting after the first line
     status = proc.wait(timeout=60)

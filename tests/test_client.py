@@ -101,7 +101,7 @@ def test_one_call_when_each_function_gets_one_data_set(secure_server: DemoNetSer
 def test_count_mismatch_falls_back_per_function_and_says_so_once(
         secure_server: DemoNetServer, caplog: pytest.LogCaptureFixture) -> None:
     assert MULTI, "the demo model has multi-series panels"
-    caplog.set_level(logging.INFO, logger="stats_client.client")
+    caplog.set_level(logging.INFO, logger="stats_client.matching")
     with StatsClient(ticket_settings(secure_server)) as client:
         first = client.fetch()
         first_calls = client.calls

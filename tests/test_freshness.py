@@ -44,13 +44,16 @@ def test_states(age: int, error: str | None, demo: bool, state: str) -> None:
 def test_no_data_yet_and_failing_is_error_with_the_reason() -> None:
     snap = Snapshot(error="The NetServer refused the ticket.", error_kind="authentication")
     f = assess(snap, now=T0, interval=30, demo=False)
-    assert f.state == "error" and f.age_s is None
+    assert f.state == "error"
+    assert f.age_s is None
     assert f.problem == "The NetServer refused the ticket."
 
 
 def test_no_data_yet_and_no_error_is_waiting() -> None:
     f = assess(Snapshot(), now=T0, interval=30, demo=False)
-    assert f.state == "fresh" and f.problem is None and "Waiting" in f.headline
+    assert f.state == "fresh"
+    assert f.problem is None
+    assert "Waiting" in f.headline
 
 
 @pytest.mark.parametrize(

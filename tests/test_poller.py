@@ -50,7 +50,9 @@ class FakeClock:
 
 def test_first_snapshot_is_empty_with_schema() -> None:
     snap = Poller(Script(frame_with(1)), interval=30).latest()
-    assert snap.seq == 0 and snap.fetched_at is None and snap.error is None
+    assert snap.seq == 0
+    assert snap.fetched_at is None
+    assert snap.error is None
     assert list(snap.frame.columns) == list(empty_frame().columns)
 
 
@@ -75,7 +77,8 @@ def test_success_then_failure_keeps_last_good_frame_and_says_why() -> None:
     first_failure = clock.now
     clock.now += timedelta(seconds=30)
     worse = poller.poll_once()
-    assert worse.failures == 2 and worse.error_since == first_failure
+    assert worse.failures == 2
+    assert worse.error_since == first_failure
 
     clock.now += timedelta(seconds=30)
     back = poller.poll_once()
