@@ -69,7 +69,7 @@ def vega_config() -> dict[str, Any]:
                  "labelLimit": 260, "labelPadding": 6},
         "legend": {"labelColor": text, "titleColor": muted, "labelFontSize": SIZES["legend"],
                    "titleFontSize": SIZES["legend"], "symbolSize": 220, "orient": "top",
-                   "labelLimit": 220, "title": None},
+                   "labelLimit": 220, "title": None, "offset": 6, "padding": 0},
         "range": {"category": list(SERIES)},
         "bar": {"color": PALETTE["bar"]},
         "line": {"strokeWidth": 3},
