@@ -273,7 +273,10 @@ def current(env: Mapping[str, str] | None = None,
                        connection=injected.connection, problems=tuple(problems),
                        clock=injected.clock, **common)
 
-    merged = merged_env(env, secrets if secrets is not None else _secrets())
+    if secrets is None:
+        secrets, bad = _secrets()
+        problems += [bad] if bad else []
+    merged = merged_env(env, secrets)
     settings: Settings | None = None
     if merged.get(ENV_VARS["url"]):
         try:
@@ -291,11 +294,15 @@ def current(env: Mapping[str, str] | None = None,
                    problems=tuple(problems), **common)
 
 
-def _secrets() -> Mapping[str, Any]:
-    """Streamlit secrets, or nothing when there is no secrets.toml."""
+def _secrets() -> tuple[Mapping[str, Any], str | None]:
+    """Streamlit secrets (nothing when there is no secrets.toml), and why they could not be
+    read when the file is broken: the board must not quietly fall back to demo data."""
     import streamlit as st
 
     try:
-        return {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # no secrets file, or one that does not parse: the env still works
-        return {}
+        return {k: st.secrets[k] for k in st.secrets}, None
+    except Exception as exc:  # Streamlit raises one error type for "missing" and "broken"
+        if "No secrets found" in str(exc):
+            return {}, None
+        return {}, (f"The Streamlit secrets file could not be read ({exc}); only the "
+                    "environment variables are used.")

@@ -208,3 +208,25 @@ def test_one_shared_poller_over_http_and_no_secret_on_screen(
         assert "user name and password" in text
         for at in (first, *others):
             assert password not in everything_on(at)
+
+
+def test_a_broken_secrets_file_is_reported_not_silently_ignored(
+        open_screen: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        shared_released: None) -> None:
+    from streamlit.runtime.secrets import Secrets
+    from streamlit.testing.v1.util import patch_config_options
+
+    path = tmp_path / "secrets.toml"
+    path.write_text('SUPEROFFICE_URL = "https://netserver/Cust1\nSUPEROFFICE_PASSWORD = "x"\n')
+    monkeypatch.setattr(st, "secrets", Secrets())
+    with patch_config_options({"secrets.files": [str(path)]}):
+        at = open_screen("screens/connection.py")
+    no_exceptions(at)
+    (warning,) = at.warning
+    assert "The Streamlit secrets file could not be read" in warning.value
+    assert str(path) in warning.value
+    # Without a URL anywhere the board runs on its in-process demo NetServer, and says so.
+    assert "DEMO DATA" in html_of(at)
+    assert state_of(at) == "demo"
+    assert "(demo NetServer in this process, loopback)" in html_of(at)
+    assert "<th>Polls made</th><td>1 (1 good)</td>" in html_of(at)
