@@ -25,8 +25,8 @@ def _when(moment: datetime | None, now: datetime | None) -> str:
 
 
 def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float, demo: bool,
-                    source: str, now: datetime | None = None,
-                    fatal: str | None = None) -> list[tuple[str, str]]:
+                    source: str, now: datetime | None = None, fatal: str | None = None,
+                    http_calls: int | None = None) -> list[tuple[str, str]]:
     """Endpoint, transport, credential kind, polling figures and the last error in words."""
     rows: list[tuple[str, str]] = []
     if conn is None:
@@ -44,6 +44,7 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
         ("Last poll", f"{_when(snap.attempted_at, now)}, took {duration}"),
         ("Last good data", _when(snap.fetched_at, now)),
         ("Polls made", f"{snap.calls:,} ({snap.seq:,} good)"),
+        *([("GetStatistics calls", f"{http_calls:,}")] if http_calls is not None else []),
         ("Failures in a row", f"{snap.failures:,}"),
         ("Last error", fatal or snap.error or "none"),
         ("Screen configuration", source),

@@ -257,7 +257,8 @@ def render_connection(rt: Runtime) -> None:
     def details() -> None:
         snap = rt.snapshot()
         rows = connection_rows(rt.connection, snap, interval=rt.interval, demo=rt.demo,
-                               source=rt.config.source, now=rt.clock(), fatal=rt.fatal)
+                               source=rt.config.source, now=rt.clock(), fatal=rt.fatal,
+                               http_calls=rt.http_calls() if rt.http_calls else None)
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         left, right = st.columns([2, 3])

@@ -218,6 +218,7 @@ class Runtime:
     problems: tuple[str, ...] = ()  # wrong settings, each a sentence; the board still runs
     fatal: str | None = None  # why nothing can be polled, as a sentence
     clock: Clock = utcnow
+    http_calls: Callable[[], int] | None = None  # GetStatistics calls the client has made
 
     def snapshot(self) -> Snapshot:
         return self.source.latest() if self.source is not None else Snapshot()
@@ -291,7 +292,7 @@ def current(env: Mapping[str, str] | None = None,
         return Runtime(source=None, demo=False, connection=None, problems=tuple(problems),
                        fatal=str(exc), **common)
     return Runtime(source=sh.poller, demo=sh.demo, connection=sh.connection(),
-                   problems=tuple(problems), **common)
+                   problems=tuple(problems), http_calls=lambda: int(sh.client.calls), **common)
 
 
 def _secrets() -> tuple[Mapping[str, Any], str | None]:

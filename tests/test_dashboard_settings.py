@@ -206,6 +206,7 @@ def test_one_shared_poller_over_http_and_no_secret_on_screen(
         text = html_of(connection)
         assert f"<td>{srv.service_url()}" in text
         assert "user name and password" in text
+        assert f"<th>GetStatistics calls</th><td>{calls}</td>" in text
         for at in (first, *others):
             assert password not in everything_on(at)
 
