@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -216,7 +217,7 @@ def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
 
 
 def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[int, int],
-                  stale: bool, fetched_at: object) -> None:
+                  stale: bool, fetched_at: datetime | None) -> None:
     width, height = size
     wire = slot.panel.wire_name
     if rows.empty:
@@ -224,13 +225,12 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
                 f'<div class="sb-empty-title">{html.escape(slot.title)}</div>'
                 '<div class="sb-empty-text">n/a — no data for this panel yet</div></div>')
         return
-    if stale:
-        since = getattr(fetched_at, "astimezone", None)
-        when = f" · data from {fetched_at.astimezone():%H:%M}" if since else ""  # type: ignore[union-attr]
-        st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
-                f"STALE{when}</div>")
     st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height),
                        theme=None, width="content")
+    if stale:  # after the chart, so the chart keeps its place and the browser its drawing
+        when = f" · data from {fetched_at.astimezone():%H:%M}" if fetched_at else ""
+        st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
+                f"STALE{when}</div>")
 
 
 def _guarded(slot: PanelSlot, draw: Callable[[], None]) -> None:
