@@ -174,7 +174,7 @@ def category_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     bars = base.mark_bar(cornerRadiusEnd=3)
     text = base.mark_text(align="left", dx=6, baseline="middle").encode(
         text=alt.Text("value:Q", format=fmt))
-    chart = alt.layer(bars, text).properties(
+    chart = alt.LayerChart(layer=[bars, text]).properties(
         title=_title(title, subtitle), height=height, width=width or "container", autosize=FIT,
         usermeta={"panel": _panel(rows), "panel_shape": "categories"})
     return apply_theme(chart)
@@ -223,7 +223,8 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
         chart = alt.Chart(data).mark_line(point=True).encode(
             x=x_mid, y=y, color=alt.Color("series:N", sort=series, title=None), tooltip=tooltip,
             order=alt.Order("order:Q"))
-        return apply_theme(chart.properties(**props))
+        line: alt.Chart = chart.properties(**props)
+        return apply_theme(line)
     base = alt.Chart(data).encode(tooltip=tooltip)
     bars = base.mark_bar(stroke=PALETTE["panel"], strokeWidth=3).encode(
         x=alt.X("start:T", title=None, scale=alt.Scale(type="utc"), axis=axis),
@@ -233,7 +234,8 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     if len(data) <= 16:
         layers.append(base.mark_text(baseline="bottom", dy=-4).encode(
             x=x_mid, y=y, text=alt.Text("value:Q", format=fmt)))
-    return apply_theme(alt.layer(*layers).properties(**props))
+    layered: alt.LayerChart = alt.LayerChart(layer=layers).properties(**props)
+    return apply_theme(layered)
 
 
 def build_chart(rows: pd.DataFrame, *, title: str, height: int, width: int | None = None) -> Any:

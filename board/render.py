@@ -18,9 +18,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
@@ -62,11 +65,12 @@ SPECS = SpecCache()
 
 
 def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
-               height: int) -> dict:
+               height: int) -> dict[str, Any]:
     key = (slot.panel.wire_name, digest, slot.title, width, height)
     text = SPECS.get(key, lambda: json.dumps(charts.build_chart(
         rows, title=slot.title, width=width, height=height).to_dict(), sort_keys=True))
-    return json.loads(text)  # a fresh dict: Streamlit moves the data out of the one it gets
+    spec: dict[str, Any] = json.loads(text)
+    return spec  # a fresh dict: Streamlit moves the data out of the one it gets
 
 
 # -- page furniture ----------------------------------------------------------------------------
@@ -93,7 +97,7 @@ def render_fatal(rt: Runtime) -> None:
 class Rotation:
     seconds: int
     current: str
-    pages: dict[str, object]  # screen id → st.Page, in rotation order
+    pages: dict[str, StreamlitPage]  # screen id → st.Page, in rotation order
 
 
 def render_ticker(rt: Runtime, title: str, rotation: Rotation | None = None) -> None:
@@ -137,7 +141,7 @@ def _rotate(rotation: Rotation) -> None:
     st.rerun(scope="app")
 
 
-def pending_switch(pages: dict[str, object]) -> None:
+def pending_switch(pages: dict[str, StreamlitPage]) -> None:
     """Finish a rotation the ticker asked for: switch to the next screen, keeping the query."""
     target = st.session_state.pop(_ROTATE_TO, None)
     if target in pages:
@@ -183,8 +187,9 @@ def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
                 with st.container(horizontal=True, gap="small"):
                     for slot, data in plots[start:start + cols]:
                         with st.container(key=f"panel-{slot.panel.wire_name}"):
-                            _guarded(slot, lambda s=slot, d=data: _render_chart(
-                                s, d, snap.panel_digests.get(s.panel.wire_name, ""),
+                            _guarded(slot, partial(
+                                _render_chart, slot, data,
+                                snap.panel_digests.get(slot.panel.wire_name, ""),
                                 (width, height), stale, snap.fetched_at))
                     for n in range(cols - len(plots[start:start + cols])):
                         st.container(key=f"filler-{start}-{n}")  # keeps the columns even
@@ -197,7 +202,7 @@ def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
 
 def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
                      stale: bool) -> None:
-    built = []
+    built: list[tuple[PanelSlot, list[Tile] | None]] = []
     for slot, rows in tiles:
         try:
             built.append((slot, panel_tiles(slot, rows, rt)))
@@ -278,7 +283,7 @@ class PageContext:
 
     runtime: Runtime
     rotation_seconds: int
-    pages: dict[str, object]  # screen id → st.Page, in configured order (Connection excluded)
+    pages: dict[str, StreamlitPage]  # screen id → st.Page, in order (Connection excluded)
     problems: tuple[str, ...]  # runtime problems plus URL problems (e.g. a bad ?rotate=)
 
     def screen(self, screen_id: str) -> ScreenConfig:
@@ -300,7 +305,7 @@ def set_context(ctx: PageContext) -> None:
 
 def context() -> PageContext:
     """The context dashboard.py set for this run; pages run only through dashboard.py."""
-    return st.session_state[_CONTEXT_KEY]
+    return cast(PageContext, st.session_state[_CONTEXT_KEY])
 
 
 def render_screen(screen_id: str) -> None:

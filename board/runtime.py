@@ -266,13 +266,15 @@ def current(env: Mapping[str, str] | None = None,
     redraw, bad = parse_seconds(REDRAW_ENV, env.get(REDRAW_ENV), minimum=0.5)
     problems += [bad] if bad else []
     redraw = redraw or default_redraw(interval)
-    common = {"interval": interval, "redraw": redraw, "config": loaded.config}
+
+    def made(source: SnapshotSource | None, **more: Any) -> Runtime:
+        return Runtime(source=source, interval=interval, redraw=redraw, config=loaded.config,
+                       problems=tuple(problems), **{"demo": False, "connection": None, **more})
 
     injected = _injection
     if injected is not None:
-        return Runtime(source=injected.source, demo=injected.demo,
-                       connection=injected.connection, problems=tuple(problems),
-                       clock=injected.clock, **common)
+        return made(injected.source, demo=injected.demo, connection=injected.connection,
+                    clock=injected.clock)
 
     if secrets is None:
         secrets, bad = _secrets()
@@ -283,16 +285,14 @@ def current(env: Mapping[str, str] | None = None,
         try:
             settings = Settings.from_env(merged)
         except ConfigurationError as exc:
-            return Runtime(source=None, demo=False, connection=None, problems=tuple(problems),
-                           fatal=str(exc), **common)
+            return made(None, fatal=str(exc))
     try:
         sh = shared(settings, interval=interval, panels=loaded.config.panels,
                     max_backoff=backoff)
     except ConfigurationError as exc:  # e.g. a credential the client cannot use
-        return Runtime(source=None, demo=False, connection=None, problems=tuple(problems),
-                       fatal=str(exc), **common)
-    return Runtime(source=sh.poller, demo=sh.demo, connection=sh.connection(),
-                   problems=tuple(problems), http_calls=lambda: int(sh.client.calls), **common)
+        return made(None, fatal=str(exc))
+    return made(sh.poller, demo=sh.demo, connection=sh.connection(),
+                http_calls=lambda: int(sh.client.calls))
 
 
 def _secrets() -> tuple[Mapping[str, Any], str | None]:

@@ -9,7 +9,7 @@ Everything visual is defined here once; charts and tiles only refer to these nam
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 
@@ -37,6 +37,8 @@ PALETTE: dict[str, str] = {
     "ok": "#009E73",
     "demo": "#F0E442",
 }
+
+C = TypeVar("C", alt.Chart, alt.LayerChart)
 
 CSS_FILE = Path(__file__).with_name("theme.css")
 
@@ -78,9 +80,10 @@ def vega_config() -> dict[str, Any]:
     }
 
 
-def apply_theme(chart: alt.TopLevelMixin) -> Any:
+def apply_theme(chart: C) -> C:
     """Attach the config block; the one place the theme meets a chart."""
-    return chart.properties(config=vega_config())
+    themed: C = chart.properties(config=vega_config())
+    return themed
 
 
 def page_css() -> str:
