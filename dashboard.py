@@ -4,9 +4,9 @@ Page config and theme, the shared poller (board.runtime), the screens from statu
 as pages, kiosk rotation (?rotate=SECONDS) and the scheduled reload. Hooks and knobs for
 tests and monitoring are listed in board/__init__.py.
 
-The screen scripts live in screens/, not pages/: with a pages/ folder beside the entry point,
-Streamlit's older multipage mode runs a deep link such as /workload on a freshly started server
-straight from that folder, without this file, and the screen has no runtime to read.
+The screen scripts live in pages/. On a freshly started server, Streamlit's older multipage mode
+may run a deep link such as /workload straight from that folder, without this file; the page then
+finds no context and `board.render.context` sends the run back through here (see there).
 """
 
 from pathlib import Path
@@ -16,7 +16,7 @@ import streamlit as st
 from board import render, runtime
 from board.kiosk import parse_rotate
 
-SCREENS_DIR = Path(__file__).parent / "screens"
+PAGES_DIR = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="Service Status Board", page_icon="📟", layout="wide",
                    initial_sidebar_state="collapsed")
@@ -26,10 +26,10 @@ render.render_page_setup(rt)
 
 screens: dict[str, st.Page] = {}
 for n, screen in enumerate(rt.config.screens):
-    script = SCREENS_DIR / f"{screen.id}.py"
-    target = f"screens/{screen.id}.py" if script.is_file() else render.screen_page(screen)
+    script = PAGES_DIR / f"{screen.id}.py"
+    target = f"pages/{screen.id}.py" if script.is_file() else render.screen_page(screen)
     screens[screen.id] = st.Page(target, title=screen.title, url_path=screen.id, default=n == 0)
-connection = st.Page("screens/connection.py", title="Connection", url_path="connection")
+connection = st.Page("pages/connection.py", title="Connection", url_path="connection")
 
 render.pending_switch(screens)
 

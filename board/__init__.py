@@ -1,6 +1,6 @@
 """View helpers for the wall screen (no SuperOffice knowledge beyond panel names).
 
-Screens are the scripts in screens/ (not pages/: see dashboard.py). Modules: charts (pure
+Screens are the scripts in pages/ (one per screen, no data logic). Modules: charts (pure
 df → Altair), tiles (pure tile values and HTML), layout (statusboard.toml and the screen's
 arrangement), header (freshness line and banner HTML), kiosk (rotation, reload, scaling),
 connection (Connection screen rows), theme (palette, Vega config, CSS), runtime (environment,

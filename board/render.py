@@ -24,6 +24,7 @@ from typing import Any, cast
 import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.pages_manager import PagesManager
 
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
@@ -303,14 +304,35 @@ def set_context(ctx: PageContext) -> None:
     st.session_state[_CONTEXT_KEY] = ctx
 
 
-def context() -> PageContext:
-    """The context dashboard.py set for this run; pages run only through dashboard.py."""
-    return cast(PageContext, st.session_state[_CONTEXT_KEY])
+def context(url_path: str) -> PageContext:
+    """The context dashboard.py set for this run; `url_path` is the calling page's address.
+
+    With a pages/ folder beside the entry point, Streamlit starts in its older multipage mode:
+    until some run calls `st.navigation`, a deep link such as /trends on a freshly started
+    server runs pages/trends.py by itself, without dashboard.py, and there is no context. The
+    public `st.navigation` ends that mode for the whole process; a page of the same URL path
+    keeps this session on the same screen (Streamlit hashes pages by URL path), and the rerun
+    then goes through dashboard.py like every other.
+    """
+    ctx = st.session_state.get(_CONTEXT_KEY)
+    # The mode's flag is Streamlit's own (set from the pages/ folder, cleared by st.navigation);
+    # while it is set, a context in session state is one a former run left behind.
+    if ctx is None or PagesManager.uses_pages_directory:
+        # Two pages, because a default page answers to "/" only and this one must match the
+        # deep link's name, or the browser is told "page not found".
+        st.navigation([st.Page(_no_op, title="Loading", url_path="sb-loading", default=True),
+                       st.Page(_no_op, title="Loading", url_path=url_path)], position="hidden")
+        st.rerun()
+    return cast(PageContext, ctx)
+
+
+def _no_op() -> None:
+    """Stands in for the page during the one run that hands it back to dashboard.py."""
 
 
 def render_screen(screen_id: str) -> None:
     """A whole data screen: header and freshness, problems, panels. Pages are this, spelled out."""
-    ctx = context()
+    ctx = context(screen_id)
     screen = ctx.screen(screen_id)
     render_ticker(ctx.runtime, screen.title, ctx.rotation(screen_id))
     render_problems(ctx.problems)
@@ -319,7 +341,7 @@ def render_screen(screen_id: str) -> None:
 
 
 def screen_page(screen: ScreenConfig) -> Callable[[], None]:
-    """A page function for a screen that the TOML file defines and screens/ has no file for."""
+    """A page function for a screen that the TOML file defines and pages/ has no file for."""
 
     def page() -> None:
         render_screen(screen.id)

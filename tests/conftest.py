@@ -63,7 +63,7 @@ def demo_frame() -> Any:
 @pytest.fixture
 def open_screen(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
     """`open_screen(page, source=..., clock=..., demo=..., query=..., secrets=...)` runs
-    dashboard.py in AppTest on `page` (e.g. "screens/trends.py"; None = the first screen) with
+    dashboard.py in AppTest on `page` (e.g. "pages/trends.py"; None = the first screen) with
     `board.runtime.inject(source, ...)` when a source is given; the injection is undone after."""
     from streamlit.testing.v1 import AppTest
 

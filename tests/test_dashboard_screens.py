@@ -28,7 +28,7 @@ from stats_client.poller import Poller, Snapshot
 
 T0 = datetime(2026, 11, 27, 13, 0, 0, tzinfo=UTC)
 INTERVAL = 30  # the default STATUSBOARD_INTERVAL
-PAGES = {"status": None, "workload": "screens/workload.py", "trends": "screens/trends.py"}
+PAGES = {"status": None, "workload": "pages/workload.py", "trends": "pages/trends.py"}
 
 
 class Clock:
@@ -212,7 +212,7 @@ amber = {own + 1:g}
 def test_the_connection_screen_shows_figures_and_the_raw_frame(
         open_screen: Any, demo_frame: pd.DataFrame) -> None:
     clock = Clock()
-    at = open_screen("screens/connection.py", source=publish(demo_frame, clock), clock=clock)
+    at = open_screen("pages/connection.py", source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
     rows = dict(_table(at))
     assert rows["Poll interval"] == "30 s"
@@ -231,13 +231,30 @@ def _table(at: Any) -> list[tuple[str, str]]:
     return list(zip(heads, cells, strict=True))
 
 
-def test_screen_scripts_are_not_in_a_pages_folder() -> None:
-    """Regression: with pages/ beside dashboard.py, Streamlit's multipage v1 mode ran a deep
+@pytest.mark.parametrize("page", ["pages/workload.py", "pages/trends.py", "pages/connection.py"])
+def test_a_deep_link_on_a_fresh_server_goes_through_dashboard(
+        page: str, demo_frame: pd.DataFrame) -> None:
+    """Regression: with pages/ beside dashboard.py, Streamlit's older multipage mode ran a deep
     link (/workload) on a freshly started server from pages/workload.py without dashboard.py,
-    and the screen crashed for want of its runtime (seen in Chromium after a restart)."""
-    root = Path(__file__).resolve().parent.parent
-    assert not (root / "pages").exists()
-    assert {p.stem for p in (root / "screens").glob("*.py")} >= {*PAGES, "connection"}
+    and the screen crashed for want of its runtime (seen in Chromium after a restart).
+
+    AppTest starts every run in that mode; opening a page *before* the first run is exactly
+    the deep link on a fresh server."""
+    from streamlit.testing.v1 import AppTest
+
+    from board import runtime
+
+    clock = Clock()
+    runtime.inject(publish(demo_frame, clock), clock=clock)
+    try:
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
+                               default_timeout=30)
+        at.switch_page(page).run()
+    finally:
+        runtime.clear_injection()
+    no_exceptions(at)
+    title = Path(page).stem.capitalize()
+    assert [t for _, a, t in tags(at) if a.get("class") == "sb-title"] == [title]
 
 
 # -- freshness, driven by the clock --------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_a_bad_interval_is_reported_and_the_default_used(
         open_screen: Any, fixed_source: Poller, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATUSBOARD_INTERVAL", "fast")
     monkeypatch.setenv("STATUSBOARD_MAX_BACKOFF", "0")
-    at = open_screen("screens/connection.py", source=fixed_source)
+    at = open_screen("pages/connection.py", source=fixed_source)
     no_exceptions(at)
     (warning,) = at.warning
     assert 'STATUSBOARD_INTERVAL = "fast" is not a number of seconds' in warning.value
@@ -199,7 +199,7 @@ def test_one_shared_poller_over_http_and_no_secret_on_screen(
 
         # More browsers, more screens: still the one poller, no more calls to the NetServer.
         others = [open_screen(page, secrets=secrets)
-                  for page in ("screens/workload.py", "screens/trends.py", "screens/connection.py")]
+                  for page in ("pages/workload.py", "pages/trends.py", "pages/connection.py")]
         assert srv.call_count("GetStatistics") == calls
         connection = others[-1]
         no_exceptions(connection)
@@ -221,7 +221,7 @@ def test_a_broken_secrets_file_is_reported_not_silently_ignored(
     path.write_text('SUPEROFFICE_URL = "https://netserver/Cust1\nSUPEROFFICE_PASSWORD = "x"\n')
     monkeypatch.setattr(st, "secrets", Secrets())
     with patch_config_options({"secrets.files": [str(path)]}):
-        at = open_screen("screens/connection.py")
+        at = open_screen("pages/connection.py")
     no_exceptions(at)
     (warning,) = at.warning
     assert "The Streamlit secrets file could not be read" in warning.value

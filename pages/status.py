@@ -3,7 +3,7 @@ open requests per category and per handler, created requests and response time p
 
 from board.render import context, render_fatal, render_panels, render_problems, render_ticker
 
-ctx = context()
+ctx = context("status")
 screen = ctx.screen("status")
 
 render_ticker(ctx.runtime, screen.title, ctx.rotation("status"))

@@ -3,7 +3,7 @@ the hotlist."""
 
 from board.render import context, render_fatal, render_panels, render_problems, render_ticker
 
-ctx = context()
+ctx = context("workload")
 screen = ctx.screen("workload")
 
 render_ticker(ctx.runtime, screen.title, ctx.rotation("workload"))

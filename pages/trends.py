@@ -2,7 +2,7 @@
 
 from board.render import context, render_fatal, render_panels, render_problems, render_ticker
 
-ctx = context()
+ctx = context("trends")
 screen = ctx.screen("trends")
 
 render_ticker(ctx.runtime, screen.title, ctx.rotation("trends"))

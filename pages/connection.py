@@ -3,7 +3,7 @@ poll figures, the last error in plain words and the raw frame."""
 
 from board.render import context, render_connection, render_fatal, render_problems, render_ticker
 
-ctx = context()
+ctx = context("connection")
 
 render_ticker(ctx.runtime, "Connection")
 render_problems(ctx.problems)
