@@ -12,7 +12,7 @@ import signal
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ for extra in (REPO, REPO / "tests"):
 
 from browser.harness import (  # noqa: E402
     FRESHNESS_JS,
-    OUTPUT_DIR,
     PANELS_DRAWN_JS,
     Dashboard,
     DemoClock,
@@ -64,18 +63,20 @@ class Bench:
 
 
 @contextlib.contextmanager
-def start(*, interval: float, redraw: float | None = None,
-          max_backoff: float = 2) -> Iterator[Bench]:
+def start(*, interval: float, redraw: float | None = None, max_backoff: float = 2,
+          clock: DemoClock | None = None) -> Iterator[Bench]:
     """Demo NetServer (clock running) + dashboard + Chromium; all stopped on the way out."""
     from playwright.sync_api import sync_playwright
 
     chromium = find_chromium()
     if chromium is None:
         sys.exit("No Chromium: install Debian's chromium or set STATUSBOARD_CHROMIUM.")
-    clock = DemoClock()
+    # `timeout` or kill sends SIGTERM: unwind through the finally blocks below so that the
+    # Streamlit process group and Chromium do not outlive the benchmark.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    clock = clock or DemoClock()
     server = DemoNetServer(port=0, seed=42, clock=clock).start()
-    board = Dashboard(server.url, interval=interval, max_backoff=max_backoff, redraw=redraw,
-                      log_path=OUTPUT_DIR / "bench-streamlit.log")
+    board = Dashboard(server.url, interval=interval, max_backoff=max_backoff, redraw=redraw)
     try:
         board.start()
         with sync_playwright() as pw:
@@ -90,12 +91,16 @@ def start(*, interval: float, redraw: float | None = None,
 
 
 def open_page(bench: Bench, path: str = "", *, panels: list[str] | None = None,
-              width: int = 1920, height: int = 1080, wait: bool = True) -> Any:
-    """A new browser context and page on `path`; waits for data (and `panels` drawn)."""
+              width: int = 1920, height: int = 1080, wait: bool = True,
+              before: Callable[[Any], None] | None = None) -> Any:
+    """A new browser context and page on `path`; waits for data (and `panels` drawn).
+    `before(page)` runs before the page loads (e.g. to listen to its websocket)."""
     ctx = bench.browser.new_context(viewport={"width": width, "height": height},
                                     device_scale_factor=1)
     ctx.set_default_timeout(60_000)
     page = ctx.new_page()
+    if before is not None:
+        before(page)
     page.goto(f"{bench.board.url}/{path}", wait_until="commit")
     if wait:
         wait_ready(page, panels)

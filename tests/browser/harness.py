@@ -58,7 +58,7 @@ def find_chromium(env: Mapping[str, str] | None = None) -> str | None:
     env = os.environ if env is None else env
     named = (env.get(CHROMIUM_ENV) or "").strip()
     if named:
-        return named if os.access(named, os.X_OK) else None
+        return named if os.path.isfile(named) and os.access(named, os.X_OK) else None
     return shutil.which("chromium")
 
 
@@ -297,12 +297,13 @@ def freshness(page: Any) -> dict[str, Any]:
     return got  # type: ignore[no-any-return]
 
 
-def save_screenshot(page: Any, name: str) -> Path:
-    """test-output/screenshots/<name>.png, and docs/screenshots/ too when asked to update them."""
+def save_screenshot(page: Any, name: str, *, docs: bool = True) -> Path:
+    """test-output/screenshots/<name>.png, and docs/screenshots/ too (when `docs`) if
+    STATUSBOARD_UPDATE_SCREENSHOTS=1."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path))
-    if os.environ.get(UPDATE_SCREENSHOTS_ENV) == "1":
+    if docs and os.environ.get(UPDATE_SCREENSHOTS_ENV) == "1":
         DOCS_SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         optimise_png(path, DOCS_SCREENSHOT_DIR / path.name)
     return path

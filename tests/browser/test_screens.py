@@ -109,7 +109,7 @@ def test_status_fits_4k(dashboard: Dashboard, new_page: Any,
     value_px = page.evaluate(
         "() => document.querySelector('.sb-tile-value').getBoundingClientRect().height")
     assert value_px >= 150, f"big numbers are {value_px:.0f} px high on a 4K screen"
-    save_screenshot(page, "status-3840x2160")
+    save_screenshot(page, "status-3840x2160", docs=False)  # the README shows the 1080p ones
 
 
 def test_connection_screen(dashboard: Dashboard, new_page: Any) -> None:
