@@ -2,8 +2,10 @@
 
 The WSDL does not say how a reply's data sets line up with the requested functions. Order is the
 only guide, and only when the reply holds exactly one data set per function; otherwise each panel
-is asked for in a call of its own. Panels seen answering with other than one data set are
-remembered and asked for alone from then on, so a steady desk costs 1 + k calls per poll.
+is asked for in a call of its own. A panel seen answering with none or several data sets is asked
+for alone from then on, for good: such a panel (a series per handler, say) may later answer with
+none while another answers with two, and a count that agreed by coincidence would shift every
+later panel silently. A steady desk costs 1 + k calls per poll (k such panels).
 
     >>> matcher = DatasetMatcher("GetStatistics")
     >>> matcher.fetch((PanelType.OwnOpenRequests,), lambda panels: ())[0].datasets
@@ -36,17 +38,17 @@ def requested_panels(panels: Sequence[PanelType]) -> tuple[PanelType, ...]:
 
 
 class DatasetMatcher:
-    """Maps data sets to panels; keeps what it learnt about multi-data-set panels."""
+    """Maps data sets to panels; remembers the panels that must be asked for alone."""
 
     def __init__(self, what: str) -> None:
         self._what = what  # for the log line: "GetStatistics" or "The REST WebAPI"
-        self._multi: set[PanelType] = set()
+        self._alone: set[PanelType] = set()  # seen answering with none or several data sets
         self._fallback_logged = False
 
     def fetch(self, wanted: tuple[PanelType, ...], call: Call) -> tuple[PanelData, ...]:
         """The data sets for each wanted panel, in order, using `call` for each request."""
         found: dict[int, tuple[DataSet, ...]] = {}
-        together = [i for i, p in enumerate(wanted) if p not in self._multi]
+        together = [i for i, p in enumerate(wanted) if p not in self._alone]
         if len(together) > 1:
             datasets = call([wanted[i] for i in together])
             if len(datasets) == len(together):
@@ -62,7 +64,5 @@ class DatasetMatcher:
             datasets = call([panel])
             found[i] = datasets
             if len(datasets) != 1:
-                self._multi.add(panel)
-            else:
-                self._multi.discard(panel)
+                self._alone.add(panel)  # for good: see the module's docstring
         return tuple(PanelData(panel, found[i]) for i, panel in enumerate(wanted))
