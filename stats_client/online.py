@@ -42,6 +42,7 @@ from .errors import (
     NetServerUnreachable,
     StatsClientError,
 )
+from .transport import redirect_refusal
 
 log = logging.getLogger(__name__)
 
@@ -521,8 +522,10 @@ class SystemUserAuth:
 
     def _fetch_jwks(self) -> dict[str, Any]:
         try:
-            response = self._session.get(self.jwks_url, timeout=self.timeout, stream=True)
+            response = self._session.get(self.jwks_url, timeout=self.timeout, stream=True,
+                                         allow_redirects=False)
             try:
+                self._refuse_redirect(response, self.jwks_url)
                 status = response.status_code
                 body = read_limited(response, MAX_LOGIN_REPLY_BYTES, "the login service's JWKS")
             finally:
@@ -543,8 +546,10 @@ class SystemUserAuth:
     def _post_json(self, url: str, payload: Mapping[str, Any]) -> tuple[Any, str | None]:
         try:
             response = self._session.post(url, json=dict(payload), timeout=self.timeout,
-                                          headers={"Accept": "application/json"}, stream=True)
+                                          headers={"Accept": "application/json"}, stream=True,
+                                          allow_redirects=False)
             try:
+                self._refuse_redirect(response, url)
                 status = response.status_code
                 date_header = response.headers.get("Date")
                 body = read_limited(response, MAX_LOGIN_REPLY_BYTES,
@@ -563,6 +568,16 @@ class SystemUserAuth:
             raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} did "
                                "not answer with JSON; check SUPEROFFICE_ENV or "
                                "SUPEROFFICE_LOGIN_URL.") from None
+
+    @staticmethod
+    def _refuse_redirect(response: requests.Response, url: str) -> None:
+        # A followed 307/308 would carry the signed token and the application token to
+        # wherever its Location points.
+        refusal = redirect_refusal(
+            response, url, where="The SuperOffice Online login service",
+            check="use the final URL in SUPEROFFICE_LOGIN_URL, or check SUPEROFFICE_ENV")
+        if refusal is not None:
+            raise refusal
 
     def _unreachable(self, exc: requests.RequestException) -> NetServerUnreachable:
         what = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"

@@ -42,6 +42,7 @@ from .matching import DatasetMatcher, requested_panels
 from .online import utcnow
 from .panels import ALL_PANELS, PanelType
 from .settings import Settings
+from .transport import redirect_refusal
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ class RestClient:
         self._own_session = session is None
         self._session = session or requests.Session()
         self._session.verify = settings.verify_tls
-        # Never send our Authorization header anywhere else: refuse redirects outright.
-        self._session.max_redirects = 0
+        # Redirects are refused in `_call` (allow_redirects=False), so that the Authorization
+        # header is never sent anywhere else. No max_redirects=0 here: requests would raise
+        # TooManyRedirects for any 3xx even when not following it, losing the status.
         self._session.headers["User-Agent"] = "service-status-board (rest)"
         self._tickets = tickets if tickets is not None else self._ticket_source(clock)
         self._lock = threading.RLock()
@@ -167,6 +169,10 @@ class RestClient:
                                           timeout=s.timeout, stream=True,
                                           allow_redirects=False)
             try:
+                refusal = redirect_refusal(response, s.rest_url, where="The REST WebAPI",
+                                           check="use the final URL in SUPEROFFICE_URL")
+                if refusal is not None:
+                    raise refusal
                 status = response.status_code
                 media = _media_type(response)
                 payload = self._read(response)
@@ -239,9 +245,6 @@ class RestClient:
     # -- errors ----------------------------------------------------------------------------------
     def _unreachable(self, exc: requests.RequestException) -> StatsClientError:
         where = self.endpoint
-        if isinstance(exc, requests.exceptions.TooManyRedirects):
-            return InvalidReply(f"The REST WebAPI at {where} redirected elsewhere; credentials "
-                                "are not sent after a redirect. Check SUPEROFFICE_URL.")
         if isinstance(exc, requests.exceptions.SSLError):
             return NetServerUnreachable(
                 f"Cannot reach the REST WebAPI at {where}: the TLS handshake failed. Check the "

@@ -1,9 +1,10 @@
 """The HTTP side of the SOAP client: zeep's transport with a size limit, a deadline, no body logs.
 
-zeep's own transport reads whole replies into memory, has no operation timeout by default and
-logs request bodies (tickets, passwords) at DEBUG. This one streams, stops past the limit, and
-reports replies that are not SOAP at all (an HTML page, a 401) as `HttpReplyError` for the client
-to turn into a sentence.
+zeep's own transport reads whole replies into memory, has no operation timeout by default,
+follows redirects with the body (ticket, password) and logs request bodies at DEBUG. This one
+streams, stops past the limit, refuses redirects, and reports replies that are not SOAP at all
+(an HTML page, a 401) as `HttpReplyError` for the client to turn into a sentence.
+`redirect_refusal` is shared with the REST client and the Online login.
 
     >>> t = LimitedTransport(timeout=10, max_reply_bytes=1 << 20)
     >>> t.operation_timeout
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -72,17 +73,21 @@ class LimitedTransport(Transport):
         self.session.headers["User-Agent"] = "service-status-board (zeep)"
 
     # -- operations ------------------------------------------------------------------------
+    # Redirects are never followed: requests would re-send a 307/308 body (ticket, password)
+    # to wherever the Location points, and a redirected WSDL would dodge `allowed_origin`.
     def post(self, address: str, message: bytes | str,
              headers: dict[str, str]) -> requests.Response:
         # No debug log of `message`: the envelope carries the ticket and the password.
         response = self.session.post(address, data=message, headers=headers,
-                                     timeout=self.operation_timeout, stream=True)
+                                     timeout=self.operation_timeout, stream=True,
+                                     allow_redirects=False)
         return self._finish(response, address, soap=True)
 
     def get(self, address: str, params: dict[str, Any] | None,
             headers: dict[str, str] | None) -> requests.Response:
         response = self.session.get(address, params=params, headers=headers,
-                                    timeout=self.operation_timeout, stream=True)
+                                    timeout=self.operation_timeout, stream=True,
+                                    allow_redirects=False)
         return self._finish(response, address, soap=True)
 
     # -- WSDL and schema documents ---------------------------------------------------------
@@ -92,7 +97,8 @@ class LimitedTransport(Transport):
                 f"The server's WSDL refers to a document on another server ({origin(url)}); "
                 "it was not fetched. Unset SUPEROFFICE_USE_SERVER_WSDL to use the bundled WSDL."
             )
-        response = self.session.get(url, timeout=self.load_timeout, stream=True)
+        response = self.session.get(url, timeout=self.load_timeout, stream=True,
+                                    allow_redirects=False)
         response = self._finish(response, url, soap=False)
         if response.status_code != 200:
             raise HttpReplyError(response.status_code, _media_type(response), url)
@@ -102,6 +108,10 @@ class LimitedTransport(Transport):
     def _finish(self, response: requests.Response, url: str, *, soap: bool) -> requests.Response:
         """Check status and media type, then read the body within the size and time limits."""
         try:
+            refusal = redirect_refusal(response, url, where="The NetServer",
+                                       check="use the final URL in SUPEROFFICE_URL")
+            if refusal is not None:
+                raise refusal
             media_type = _media_type(response)
             if response.status_code in _NOT_SOAP_STATUSES or (
                 soap and media_type not in _XML_TYPES
@@ -142,6 +152,27 @@ class LimitedTransport(Transport):
                 )
             parts.append(chunk)
         return b"".join(parts)
+
+
+def redirect_refusal(response: requests.Response, url: str, *, where: str,
+                     check: str) -> InvalidReply | None:
+    """InvalidReply for a 3xx answer (call with allow_redirects=False), else None.
+
+    The message names only the target's origin: a Location may carry a ticket in its query.
+    """
+    status = response.status_code
+    if not 300 <= status < 400:
+        return None
+    location = response.headers.get("Location")
+    try:
+        target = origin(urljoin(url, location)) if location else None
+    except ValueError:  # a port that is not a number
+        target = None
+    to = f"to {target}" if target else "with no usable Location"
+    return InvalidReply(
+        f"{where} at {origin(url)} answered HTTP {status}, a redirect {to}; redirects are not "
+        f"followed, so that credentials are never sent elsewhere. Check the address: {check}."
+    )
 
 
 def _read1(response: requests.Response) -> bytes:

@@ -164,6 +164,42 @@ def test_server_wsdl_importing_from_another_host_is_not_followed(
     assert "SUPEROFFICE_USE_SERVER_WSDL" in str(info.value)
 
 
+# -- redirects: never followed, so the body (ticket, password) stays with the NetServer ----------
+SVC = "/Remote/Services87/{}.svc"
+REDIRECTS = [
+    # status, request redirected, settings, what the target must not have received
+    (307, ("POST", SVC.format("CustomerService")), ticket_settings, "GetStatistics"),
+    (308, ("POST", SVC.format("CustomerService")), ticket_settings, "GetStatistics"),
+    (307, ("POST", SVC.format("SoPrincipal")), password_settings,
+     "AuthenticateUsernamePassword"),
+    (308, ("GET", SVC.format("CustomerService")),
+     lambda srv: ticket_settings(srv, use_server_wsdl=True), "wsdl"),
+]
+
+
+@pytest.mark.parametrize(("status", "route", "settings_for", "operation"), REDIRECTS,
+                         ids=["post-307", "post-308", "login-307", "wsdl-308"])
+def test_redirects_are_refused_and_the_target_gets_nothing(
+        demo_server_factory: Callable[..., DemoNetServer], status: int,
+        route: tuple[str, str], settings_for: Callable[..., Settings], operation: str) -> None:
+    # The target would answer every request properly: a follow would be seen in its counts.
+    target = demo_server_factory(ticket=TICKET, app_token=APP_TOKEN, users={USER: PASSWORD})
+    srv = demo_server_factory(ticket=TICKET, app_token=APP_TOKEN, users={USER: PASSWORD})
+    method, path = route
+    location = f"{target.url}{path}?ticket={TICKET}"
+    srv.add_route(method, path, lambda req: (status, {"Location": location}, b""))
+    with StatsClient(settings_for(srv)) as client, pytest.raises(InvalidReply) as info:
+        client.fetch([PanelType.Hotlist])
+    assert target.call_count(operation) == 0
+    assert target.counts() == {}
+    assert target.last_request_headers == {}
+    message = str(info.value)
+    assert f"HTTP {status}, a redirect to http://127.0.0.1:{target.port};" in message
+    assert "use the final URL in SUPEROFFICE_URL" in message
+    assert "?" not in message
+    assert all(secret not in message for secret in SECRETS)
+
+
 def test_nil_response_is_zero_data_sets(demo_server: DemoNetServer) -> None:
     demo_server.serve_raw(demo_soap.statistics_reply([]).replace(
         b"<Response", b'<Response i:nil="true"', 1))

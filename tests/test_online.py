@@ -20,8 +20,10 @@ from stats_client.client import StatsClient
 from stats_client.credentials import SystemUserTicket, system_user_source
 from stats_client.errors import NetServerUnreachable
 from stats_client.online import (
+    AUTHENTICATE_PATH,
     CONTEXT_CLAIM,
     ISSUER,
+    JWKS_PATH,
     SERIAL_CLAIM,
     TICKET_CLAIM,
     JwtError,
@@ -487,6 +489,34 @@ def test_login_service_down_or_not_json_gives_the_right_kind(online: Online) -> 
     with pytest.raises(NetServerUnreachable, match="login service"), \
             RestClient(down, tickets=system_user_source(down, clock=online.clock)) as client:
         client.fetch_frame(PANELS)
+
+
+@pytest.mark.parametrize(("status", "method", "path", "operation"), [
+    (307, "POST", AUTHENTICATE_PATH, "PartnerSystemUserAuthenticate"),
+    (308, "POST", AUTHENTICATE_PATH, "PartnerSystemUserAuthenticate"),
+    (308, "GET", JWKS_PATH, "jwks"),
+], ids=["login-307", "login-308", "jwks-308"])
+def test_login_redirects_are_refused_and_the_target_gets_nothing(
+        status: int, method: str, path: str, operation: str, online: Online,
+        app_key: rsa.RSAPrivateKey, demo_server_factory: Any) -> None:
+    # A genuine login service elsewhere: a followed redirect would show in its counts.
+    target = demo_server_factory(app_token=APP_TOKEN)
+    elsewhere = attach_partner(target)
+    elsewhere.register_app(APP_TOKEN, app_key.public_key())
+    elsewhere.register_tenant(CONTEXT, SYSTEM_USER_TOKEN, APP_TOKEN)
+    location = f"{target.url}{path}?token={SYSTEM_USER_TOKEN}"
+    online.srv.add_route(method, path, lambda req: (status, {"Location": location}, b""))
+    auth = online.auth()
+    with pytest.raises(InvalidReply) as info:
+        auth.ticket()
+    assert target.call_count(operation) == 0
+    assert target.counts() == {}
+    assert target.last_request_headers == {}
+    message = str(info.value)
+    assert f"HTTP {status}, a redirect to http://127.0.0.1:{target.port};" in message
+    assert "SUPEROFFICE_LOGIN_URL" in message
+    assert "?" not in message
+    _assert_no_secrets([message, repr(info.value)], list(online.srv._issued))
 
 
 def test_a_jwt_for_another_tenant_is_not_used(online: Online, app_key: rsa.RSAPrivateKey

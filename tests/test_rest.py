@@ -215,18 +215,26 @@ def test_odd_but_valid_json_survives() -> None:
     assert parse_statistics(b"null", where="test") == ()
 
 
-def test_redirects_are_not_followed_so_credentials_stay_home(demo_server_factory: Make) -> None:
+@pytest.mark.parametrize("status", [302, 307, 308])
+def test_redirects_are_not_followed_so_credentials_stay_home(demo_server_factory: Make,
+                                                             status: int) -> None:
     target = demo_server_factory()
+    target.rest.add_access_token(BEARER)
     srv = demo_server_factory()
     srv.rest.add_access_token(BEARER)
 
     def moved(_req: Request) -> tuple[int, dict[str, str], bytes]:
-        return 302, {"Location": target.url + REST_STATISTICS_PATH}, b""
+        return status, {"Location": f"{target.url}{REST_STATISTICS_PATH}?t={BEARER}"}, b""
 
     srv.add_route("POST", srv.rest.path, moved)
-    with rest(srv, access_token=BEARER) as client, pytest.raises(InvalidReply):
+    with rest(srv, access_token=BEARER) as client, pytest.raises(InvalidReply) as info:
         client.fetch_frame(PANELS)
     assert target.call_count("REST GetStatistics") == 0
+    assert target.counts() == {}
+    message = str(info.value)
+    assert f"HTTP {status}, a redirect to http://127.0.0.1:{target.port};" in message
+    assert "use the final URL in SUPEROFFICE_URL" in message
+    assert BEARER not in message
 
 
 def test_data_sets_map_to_panels_as_over_soap_one_call_per_multi_set_panel(
