@@ -23,6 +23,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -42,7 +43,7 @@ from .errors import (
     NetServerUnreachable,
     StatsClientError,
 )
-from .transport import redirect_refusal
+from .transport import read_body, redirect_refusal
 
 log = logging.getLogger(__name__)
 
@@ -309,22 +310,6 @@ def verify_jwt(token: str, jwks: Mapping[str, Any], *, now: datetime,
 # -- HTTP helpers ----------------------------------------------------------------------------
 
 
-def read_limited(response: requests.Response, limit: int, what: str) -> bytes:
-    """Read a streamed body, refusing it past `limit` bytes (checked while reading)."""
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise InvalidReply(f"The reply from {what} is larger than {limit} bytes and was refused.")
-    parts: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise InvalidReply(f"The reply from {what} is larger than {limit} bytes and was "
-                               "refused.")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
 def redact(text: str, secrets: tuple[str | None, ...]) -> str:
     """Server-supplied text with any of our secrets blanked out, shortened for one line."""
     for secret in secrets:
@@ -521,17 +506,7 @@ class SystemUserAuth:
         )
 
     def _fetch_jwks(self) -> dict[str, Any]:
-        try:
-            response = self._session.get(self.jwks_url, timeout=self.timeout, stream=True,
-                                         allow_redirects=False)
-            try:
-                self._refuse_redirect(response, self.jwks_url)
-                status = response.status_code
-                body = read_limited(response, MAX_LOGIN_REPLY_BYTES, "the login service's JWKS")
-            finally:
-                response.close()
-        except requests.RequestException as exc:
-            raise self._unreachable(exc) from exc
+        status, _, body = self._exchange("GET", self.jwks_url, "the login service's JWKS")
         try:
             jwks = json.loads(body) if status == 200 else None
         except ValueError:
@@ -544,20 +519,9 @@ class SystemUserAuth:
         return jwks
 
     def _post_json(self, url: str, payload: Mapping[str, Any]) -> tuple[Any, str | None]:
-        try:
-            response = self._session.post(url, json=dict(payload), timeout=self.timeout,
-                                          headers={"Accept": "application/json"}, stream=True,
-                                          allow_redirects=False)
-            try:
-                self._refuse_redirect(response, url)
-                status = response.status_code
-                date_header = response.headers.get("Date")
-                body = read_limited(response, MAX_LOGIN_REPLY_BYTES,
-                                    "the SuperOffice Online login service")
-            finally:
-                response.close()
-        except requests.RequestException as exc:
-            raise self._unreachable(exc) from exc
+        status, date_header, body = self._exchange(
+            "POST", url, "the SuperOffice Online login service", json=dict(payload),
+            headers={"Accept": "application/json"})
         if status != 200:
             raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} "
                                f"answered HTTP {status}; check SUPEROFFICE_ENV or "
@@ -569,15 +533,37 @@ class SystemUserAuth:
                                "not answer with JSON; check SUPEROFFICE_ENV or "
                                "SUPEROFFICE_LOGIN_URL.") from None
 
-    @staticmethod
-    def _refuse_redirect(response: requests.Response, url: str) -> None:
-        # A followed 307/308 would carry the signed token and the application token to
-        # wherever its Location points.
-        refusal = redirect_refusal(
-            response, url, where="The SuperOffice Online login service",
-            check="use the final URL in SUPEROFFICE_LOGIN_URL, or check SUPEROFFICE_ENV")
-        if refusal is not None:
-            raise refusal
+    def _exchange(self, method: str, url: str, what: str,
+                  **kwargs: Any) -> tuple[int, str | None, bytes]:
+        """(status, Date header, body) of one request, read within the timeout and size limit.
+
+        Redirects are refused: a 307/308 would carry the signed token and the application
+        token to wherever its Location points.
+        """
+        deadline = time.monotonic() + self.timeout
+        try:
+            response = self._session.request(method, url, timeout=self.timeout, stream=True,
+                                             allow_redirects=False, **kwargs)
+            try:
+                refusal = redirect_refusal(
+                    response, url, where="The SuperOffice Online login service",
+                    check="use the final URL in SUPEROFFICE_LOGIN_URL, or check SUPEROFFICE_ENV")
+                if refusal is not None:
+                    raise refusal
+                body = read_body(
+                    response, limit=MAX_LOGIN_REPLY_BYTES, deadline=deadline,
+                    too_large=lambda: InvalidReply(
+                        f"The reply from {what} is larger than {MAX_LOGIN_REPLY_BYTES} bytes "
+                        "and was refused."),
+                    too_slow=lambda: NetServerUnreachable(
+                        f"The SuperOffice Online login service at {self.login_base} did not "
+                        f"finish its reply within {self.timeout:g} s; check SUPEROFFICE_ENV "
+                        "(or SUPEROFFICE_LOGIN_URL) and the network."))
+                return response.status_code, response.headers.get("Date"), body
+            finally:
+                response.close()
+        except requests.RequestException as exc:
+            raise self._unreachable(exc) from exc
 
     def _unreachable(self, exc: requests.RequestException) -> NetServerUnreachable:
         what = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"

@@ -42,11 +42,10 @@ from .matching import DatasetMatcher, requested_panels
 from .online import utcnow
 from .panels import ALL_PANELS, PanelType
 from .settings import Settings
-from .transport import redirect_refusal
+from .transport import read_body, redirect_refusal
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 64 * 1024
 _JSON_TYPES = ("application/json", "text/json", "application/problem+json")
 _NUMBER_WORDS = {"nan": math.nan, "infinity": math.inf, "-infinity": -math.inf,
                  "inf": math.inf, "-inf": -math.inf}
@@ -164,6 +163,7 @@ class RestClient:
         headers.update(self._auth_headers(ticket))
         body = json.dumps({"Functions": [p.wire_name for p in panels]}).encode()
         self._calls += 1
+        deadline = time.monotonic() + s.timeout
         try:
             response = self._session.post(s.rest_url, data=body, headers=headers,
                                           timeout=s.timeout, stream=True,
@@ -175,7 +175,13 @@ class RestClient:
                     raise refusal
                 status = response.status_code
                 media = _media_type(response)
-                payload = self._read(response)
+                payload = read_body(
+                    response, limit=s.max_reply_bytes, deadline=deadline,
+                    too_large=lambda: _too_large(s.max_reply_bytes),
+                    too_slow=lambda: NetServerUnreachable(
+                        f"The REST WebAPI at {self.endpoint} did not finish its reply within "
+                        f"{s.timeout:g} s; GetStatistics can be slow on a large desk: raise "
+                        "SUPEROFFICE_TIMEOUT."))
             finally:
                 response.close()
         except requests.RequestException as exc:
@@ -188,28 +194,6 @@ class RestClient:
                                "of JSON. Check that SUPEROFFICE_URL is the tenant's site URL "
                                "and not a web page or proxy.")
         return parse_statistics(payload, where=self.endpoint)
-
-    def _read(self, response: requests.Response) -> bytes:
-        limit = self._settings.max_reply_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise _too_large(limit)
-        deadline = time.monotonic() + self._settings.timeout
-        parts: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            # requests bounds each read; this bounds the whole body against a dripping server.
-            if time.monotonic() > deadline:
-                raise NetServerUnreachable(
-                    f"The REST WebAPI at {self.endpoint} did not finish its reply within "
-                    f"{self._settings.timeout:g} s; GetStatistics can be slow on a large desk: "
-                    "raise SUPEROFFICE_TIMEOUT."
-                )
-            parts.append(chunk)
-        return b"".join(parts)
 
     # -- credentials -----------------------------------------------------------------------------
     def _ticket_source(self, clock: Callable[[], datetime]) -> TicketSource | None:

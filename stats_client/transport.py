@@ -1,10 +1,10 @@
-"""The HTTP side of the SOAP client: zeep's transport with a size limit, a deadline, no body logs.
+"""The HTTP side of the clients: zeep's transport with a size limit, a deadline, no body logs.
 
 zeep's own transport reads whole replies into memory, has no operation timeout by default,
 follows redirects with the body (ticket, password) and logs request bodies at DEBUG. This one
-streams, stops past the limit, refuses redirects, and reports replies that are not SOAP at all
-(an HTML page, a 401) as `HttpReplyError` for the client to turn into a sentence.
-`redirect_refusal` is shared with the REST client and the Online login.
+streams, stops past the limit or the deadline, refuses redirects, and reports replies that are
+not SOAP at all (an HTML page, a 401) as `HttpReplyError` for the client to turn into a sentence.
+`read_body` and `redirect_refusal` are shared with the REST client and the Online login.
 
     >>> t = LimitedTransport(timeout=10, max_reply_bytes=1 << 20)
     >>> t.operation_timeout
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,7 +25,7 @@ from zeep.exceptions import DTDForbidden
 from zeep.transports import Transport
 from zeep.utils import get_media_type
 
-from .errors import InvalidReply, NetServerUnreachable
+from .errors import InvalidReply, NetServerUnreachable, StatsClientError
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +79,19 @@ class LimitedTransport(Transport):
     def post(self, address: str, message: bytes | str,
              headers: dict[str, str]) -> requests.Response:
         # No debug log of `message`: the envelope carries the ticket and the password.
+        deadline = time.monotonic() + self._timeout()
         response = self.session.post(address, data=message, headers=headers,
                                      timeout=self.operation_timeout, stream=True,
                                      allow_redirects=False)
-        return self._finish(response, address, soap=True)
+        return self._finish(response, address, soap=True, deadline=deadline)
 
     def get(self, address: str, params: dict[str, Any] | None,
             headers: dict[str, str] | None) -> requests.Response:
+        deadline = time.monotonic() + self._timeout()
         response = self.session.get(address, params=params, headers=headers,
                                     timeout=self.operation_timeout, stream=True,
                                     allow_redirects=False)
-        return self._finish(response, address, soap=True)
+        return self._finish(response, address, soap=True, deadline=deadline)
 
     # -- WSDL and schema documents ---------------------------------------------------------
     def _load_remote_data(self, url: str) -> bytes:
@@ -97,15 +100,20 @@ class LimitedTransport(Transport):
                 f"The server's WSDL refers to a document on another server ({origin(url)}); "
                 "it was not fetched. Unset SUPEROFFICE_USE_SERVER_WSDL to use the bundled WSDL."
             )
+        deadline = time.monotonic() + self._timeout()
         response = self.session.get(url, timeout=self.load_timeout, stream=True,
                                     allow_redirects=False)
-        response = self._finish(response, url, soap=False)
+        response = self._finish(response, url, soap=False, deadline=deadline)
         if response.status_code != 200:
             raise HttpReplyError(response.status_code, _media_type(response), url)
         return response.content
 
     # -- shared ----------------------------------------------------------------------------
-    def _finish(self, response: requests.Response, url: str, *, soap: bool) -> requests.Response:
+    def _timeout(self) -> float:
+        return float(self.operation_timeout or self.load_timeout)
+
+    def _finish(self, response: requests.Response, url: str, *, soap: bool,
+                deadline: float) -> requests.Response:
         """Check status and media type, then read the body within the size and time limits."""
         try:
             refusal = redirect_refusal(response, url, where="The NetServer",
@@ -117,7 +125,12 @@ class LimitedTransport(Transport):
                 soap and media_type not in _XML_TYPES
             ):
                 raise HttpReplyError(response.status_code, media_type, url)
-            body = self._read_limited(response)
+            body = read_body(response, limit=self.max_reply_bytes, deadline=deadline,
+                             too_large=lambda: _too_large(self.max_reply_bytes),
+                             too_slow=lambda: NetServerUnreachable(
+                                 f"The NetServer at {origin(response.url or url)} did not "
+                                 f"finish its reply within {_seconds(self._timeout())}; check "
+                                 "that it is not overloaded, or raise SUPEROFFICE_TIMEOUT."))
             if soap and has_doctype(body):
                 # Refused before any parser sees it: no entity, external DTD or bomb is touched.
                 raise DTDForbidden("unparsed", None, None)  # type: ignore[no-untyped-call]
@@ -128,30 +141,32 @@ class LimitedTransport(Transport):
         response._content_consumed = True
         return response
 
-    def _read_limited(self, response: requests.Response) -> bytes:
-        limit = self.max_reply_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise _too_large(limit)
-        # requests' timeout bounds each socket read; this bounds the whole body, so a server
-        # that drips one byte at a time cannot hold the poller for ever.
-        deadline = time.monotonic() + float(self.operation_timeout or self.load_timeout)
-        parts: list[bytes] = []
-        size = 0
-        # read1 returns after one socket read, so the deadline is checked however slowly bytes
-        # come; it also bounds what one compressed chunk may inflate to.
-        while chunk := _read1(response):
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            if time.monotonic() > deadline:
-                raise NetServerUnreachable(
-                    f"The NetServer at {origin(response.url or '')} did not finish its reply "
-                    f"within {_seconds(self.operation_timeout)}; check that it is not overloaded, "
-                    "or raise SUPEROFFICE_TIMEOUT."
-                )
-            parts.append(chunk)
-        return b"".join(parts)
+
+# -- shared by every HTTP client in stats_client ------------------------------------------------
+def read_body(response: requests.Response, *, limit: int, deadline: float,
+              too_large: Callable[[], StatsClientError],
+              too_slow: Callable[[], StatsClientError]) -> bytes:
+    """A streamed body, refused past `limit` bytes or past `deadline` (time.monotonic()).
+
+    requests' timeout bounds each socket read; the deadline bounds the whole reply, so a server
+    that drips one byte at a time cannot hold the caller (the poller's only thread) for ever.
+    Lower errors come out as requests' exceptions, as with `iter_content`.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large()
+    parts: list[bytes] = []
+    size = 0
+    # read1 returns after one socket read, so the deadline is checked however slowly bytes
+    # come; it also bounds what one compressed chunk may inflate to.
+    while chunk := _read1(response):
+        size += len(chunk)
+        if size > limit:
+            raise too_large()
+        if time.monotonic() > deadline:
+            raise too_slow()
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def redirect_refusal(response: requests.Response, url: str, *, where: str,

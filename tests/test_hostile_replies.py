@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import os
 import socket
@@ -22,11 +23,14 @@ from pathlib import Path
 import pytest
 import zeep
 import zeep.exceptions
+from cryptography.hazmat.primitives.asymmetric import rsa
 from zeep.loader import parse_xml
 
 from stats_client import InvalidReply, NetServerUnreachable, PanelType, Settings, StatsClientError
 from stats_client.client import StatsClient, zeep_settings
 from stats_client.frames import DataSet, DataValue
+from stats_client.online import SystemUserAuth
+from stats_client.rest import RestClient
 from stats_client.simulator import DemoNetServer
 from stats_client.simulator import soap as demo_soap
 
@@ -201,8 +205,10 @@ class RawServer:
     """A loopback TCP server that answers every request with `respond(sock)`, for replies no
     HTTP framework would send: no Content-Length and no end, a byte per tick, a gzip bomb."""
 
-    def __init__(self, respond: Callable[[socket.socket], None]) -> None:
+    def __init__(self, respond: Callable[[socket.socket], None],
+                 requests_seen: list[bytes] | None = None) -> None:
         self._respond = respond
+        self.requests_seen = requests_seen if requests_seen is not None else []
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port = self._sock.getsockname()[1]
         self.sent = 0
@@ -222,7 +228,7 @@ class RawServer:
             except TimeoutError:
                 continue
             with conn:
-                _read_request(conn)
+                self.requests_seen.append(_read_request(conn))
                 with contextlib.suppress(OSError):  # the client hung up: what tests want
                     self._respond(conn)
 
@@ -236,7 +242,8 @@ class RawServer:
         self._sock.close()
 
 
-def _read_request(conn: socket.socket) -> None:
+def _read_request(conn: socket.socket) -> bytes:
+    """Read one request; return its request line (e.g. b"GET /path HTTP/1.1")."""
     data = b""
     while b"\r\n\r\n" not in data:
         data += conn.recv(65536)
@@ -245,15 +252,17 @@ def _read_request(conn: socket.socket) -> None:
                    if line.lower().startswith(b"content-length:")), 0)
     while len(body) < length:
         body += conn.recv(65536)
+    return head.split(b"\r\n", 1)[0]
 
 
 @pytest.fixture
 def raw_server() -> Iterator[Callable[[Callable[[RawServer, socket.socket], None]], RawServer]]:
     servers: list[RawServer] = []
 
-    def make(respond: Callable[[RawServer, socket.socket], None]) -> RawServer:
+    def make(respond: Callable[[RawServer, socket.socket], None],
+             requests_seen: list[bytes] | None = None) -> RawServer:
         holder: list[RawServer] = []
-        srv = RawServer(lambda conn: respond(holder[0], conn))
+        srv = RawServer(lambda conn: respond(holder[0], conn), requests_seen)
         holder.append(srv)
         servers.append(srv)
         return srv
@@ -311,20 +320,74 @@ def test_gzip_bomb_is_stopped_at_the_limit(raw_server: Callable[..., RawServer])
     assert peak < 8 * MB
 
 
-def test_dripping_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
+def _drip(head: bytes) -> Callable[[RawServer, socket.socket], None]:
+    """Send `head`, then a space every 20 ms: each read is quick, the reply never ends."""
     def drip(srv: RawServer, conn: socket.socket) -> None:
-        srv.send(conn, HEAD + b"\r\n")
+        srv.send(conn, head + b"\r\n")
         ends = time.monotonic() + 4  # bounded, so that a regression fails instead of hanging
         while not srv.stop.is_set() and time.monotonic() < ends:
             srv.send(conn, b" ")
             time.sleep(0.02)
+    return drip
 
-    srv = raw_server(drip)
+
+def test_dripping_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
+    srv = raw_server(_drip(HEAD))
     started = time.perf_counter()
     with StatsClient(Settings(srv.url, timeout=0.5)) as client, \
             pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         client.fetch([PanelType.Hotlist])
     assert time.perf_counter() - started < 2.5
+
+
+JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+
+
+def test_dripping_rest_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
+    srv = raw_server(_drip(JSON_HEAD))
+    started = time.perf_counter()
+    with RestClient(Settings(srv.url, transport="rest", timeout=0.5)) as client, \
+            pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
+        client.fetch([PanelType.Hotlist])
+    assert time.perf_counter() - started < 2.5
+
+
+def _online_auth(login_base: str) -> SystemUserAuth:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return SystemUserAuth(system_user_token="SYS-token", private_key=key, app_token="APP",
+                          context="Cust12345", login_base=login_base, timeout=0.5)
+
+
+def test_dripping_online_login_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
+    srv = raw_server(_drip(JSON_HEAD))
+    auth = _online_auth(srv.url)
+    started = time.perf_counter()
+    with pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
+        auth.ticket()
+    assert time.perf_counter() - started < 2.5
+    auth.close()
+
+
+def test_dripping_jwks_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
+    """The login answers at once with a token; the keys to verify it drip."""
+    reply = json.dumps({"IsSuccessful": True, "Token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+                        "ErrorMessage": ""}).encode()
+    paths: list[bytes] = []
+
+    def login_then_drip(srv: RawServer, conn: socket.socket) -> None:
+        if paths and paths[-1].startswith(b"GET "):
+            _drip(JSON_HEAD)(srv, conn)
+        else:
+            srv.send(conn, JSON_HEAD + f"Content-Length: {len(reply)}\r\n\r\n".encode() + reply)
+
+    srv = raw_server(login_then_drip, requests_seen=paths)
+    auth = _online_auth(srv.url)
+    started = time.perf_counter()
+    with pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
+        auth.ticket()
+    assert time.perf_counter() - started < 2.5
+    assert [p.split(b" ")[0] for p in paths] == [b"POST", b"GET"]
+    auth.close()
 
 
 def test_connection_cut_mid_reply(raw_server: Callable[..., RawServer]) -> None:
