@@ -106,6 +106,8 @@ def render_ticker(rt: Runtime, title: str, rotation: Rotation | None = None) -> 
 
     @st.fragment(run_every=1.0)
     def ticker() -> None:
+        if rt.replaced:  # fragments keep the runtime of the run that made them
+            st.rerun(scope="app")
         snap = rt.snapshot()
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo)

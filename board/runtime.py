@@ -140,7 +140,7 @@ class Shared:
                              max_backoff=max_backoff).start()
         self._stopped = False
         self._lock = threading.Lock()
-        atexit.register(self.stop)
+        atexit.register(self.stop)  # unregistered in stop(): a replaced Shared is not kept
         # The first page opens on data, or on the first failure's reason, not on "waiting".
         deadline = time.monotonic() + FIRST_POLL_WAIT_S
         while self.poller.latest().calls == 0 and time.monotonic() < deadline:
@@ -155,7 +155,8 @@ class Shared:
         with contextlib.suppress(Exception):  # older clients have no status_info()
             details = dict(self.client.status_info())
         transport = details.get("transport_name") or "SOAP 1.1 (Services87)"
-        return Connection(endpoint=self.settings.display_url, transport=transport,
+        endpoint = details.get("endpoint") or self.settings.display_url  # REST has its own
+        return Connection(endpoint=endpoint, transport=transport,
                           credential=self.client.credential_kind, details=details)
 
     def stop(self) -> None:
@@ -163,6 +164,7 @@ class Shared:
             if self._stopped:
                 return
             self._stopped = True
+        atexit.unregister(self.stop)
         self.poller.stop()
         with contextlib.suppress(Exception):
             self.client.close()
@@ -222,6 +224,12 @@ class Runtime:
 
     def snapshot(self) -> Snapshot:
         return self.source.latest() if self.source is not None else Snapshot()
+
+    @property
+    def replaced(self) -> bool:
+        """True when this run's poller was stopped because a new one replaced it (the screen
+        configuration or the secrets changed): the page must run again to read the new one."""
+        return self.source is not None and getattr(self.source, "stopped", False) is True
 
     def freshness(self, snap: Snapshot) -> Freshness:
         fresh = assess(snap, now=self.clock(), interval=self.interval, demo=self.demo)

@@ -1,7 +1,7 @@
 """How old the data on screen is, in words: pure functions over a Snapshot and a clock.
 
     >>> assess(Snapshot(), now=utcnow(), interval=30, demo=False).state
-    'error'
+    'fresh'
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ def assess(snap: Snapshot, *, now: datetime, interval: float, demo: bool) -> Fre
     if snap.fetched_at is None:
         if snap.error:
             return Freshness("error", None, "No data yet", snap.error)
+        waited = (now - snap.started_at).total_seconds() if snap.started_at else 0.0
+        if waited > 2 * interval:  # a first poll that never ends must not look fresh
+            since = snap.started_at.astimezone().strftime("%H:%M") if snap.started_at else ""
+            return Freshness("error", None, "No data yet",
+                             f"No data since {since}: the NetServer has not answered the first "
+                             "request yet. Check that it is running and not overloaded.")
         return Freshness("demo" if demo else "fresh", None, "Waiting for data…", None)
     age = (now - snap.fetched_at).total_seconds()
     local = snap.fetched_at.astimezone().strftime("%H:%M:%S")

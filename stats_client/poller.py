@@ -39,6 +39,7 @@ class Snapshot:
     """What the screens read. `frame` is the last *good* data, kept through failures."""
 
     seq: int = 0  # successful polls so far; 0 = no data yet
+    started_at: datetime | None = None  # when the poller was made: "no data since …"
     frame: pd.DataFrame = field(default_factory=empty_frame, repr=False)
     fetched_at: datetime | None = None  # when the last good poll finished (UTC)
     panel_digests: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -74,7 +75,7 @@ class Poller:
         self.max_backoff = float(max_backoff) if max_backoff else min(5 * self.interval, 300.0)
         self._clock = clock
         self._name = name
-        self._snapshot = Snapshot()
+        self._snapshot = Snapshot(started_at=clock())
         self._lock = threading.Lock()  # serialises polls, not reads
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -86,6 +87,11 @@ class Poller:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def stopped(self) -> bool:
+        """True once stop() was called (a poller never started is not stopped)."""
+        return self._stop.is_set()
 
     # -- polling ---------------------------------------------------------------------------
     def poll_once(self) -> Snapshot:
@@ -105,7 +111,7 @@ class Poller:
             else:
                 now = self._clock()
                 snap = Snapshot(
-                    seq=prev.seq + 1, frame=frame, fetched_at=now,
+                    seq=prev.seq + 1, started_at=prev.started_at, frame=frame, fetched_at=now,
                     panel_digests=panel_digests(frame), attempted_at=now,
                     duration_s=time.perf_counter() - started, calls=prev.calls + 1,
                 )
@@ -115,7 +121,8 @@ class Poller:
     def _failed(self, prev: Snapshot, message: str, kind: str, started: float) -> Snapshot:
         now = self._clock()
         return Snapshot(
-            seq=prev.seq, frame=prev.frame, fetched_at=prev.fetched_at,
+            seq=prev.seq, started_at=prev.started_at, frame=prev.frame,
+            fetched_at=prev.fetched_at,
             panel_digests=prev.panel_digests, attempted_at=now,
             duration_s=time.perf_counter() - started, calls=prev.calls + 1,
             failures=prev.failures + 1, error=message, error_kind=kind,

@@ -231,3 +231,24 @@ def test_a_broken_secrets_file_is_reported_not_silently_ignored(
     assert state_of(at) == "demo"
     assert "(demo NetServer in this process, loopback)" in html_of(at)
     assert "<th>Polls made</th><td>1 (1 good)</td>" in html_of(at)
+
+
+def test_a_screen_notices_when_its_poller_was_replaced() -> None:
+    """Regression: fragments keep the runtime of the run that made them; after a change of
+    statusboard.toml or secrets replaced the shared poller, a TV without full reruns read the
+    stopped one and showed STALE until the nightly reload. The ticker now asks for a full run
+    when `replaced` is true."""
+    from board.layout import load_from_env
+    from stats_client.frames import empty_frame
+
+    poller = Poller(empty_frame, interval=5)
+    rt = runtime.Runtime(source=poller, interval=5, redraw=2, demo=False,
+                         config=load_from_env({}).config, connection=None)
+    assert not rt.replaced, "a poller not started yet (as tests inject) is not replaced"
+    poller.start()
+    assert not rt.replaced
+    poller.stop()
+    assert rt.replaced
+    injected = runtime.Runtime(source=None, interval=5, redraw=2, demo=False,
+                               config=load_from_env({}).config, connection=None)
+    assert not injected.replaced

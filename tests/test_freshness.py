@@ -63,3 +63,14 @@ def test_no_data_yet_and_no_error_is_waiting() -> None:
 )
 def test_format_age(seconds: float, text: str) -> None:
     assert format_age(seconds) == text
+
+
+@pytest.mark.parametrize(("waited", "state"), [(0, "fresh"), (60, "fresh"), (61, "error")])
+def test_a_first_poll_that_never_ends_turns_to_error(waited: int, state: str) -> None:
+    """Regression: with no data and no error yet, the screen said "fresh" for ever."""
+    snap = Snapshot(started_at=T0)
+    f = assess(snap, now=T0 + timedelta(seconds=waited), interval=30, demo=False)
+    assert f.state == state
+    if state == "error":
+        assert f.problem is not None
+        assert f.problem.startswith(f"No data since {T0.astimezone().strftime('%H:%M')}")

@@ -173,3 +173,14 @@ def test_concurrent_readers_see_whole_snapshots() -> None:
 def test_service_error_kind_is_kept() -> None:
     poller = Poller(Script(ServiceError("The NetServer said no.", exception_type="X")), interval=5)
     assert poller.poll_once().error_kind == "service"
+
+
+def test_every_snapshot_carries_when_the_poller_started() -> None:
+    clock = FakeClock()
+    started = clock.now
+    poller = Poller(Script(frame_with(1), NetServerUnreachable("down.")), interval=5, clock=clock)
+    assert poller.latest().started_at == started
+    clock.now += timedelta(seconds=5)
+    assert poller.poll_once().started_at == started
+    clock.now += timedelta(seconds=5)
+    assert poller.poll_once().started_at == started
