@@ -10,6 +10,7 @@ SoPrincipal `AuthenticateUsernamePassword` and caches the ticket until it is ref
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -17,9 +18,19 @@ from typing import Any
 
 from .errors import AuthenticationFailed, InvalidReply, ServiceError
 
-#: Words in `ExceptionInfo.ExceptionType` or `.Message` that mean "who you are was refused".
-_AUTH_MARKERS = ("security", "session", "ticket", "authenticat", "applicationtoken",
-                 "application token", "credential", "unauthori")
+#: Parts of an `ExceptionInfo.ExceptionType` name that mean "who you are was refused". Only the
+#: type decides when there is one: a NetServer message may name a request's "ticket" (that is
+#: what Service calls a request) or a "session" without being about our ticket at all.
+_AUTH_TYPES = ("sosecurity", "sosessionexpired", "soapplicationtoken", "authenticat")
+#: Whole phrases that mean a refused ticket or token, read only when ExceptionType is empty.
+_AUTH_PHRASES = re.compile(
+    r"\b(?:the )?(?:ticket|session) (?:is |has )?(?:not valid|no longer valid|invalid|expired)\b"
+    r"|\binvalid (?:ticket|session|application token|credentials)\b"
+    r"|\bapplication token is not valid\b"
+    r"|\bno credentials\b"
+    r"|\b(?:authentication failed|not authenticated|failed to authenticate)\b",
+    re.IGNORECASE,
+)
 _REDACTED = "***"
 
 
@@ -126,9 +137,15 @@ def redact(text: str | None, secrets: Iterable[str | None]) -> str:
 
 
 def is_auth_refusal(exception_type: str | None, message: str | None) -> bool:
-    """Whether an `ExceptionInfo` says the ticket, token or credentials were refused."""
-    text = f"{exception_type or ''} {message or ''}".lower()
-    return any(marker in text for marker in _AUTH_MARKERS)
+    """Whether an `ExceptionInfo` says the ticket, token or credentials were refused.
+
+    Decided by the exception type; the message counts only when the type is empty, and then
+    only a whole phrase such as "ticket is not valid" (never a lone word like "ticket").
+    """
+    kind = (exception_type or "").strip().lower()
+    if kind:
+        return any(marker in kind for marker in _AUTH_TYPES)
+    return bool(_AUTH_PHRASES.search(message or ""))
 
 
 def check_succeeded(header: Any, *, operation: str, secrets: Iterable[str | None],
@@ -149,11 +166,13 @@ def check_succeeded(header: Any, *, operation: str, secrets: Iterable[str | None
                            "SUPEROFFICE_URL is a NetServer.")
     info = getattr(header, "ExceptionInfo", None)
     secrets = tuple(secrets)
-    exception_type = redact(getattr(info, "ExceptionType", None), secrets) or None
-    message = redact(getattr(info, "Message", None) or getattr(info, "FriendlyText", None),
-                     secrets) or None
+    raw_type = getattr(info, "ExceptionType", None)
+    raw_message = getattr(info, "Message", None) or getattr(info, "FriendlyText", None)
+    exception_type = redact(raw_type, secrets) or None
+    message = redact(raw_message, secrets) or None
     said = (message or "no reason given").rstrip(". ")
-    if is_auth_refusal(exception_type, message):
+    # Classified on the server's own text: redaction could blank out the words that decide.
+    if is_auth_refusal(raw_type, raw_message):
         raise AuthenticationFailed(f"The NetServer refused the credentials for {operation}: "
                                    f"{said}. {refusal_hint}")
     type_part = f" ({exception_type})" if exception_type else ""

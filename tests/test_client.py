@@ -29,6 +29,8 @@ from stats_client.client import StatsClient, make_client
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
 from stats_client.simulator import (
     DATASETS_PER_PANEL,
+    EXC_APP_TOKEN,
+    EXC_SECURITY,
     EXC_SESSION_EXPIRED,
     DemoNetServer,
     Fault,
@@ -261,9 +263,11 @@ def test_reference_error_reply_is_a_service_error(demo_server: DemoNetServer,
     with StatsClient(Settings(demo_server.url)) as client, \
             pytest.raises(StatsClientError) as info:
         client.fetch([PanelType.OpenRequestsPerCategory])
-    # "ticket not valid" is how a refused ticket reads, so it is an authentication failure.
-    assert isinstance(info.value, AuthenticationFailed)
-    assert "Illustrative: ticket not valid" in str(info.value)
+    # The ExceptionType decides, and "IllustrativeExceptionType" is no security exception,
+    # whatever its message says about a ticket.
+    assert type(info.value) is ServiceError
+    assert info.value.exception_type == "IllustrativeExceptionType"
+    assert info.value.server_message == "Illustrative: ticket not valid"
 
 
 # -- tickets -----------------------------------------------------------------------------------
@@ -307,6 +311,42 @@ def test_a_ticket_refused_again_after_renewal_fails_without_looping(
         client.fetch([PanelType.Hotlist])
     assert secure_server.call_count("AuthenticateUsernamePassword") == 2
     assert secure_server.call_count("GetStatistics") == 2
+
+
+# (ExceptionType, Message, error, logins): a login again only when who we are was refused.
+EXCEPTION_INFOS = [
+    ("SoDatabaseException", "Invalid column name 'ticket_status'.", ServiceError, 1),
+    ("SoDatabaseException", "Session pool exhausted while reading ticket credentials",
+     ServiceError, 1),
+    ("SoDatabaseException", "The ticket is not valid", ServiceError, 1),
+    ("", "Invalid column name 'ticket_status'.", ServiceError, 1),
+    ("", "Ticket 4711 is locked by another session", ServiceError, 1),
+    (EXC_SESSION_EXPIRED, "The session has expired", AuthenticationFailed, 2),
+    (EXC_SECURITY, "Access denied", AuthenticationFailed, 2),
+    ("SuperOffice.CRM.Security.SoSecurityException", "", AuthenticationFailed, 2),
+    (EXC_APP_TOKEN, "Application token is not valid", AuthenticationFailed, 2),
+    ("", "The ticket is not valid", AuthenticationFailed, 2),
+    ("", "Application token is not valid", AuthenticationFailed, 2),
+]
+
+
+@pytest.mark.parametrize(("exception_type", "message", "error", "logins"), EXCEPTION_INFOS)
+def test_exception_type_decides_between_service_error_and_refused_ticket(
+        secure_server: DemoNetServer, exception_type: str, message: str,
+        error: type[StatsClientError], logins: int) -> None:
+    info = demo_soap.ExceptionInfo(message, exception_type)
+    secure_server.serve_raw(demo_soap.error_reply("GetStatisticsResponse", info))
+    with StatsClient(password_settings(secure_server)) as client, \
+            pytest.raises(StatsClientError) as raised:
+        client.fetch([PanelType.Hotlist])
+    assert type(raised.value) is error
+    # A service error must not cost a new login (on every poll, for as long as it lasts).
+    assert secure_server.call_count("AuthenticateUsernamePassword") == logins
+    assert secure_server.call_count("GetStatistics") == logins
+    if error is ServiceError:
+        assert isinstance(raised.value, ServiceError)
+        assert raised.value.server_message == message
+        assert raised.value.exit_code == 5
 
 
 def test_expired_fixed_ticket_is_not_retried(secure_server: DemoNetServer) -> None:
