@@ -47,6 +47,10 @@ class SystemUserTicket(TicketSource):
 
     @property
     def expires_hint(self) -> str | None:
+        holding = self.auth.holding_until
+        if holding is not None:
+            return (f"refused by the NetServer; next login attempt at "
+                    f"{holding.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
         renews = self.auth.renews_at
         if renews is None:
             return "obtained at the first poll from the SuperOffice Online login service"

@@ -12,7 +12,9 @@ service, verify the JWT it answers with against the service's JWKS, and read the
     '7T:…'
 
 Each ticket request creates a credentials record on the tenant, so tickets are cached: renewed
-proactively at `renew_after` (5 h), or when the NetServer refuses one, never in a loop.
+proactively at `renew_after` (5 h), or at once when the NetServer refuses one that worked. When
+fresh tickets are refused too (a setup problem, such as a context for another tenant), new ones
+are asked for after a growing wait (5 min, doubling, at most an hour), never in a loop.
 """
 
 from __future__ import annotations
@@ -59,9 +61,13 @@ JWKS_PATH = "/login/.well-known/jwks"
 
 TICKET_LIFETIME = timedelta(hours=6)
 RENEW_AFTER = timedelta(hours=5)
-#: A refused ticket is renewed at once, but not again within this span: a NetServer that
-#: refuses every fresh ticket must not turn each poll into a partner login.
+#: A ticket refused within this span of being issued was never any good: it is not renewed at
+#: once (the refusal points at the setup, not at the ticket's age).
 REFUSED_RENEW_GAP = timedelta(seconds=60)
+#: After a fresh ticket is refused, the wait before asking for another: doubling from the first
+#: to the most, so that a NetServer refusing every ticket costs about one login an hour.
+REFUSED_HOLD_FIRST = timedelta(minutes=5)
+REFUSED_HOLD_MAX = timedelta(hours=1)
 #: After a failed renewal while the old ticket is still valid, wait this long before trying again.
 RETRY_AFTER_FAILURE = timedelta(minutes=5)
 #: JWT exp/nbf leeway, as the .NET token handler allows by default.
@@ -353,8 +359,15 @@ class SystemUserAuth:
         self._lock = threading.Lock()
         self._ticket: str | None = None
         self._obtained_at: datetime | None = None
-        self._last_attempt: datetime | None = None
         self._last_failure: datetime | None = None
+        # Refused-ticket bookkeeping: how often the current ticket was handed out by ticket(),
+        # whether it replaced a refused one, how many fresh tickets in a row were refused, and
+        # until when no new one is asked for (with the sentence to say meanwhile).
+        self._uses = 0
+        self._after_refusal = False
+        self._refused_streak = 0
+        self._hold_until: datetime | None = None
+        self._hold_message = ""
         self._jwks: dict[str, Any] | None = None
         self.logins = 0  # successful partner logins, for tests and the Connection screen
 
@@ -375,42 +388,68 @@ class SystemUserAuth:
         with self._lock:
             now = self._clock()
             if self._ticket is None or self._obtained_at is None:
-                return self._renew(now)
+                self._check_hold(now)
+                return self._hand_out(self._renew(now, after_refusal=self._refused_streak > 0))
             age = now - self._obtained_at
             if age >= self.renew_after:
                 if age < self.ticket_lifetime and not self._may_retry(now):
-                    return self._ticket
+                    return self._hand_out(self._ticket)
                 try:
-                    return self._renew(now)
+                    return self._hand_out(self._renew(now, after_refusal=False))
                 except StatsClientError as exc:
                     if age < self.ticket_lifetime:
                         # The old ticket still has time left: keep the screen alive with it.
                         log.warning("System user ticket renewal failed; still using the current "
                                     "ticket until it expires: %s", exc)
-                        return self._ticket
+                        return self._hand_out(self._ticket)
                     raise
-            return self._ticket
+            return self._hand_out(self._ticket)
 
     def refused(self, ticket: str) -> str:
-        """The NetServer refused `ticket`: renew once, unless that ticket was just issued."""
+        """The NetServer refused `ticket`: a new one at once if it had worked, else wait.
+
+        A ticket that was just issued, or that replaced a refused one and was never seen to
+        work, is not replaced at once: AuthenticationFailed says until when no new one is asked
+        for, and each such refusal in a row doubles that wait, up to an hour.
+        """
         with self._lock:
             now = self._clock()
             if self._ticket is not None and ticket != self._ticket:
                 return self._ticket  # another thread renewed meanwhile
-            if self._last_attempt is not None and now - self._last_attempt < REFUSED_RENEW_GAP:
-                raise AuthenticationFailed(
-                    "The NetServer refused a system user ticket issued moments ago; check that "
-                    "SUPEROFFICE_CONTEXT names the same tenant as SUPEROFFICE_URL, and that the "
-                    "system user may use Customer Service."
-                )
-            log.info("The NetServer refused the system user ticket; asking for a new one.")
+            self._check_hold(now)
+            issued = self._obtained_at or now
+            worked = self._uses >= 2  # handed out again with no refusal in between
+            if now - issued >= REFUSED_RENEW_GAP and (worked or not self._after_refusal):
+                log.info("The NetServer refused the system user ticket; asking for a new one.")
+                self._ticket = None
+                return self._renew(now, after_refusal=True)
+            self._refused_streak += 1
+            wait = min(REFUSED_HOLD_FIRST * 2 ** (self._refused_streak - 1), REFUSED_HOLD_MAX)
             self._ticket = None
-            return self._renew(now)
+            self._hold_until = now + wait
+            when = "moments" if now - issued < REFUSED_RENEW_GAP else \
+                f"{int((now - issued).total_seconds() // 60)} min"
+            self._hold_message = (
+                f"The NetServer refused a system user ticket issued {when} ago; check that "
+                "SUPEROFFICE_CONTEXT names the same tenant as SUPEROFFICE_URL, and that the "
+                "system user may use Customer Service. No new ticket is asked for until "
+                f"{_iso(self._hold_until)}."
+            )
+            log.warning("%s", self._hold_message)
+            raise AuthenticationFailed(self._hold_message)
 
     @property
     def renews_at(self) -> datetime | None:
-        """When the current ticket will be renewed; None before the first one."""
+        """When the ticket will be renewed (or, after refusals, asked for again); None before
+        the first one."""
+        if self._hold_until is not None and self._ticket is None:
+            return self._hold_until
         return None if self._obtained_at is None else self._obtained_at + self.renew_after
+
+    @property
+    def holding_until(self) -> datetime | None:
+        """Until when no ticket is asked for because fresh ones were refused; else None."""
+        return self._hold_until if self._ticket is None else None
 
     @property
     def expires_at(self) -> datetime | None:
@@ -436,8 +475,18 @@ class SystemUserAuth:
     def _may_retry(self, now: datetime) -> bool:
         return self._last_failure is None or now - self._last_failure >= RETRY_AFTER_FAILURE
 
-    def _renew(self, now: datetime) -> str:
-        self._last_attempt = now
+    def _check_hold(self, now: datetime) -> None:
+        if self._hold_until is not None and now < self._hold_until:
+            raise AuthenticationFailed(self._hold_message)
+
+    def _hand_out(self, ticket: str) -> str:
+        self._uses += 1
+        if self._uses >= 2:  # the previous hand-out was not refused: this ticket works
+            self._refused_streak = 0
+            self._after_refusal = False
+        return ticket
+
+    def _renew(self, now: datetime, *, after_refusal: bool) -> str:
         try:
             ticket = self._login(now)
         except StatsClientError:
@@ -446,6 +495,11 @@ class SystemUserAuth:
         self._ticket = ticket
         self._obtained_at = now
         self._last_failure = None
+        self._uses = 0
+        self._after_refusal = after_refusal
+        self._hold_until = None
+        if not after_refusal:
+            self._refused_streak = 0
         self.logins += 1
         log.info("Obtained a system user ticket for %s; it will be renewed at %s.",
                  self.context, _iso(self.renews_at))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -386,6 +387,61 @@ def test_a_fresh_ticket_refused_again_is_an_error_not_a_login_loop(transport: st
         with pytest.raises(AuthenticationFailed, match="SUPEROFFICE_CONTEXT"):
             client.fetch_frame(PANELS)
         assert online.partner.logins == 1
+
+
+def _poll_for(client: Any, clock: Clock, *, minutes: int, every_s: int = 30) -> list[str]:
+    """Poll every `every_s` seconds for `minutes`; the error of each failed poll."""
+    errors = []
+    for _ in range(minutes * 60 // every_s):
+        clock.advance(seconds=every_s)
+        try:
+            client.fetch_frame(PANELS)
+        except AuthenticationFailed as exc:
+            errors.append(str(exc))
+    return errors
+
+
+@pytest.mark.parametrize("transport", ["rest", "soap"])
+def test_a_netserver_refusing_every_ticket_costs_a_handful_of_logins_an_hour(
+        transport: str, online: Online, demo_server_factory: Any) -> None:
+    # The NetServer is not the one the tickets are for (as when SUPEROFFICE_CONTEXT names
+    # another tenant): it refuses every ticket the login service issues, until the fault clears.
+    netserver = demo_server_factory(clock=online.clock)
+    netserver.set_fault(Fault.EXPIRED_TICKET)
+    with online.client(transport=transport, url=netserver.url) as client:
+        errors = _poll_for(client, online.clock, minutes=60)
+        assert len(errors) == 120  # every poll failed, with a sentence
+        first_hour = online.partner.logins
+        assert 2 <= first_hour <= 5  # it was 25 an hour, one per minute at 30 s polls
+        assert all("SUPEROFFICE_CONTEXT" in e for e in errors)
+        waiting = [e for e in errors if "No new ticket is asked for until" in e]
+        assert len(waiting) > 100
+        assert re.search(r"until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", waiting[-1])
+        # While it waits, no GetStatistics goes out with a ticket known to be refused.
+        calls = netserver.call_count("GetStatistics") + netserver.call_count("REST GetStatistics")
+        assert calls <= 2 * first_hour
+        _poll_for(client, online.clock, minutes=60)
+        assert online.partner.logins - first_hour <= 1  # then about once an hour
+        assert "next login attempt" in client.status_info()["ticket_renewal"]
+
+        netserver.clear_fault()  # the setup is fixed: the next attempt gets through
+        errors = _poll_for(client, online.clock, minutes=61)
+        assert 0 < len(errors) < 120  # waited out the hold, then recovered
+        logins = online.partner.logins
+        assert not _poll_for(client, online.clock, minutes=10)
+        assert online.partner.logins == logins  # the working ticket is kept
+
+        # A ticket that worked is renewed at once when refused; when the new one is refused
+        # too, the wait starts again from its first step (5 minutes), not from the hour.
+        netserver.set_fault(Fault.EXPIRED_TICKET)
+        errors = _poll_for(client, online.clock, minutes=1)
+        assert online.partner.logins == logins + 1
+        assert len(errors) == 2
+        holding = client._tickets.auth.holding_until
+        assert holding is not None
+        assert holding - online.clock.now <= timedelta(minutes=5)
+        _poll_for(client, online.clock, minutes=5)
+        assert online.partner.logins == logins + 2
 
 
 def test_a_failed_renewal_keeps_the_current_ticket_until_it_expires(online: Online) -> None:
