@@ -304,12 +304,15 @@ def verify_jwt(token: str, jwks: Mapping[str, Any], *, now: datetime,
         raise JwtError("it is not valid yet (nbf)")
     if issuer is not None and claims.get("iss") != issuer:
         raise JwtError("it was issued by someone other than SuperOffice (iss)")
+    # SuperOffice's SystemUser client requires the serial and checks aud == "spn:<serial>";
+    # without the serial there would be no audience check at all.
     serial = claims.get(SERIAL_CLAIM)
-    if serial is not None:
-        aud = claims.get("aud")
-        auds = aud if isinstance(aud, list) else [aud]
-        if f"spn:{serial}" not in auds:
-            raise JwtError("its audience (aud) does not match its serial number")
+    if not isinstance(serial, str | int) or isinstance(serial, bool) or str(serial) == "":
+        raise JwtError("it has no serial number claim, so its audience (aud) cannot be checked")
+    aud = claims.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    if f"spn:{serial}" not in auds:
+        raise JwtError("its audience (aud) does not match its serial number")
     return claims
 
 

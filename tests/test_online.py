@@ -257,6 +257,11 @@ def _bad_tokens(key: rsa.RSAPrivateKey, other: rsa.RSAPrivateKey) -> list[tuple[
         ("no-exp", encode_jwt(_claims(exp=None), key, "k1"), "no expiry"),
         ("wrong-iss", encode_jwt(_claims(iss="Evil Corp"), key, "k1"), "iss"),
         ("wrong-aud", encode_jwt(_claims(aud="spn:9999"), key, "k1"), "audience"),
+        # SuperOffice's own SystemUser client requires the serial: without it, no audience check.
+        ("no-serial", encode_jwt(_claims(**{SERIAL_CLAIM: None}), key, "k1"), "no serial"),
+        ("no-serial-no-aud", encode_jwt(_claims(**{SERIAL_CLAIM: None, "aud": None}), key,
+                                        "k1"), "no serial"),
+        ("empty-serial", encode_jwt(_claims(**{SERIAL_CLAIM: ""}), key, "k1"), "no serial"),
         ("two-parts", "abc.def", "three"),
         ("not-json", "YWJj.ZGVm.Z2hp", "not JSON"),
         ("claims-array", _forge({"alg": "RS256"}, [1, 2]), "JSON objects"),  # type: ignore[arg-type]
