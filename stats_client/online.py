@@ -6,8 +6,9 @@ token*. To get a ticket (valid 6 hours, usable over SOAP and REST) we sign
 service, verify the JWT it answers with against the service's JWKS, and read the ticket claim.
 
     >>> key = load_private_key("app.pem")                                    # doctest: +SKIP
-    >>> auth = SystemUserAuth(system_user_token="App-x1", private_key=key, app_token="…",
-    ...                       context="Cust12345", login_base="https://sod.superoffice.com")
+    >>> auth = SystemUserAuth(system_user_token="App-x1", private_key=key,   # doctest: +SKIP
+    ...                       app_token="…", context="Cust12345",
+    ...                       login_base="https://sod.superoffice.com")
     >>> auth.ticket()                                                        # doctest: +SKIP
     '7T:…'
 
