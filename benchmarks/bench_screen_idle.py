@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from _screen import (
@@ -29,16 +30,35 @@ from _screen import (
     start,
     wait_for,
 )
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from board.runtime import default_redraw
 
 
+def kind(frame: bytes) -> str:
+    """What a Streamlit ForwardMsg frame carries, e.g. "delta/new_element/html" or "ref_hash"
+    (a reference to an element the browser already holds)."""
+    try:
+        msg = ForwardMsg.FromString(frame)
+    except Exception:
+        return "undecodable"
+    top = msg.WhichOneof("type") or "?"
+    if top != "delta":
+        return top
+    sub = msg.delta.WhichOneof("type") or "?"
+    if sub == "new_element":
+        return f"delta/new_element/{msg.delta.new_element.WhichOneof('type')}"
+    return f"delta/{sub}"
+
+
 class Wire:
-    """Counts websocket frames and bytes in both directions for one page."""
+    """Counts websocket frames and bytes in both directions for one page, and the received
+    bytes by message kind."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.recv_bytes = self.recv_frames = self.sent_bytes = self.sent_frames = 0
+        self.kinds: Counter[str] = Counter()
 
     def attach(self, page: Any) -> None:
         page.on("websocket", self._socket)
@@ -48,18 +68,22 @@ class Wire:
         ws.on("framesent", lambda payload: self._add(payload, received=False))
 
     def _add(self, payload: bytes | str, *, received: bool) -> None:
-        n = len(payload.encode() if isinstance(payload, str) else payload)
+        data = payload.encode() if isinstance(payload, str) else payload
+        n = len(data)
+        label = kind(data) if received else ""
         with self.lock:
             if received:
+                self.kinds[label] += n
                 self.recv_bytes += n
                 self.recv_frames += 1
             else:
                 self.sent_bytes += n
                 self.sent_frames += 1
 
-    def snapshot(self) -> tuple[int, int, int, int]:
+    def snapshot(self) -> tuple[int, int, int, int, Counter[str]]:
         with self.lock:
-            return self.recv_bytes, self.recv_frames, self.sent_bytes, self.sent_frames
+            return (self.recv_bytes, self.recv_frames, self.sent_bytes, self.sent_frames,
+                    Counter(self.kinds))
 
 
 def measure(bench: Any, page: Any, wire: Wire, seconds: float) -> dict[str, float]:
@@ -71,7 +95,7 @@ def measure(bench: Any, page: Any, wire: Wire, seconds: float) -> dict[str, floa
     w1, cpu1, t1 = wire.snapshot(), bench.board.cpu_seconds(), time.monotonic()
     return {"seconds": t1 - t0, "cpu": cpu1 - cpu0, "recv": w1[0] - w0[0],
             "recv_frames": w1[1] - w0[1], "sent": w1[2] - w0[2], "sent_frames": w1[3] - w0[3],
-            "polls": page.evaluate(FRESHNESS_JS)["seq"] - seq0}
+            "polls": page.evaluate(FRESHNESS_JS)["seq"] - seq0, "kinds": w1[4] - w0[4]}
 
 
 def main() -> None:
@@ -124,6 +148,10 @@ def main() -> None:
               f"{r['recv_frames']:>6.0f} {r['recv'] / redraws:>12,.0f} "
               f"{r['recv'] / r['seconds']:>8,.0f} {r['sent']:>12,.0f} {r['cpu']:>6.2f} "
               f"{1000 * r['cpu'] / redraws:>13.1f} {100 * r['cpu'] / r['seconds']:>6.1f}")
+    for name, r in (("unchanged", idle), ("changing", changing)):
+        redraws = r["seconds"] / redraw
+        top = ", ".join(f"{k} {v / redraws:,.0f}" for k, v in r["kinds"].most_common(6))
+        print(f"{name}: bytes per redraw by kind: {top}")
     print(f"no browser: the poller alone uses {100 * alone:.1f}% of a core "
           f"({1000 * alone * args.interval:.0f} ms CPU per poll, frozen data)")
 
