@@ -157,18 +157,21 @@ def test_rotate_cycles_screens_by_itself(dashboard: Dashboard, new_page: Any,
                                          js_errors: dict[int, list[str]]) -> None:
     page = new_page(*SIZES["1080p"])
     errors = js_errors[id(page)]
+    opened = time.monotonic()
     open_screen(page, dashboard, "?rotate=5", screens["status"])
-    started = time.monotonic()
+    seen: dict[str, float] = {}
     for screen in ("workload", "trends"):
-        # Each switch within the period plus a margin, keeping the query, each new screen drawn
-        # (not a blank page after a failed switch), without anyone touching the page.
+        # Each new screen drawn (not a blank page after a failed switch), the query kept,
+        # without anyone touching the page.
         wait_for(lambda s=screen: page.evaluate(
             "(w) => !!document.querySelector('.st-key-panel-' + w)", screens[s][-1])
-            or errors, 8, what=f"the {screen} screen after ?rotate=5")
+            or errors, 15, 0.05, what=f"the {screen} screen after ?rotate=5")
+        seen[screen] = time.monotonic()
         assert errors == [], f"the page broke while rotating to {screen}: {errors}"
         assert page.evaluate("() => location.pathname") == f"/{screen}"
         assert page.evaluate("() => location.search") == "?rotate=5"
-        elapsed, started = time.monotonic() - started, time.monotonic()
-        assert 4 <= elapsed <= 7.5, f"switching to {screen} took {elapsed:.1f} s for ?rotate=5"
-        open_screen_panels = page.evaluate(PANELS_JS)
-        assert {p["panel"] for p in open_screen_panels} == set(screens[screen])
+        assert {p["panel"] for p in page.evaluate(PANELS_JS)} == set(screens[screen])
+    # The first switch counts from a page load of unknown length; the second is one period.
+    assert seen["workload"] - opened <= 5 + 10
+    gap = seen["trends"] - seen["workload"]
+    assert 3.5 <= gap <= 7.5, f"the second switch came {gap:.1f} s after the first (?rotate=5)"
