@@ -22,7 +22,10 @@ st.set_page_config(page_title="Service Status Board", page_icon="📟", layout="
                    initial_sidebar_state="collapsed")
 
 rt = runtime.current()
-render.render_page_setup(rt)
+rotate, bad_rotate = parse_rotate(st.query_params.get("rotate"), default=rt.config.rotate)
+# The first screen is "/" (its URL path is empty); rotation goes through the configured screens.
+render.render_page_setup(rt, rotate_s=rotate,
+                         rotation=["" if n == 0 else s.id for n, s in enumerate(rt.config.screens)])
 
 screens: dict[str, st.Page] = {}
 for n, screen in enumerate(rt.config.screens):
@@ -31,11 +34,8 @@ for n, screen in enumerate(rt.config.screens):
     screens[screen.id] = st.Page(target, title=screen.title, url_path=screen.id, default=n == 0)
 connection = st.Page("pages/connection.py", title="Connection", url_path="connection")
 
-render.pending_switch(screens)
-
-rotate, bad_rotate = parse_rotate(st.query_params.get("rotate"), default=rt.config.rotate)
 render.set_context(render.PageContext(
-    runtime=rt, rotation_seconds=rotate, pages=dict(screens),
+    runtime=rt, pages=dict(screens),
     problems=rt.problems + ((bad_rotate,) if bad_rotate else ())))
 
 st.navigation([*screens.values(), connection], position="hidden").run()

@@ -2,8 +2,6 @@
 
     >>> parse_rotate("20", default=0)
     (20, None)
-    >>> next_screen(("status", "workload", "trends"), "trends")
-    'status'
 """
 
 from __future__ import annotations
@@ -32,21 +30,21 @@ def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:
     return int(value), None
 
 
-def next_screen(ids: Sequence[str], current: str) -> str | None:
-    """The screen after `current`, wrapping round; None when `current` is not in the rotation."""
-    if current not in ids or len(ids) < 2:
-        return None
-    return ids[(list(ids).index(current) + 1) % len(ids)]
-
-
 #: The canvas every screen is designed for; other viewports get it scaled to fit.
 CANVAS = (1920, 1080)
 
 
-def kiosk_script(reload_at: time | None) -> str:
+def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
+                 rotation: Sequence[str] = ()) -> str:
     """HTML whose script (run once per page life) scales the 1920×1080 canvas to the viewport
     and, when `reload_at` is set, reloads the page at the next such time (browser local time).
     `location.reload()` keeps the URL, so the screen and its query parameters come back.
+
+    With `rotate_s`, the browser goes on to the next of the `rotation` URL paths ("" is the
+    first screen) after that many seconds, keeping the query. A real navigation, not a
+    Streamlit page switch: a switch raced the panels' fragments ("Bad delta path index" in the
+    browser, which then dropped its connection), and each new page life also starts the
+    browser's memory afresh.
 
     The script never writes "<" before a letter or digit: Streamlit's sanitizer (DOMPurify)
     drops a script whose text looks like markup."""
@@ -61,6 +59,20 @@ def kiosk_script(reload_at: time | None) -> str:
             "if (now >= next) next.setDate(next.getDate()+1);"
             "window.__sbReload=setTimeout(function(){window.location.reload();},next-now);"
         )
+    rotate_js = ""
+    if rotate_s > 0 and len(rotation) > 1:
+        rotate_attr = f' data-rotate="{rotate_s}"'
+        attr += rotate_attr
+        rotate_js = (
+            f"var paths={json.dumps(list(rotation))};"
+            "var parts=window.location.pathname.split('/');var here=parts.pop();"
+            "if (paths.indexOf(here) == -1){parts.push(here);here='';}"
+            "var base=parts.join('/')+'/';"
+            "var next=paths[(paths.indexOf(here)+1)%paths.length];"
+            "window.__sbRotate=setTimeout(function(){"
+            "window.location.assign(base+next+window.location.search);},"
+            f"{rotate_s * 1000});"
+        )
     return (
         f'<div class="sb-hidden" id="sb-kiosk"{attr}></div>'
         "<script>(function(){"
@@ -71,6 +83,6 @@ def kiosk_script(reload_at: time | None) -> str:
         "if (0.02 > Math.abs(s-1)){r.classList.remove('sb-scaled');}"
         "else {r.style.setProperty('--sb-scale',String(s));r.classList.add('sb-scaled');}}"
         "window.addEventListener('resize',fit);fit();"
-        f"{reload_js}"
+        f"{reload_js}{rotate_js}"
         "})();</script>"
     )

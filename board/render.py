@@ -1,7 +1,7 @@
 """The `render_*` helpers the pages call: the only module here that draws with Streamlit.
 
 Two fragments per screen:
-- the ticker (every second): header, `#freshness`, the stale banner and rotation; small.
+- the ticker (every second): header, `#freshness` and the stale banner; small.
 - the panels (every `Runtime.redraw` seconds): tiles and charts. An unchanged panel yields a
   byte-identical element, which Streamlit sends as a short reference (see
   `global.minCachedMessageSize` in .streamlit/config.toml), so idle redraws cost little.
@@ -13,7 +13,6 @@ import html
 import json
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,10 +74,12 @@ def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
 
 
 # -- page furniture ----------------------------------------------------------------------------
-def render_page_setup(rt: Runtime) -> None:
-    """Theme CSS and the scheduled reload; call once per full run, before anything else."""
+def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str] = ()) -> None:
+    """Theme CSS, the scheduled reload and screen rotation (`rotation`: URL paths in order);
+    call once per full run, before anything else."""
     st.html(theme.page_css())
-    st.html(kiosk.kiosk_script(rt.config.reload_at), unsafe_allow_javascript=True)
+    st.html(kiosk.kiosk_script(rt.config.reload_at, rotate_s=rotate_s, rotation=rotation),
+            unsafe_allow_javascript=True)
 
 
 def render_problems(problems: Sequence[str]) -> None:
@@ -94,15 +95,8 @@ def render_fatal(rt: Runtime) -> None:
                  "then restart the dashboard.")
 
 
-@dataclass(frozen=True, slots=True)
-class Rotation:
-    seconds: int
-    current: str
-    pages: dict[str, StreamlitPage]  # screen id → st.Page, in rotation order
-
-
-def render_ticker(rt: Runtime, title: str, rotation: Rotation | None = None) -> None:
-    """Header with `#freshness`, the stale banner and screen rotation, redrawn every second."""
+def render_ticker(rt: Runtime, title: str) -> None:
+    """Header with `#freshness` and the stale banner, redrawn every second."""
 
     @st.fragment(run_every=1.0)
     def ticker() -> None:
@@ -114,41 +108,8 @@ def render_ticker(rt: Runtime, title: str, rotation: Rotation | None = None) -> 
         body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
                             failing_since=snap.error_since)
         st.html(body)
-        if rotation is not None:
-            _rotate(rotation)
 
     ticker()
-
-
-_ROTATE_TO = "sb_rotate_to"
-
-
-def _rotate(rotation: Rotation) -> None:
-    """When the screen's time is up, ask for a full rerun that switches the page.
-
-    Not st.switch_page here: switching from inside a fragment run let a late fragment delta
-    land in the new page's tree ("Bad delta path index" in the browser, which then drops its
-    connection); dashboard.py switches at the top of the full run instead (`pending_switch`)."""
-    state = st.session_state.get("sb_rotation")
-    now = time.monotonic()
-    if state is None or state[0] != rotation.current:
-        st.session_state["sb_rotation"] = (rotation.current, now)
-        return
-    if now - state[1] < rotation.seconds:
-        return
-    target = kiosk.next_screen(tuple(rotation.pages), rotation.current)
-    if target is None:
-        return
-    st.session_state["sb_rotation"] = (target, now)
-    st.session_state[_ROTATE_TO] = target
-    st.rerun(scope="app")
-
-
-def pending_switch(pages: dict[str, StreamlitPage]) -> None:
-    """Finish a rotation the ticker asked for: switch to the next screen, keeping the query."""
-    target = st.session_state.pop(_ROTATE_TO, None)
-    if target in pages:
-        st.switch_page(pages[target], query_params=st.query_params.to_dict())
 
 
 # -- panels ------------------------------------------------------------------------------------
@@ -285,7 +246,6 @@ class PageContext:
     """What dashboard.py hands to the page being run (kept in session state for this run)."""
 
     runtime: Runtime
-    rotation_seconds: int
     pages: dict[str, StreamlitPage]  # screen id → st.Page, in order (Connection excluded)
     problems: tuple[str, ...]  # runtime problems plus URL problems (e.g. a bad ?rotate=)
 
@@ -293,10 +253,6 @@ class PageContext:
         found = self.runtime.config.screen(screen_id)
         return found if found is not None else ScreenConfig(screen_id, screen_id.title(), ())
 
-    def rotation(self, screen_id: str) -> Rotation | None:
-        if self.rotation_seconds <= 0 or screen_id not in self.pages:
-            return None
-        return Rotation(self.rotation_seconds, screen_id, self.pages)
 
 
 _CONTEXT_KEY = "_statusboard_page_context"
@@ -336,7 +292,7 @@ def render_screen(screen_id: str) -> None:
     """A whole data screen: header and freshness, problems, panels. Pages are this, spelled out."""
     ctx = context(screen_id)
     screen = ctx.screen(screen_id)
-    render_ticker(ctx.runtime, screen.title, ctx.rotation(screen_id))
+    render_ticker(ctx.runtime, screen.title)
     render_problems(ctx.problems)
     render_fatal(ctx.runtime)
     render_panels(ctx.runtime, screen)

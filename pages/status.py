@@ -6,7 +6,7 @@ from board.render import context, render_fatal, render_panels, render_problems, 
 ctx = context("status")
 screen = ctx.screen("status")
 
-render_ticker(ctx.runtime, screen.title, ctx.rotation("status"))
+render_ticker(ctx.runtime, screen.title)
 render_problems(ctx.problems)
 render_fatal(ctx.runtime)
 render_panels(ctx.runtime, screen)

@@ -5,7 +5,7 @@ from board.render import context, render_fatal, render_panels, render_problems, 
 ctx = context("trends")
 screen = ctx.screen("trends")
 
-render_ticker(ctx.runtime, screen.title, ctx.rotation("trends"))
+render_ticker(ctx.runtime, screen.title)
 render_problems(ctx.problems)
 render_fatal(ctx.runtime)
 render_panels(ctx.runtime, screen)

@@ -226,13 +226,6 @@ def test_parse_rotate(raw: str | None, default: int, seconds: int, problem: bool
         assert f"?rotate={raw}" in bad
 
 
-@pytest.mark.parametrize(("ids", "current", "after"), [
-    (("a", "b", "c"), "a", "b"), (("a", "b", "c"), "c", "a"), (("a",), "a", None),
-    (("a", "b"), "connection", None),
-])
-def test_next_screen(ids: tuple[str, ...], current: str, after: str | None) -> None:
-    assert kiosk.next_screen(ids, current) == after
-
 
 def test_kiosk_script_schedules_the_reload_and_survives_the_sanitizer() -> None:
     html = kiosk.kiosk_script(time(3, 0))
