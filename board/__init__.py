@@ -27,7 +27,8 @@ Hooks (stable; browser tests and benchmarks rely on them)
 - `#sb-kiosk` — the kiosk script's element; `data-reload-at="HH:MM"` when the daily reload is
   scheduled (statusboard.toml `reload_at`, browser local time). The script also scales the
   1920×1080 canvas to the viewport: `html.sb-scaled` with `--sb-scale` (2 on a 3840×2160
-  viewport at device pixel ratio 1; no class at 1920×1080).
+  viewport at device pixel ratio 1; no class at 1920×1080). With `?rotate=`, `data-rotate`
+  holds the seconds, and the script loads the next screen's address when they have passed.
 - URLs: the first configured screen is `/`, the others `/<id>` (`/workload`, `/trends`),
   and `/connection`; a deep link works on a freshly started server. `?rotate=SECONDS` (≥ 5)
   cycles through the configured screens (not Connection) keeping the query;
