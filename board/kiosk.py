@@ -35,7 +35,7 @@ CANVAS = (1920, 1080)
 
 
 def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
-                 rotation: Sequence[str] = ()) -> str:
+                 rotation: Sequence[str] = (), still: Sequence[str] = ("connection",)) -> str:
     """HTML whose script (run once per page life) scales the 1920×1080 canvas to the viewport
     and, when `reload_at` is set, reloads the page at the next such time (browser local time).
     `location.reload()` keeps the URL, so the screen and its query parameters come back.
@@ -66,6 +66,8 @@ def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
         rotate_js = (
             f"var paths={json.dumps(list(rotation))};"
             "var parts=window.location.pathname.split('/');var here=parts.pop();"
+            # Screens outside the rotation (the Connection screen) stay put.
+            f"if ({json.dumps(list(still))}.indexOf(here) != -1) return;"
             "if (paths.indexOf(here) == -1){parts.push(here);here='';}"
             "var base=parts.join('/')+'/';"
             "var next=paths[(paths.indexOf(here)+1)%paths.length];"

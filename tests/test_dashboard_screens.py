@@ -406,6 +406,7 @@ def test_rotation_is_the_browser_going_to_the_next_screen_keeping_the_query(
     assert 'var paths=["", "workload", "trends"]' in script
     assert "20000" in script
     assert "window.location.search" in script, "the query (?rotate, ?embed) is kept"
+    assert '["connection"].indexOf(here) != -1) return;' in script, "Connection stays put"
     still = open_screen(source=publish(demo_frame, clock), clock=clock)
     (kiosk,) = [a for _, a, _ in tags(still) if a.get("id") == "sb-kiosk"]
     assert "data-rotate" not in kiosk
