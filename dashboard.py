@@ -35,7 +35,6 @@ for n, screen in enumerate(rt.config.screens):
 connection = st.Page("pages/connection.py", title="Connection", url_path="connection")
 
 render.set_context(render.PageContext(
-    runtime=rt, pages=dict(screens),
-    problems=rt.problems + ((bad_rotate,) if bad_rotate else ())))
+    runtime=rt, problems=rt.problems + ((bad_rotate,) if bad_rotate else ())))
 
 st.navigation([*screens.values(), connection], position="hidden").run()

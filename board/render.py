@@ -22,7 +22,6 @@ from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
-from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.pages_manager import PagesManager
 
 from stats_client.frames import panel_frame
@@ -246,7 +245,6 @@ class PageContext:
     """What dashboard.py hands to the page being run (kept in session state for this run)."""
 
     runtime: Runtime
-    pages: dict[str, StreamlitPage]  # screen id → st.Page, in order (Connection excluded)
     problems: tuple[str, ...]  # runtime problems plus URL problems (e.g. a bad ?rotate=)
 
     def screen(self, screen_id: str) -> ScreenConfig:
