@@ -125,7 +125,7 @@ class Shared:
 
     def __init__(self, settings: Settings | None, *, interval: float, panels: tuple[PanelType, ...],
                  max_backoff: float | None) -> None:
-        from stats_client.client import make_client
+        from stats_client.client import open_client
 
         self.demo_server: Any = None
         if settings is None:
@@ -134,7 +134,7 @@ class Shared:
             self.demo_server = DemoNetServer(port=0, seed=42).start()
             settings = Settings(url=self.demo_server.url)
         self.settings = settings
-        self.client = make_client(settings)
+        self.client = open_client(settings)
         self.panels = panels
         self.poller = Poller(lambda: self.client.fetch_frame(panels), interval,
                              max_backoff=max_backoff).start()

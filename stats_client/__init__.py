@@ -3,7 +3,7 @@
 Never imports streamlit.
 """
 
-from .client import StatsClient, make_client
+from .client import StatsClient, open_client
 from .errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -38,6 +38,6 @@ __all__ = [
     "StatsClient",
     "StatsClientError",
     "empty_frame",
-    "make_client",
+    "open_client",
     "to_frame",
 ]

@@ -119,9 +119,9 @@ def fetch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     """The `fetch` command: settings from options and environment, one fetch, one print."""
     panels = parse_panels(args.panels)
     settings = Settings.from_env(env, **settings_overrides(args))
-    from .client import make_client  # zeep is only imported when a fetch really happens
+    from .client import open_client  # zeep is only imported when a fetch really happens
 
-    with make_client(settings) as client:
+    with open_client(settings) as client:
         frame = client.fetch_frame(panels)
     WRITERS[args.format](frame, out)
     return 0

@@ -3,7 +3,7 @@
 This is the one place where requests, zeep and lxml errors become the `errors` family, and the
 one place where zeep objects become plain records (no zeep object leaves this module).
 
-    >>> with make_client(Settings("http://127.0.0.1:8087", ticket="7T:x")) as client:
+    >>> with open_client(Settings("http://127.0.0.1:8087", ticket="7T:x")) as client:
     ...     frame = client.fetch_frame()          # doctest: +SKIP
 """
 
@@ -261,7 +261,7 @@ class StatsClient:
             raise converted from exc
 
 
-def make_client(settings: Settings) -> StatsClient | RestClient:
+def open_client(settings: Settings) -> StatsClient | RestClient:
     """The client for these settings (the factory the poller and the CLI use).
 
     `settings.transport` picks SOAP (`StatsClient`) or the REST WebAPI (`RestClient`); both

@@ -52,11 +52,11 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def demo_frame() -> Any:
     """A frame of every panel, fetched once from a demo NetServer by the real SOAP client."""
-    from stats_client.client import make_client
+    from stats_client.client import open_client
     from stats_client.panels import ALL_PANELS
     from stats_client.settings import Settings
 
-    with DemoNetServer(port=0) as srv, make_client(Settings(url=srv.url)) as client:
+    with DemoNetServer(port=0) as srv, open_client(Settings(url=srv.url)) as client:
         return client.fetch_frame(ALL_PANELS)
 
 

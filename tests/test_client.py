@@ -25,7 +25,7 @@ from stats_client import (
     Settings,
     StatsClientError,
 )
-from stats_client.client import StatsClient, make_client
+from stats_client.client import StatsClient, open_client
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
 from stats_client.simulator import (
     DATASETS_PER_PANEL,
@@ -491,7 +491,7 @@ def test_secrets_never_reach_messages_logs_or_reprs(
             secure_server.set_fault(fault)
         if raw is not None:
             secure_server.serve_raw(raw)
-        client = make_client(settings)
+        client = open_client(settings)
         seen.extend([repr(client), str(client), repr(settings)])
         try:
             client.fetch([PanelType.StatusScreen, PanelType.UserReponseTimePerWeek])

@@ -22,7 +22,7 @@ from stats_client import (
     StatsClientError,
 )
 from stats_client.cli import main
-from stats_client.client import StatsClient, make_client
+from stats_client.client import StatsClient, open_client
 from stats_client.panels import ALL_PANELS, PanelType
 from stats_client.rest import RestClient, parse_statistics
 from stats_client.settings import REST_STATISTICS_PATH
@@ -316,9 +316,9 @@ def test_online_settings_from_env_keep_secrets_out_of_repr() -> None:
     assert APP not in repr(s)
 
 
-def test_make_client_picks_the_transport(demo_server: DemoNetServer) -> None:
-    with make_client(Settings(demo_server.url, transport="rest")) as r, \
-            make_client(Settings(demo_server.url)) as s:
+def test_open_client_picks_the_transport(demo_server: DemoNetServer) -> None:
+    with open_client(Settings(demo_server.url, transport="rest")) as r, \
+            open_client(Settings(demo_server.url)) as s:
         assert isinstance(r, RestClient)
         assert isinstance(s, StatsClient)
         assert r.status_info()["transport"] == "rest"
@@ -327,14 +327,14 @@ def test_make_client_picks_the_transport(demo_server: DemoNetServer) -> None:
         assert s.endpoint.endswith("CustomerService.svc")
 
 
-def test_a_missing_key_file_stops_make_client_with_a_sentence(tmp_path: Any) -> None:
+def test_a_missing_key_file_stops_open_client_with_a_sentence(tmp_path: Any) -> None:
     settings = Settings("https://sod.superoffice.com/Cust1", system_user_token="SYS-1",
                         private_key_path=str(tmp_path / "absent.pem"), context="Cust1",
                         app_token=APP, transport="rest")
     with pytest.raises(ConfigurationError, match="SUPEROFFICE_PRIVATE_KEY"):
-        make_client(settings)
+        open_client(settings)
     with pytest.raises(ConfigurationError, match=r"absent\.pem"):
-        make_client(settings.with_changes(transport="soap"))
+        open_client(settings.with_changes(transport="soap"))
 
 
 # -- the CLI ---------------------------------------------------------------------------------------

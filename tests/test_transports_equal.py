@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from stats_client import Settings, StatsClientError
-from stats_client.client import make_client
+from stats_client.client import open_client
 from stats_client.panels import ALL_PANELS, PanelType
 from stats_client.poller import Poller
 from stats_client.simulator import DemoNetServer, Fault
@@ -36,8 +36,8 @@ class Clock:
 
 
 def both(settings: Settings, panels: Any = ALL_PANELS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with make_client(settings) as soap, \
-            make_client(settings.with_changes(transport="rest")) as rest:
+    with open_client(settings) as soap, \
+            open_client(settings.with_changes(transport="rest")) as rest:
         return soap.fetch_frame(panels), rest.fetch_frame(panels)
 
 
@@ -60,8 +60,8 @@ def test_every_panel_type_gives_equal_frames_over_both_transports(
 def test_all_panels_in_one_fetch_are_equal_with_equal_call_counts(
         fixed_server: DemoNetServer) -> None:
     settings = Settings(fixed_server.url)
-    with make_client(settings) as soap, \
-            make_client(settings.with_changes(transport="rest")) as rest:
+    with open_client(settings) as soap, \
+            open_client(settings.with_changes(transport="rest")) as rest:
         for _ in range(2):  # the second fetch uses the learnt one-call-per-panel split
             assert_frame_equal(soap.fetch_frame(), rest.fetch_frame())
         assert soap.calls == rest.calls
@@ -116,7 +116,7 @@ def test_each_fault_gives_the_same_error_kind_over_both_transports(
     srv.set_fault(fault)
     kinds = []
     for transport in ("soap", "rest"):
-        with make_client(Settings(srv.url, transport=transport, timeout=0.4)) as client:
+        with open_client(Settings(srv.url, transport=transport, timeout=0.4)) as client:
             with pytest.raises(StatsClientError) as info:
                 client.fetch_frame((PanelType.StatusScreen,))
             kinds.append(info.value.kind)
@@ -124,7 +124,7 @@ def test_each_fault_gives_the_same_error_kind_over_both_transports(
 
 
 def test_a_poller_runs_the_same_over_rest(fixed_server: DemoNetServer) -> None:
-    with make_client(Settings(fixed_server.url, transport="rest")) as client:
+    with open_client(Settings(fixed_server.url, transport="rest")) as client:
         poller = Poller(client.fetch_frame, interval=30)
         snap = poller.poll_once()
     assert snap.error is None
