@@ -1,8 +1,14 @@
-"""Shared fixtures: demo NetServers on free loopback ports, and the reference folder."""
+"""Shared fixtures: a clean environment, one hand-moved clock, the CLI run in process, demo
+NetServers on free loopback ports, and the reference folder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +17,66 @@ import pytest
 from stats_client.simulator import DemoNetServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: Every product setting starts with one of these; a developer's shell must not leak into tests.
+SCRUBBED_PREFIXES = ("SUPEROFFICE_", "STATUSBOARD_")
+#: Knobs of the test run itself (CI sets them), not settings of the product.
+RUNNER_VARS = frozenset({"STATUSBOARD_REQUIRE_BROWSER", "STATUSBOARD_CHROMIUM",
+                         "STATUSBOARD_UPDATE_SCREENSHOTS"})
+#: The time the hand-moved clock starts at: a Wednesday morning.
+T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with no SUPEROFFICE_* or STATUSBOARD_* setting from the shell."""
+    for var in list(os.environ):
+        if var.startswith(SCRUBBED_PREFIXES) and var not in RUNNER_VARS:
+            monkeypatch.delenv(var)
+
+
+class ManualClock:
+    """A clock the test moves by hand: `clock()` is the time, `clock.advance(minutes=5)`."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A `ManualClock` at T0 (UTC); hand it to a poller, client or demo server as `clock=`."""
+    return ManualClock()
+
+
+@dataclass(frozen=True)
+class CliRun:
+    status: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., CliRun]:
+    """`run_cli("fetch", "--format", "csv", env={...})` runs `python -m stats_client` in this
+    process through `main(argv)`, with only `env` as its environment; argparse's exits count."""
+    from stats_client.cli import main
+
+    def run(*args: str, env: Mapping[str, str] | None = None) -> CliRun:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(list(args), env=dict(env or {}), stdout=out, stderr=err)
+            except SystemExit as exc:  # argparse's usage errors and --help
+                status = exc.code if isinstance(exc.code, int) else 1
+        return CliRun(status, out.getvalue(), err.getvalue())
+
+    return run
 
 
 @pytest.fixture
@@ -61,18 +127,13 @@ def demo_frame() -> Any:
 
 
 @pytest.fixture
-def open_screen(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+def open_screen() -> Iterator[Callable[..., Any]]:
     """`open_screen(page, source=..., clock=..., demo=..., query=..., secrets=...)` runs
     dashboard.py in AppTest on `page` (e.g. "pages/trends.py"; None = the first screen) with
     `board.runtime.inject(source, ...)` when a source is given; the injection is undone after."""
     from streamlit.testing.v1 import AppTest
 
     from board import runtime
-
-    for var in ("SUPEROFFICE_URL", "SUPEROFFICE_TICKET", "SUPEROFFICE_USER",
-                "SUPEROFFICE_PASSWORD", "SUPEROFFICE_APP_TOKEN", "STATUSBOARD_INTERVAL",
-                "STATUSBOARD_CONFIG", "STATUSBOARD_MAX_BACKOFF", "STATUSBOARD_REDRAW"):
-        monkeypatch.delenv(var, raising=False)
 
     def open_(page: str | None = None, *, source: Any = None, query: dict[str, str] | None = None,
               secrets: dict[str, Any] | None = None, **inject: Any) -> Any:
