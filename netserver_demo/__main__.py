@@ -1,4 +1,4 @@
-"""`python -m stats_client.simulator`: the same as `python -m stats_client simulate`."""
+"""`python -m netserver_demo`: the same as `python -m stats_client simulate`."""
 
 import sys
 

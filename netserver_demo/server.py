@@ -4,110 +4,32 @@
     ...     srv.url                                   # 'http://127.0.0.1:54321'
     ...     srv.set_fault(Fault.SLOW)
 
-Endpoints (under `path_prefix`, matched case-insensitively as IIS does):
+It composes the routes: SOAP (`soap.SoapEndpoint`, the fallback for every path no route
+claims), the REST WebAPI twin (`rest.RestEndpoint`, `srv.rest`), and whatever `add_route` adds
+(the partner login, tests' own handlers). The routes share one `DemoState` (`srv.state`).
 
-    POST /Remote/Services87/CustomerService.svc   GetStatistics
-    GET  /Remote/Services87/CustomerService.svc?wsdl   the bundled WSDL, addresses rewritten
-    POST /Remote/Services87/SoPrincipal.svc       AuthenticateUsernamePassword
-    GET  /Remote/Services87/SoPrincipal.svc?wsdl  the same WSDL
-
-Authentication (only checked when configured):
-    app_token set   → a missing or wrong ApplicationToken gets Succeeded=false,
-                      ExceptionType "SoApplicationTokenException".
-    ticket or users → GetStatistics needs a valid Credentials/Ticket; none or an unknown one gets
-                      Succeeded=false, ExceptionType "SoSecurityException"; a ticket revoked by
-                      Fault.EXPIRED_TICKET gets "SoSessionExpiredException".
-    users           → AuthenticateUsernamePassword checks the password; users=None accepts any
-                      non-empty user name (demo). A wrong password is *not* an error: NetServer
-                      answers Succeeded=true, AuthenticationSucceeded=false, Response and
-                      Credentials nil.
-
-Faults apply to GetStatistics only, except DOWN (the whole port) and SLOW (every SOAP call).
+Faults apply to GetStatistics only, except DOWN (the whole port) and SLOW (every call).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import secrets
 import socket
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..panels import PanelType
 from . import soap
-from .model import CURRENT_HANDLER, HANDLERS, HelpDeskModel
-
-SERVICES = "/remote/services87"
-CUSTOMER_SERVICE = "customerservice.svc"
-SO_PRINCIPAL = "soprincipal.svc"
-
-#: ExceptionType names the demo server answers with (Succeeded=false).
-EXC_APP_TOKEN = "SoApplicationTokenException"  # noqa: S105 - a type name, not a secret
-EXC_SECURITY = "SoSecurityException"
-EXC_SESSION_EXPIRED = "SoSessionExpiredException"
-EXC_SERVICE = "SoDatabaseException"
-
-
-class Fault(Enum):
-    """Fault modes, switchable while the server runs; values are the control port's names."""
-
-    NONE = "none"
-    DOWN = "down"  # listening socket closed: connection refused; same port reopened on clear
-    SLOW = "slow"  # sleep `slow_seconds` before each SOAP answer
-    SOAP_FAULT = "soap-fault"  # HTTP 500 s:Fault (InternalServiceFault)
-    SERVICE_ERROR = "service-error"  # Succeeded=false with ExceptionInfo
-    EXPIRED_TICKET = "expired-ticket"  # every ticket valid now is revoked once
-    MALFORMED = "malformed"  # truncated XML, HTTP 200
-    HTML = "html"  # HTTP 200 text/html error page, as a proxy or IIS sends
-
-
-@dataclass(frozen=True)
-class Request:
-    """What an `add_route` handler receives."""
-
-    method: str
-    path: str  # without the query string
-    query: str
-    headers: Mapping[str, str]
-    body: bytes
-
-
-#: handler(request) -> (status, headers, body)
-RouteHandler = Callable[[Request], tuple[int, Mapping[str, str], bytes]]
-
-_HTML_ERROR = (
-    b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
-    b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\r\n'
-    b'<html xmlns="http://www.w3.org/1999/xhtml"><head>'
-    b"<title>Service Unavailable</title></head><body>"
-    b"<h1>Service Unavailable</h1><p>HTTP Error 503. The service is unavailable.</p>"
-    b"<p>The site is being updated; please try again in a few minutes.</p></body></html>"
-)
-
-_SERVICE_PAGE = (
-    b"<html><head><title>Service</title></head>"
-    b"<body><p>You have created a service.</p></body></html>"
-)
-
-
-def _real_clock() -> datetime:
-    return datetime.now().astimezone()
-
-
-def _new_ticket() -> str:
-    return "7T:" + base64.b64encode(secrets.token_bytes(24)).decode()
+from .model import HelpDeskModel
+from .request import Reply, Request, RouteHandler
+from .rest import RestEndpoint
+from .state import DemoState, Fault
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -217,44 +139,43 @@ class DemoNetServer:
         self._requested_port = port
         self.seed = seed
         self.model = HelpDeskModel(seed=seed, extra_values=extra_values)
-        self.clock = clock or _real_clock
         prefix = path_prefix.strip("/")
         self.path_prefix = f"/{prefix}" if prefix else ""
-        self.slow_seconds = slow_seconds
         self.log = log
-        self._fixed_ticket = ticket
-        self._app_token = app_token
-        self._users = dict(users) if users is not None else None
-        self._auth_required = ticket is not None or users is not None
+        self.state = DemoState(
+            ticket=ticket, app_token=app_token, users=users, clock=clock, slow_seconds=slow_seconds
+        )
+        self.soap = soap.SoapEndpoint(self.state, self.model, self.path_prefix)
+        self.rest = RestEndpoint(self.state, self.model, self.path_prefix)
         self._lock = threading.Lock()
-        self._issued: set[str] = set()
-        self._revoked: set[str] = set()
-        self._fixed_revoked = False
-        self._fault = Fault.NONE
-        self._raw: tuple[bytes, int, str] | None = None
-        self._counts: Counter[str] = Counter()
         self._routes: dict[tuple[str, str], RouteHandler] = {}
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
         self._connections: set[socket.socket] = set()
-        self._wake = threading.Event()  # set on stop so SLOW sleepers return early
         self.last_request_headers: dict[str, str] = {}
-        from .rest import attach_rest  # the REST WebAPI twin of GetStatistics (issue 4)
-
-        self.rest = attach_rest(self)
+        self.add_route("POST", self.rest.path, self.rest.handle)
 
     def __repr__(self) -> str:  # no ticket, token or password
         return (
-            f"DemoNetServer(url={self.url if self._port else None!r}, fault={self._fault.value!r})"
+            f"DemoNetServer(url={self.url if self._port else None!r}, fault={self.fault.value!r})"
         )
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The server's time, shared by every route."""
+        return self.state.clock
+
+    @property
+    def slow_seconds(self) -> float:
+        return self.state.slow_seconds
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> DemoNetServer:
         """Bind and serve on a daemon thread; returns self."""
         with self._lock:
             if self._httpd is None:
-                self._wake.clear()
+                self.state.wake(stopping=False)
                 self._bind(self._port if self._port is not None else self._requested_port)
         return self
 
@@ -294,7 +215,7 @@ class DemoNetServer:
 
     def stop(self) -> None:
         """Stop serving and close every connection; safe to call twice."""
-        self._wake.set()
+        self.state.wake(stopping=True)
         with self._lock:
             self._unbind()
 
@@ -326,21 +247,13 @@ class DemoNetServer:
     # -- faults and counters -------------------------------------------------------------------
     @property
     def fault(self) -> Fault:
-        return self._fault
+        return self.state.fault
 
     def set_fault(self, fault: Fault | str) -> None:
         """Switch a fault on (a Fault or its control-port name); NONE is clear_fault()."""
-        fault = Fault(fault)
         with self._lock:
-            was_down = self._fault is Fault.DOWN
-            self._fault = fault
-            if fault is Fault.EXPIRED_TICKET:
-                self._revoked |= self._issued
-                self._issued = set()
-                self._fixed_revoked = True
-            if fault is Fault.NONE:
-                self._raw = None
-                self._fixed_revoked = False
+            fault = Fault(fault)
+            was_down = self.state.set_fault(fault) is Fault.DOWN
             if fault is Fault.DOWN and not was_down and self._httpd is not None:
                 self._unbind()
             elif was_down and fault is not Fault.DOWN and self._port is not None:
@@ -353,22 +266,19 @@ class DemoNetServer:
     def serve_raw(
         self, body: bytes, status: int = 200, content_type: str = "text/xml; charset=utf-8"
     ) -> None:
-        """Answer every GetStatistics with exactly these bytes until clear_fault()."""
-        with self._lock:
-            self._raw = (bytes(body), status, content_type)
+        """Answer every SOAP GetStatistics with exactly these bytes until clear_fault()."""
+        self.state.serve_raw("soap", (bytes(body), status, content_type))
 
     def call_count(self, operation: str) -> int:
-        """Requests per operation: GetStatistics, AuthenticateUsernamePassword, wsdl, unknown."""
-        with self._lock:
-            return self._counts[operation]
+        """Requests per operation: GetStatistics, AuthenticateUsernamePassword, wsdl, unknown,
+        REST GetStatistics, PartnerSystemUserAuthenticate, jwks."""
+        return self.state.call_count(operation)
 
     def reset_counts(self) -> None:
-        with self._lock:
-            self._counts.clear()
+        self.state.reset_counts()
 
     def counts(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
+        return self.state.counts()
 
     def add_route(self, method: str, path: str, handler: RouteHandler) -> None:
         """Serve `method path` (exact, case-insensitive, query ignored, no path_prefix added)
@@ -376,163 +286,12 @@ class DemoNetServer:
         self._routes[(method.upper(), path.lower().rstrip("/") or "/")] = handler
 
     # -- requests ------------------------------------------------------------------------------
-    def _count(self, op: str) -> None:
-        with self._lock:
-            self._counts[op] += 1
-
-    def _handle(self, req: Request) -> tuple[int, Mapping[str, str], bytes]:
+    def _handle(self, req: Request) -> Reply:
         self.last_request_headers = dict(req.headers)
-        path = req.path.lower().rstrip("/") or "/"
-        route = self._routes.get((req.method, path))
+        route = self._routes.get((req.method, req.path.lower().rstrip("/") or "/"))
         if route is not None:
             return route(req)
-        base = f"{self.path_prefix.lower()}{SERVICES}/"
-        service = path[len(base) :] if path.startswith(base) else ""
-        if service not in (CUSTOMER_SERVICE, SO_PRINCIPAL):
-            return (
-                404,
-                {"Content-Type": "text/html"},
-                b"<html><body><h1>404 - File or directory not found.</h1></body></html>",
-            )
-        if req.method == "GET":
-            if req.query.lower() in ("wsdl", "singlewsdl"):
-                self._count("wsdl")
-                return 200, {"Content-Type": "text/xml; charset=utf-8"}, self._wsdl(req)
-            return 200, {"Content-Type": "text/html; charset=UTF-8"}, _SERVICE_PAGE
-        if req.method != "POST":
-            return 405, {"Content-Type": "text/plain", "Allow": "GET, POST"}, b"Method not allowed"
-        ctype = req.headers.get("Content-Type", "")
-        if not ctype.lower().startswith("text/xml"):
-            # WCF's answer to a SOAP 1.2 (application/soap+xml) request on a BasicHttpBinding.
-            msg = (
-                f"Cannot process the message because the content type '{ctype}' was not the "
-                "expected type 'text/xml; charset=utf-8'."
-            ).encode()
-            return 415, {"Content-Type": "text/plain"}, msg
-        action = req.headers.get("SOAPAction", "").strip().strip('"')
-        if self._fault is Fault.SLOW:
-            self._wake.wait(self.slow_seconds)
-        expected = (
-            soap.GET_STATISTICS_ACTION if service == CUSTOMER_SERVICE else soap.AUTHENTICATE_ACTION
-        )
-        if action != expected:
-            self._count("unknown")
-            return 500, _XML, soap.action_not_supported(action)
-        try:
-            sreq = soap.parse_request(req.body)
-        except soap.BadRequest:
-            self._count("unknown")
-            return 400, _XML, soap.fault_reply("Client", "The request message could not be read.")
-        if service == CUSTOMER_SERVICE:
-            self._count("GetStatistics")
-            return self._get_statistics(sreq)
-        self._count("AuthenticateUsernamePassword")
-        return self._authenticate(sreq)
-
-    def _wsdl(self, req: Request) -> bytes:
-        text = resources.files("stats_client").joinpath("wsdl/services87.wsdl").read_text("utf-8")
-        host = req.headers.get("Host")
-        site = f"http://{host}{self.path_prefix}" if host else self.url
-        for svc in ("CustomerService", "SoPrincipal"):
-            text = text.replace(
-                f"https://sod.superoffice.com/Cust12345/Remote/Services87/{svc}.svc",
-                f"{site}/Remote/Services87/{svc}.svc",
-            )
-        return text.encode()
-
-    def _token_error(self, sreq: soap.SoapRequest) -> soap.ExceptionInfo | None:
-        if self._app_token is not None and sreq.application_token != self._app_token:
-            return soap.ExceptionInfo("Application token is not valid", EXC_APP_TOKEN)
-        return None
-
-    def _ticket_error(self, ticket: str | None) -> soap.ExceptionInfo | None:
-        with self._lock:
-            fault = self._fault
-            issued = ticket is not None and ticket in self._issued
-            revoked = ticket is not None and ticket in self._revoked
-            fixed = (
-                ticket is not None
-                and self._fixed_ticket is not None
-                and ticket == self._fixed_ticket
-            )
-            fixed_ok = fixed and not self._fixed_revoked
-        expired = soap.ExceptionInfo(
-            "The session has expired: the ticket is no longer valid. Please log in again.",
-            EXC_SESSION_EXPIRED,
-        )
-        if revoked or (fixed and not fixed_ok):
-            return expired
-        if fault is Fault.EXPIRED_TICKET and not issued:
-            # Demo mode checks no tickets, but an expired-ticket fault must still be seen.
-            return expired
-        if not self._auth_required or issued or fixed_ok:
-            return None
-        if not ticket:
-            return soap.ExceptionInfo(
-                "No credentials: a ticket is required to call this service", EXC_SECURITY
-            )
-        return soap.ExceptionInfo("The ticket is not valid", EXC_SECURITY)
-
-    def _get_statistics(self, sreq: soap.SoapRequest) -> tuple[int, Mapping[str, str], bytes]:
-        if sreq.operation != "GetStatistics":
-            return 500, _XML, soap.action_not_supported(soap.GET_STATISTICS_ACTION)
-        with self._lock:
-            raw, fault = self._raw, self._fault
-        if raw is not None:
-            return raw[1], {"Content-Type": raw[2]}, raw[0]
-        if fault is Fault.SOAP_FAULT:
-            return 500, _XML, soap.internal_service_fault()
-        if fault is Fault.HTML:
-            return 200, {"Content-Type": "text/html; charset=utf-8"}, _HTML_ERROR
-        err = self._token_error(sreq) or self._ticket_error(sreq.ticket)
-        if err is None and fault is Fault.SERVICE_ERROR:
-            err = soap.ExceptionInfo(
-                "Timeout expired. The timeout period elapsed prior to completion of the operation "
-                "or the server is not responding.",
-                EXC_SERVICE,
-                "The statistics could not be read from the database.",
-            )
-        if err is not None:
-            return 200, _XML, soap.error_reply("GetStatisticsResponse", err)
-        try:
-            panels = [PanelType.from_wire(f) for f in sreq.functions]
-        except ValueError:
-            # WCF cannot deserialize an unknown enum member: it is a fault, not Succeeded=false.
-            return (
-                500,
-                _XML,
-                soap.fault_reply(
-                    "Client",
-                    "The formatter threw an exception while trying to deserialize the message.",
-                ),
-            )
-        now = self.clock()
-        body = soap.statistics_reply(ds for p in panels for ds in self.model.datasets(p, now))
-        if fault is Fault.MALFORMED:
-            body = body[: max(1, len(body) // 2)]
-        return 200, _XML, body
-
-    def _authenticate(self, sreq: soap.SoapRequest) -> tuple[int, Mapping[str, str], bytes]:
-        if sreq.operation != "AuthenticateUsernamePassword":
-            return 500, _XML, soap.action_not_supported(soap.AUTHENTICATE_ACTION)
-        err = self._token_error(sreq)
-        if err is not None:
-            return 200, _XML, soap.error_reply("AuthenticateResponse", err)
-        user = sreq.user_name or ""
-        if self._users is None:
-            ok = bool(user)
-        else:
-            expected = self._users.get(user)
-            ok = expected is not None and secrets.compare_digest(
-                expected.encode(), (sreq.password or "").encode()
-            )
-        if not ok:
-            return 200, _XML, soap.authenticate_reply(False, None, user, 0, "")
-        ticket = _new_ticket()
-        with self._lock:
-            self._issued.add(ticket)
-        full_name = HANDLERS[CURRENT_HANDLER][0]
-        return 200, _XML, soap.authenticate_reply(True, ticket, user, 5, full_name)
+        return self.soap.handle(req, self.url)
 
     # used by tests and the control port
     def wait_until_refused(self, timeout: float = 2.0) -> bool:
@@ -546,6 +305,3 @@ class DemoNetServer:
                 return True
             time.sleep(0.02)
         return False
-
-
-_XML = {"Content-Type": "text/xml; charset=utf-8"}

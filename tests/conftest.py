@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from stats_client.simulator import DemoNetServer
+from netserver_demo import DemoNetServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,9 +21,7 @@ import pytest
 import requests
 from lxml import etree
 
-from stats_client.frames import DataSet, DataValue
-from stats_client.panels import ALL_PANELS, PanelType
-from stats_client.simulator import (
+from netserver_demo import (
     DATASETS_PER_PANEL,
     EXC_APP_TOKEN,
     EXC_SECURITY,
@@ -35,7 +33,9 @@ from stats_client.simulator import (
     HelpDeskModel,
     soap,
 )
-from stats_client.simulator.cli import ControlServer
+from netserver_demo.cli import ControlServer
+from stats_client.frames import DataSet, DataValue
+from stats_client.panels import ALL_PANELS, PanelType
 
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services87"
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -844,7 +844,7 @@ def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
         [
             sys.executable,
             "-m",
-            "stats_client.simulator",
+            "netserver_demo",
             "--port",
             "0",
             "--ticket",
@@ -881,7 +881,7 @@ def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
 
 
 def test_simulate_refuses_a_user_without_password(capsys: pytest.CaptureFixture[str]) -> None:
-    from stats_client.simulator import main
+    from netserver_demo import main
 
     assert main(["--port", "0", "--user", "ase"]) == 2
     assert "--password" in capsys.readouterr().err
