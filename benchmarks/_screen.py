@@ -33,7 +33,7 @@ from browser.harness import (  # noqa: E402
 )
 
 from board.layout import load_from_env  # noqa: E402
-from stats_client.simulator import DATASETS_PER_PANEL, DemoNetServer  # noqa: E402
+from netserver_demo import DATASETS_PER_PANEL, DemoNetServer  # noqa: E402
 
 __all__ = [
     "FRESHNESS_JS", "Bench", "DemoClock", "calls_per_poll", "cdp_metrics", "deadline",

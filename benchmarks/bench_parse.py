@@ -25,10 +25,10 @@ import zeep
 from lxml import etree
 from zeep.wsdl.utils import etree_to_string
 
+from netserver_demo import DATASETS_PER_PANEL, DemoNetServer
 from stats_client import ALL_PANELS
 from stats_client.client import CUSTOMER_SERVICE_BINDING, _datasets, bundled_document, zeep_settings
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
-from stats_client.simulator import DATASETS_PER_PANEL, DemoNetServer
 
 NS = "{http://www.superoffice.net/ws/crm/NetServer/Services87}"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"

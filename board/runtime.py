@@ -129,7 +129,7 @@ class Shared:
 
         self.demo_server: Any = None
         if settings is None:
-            from stats_client.simulator import DemoNetServer
+            from netserver_demo import DemoNetServer
 
             self.demo_server = DemoNetServer(port=0, seed=42).start()
             settings = Settings(url=self.demo_server.url)

@@ -30,7 +30,7 @@ FORMATS = ("table", "csv", "json")
 
 #: Sub-commands that hand the rest of the command line to another module's main(argv).
 _DELEGATED: dict[str, tuple[str, str]] = {
-    "simulate": ("stats_client.simulator", "run the demo NetServer (see `simulate --help`)"),
+    "simulate": ("netserver_demo", "run the demo NetServer (see `simulate --help`)"),
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from stats_client.simulator import DemoNetServer
+from netserver_demo import DemoNetServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Every product setting starts with one of these; a developer's shell must not leak into tests.

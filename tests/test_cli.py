@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from netserver_demo import DemoNetServer, Fault
 from stats_client import ALL_PANELS, COLUMNS, PanelType
 from stats_client.cli import main
 from stats_client.frames import PanelData, to_frame
-from stats_client.simulator import DemoNetServer, Fault
 
 REPO = Path(__file__).resolve().parent.parent
 TICKET = "7T:cli-ticket-SECRET-4711"

@@ -13,6 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from netserver_demo import (
+    DATASETS_PER_PANEL,
+    EXC_APP_TOKEN,
+    EXC_SECURITY,
+    EXC_SESSION_EXPIRED,
+    DemoNetServer,
+    Fault,
+)
+from netserver_demo import soap as demo_soap
 from stats_client import (
     ALL_PANELS,
     COLUMNS,
@@ -27,15 +36,6 @@ from stats_client import (
 )
 from stats_client.client import StatsClient, open_client
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
-from stats_client.simulator import (
-    DATASETS_PER_PANEL,
-    EXC_APP_TOKEN,
-    EXC_SECURITY,
-    EXC_SESSION_EXPIRED,
-    DemoNetServer,
-    Fault,
-)
-from stats_client.simulator import soap as demo_soap
 
 TICKET = "7T:fixed-ticket-SECRET-1234"
 APP_TOKEN = "APP-TOKEN-SECRET-5678"

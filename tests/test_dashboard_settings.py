@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 
 from board import runtime
+from netserver_demo import DemoNetServer
 from stats_client.poller import Poller
-from stats_client.simulator import DemoNetServer
 
 
 def html_of(at: Any) -> str:

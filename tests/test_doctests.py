@@ -1,4 +1,4 @@
-"""The short examples in the docstrings of stats_client and board are run, so they stay true."""
+"""The short examples in the docstrings of stats_client, board and netserver_demo are run."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pkgutil
 import pytest
 
 import board
+import netserver_demo
 import stats_client
 
 
 def modules() -> list[str]:
     names = []
-    for package in (stats_client, board):
+    for package in (stats_client, board, netserver_demo):
         for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
             if not info.name.endswith("__main__"):
                 names.append(info.name)

@@ -26,13 +26,13 @@ import zeep.exceptions
 from cryptography.hazmat.primitives.asymmetric import rsa
 from zeep.loader import parse_xml
 
+from netserver_demo import DemoNetServer
+from netserver_demo import soap as demo_soap
 from stats_client import InvalidReply, NetServerUnreachable, PanelType, Settings, StatsClientError
 from stats_client.client import StatsClient, zeep_settings
 from stats_client.frames import DataSet, DataValue
 from stats_client.online import SystemUserAuth
 from stats_client.rest import RestClient
-from stats_client.simulator import DemoNetServer
-from stats_client.simulator import soap as demo_soap
 
 MARKER = "XXE-MARKER-7f3a9c"
 MB = 1024 * 1024

@@ -16,6 +16,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from netserver_demo import DemoNetServer, Fault
+from netserver_demo.partner import PartnerFault, PartnerLogin, attach_partner
 from stats_client import AuthenticationFailed, ConfigurationError, InvalidReply
 from stats_client.client import StatsClient
 from stats_client.credentials import SystemUserTicket, system_user_source
@@ -41,8 +43,6 @@ from stats_client.panels import PanelType
 from stats_client.poller import Poller
 from stats_client.rest import RestClient
 from stats_client.settings import Settings
-from stats_client.simulator import DemoNetServer, Fault
-from stats_client.simulator.partner import PartnerFault, PartnerLogin, attach_partner
 
 APP_TOKEN = "APPTOKEN-s3cr3t-0001"
 SYSTEM_USER_TOKEN = "StatusBoard-SYSUSER-s3cr3t-77"
@@ -536,7 +536,7 @@ def test_each_login_failure_is_a_clear_sentence_without_secrets(
     for word in words:
         assert word in message
     assert online.srv.call_count("REST GetStatistics") == 0  # never called without a ticket
-    issued = list(online.srv._issued)
+    issued = list(online.srv.state.issued_tickets())
     _assert_no_secrets([message, repr(info.value), caplog.text, repr(client),
                         json.dumps(client.status_info())], issued)
 
@@ -577,7 +577,7 @@ def test_login_redirects_are_refused_and_the_target_gets_nothing(
     assert f"HTTP {status}, a redirect to http://127.0.0.1:{target.port};" in message
     assert "SUPEROFFICE_LOGIN_URL" in message
     assert "?" not in message
-    _assert_no_secrets([message, repr(info.value)], list(online.srv._issued))
+    _assert_no_secrets([message, repr(info.value)], list(online.srv.state.issued_tickets()))
 
 
 def test_a_jwt_for_another_tenant_is_not_used(online: Online, app_key: rsa.RSAPrivateKey
@@ -604,7 +604,7 @@ def test_status_info_says_when_the_ticket_is_renewed_and_nothing_secret(online: 
     assert info["ticket_renews_at"] == "2026-11-25 14:30:00 UTC"
     assert info["context"] == CONTEXT
     assert all(isinstance(v, str) for v in info.values())
-    _assert_no_secrets([json.dumps(info), repr(client)], list(online.srv._issued))
+    _assert_no_secrets([json.dumps(info), repr(client)], list(online.srv.state.issued_tickets()))
 
 
 def _assert_no_secrets(texts: list[str], tickets: list[str]) -> None:
@@ -657,4 +657,4 @@ def test_cli_fetch_as_a_system_user_over_both_transports(online: Online,
     assert online.partner.logins == 2
     captured = capsys.readouterr()
     _assert_no_secrets([*outputs, captured.out, captured.err, caplog.text],
-                       list(online.srv._issued))
+                       list(online.srv.state.issued_tickets()))

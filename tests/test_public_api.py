@@ -22,7 +22,7 @@ def test_all_names_exactly_the_public_surface() -> None:
 
 def test_stats_client_never_imports_streamlit() -> None:
     code = (
-        "import sys, stats_client, stats_client.cli, stats_client.simulator, "
+        "import sys, stats_client, stats_client.cli, netserver_demo, "
         "stats_client.online, stats_client.freshness\n"
         "print('streamlit' in sys.modules)"
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from netserver_demo import DemoNetServer, Fault, Request
 from stats_client import (
     AuthenticationFailed,
     ConfigurationError,
@@ -26,8 +27,6 @@ from stats_client.client import StatsClient, open_client
 from stats_client.panels import ALL_PANELS, PanelType
 from stats_client.rest import RestClient, parse_statistics
 from stats_client.settings import REST_STATISTICS_PATH
-from stats_client.simulator import DemoNetServer, Fault
-from stats_client.simulator.server import Request
 
 Make = Callable[..., DemoNetServer]
 PANELS = (PanelType.StatusScreen, PanelType.OpenRequestsPerPriority)

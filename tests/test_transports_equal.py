@@ -16,12 +16,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
+from netserver_demo import DemoNetServer, Fault
+from netserver_demo.partner import attach_partner
 from stats_client import Settings, StatsClientError
 from stats_client.client import open_client
 from stats_client.panels import ALL_PANELS, PanelType
 from stats_client.poller import Poller
-from stats_client.simulator import DemoNetServer, Fault
-from stats_client.simulator.partner import attach_partner
 
 Make = Callable[..., DemoNetServer]
 T0 = datetime(2026, 11, 25, 10, 17, tzinfo=UTC)  # a Wednesday morning: a busy desk

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from board.layout import load_from_env
-from stats_client.simulator import DemoNetServer
+from netserver_demo import DemoNetServer
 
 from .harness import (
     CHROMIUM_ENV,

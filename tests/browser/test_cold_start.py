@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from stats_client.simulator import DemoNetServer
+from netserver_demo import DemoNetServer
 
 from .harness import INTERVAL, MAX_BACKOFF, Dashboard, open_screen
 

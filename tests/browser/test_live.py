@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from netserver_demo import DATASETS_PER_PANEL, DemoNetServer, Fault
 from stats_client.panels import PanelType
-from stats_client.simulator import DATASETS_PER_PANEL, DemoNetServer, Fault
 
 from .harness import (
     INTERVAL,

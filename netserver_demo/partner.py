@@ -30,24 +30,27 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jwt.algorithms import RSAAlgorithm
 
-from ..online import (
+from stats_client import (
     AUTHENTICATE_PATH,
     CONTEXT_CLAIM,
     ISSUER,
     JWKS_PATH,
     SERIAL_CLAIM,
     TICKET_CLAIM,
-    TICKET_LIFETIME,
-    encode_jwt,
-    public_jwk,
 )
-from .server import DemoNetServer, Request
+
+from .request import Reply, Request
+from .server import DemoNetServer
 
 OPERATION = "PartnerSystemUserAuthenticate"
+#: How long a ticket the service issues is valid (the JWT's exp), as SuperOffice Online's are.
+TICKET_LIFETIME = timedelta(hours=6)
 #: How far the signed time may be from the service's clock.
 MAX_SKEW = timedelta(minutes=5)
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -133,13 +136,17 @@ class PartnerLogin:
         self.set_fault(PartnerFault.NONE)
 
     # -- routes --------------------------------------------------------------------------------
-    def jwks(self, req: Request) -> tuple[int, Mapping[str, str], bytes]:
-        self.server._count("jwks")
-        doc = {"keys": [public_jwk(self._key.public_key(), self.kid)]}
-        return 200, _JSON, json.dumps(doc).encode()
+    def jwks(self, req: Request) -> Reply:
+        self.server.state.count("jwks")
+        return 200, _JSON, json.dumps({"keys": [self.public_jwk()]}).encode()
 
-    def authenticate(self, req: Request) -> tuple[int, Mapping[str, str], bytes]:
-        self.server._count(OPERATION)
+    def public_jwk(self) -> dict[str, Any]:
+        """The public key the JWTs are signed with, as the JWKS lists it."""
+        jwk = RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
+
+    def authenticate(self, req: Request) -> Reply:
+        self.server.state.count(OPERATION)
         try:
             doc = json.loads(req.body or b"{}")
         except ValueError:
@@ -154,8 +161,7 @@ class PartnerLogin:
         token = self._issue(result, fault)
         return self._answer(True, token, None)
 
-    def _answer(self, ok: bool, token: str | None,
-                error: str | None) -> tuple[int, Mapping[str, str], bytes]:
+    def _answer(self, ok: bool, token: str | None, error: str | None) -> Reply:
         body = {"IsSuccessful": ok, "Token": token, "ErrorMessage": error or ""}
         return 200, _JSON, json.dumps(body).encode()
 
@@ -207,10 +213,8 @@ class PartnerLogin:
 
     def _issue(self, login: tuple[str, str], fault: PartnerFault) -> str:
         ctx, _ = login
-        ticket = "7T:" + base64.b64encode(secrets.token_bytes(24)).decode()
         srv = self.server
-        with srv._lock:  # the demo server's own ticket registry: SOAP and REST accept it
-            srv._issued.add(ticket)
+        ticket = srv.state.issue_ticket()  # the demo server's own registry: SOAP and REST accept it
         now = _utc(self.clock)
         claims = {
             "iss": ISSUER,
@@ -229,7 +233,7 @@ class PartnerLogin:
         key = self._rogue_key if fault is PartnerFault.BAD_JWT and self._rogue_key else self._key
         with self._lock:
             self.logins += 1
-        return encode_jwt(claims, key, self.kid)
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
 
 
 def attach_partner(server: DemoNetServer, **kwargs: Any) -> PartnerLogin:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -16,14 +17,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from stats_client.frames import DataSet, DataValue
-from stats_client.panels import ALL_PANELS, PanelType
-from stats_client.simulator import (
+from netserver_demo import (
     DATASETS_PER_PANEL,
     EXC_APP_TOKEN,
     EXC_SECURITY,
@@ -31,11 +34,24 @@ from stats_client.simulator import (
     EXC_SESSION_EXPIRED,
     STATUS_TILE,
     DemoNetServer,
+    DemoState,
     Fault,
     HelpDeskModel,
+    PartnerFault,
+    attach_partner,
     soap,
 )
-from stats_client.simulator.cli import ControlServer
+from netserver_demo.cli import ControlServer
+from stats_client import (
+    AUTHENTICATE_PATH,
+    CONTEXT_CLAIM,
+    ISSUER,
+    JWKS_PATH,
+    SERIAL_CLAIM,
+    TICKET_CLAIM,
+)
+from stats_client.frames import DataSet, DataValue
+from stats_client.panels import ALL_PANELS, PanelType
 
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services87"
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -844,7 +860,7 @@ def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
         [
             sys.executable,
             "-m",
-            "stats_client.simulator",
+            "netserver_demo",
             "--port",
             "0",
             "--ticket",
@@ -881,7 +897,141 @@ def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
 
 
 def test_simulate_refuses_a_user_without_password(capsys: pytest.CaptureFixture[str]) -> None:
-    from stats_client.simulator import main
+    from netserver_demo import main
 
     assert main(["--port", "0", "--user", "ase"]) == 2
     assert "--password" in capsys.readouterr().err
+
+
+# -- the shared state: one rule per credential, whichever route asks ---------------------------
+@pytest.mark.parametrize(("kwargs", "fault", "ticket", "expected"), [
+    ({}, Fault.NONE, None, None),  # demo mode checks no ticket
+    ({}, Fault.EXPIRED_TICKET, "7T:any", EXC_SESSION_EXPIRED),  # but the fault is still seen
+    ({"ticket": "7T:fixed"}, Fault.NONE, "7T:fixed", None),
+    ({"ticket": "7T:fixed"}, Fault.NONE, None, EXC_SECURITY),
+    ({"ticket": "7T:fixed"}, Fault.NONE, "7T:other", EXC_SECURITY),
+    ({"ticket": "7T:fixed"}, Fault.EXPIRED_TICKET, "7T:fixed", EXC_SESSION_EXPIRED),
+    ({"users": {"ase": "pw"}}, Fault.NONE, "issued", None),
+    ({"users": {"ase": "pw"}}, Fault.EXPIRED_TICKET, "issued", EXC_SESSION_EXPIRED),
+], ids=["demo", "demo-expired", "fixed", "none", "unknown", "fixed-expired", "issued",
+        "issued-expired"])
+def test_state_ticket_refusals(kwargs: dict[str, Any], fault: Fault, ticket: str | None,
+                               expected: str | None) -> None:
+    state = DemoState(**kwargs)
+    if ticket == "issued":
+        ticket = state.issue_ticket()
+    state.set_fault(fault)
+    info = state.ticket_refusal(ticket)
+    assert (info.exception_type if info else None) == expected
+    assert ticket is None or ticket not in repr(state)
+
+
+@pytest.mark.parametrize(("users", "user", "password", "ok"), [
+    (None, "anyone", "", True),
+    (None, "", "pw", False),
+    ({"ase": "pw"}, "ase", "pw", True),
+    ({"ase": "pw"}, "ase", "PW", False),
+    ({"ase": "pw"}, "bob", "pw", False),
+], ids=["demo-any", "demo-empty", "right", "wrong", "unknown"])
+def test_state_password_check(users: dict[str, str] | None, user: str, password: str,
+                              ok: bool) -> None:
+    assert DemoState(users=users).password_ok(user, password) is ok
+
+
+def test_state_app_token_and_counters() -> None:
+    state = DemoState(app_token="app")
+    assert state.app_token_refusal("app") is None
+    refusal = state.app_token_refusal(None)
+    assert refusal is not None
+    assert refusal.exception_type == EXC_APP_TOKEN
+    assert DemoState().app_token_refusal(None) is None
+    state.count("GetStatistics")
+    state.count("GetStatistics")
+    assert state.counts() == {"GetStatistics": 2}
+    state.reset_counts()
+    assert state.call_count("GetStatistics") == 0
+
+
+def test_a_ticket_issued_over_soap_is_valid_over_rest_and_both_count_in_one_place(
+    demo_server_factory: Callable[..., DemoNetServer],
+) -> None:
+    srv = demo_server_factory(users={"ase": "pw"})
+    ticket = auth_body(authenticate(srv, "ase", "pw")).findtext(f"{Q}Credentials/{Q}Ticket")
+    assert ticket in srv.state.issued_tickets()
+    reply = requests.post(f"{srv.url}{srv.rest.path}", json={"Functions": ["StatusScreen"]},
+                          headers={"Authorization": f"SOTicket {ticket}"}, timeout=5)
+    assert reply.status_code == 200
+    assert srv.counts() == srv.state.counts() == {
+        "AuthenticateUsernamePassword": 1, "REST GetStatistics": 1}
+    srv.set_fault(Fault.EXPIRED_TICKET)
+    assert srv.state.issued_tickets() == frozenset()
+
+
+# -- the partner login: RS256 JWTs issued with PyJWT, verifiable with the published JWKS ------
+@pytest.fixture(scope="module")
+def app_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _signed(token: str, key: rsa.RSAPrivateKey, when: datetime) -> str:
+    message = f"{token}.{when.astimezone(UTC):%Y%m%d%H%M}"
+    signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{message}.{base64.b64encode(signature).decode()}"
+
+
+def _partner_login(srv: DemoNetServer, signed: str) -> dict[str, Any]:
+    body = {"ContextIdentifier": "Cust12345", "ApplicationToken": "app",
+            "SignedSystemToken": signed}
+    reply = requests.post(f"http://127.0.0.1:{srv.port}{AUTHENTICATE_PATH}", json=body, timeout=5)
+    assert reply.status_code == 200
+    return dict(reply.json())
+
+
+@pytest.mark.parametrize("fault", [PartnerFault.NONE, PartnerFault.BAD_JWT])
+def test_partner_jwt_verifies_with_the_published_jwks_only_when_it_should(
+    fault: PartnerFault, app_key: rsa.RSAPrivateKey,
+    demo_server_factory: Callable[..., DemoNetServer],
+) -> None:
+    srv = demo_server_factory(clock=fixed(FRIDAY_10))
+    partner = attach_partner(srv, serial="4711")
+    partner.register_app("app", app_key.public_key())
+    partner.register_tenant("Cust12345", "sys-token", "app")
+    partner.set_fault(fault)
+    answer = _partner_login(srv, _signed("sys-token", app_key, FRIDAY_10))
+    assert answer["IsSuccessful"] is True
+    token = answer["Token"]
+    jwks = requests.get(f"http://127.0.0.1:{srv.port}{JWKS_PATH}", timeout=5).json()
+    (jwk,) = jwks["keys"]
+    assert {jwk["kid"], jwk["use"], jwk["alg"], jwk["kty"]} == {partner.kid, "sig", "RS256", "RSA"}
+    assert jwt.get_unverified_header(token)["kid"] == partner.kid
+    options: dict[str, Any] = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
+    key = jwt.PyJWK(jwk).key
+    if fault is PartnerFault.BAD_JWT:
+        with pytest.raises(jwt.InvalidSignatureError):
+            jwt.decode(token, key, algorithms=["RS256"], audience="spn:4711", options=options)
+        return
+    claims = jwt.decode(token, key, algorithms=["RS256"], audience="spn:4711", issuer=ISSUER,
+                        options=options)
+    assert claims[CONTEXT_CLAIM] == "Cust12345"
+    assert claims[SERIAL_CLAIM] == "4711"
+    assert claims[TICKET_CLAIM] in srv.state.issued_tickets()
+    assert claims["exp"] - claims["iat"] == 6 * 3600
+    assert partner.logins == 1
+    assert srv.call_count("PartnerSystemUserAuthenticate") == srv.call_count("jwks") == 1
+
+
+def test_partner_refuses_a_bad_signature_and_issues_nothing(
+    app_key: rsa.RSAPrivateKey, demo_server_factory: Callable[..., DemoNetServer],
+) -> None:
+    srv = demo_server_factory(clock=fixed(FRIDAY_10))
+    partner = attach_partner(srv)
+    partner.register_app("app", app_key.public_key())
+    partner.register_tenant("Cust12345", "sys-token", "app")
+    # A signature of another token, sent with ours.
+    signed = _signed("sys-tokeX", app_key, FRIDAY_10).replace("sys-tokeX", "sys-token", 1)
+    answer = _partner_login(srv, signed)
+    assert answer == {"IsSuccessful": False, "Token": None,
+                      "ErrorMessage": "The signature of the signed system token could not be "
+                                      "verified."}
+    assert srv.state.issued_tickets() == frozenset()
+    assert partner.logins == 0

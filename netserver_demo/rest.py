@@ -10,7 +10,7 @@ same data for the same seed and time. Authorization as the WebAPI takes it:
 Refusals are HTTP 401 with a JSON error body; `Fault.SERVICE_ERROR` is HTTP 500 with a JSON
 error (as the WebAPI reports a NetServer exception); `Fault.SOAP_FAULT` an IIS HTML 500 page.
 
-    >>> srv = DemoNetServer().start(); rest = attach_rest(srv)        # doctest: +SKIP
+    >>> srv = DemoNetServer().start(); srv.rest.add_access_token("t")   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import json
 import math
 import secrets
 import threading
-from collections.abc import Mapping
 
-from ..frames import DataSet
-from ..panels import PanelType
-from ..settings import REST_STATISTICS_PATH
-from .server import EXC_SECURITY, EXC_SERVICE, DemoNetServer, Fault, Request
+from stats_client import REST_STATISTICS_PATH, DataSet, PanelType
+
+from .model import HelpDeskModel
+from .request import Reply, Request
+from .state import EXC_APP_TOKEN, EXC_SECURITY, SERVICE_ERROR, DemoState, ExceptionInfo, Fault
 
 OPERATION = "REST GetStatistics"
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -65,7 +65,7 @@ def datasets_json(datasets: list[DataSet]) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
-def _error(status: int, message: str, error_type: str) -> tuple[int, Mapping[str, str], bytes]:
+def _error(status: int, message: str, error_type: str) -> Reply:
     body = json.dumps({"Error": message, "ErrorType": error_type}).encode()
     headers = dict(_JSON)
     if status == 401:
@@ -73,15 +73,19 @@ def _error(status: int, message: str, error_type: str) -> tuple[int, Mapping[str
     return status, headers, body
 
 
-class RestEndpoint:
-    """The REST GetStatistics route of one demo server."""
+def _refused(info: ExceptionInfo | None) -> Reply | None:
+    return None if info is None else _error(401, info.message, info.exception_type)
 
-    def __init__(self, server: DemoNetServer) -> None:
-        self.server = server
+
+class RestEndpoint:
+    """The REST GetStatistics route of one demo server; its raw replies and access tokens."""
+
+    def __init__(self, state: DemoState, model: HelpDeskModel, path_prefix: str) -> None:
+        self.state = state
+        self.model = model
         self._lock = threading.Lock()
         self._access_tokens: set[str] = set()
-        self._raw: tuple[bytes, int, str] | None = None
-        self.path = f"{server.path_prefix}{REST_STATISTICS_PATH}"
+        self.path = f"{path_prefix}{REST_STATISTICS_PATH}"
 
     def __repr__(self) -> str:
         return f"RestEndpoint(path={self.path!r})"
@@ -98,22 +102,18 @@ class RestEndpoint:
     def serve_raw(self, body: bytes, status: int = 200,
                   content_type: str = "application/json; charset=utf-8") -> None:
         """Answer every REST GetStatistics with exactly these bytes until `clear_raw()`."""
-        with self._lock:
-            self._raw = (bytes(body), status, content_type)
+        self.state.serve_raw("rest", (bytes(body), status, content_type))
 
     def clear_raw(self) -> None:
-        with self._lock:
-            self._raw = None
+        self.state.serve_raw("rest", None)
 
     # -- the route -----------------------------------------------------------------------------
-    def handle(self, req: Request) -> tuple[int, Mapping[str, str], bytes]:
-        srv = self.server
-        srv._count(OPERATION)
-        fault = srv.fault
-        if fault is Fault.SLOW:
-            srv._wake.wait(srv.slow_seconds)
-        with self._lock:
-            raw = self._raw
+    def handle(self, req: Request) -> Reply:
+        state = self.state
+        state.count(OPERATION)
+        fault = state.fault
+        state.pause_if_slow()
+        raw = state.raw("rest")
         if raw is not None:
             return raw[1], {"Content-Type": raw[2]}, raw[0]
         if fault is Fault.SOAP_FAULT:
@@ -121,12 +121,11 @@ class RestEndpoint:
         if fault is Fault.HTML:
             page = b"<html><body><h1>Service Unavailable</h1></body></html>"
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page
-        refusal = self._refusal(req.headers)
+        refusal = self._refusal(req)
         if refusal is not None:
             return refusal
         if fault is Fault.SERVICE_ERROR:
-            return _error(500, "Timeout expired. The timeout period elapsed prior to completion "
-                          "of the operation or the server is not responding.", EXC_SERVICE)
+            return _error(500, SERVICE_ERROR.message, SERVICE_ERROR.exception_type)
         try:
             doc = json.loads(req.body or b"{}")
             names = doc.get("Functions") if isinstance(doc, dict) else None
@@ -136,25 +135,22 @@ class RestEndpoint:
         except (ValueError, AttributeError):
             return _error(400, "The request is invalid: Functions must be a list of "
                           "StatusScreenPanelType names.", "ArgumentException")
-        now = srv.clock()
-        body = datasets_json([ds for p in panels for ds in srv.model.datasets(p, now)])
+        now = state.clock()
+        body = datasets_json([ds for p in panels for ds in self.model.datasets(p, now)])
         if fault is Fault.MALFORMED:
             body = body[: max(1, len(body) // 2)]
         return 200, _JSON, body
 
-    def _refusal(self, headers: Mapping[str, str]) -> tuple[int, Mapping[str, str], bytes] | None:
-        srv = self.server
-        auth = _header(headers, "Authorization")
+    def _refusal(self, req: Request) -> Reply | None:
+        state = self.state
+        auth = req.header("Authorization")
         scheme, _, value = auth.partition(" ")
         scheme = scheme.lower()
         value = value.strip()
         if scheme == "soticket":
-            app_token = srv._app_token
-            if app_token is not None and _header(headers, "SO-AppToken") != app_token:
-                return _error(401, "Application token is not valid",
-                              "SoApplicationTokenException")
-            info = srv._ticket_error(value or None)
-            return None if info is None else _error(401, info.message, info.exception_type)
+            if state.app_token_refusal(req.header("SO-AppToken")) is not None:
+                return _error(401, "Application token is not valid", EXC_APP_TOKEN)
+            return _refused(state.ticket_refusal(value or None))
         if scheme == "bearer":
             with self._lock:
                 ok = any(secrets.compare_digest(value.encode(), t.encode())
@@ -166,37 +162,14 @@ class RestEndpoint:
                 user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 return _error(401, "The Basic credentials could not be read", EXC_SECURITY)
-            users = srv._users
-            if users is None:
-                ok = bool(user)
-            else:
-                expected = users.get(user)
-                ok = expected is not None and secrets.compare_digest(expected.encode(),
-                                                                     password.encode())
-            return None if ok else _error(401, "Unknown user name or wrong password",
-                                          EXC_SECURITY)
+            return None if state.password_ok(user, password) else _error(
+                401, "Unknown user name or wrong password", EXC_SECURITY)
         if auth:
             return _error(401, "Unsupported authorization scheme", EXC_SECURITY)
-        info = srv._ticket_error(None)
+        info = state.ticket_refusal(None)
         with self._lock:
             bearer_only = bool(self._access_tokens)
         if info is None and bearer_only:
             return _error(401, "No credentials: a ticket or access token is required",
                           EXC_SECURITY)
-        return None if info is None else _error(401, info.message, info.exception_type)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    low = name.lower()
-    for key, value in headers.items():
-        if key.lower() == low:
-            return value
-    return ""
-
-
-def attach_rest(server: DemoNetServer) -> RestEndpoint:
-    """Serve the REST GetStatistics endpoint on `server` (under its path prefix)."""
-    endpoint = RestEndpoint(server)
-    server.add_route("POST", endpoint.path, endpoint.handle)
-    return endpoint
-
+        return _refused(info)

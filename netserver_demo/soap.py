@@ -1,7 +1,23 @@
-"""SOAP 1.1 on the wire, as a WCF BasicHttpBinding endpoint writes it: request parsing and replies.
+"""NetServer Services87 over SOAP 1.1, as a WCF BasicHttpBinding endpoint answers it.
+
+    POST {site}/Remote/Services87/CustomerService.svc        GetStatistics
+    GET  {site}/Remote/Services87/CustomerService.svc?wsdl   the bundled WSDL, addresses rewritten
+    POST {site}/Remote/Services87/SoPrincipal.svc            AuthenticateUsernamePassword
+    GET  {site}/Remote/Services87/SoPrincipal.svc?wsdl       the same WSDL
 
 Requests are parsed with a hardened lxml parser (no DTD, no entities, no network). Replies are
 written as text, because a 5,000-value reply must cost milliseconds, not a tree build.
+
+Authentication (only checked when configured; the rules are `DemoState`'s):
+    app_token set   → a missing or wrong ApplicationToken gets Succeeded=false,
+                      ExceptionType "SoApplicationTokenException".
+    ticket or users → GetStatistics needs a valid Credentials/Ticket; none or an unknown one gets
+                      Succeeded=false, ExceptionType "SoSecurityException"; a ticket revoked by
+                      Fault.EXPIRED_TICKET gets "SoSessionExpiredException".
+    users           → AuthenticateUsernamePassword checks the password; users=None accepts any
+                      non-empty user name (demo). A wrong password is *not* an error: NetServer
+                      answers Succeeded=true, AuthenticationSucceeded=false, Response and
+                      Credentials nil.
 """
 
 from __future__ import annotations
@@ -9,11 +25,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from ..frames import DataSet
+from stats_client import DataSet, PanelType
+
+from .model import CURRENT_HANDLER, HANDLERS, HelpDeskModel
+from .request import Reply, Request
+from .state import SERVICE_ERROR, DemoState, ExceptionInfo, Fault
 
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services87"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -111,13 +132,6 @@ def format_double(v: float) -> str:
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return repr(v)
-
-
-@dataclass(frozen=True)
-class ExceptionInfo:
-    message: str
-    exception_type: str
-    friendly_text: str | None = None
 
 
 def _headers(succeeded: bool, exc: ExceptionInfo | None) -> str:
@@ -247,3 +261,136 @@ INTERNAL_ERROR_TEXT = (
 def internal_service_fault() -> bytes:
     """What WCF sends for an unhandled exception when exception details are off."""
     return fault_reply("InternalServiceFault", INTERNAL_ERROR_TEXT, code_ns=WCF_DISPATCHER)
+
+
+# -- the endpoint ----------------------------------------------------------------------------
+
+SERVICES = "/remote/services87"
+CUSTOMER_SERVICE = "customerservice.svc"
+SO_PRINCIPAL = "soprincipal.svc"
+XML = {"Content-Type": "text/xml; charset=utf-8"}
+
+HTML_ERROR = (
+    b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+    b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\r\n'
+    b'<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+    b"<title>Service Unavailable</title></head><body>"
+    b"<h1>Service Unavailable</h1><p>HTTP Error 503. The service is unavailable.</p>"
+    b"<p>The site is being updated; please try again in a few minutes.</p></body></html>"
+)
+_SERVICE_PAGE = (
+    b"<html><head><title>Service</title></head>"
+    b"<body><p>You have created a service.</p></body></html>"
+)
+_NOT_FOUND = b"<html><body><h1>404 - File or directory not found.</h1></body></html>"
+
+
+def bundled_wsdl() -> str:
+    # The very WSDL the client bundles: one contract for both sides.
+    return resources.files("stats_client").joinpath("wsdl/services87.wsdl").read_text("utf-8")
+
+
+class SoapEndpoint:
+    """CustomerService and SoPrincipal under `path_prefix`, matched case-insensitively as IIS does.
+
+    Faults apply to GetStatistics only, except SLOW (every SOAP call)."""
+
+    def __init__(self, state: DemoState, model: HelpDeskModel, path_prefix: str) -> None:
+        self.state = state
+        self.model = model
+        self.path_prefix = path_prefix
+
+    def __repr__(self) -> str:
+        return f"SoapEndpoint(path_prefix={self.path_prefix!r})"
+
+    def handle(self, req: Request, site: str) -> Reply:
+        """Answer `req`; `site` is the server's URL, used when the request names no Host."""
+        path = req.path.lower().rstrip("/") or "/"
+        base = f"{self.path_prefix.lower()}{SERVICES}/"
+        service = path[len(base) :] if path.startswith(base) else ""
+        if service not in (CUSTOMER_SERVICE, SO_PRINCIPAL):
+            return 404, {"Content-Type": "text/html"}, _NOT_FOUND
+        if req.method == "GET":
+            if req.query.lower() in ("wsdl", "singlewsdl"):
+                self.state.count("wsdl")
+                return 200, XML, self._wsdl(req, site)
+            return 200, {"Content-Type": "text/html; charset=UTF-8"}, _SERVICE_PAGE
+        if req.method != "POST":
+            return 405, {"Content-Type": "text/plain", "Allow": "GET, POST"}, b"Method not allowed"
+        ctype = req.header("Content-Type")
+        if not ctype.lower().startswith("text/xml"):
+            # WCF's answer to a SOAP 1.2 (application/soap+xml) request on a BasicHttpBinding.
+            msg = (
+                f"Cannot process the message because the content type '{ctype}' was not the "
+                "expected type 'text/xml; charset=utf-8'."
+            ).encode()
+            return 415, {"Content-Type": "text/plain"}, msg
+        action = req.header("SOAPAction").strip().strip('"')
+        self.state.pause_if_slow()
+        expected = GET_STATISTICS_ACTION if service == CUSTOMER_SERVICE else AUTHENTICATE_ACTION
+        if action != expected:
+            self.state.count("unknown")
+            return 500, XML, action_not_supported(action)
+        try:
+            sreq = parse_request(req.body)
+        except BadRequest:
+            self.state.count("unknown")
+            return 400, XML, fault_reply("Client", "The request message could not be read.")
+        if service == CUSTOMER_SERVICE:
+            self.state.count("GetStatistics")
+            return self._get_statistics(sreq)
+        self.state.count("AuthenticateUsernamePassword")
+        return self._authenticate(sreq)
+
+    def _wsdl(self, req: Request, site: str) -> bytes:
+        host = req.header("Host")
+        if host:
+            site = f"http://{host}{self.path_prefix}"
+        text = bundled_wsdl()
+        for svc in ("CustomerService", "SoPrincipal"):
+            text = text.replace(
+                f"https://sod.superoffice.com/Cust12345/Remote/Services87/{svc}.svc",
+                f"{site}/Remote/Services87/{svc}.svc",
+            )
+        return text.encode()
+
+    def _get_statistics(self, sreq: SoapRequest) -> Reply:
+        if sreq.operation != "GetStatistics":
+            return 500, XML, action_not_supported(GET_STATISTICS_ACTION)
+        state = self.state
+        raw, fault = state.raw("soap"), state.fault
+        if raw is not None:
+            return raw[1], {"Content-Type": raw[2]}, raw[0]
+        if fault is Fault.SOAP_FAULT:
+            return 500, XML, internal_service_fault()
+        if fault is Fault.HTML:
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, HTML_ERROR
+        err = state.app_token_refusal(sreq.application_token) or state.ticket_refusal(sreq.ticket)
+        if err is None and fault is Fault.SERVICE_ERROR:
+            err = SERVICE_ERROR
+        if err is not None:
+            return 200, XML, error_reply("GetStatisticsResponse", err)
+        try:
+            panels = [PanelType.from_wire(f) for f in sreq.functions]
+        except ValueError:
+            # WCF cannot deserialize an unknown enum member: it is a fault, not Succeeded=false.
+            text = "The formatter threw an exception while trying to deserialize the message."
+            return 500, XML, fault_reply("Client", text)
+        now = state.clock()
+        body = statistics_reply(ds for p in panels for ds in self.model.datasets(p, now))
+        if fault is Fault.MALFORMED:
+            body = body[: max(1, len(body) // 2)]
+        return 200, XML, body
+
+    def _authenticate(self, sreq: SoapRequest) -> Reply:
+        if sreq.operation != "AuthenticateUsernamePassword":
+            return 500, XML, action_not_supported(AUTHENTICATE_ACTION)
+        err = self.state.app_token_refusal(sreq.application_token)
+        if err is not None:
+            return 200, XML, error_reply("AuthenticateResponse", err)
+        user = sreq.user_name or ""
+        if not self.state.password_ok(user, sreq.password or ""):
+            return 200, XML, authenticate_reply(False, None, user, 0, "")
+        ticket = self.state.issue_ticket()
+        full_name = HANDLERS[CURRENT_HANDLER][0]
+        return 200, XML, authenticate_reply(True, ticket, user, 5, full_name)

@@ -1,6 +1,7 @@
 """`simulate`: run the demo NetServer in the foreground, with a control port for faults.
 
-python -m stats_client simulate --port 8087            # control port 8088
+python -m netserver_demo --port 8087                   # control port 8088; also
+python -m stats_client simulate --port 8087            # the same, through the data side's CLI
 curl -X POST http://127.0.0.1:8088/fault/slow          # switch a fault on
 curl -X POST http://127.0.0.1:8088/fault/none          # and off again
 curl http://127.0.0.1:8088/                            # JSON status with call counts
@@ -16,7 +17,8 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .server import DemoNetServer, Fault
+from .server import DemoNetServer
+from .state import Fault
 
 FAULT_NAMES = tuple(f.value for f in Fault)
 

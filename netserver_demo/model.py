@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from ..frames import DataSet, DataValue
-from ..panels import PanelType
+from stats_client import DataSet, DataValue, PanelType
 
 # (label, top category)
 CATEGORIES: tuple[tuple[str, str], ...] = (

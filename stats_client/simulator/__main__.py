@@ -1,7 +1,0 @@
-"""`python -m stats_client.simulator`: the same as `python -m stats_client simulate`."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())
