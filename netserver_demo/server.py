@@ -293,6 +293,12 @@ class DemoNetServer:
             return route(req)
         return self.soap.handle(req, self.url)
 
+    @property
+    def open_connections(self) -> int:
+        """Client connections being served now (a test waits for 0 after a client gave up)."""
+        with self._lock:
+            return len(self._connections)
+
     # used by tests and the control port
     def wait_until_refused(self, timeout: float = 2.0) -> bool:
         """True once a TCP connect to the port is refused (DOWN has taken effect)."""

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from harness import wait_for
 from netserver_demo import (
     DATASETS_PER_PANEL,
     EXC_APP_TOKEN,
@@ -663,7 +665,8 @@ def test_a_client_giving_up_prints_no_traceback(
     srv.set_fault(Fault.SLOW)
     with pytest.raises(requests.Timeout):
         post(srv, stats_envelope(["OpenRequestsPerCategory"]), timeout=0.05)
-    time.sleep(0.6)  # the server has written (and failed) by now
+    # The handler has written (and failed) once the server holds no connection any more.
+    wait_for(lambda: srv.open_connections == 0, what="the server to finish the reply")
     assert "Traceback" not in capfd.readouterr().err
 
 
@@ -823,13 +826,14 @@ def test_secrets_stay_out_of_logs_and_repr(
     assert "SECRET" not in "\n".join(lines) + repr(srv)
 
 
-def test_start_and_stop_are_fast_and_idempotent() -> None:
-    start = time.perf_counter()
-    for _ in range(10):
+def test_start_and_stop_are_idempotent_and_free_the_port() -> None:
+    for _ in range(3):
         with DemoNetServer() as srv:
             assert srv.port > 0
+            port = srv.port
         srv.stop()
-    assert time.perf_counter() - start < 3
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 # -- control port and command line ---------------------------------------------------------------
@@ -890,7 +894,7 @@ def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
         assert json.loads(requests.get(control, timeout=5).text)["fault"] == "down"
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=120)  # generous: a busy machine
     assert proc.returncode == 0
     assert "Traceback" not in err
     assert "7T:cli-secret" not in out + err
