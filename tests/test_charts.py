@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,48 +42,32 @@ def records(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return values
 
 
-@pytest.mark.parametrize(("label", "expected"), [
-    ("2026-11-27", (date(2026, 11, 27), date(2026, 11, 28), "day")),
-    ("2026-W48", (date(2026, 11, 23), date(2026, 11, 30), "week")),
-    ("2026-W53", (date(2026, 12, 28), date(2027, 1, 4), "week")),  # 2026 has 53 ISO weeks
-    ("2026-11", (date(2026, 11, 1), date(2026, 12, 1), "month")),
-    ("2024-02", (date(2024, 2, 1), date(2024, 3, 1), "month")),  # leap February
-    (" 2026-01 ", (date(2026, 1, 1), date(2026, 2, 1), "month")),
-    ("2025-W53", None),  # 2025 has only 52
-    ("2026-13", None),
-    ("2026-02-30", None),
-    ("2026-W0", None),
-    ("Support", None),
-    ("", None),
-    (None, None),
-    (48, None),
+CAT = PanelType.OpenRequestsPerCategory
+CREATED = PanelType.NumberOfCreatedRequestsPerWeek
+RESPONSE = PanelType.UserReponseTimePerWeek  # the wire's own spelling
+
+
+@pytest.mark.parametrize(("panel", "datasets", "shape"), [
+    (CAT, (), "empty"),
+    (CAT, (("Unassigned", [("Unassigned", 4.0)]),), "number"),
+    (CAT, (("A", [("x", 1.0)]), ("B", [("y", 2.0)])), "number"),  # one value per data set
+    (CAT, (("Open", [("Support", 3.0), ("Sales", 4.0)]),), "categories"),
+    (CAT, (("Open", [("2026-W47", 3.0), ("2026-W48", 4.0)]),), "categories"),  # type decides
+    (CREATED, (("Created", [("2026-W47", 9.0), ("2026-W48", 7.0)]),), "timeline"),
+    (CREATED, (("Created", [("Uke 47", 9.0), ("Uke 48", 7.0)]),), "timeline"),
+    (CREATED, (("Created", [("Q3", 9.0), ("Q4", 7.0)]),), "timeline"),  # unparsed: still time
+    (CREATED, (("Created", [("2026-W48", 9.0)]),), "timeline"),  # one point is still a series
+    (CREATED, (("Created", [("Support", 9.0), ("Sales", 7.0)]),), "timeline"),
+    (RESPONSE, (("Åse", [("2026-W47", 1.5), ("2026-W48", 2.0)]),
+                ("José", [("2026-W47", 2.5), ("2026-W48", 2.0)])), "timeline"),
+    (RESPONSE, (("Åse", [("2026-W48", 1.5)]), ("José", [("2026-W48", 2.5)])), "handlers"),
+    (RESPONSE, (("Åse", [("Åse", 1.5)]), ("José", [("José", 2.5)])), "handlers"),
+    (RESPONSE, (("Response time", [("Åse", 1.5), ("José", 2.5)]),), "handlers"),
+    (RESPONSE, (("Response time", [("This week", 1.5), ("Last week", 2.5)]),), "timeline"),
+    (RESPONSE, (("2026-W47", [("Avg", 1.5)]), ("2026-W48", [("Avg", 2.5)])), "timeline"),
 ])
-def test_parse_period(label: object, expected: tuple[date, date, str] | None) -> None:
-    got = charts.parse_period(label)
-    assert (None if got is None else (got.start, got.end, got.granularity)) == expected
-
-
-@pytest.mark.parametrize(("labels", "parses"), [
-    (["2026-11-26", "2026-11-27"], True),
-    (["2026-W47", "2026-W48"], True),
-    (["2026-W48", "2026-11"], False),  # mixed granularity: not one time axis
-    (["2026-11", "Other"], False),
-    ([], False),
-])
-def test_parse_periods_needs_one_granularity(labels: list[object], parses: bool) -> None:
-    assert (charts.parse_periods(labels) is not None) is parses
-
-
-@pytest.mark.parametrize(("datasets", "shape"), [
-    ((), "empty"),
-    ((("Unassigned", [("Unassigned", 4.0)]),), "number"),
-    ((("A", [("x", 1.0)]), ("B", [("y", 2.0)])), "number"),  # one value per data set
-    ((("Created", [("2026-W47", 9.0), ("2026-W48", 7.0)]),), "timeline"),
-    ((("Open", [("Support", 3.0), ("Sales", 4.0)]),), "categories"),
-    ((("Open", [("2026-W47", 3.0), ("Sales", 4.0)]),), "categories"),  # ordinal fallback
-])
-def test_shape_of(datasets: tuple[Any, ...], shape: str) -> None:
-    assert charts.shape_of(rows_of(PanelType.OpenRequestsPerCategory, *datasets)) == shape
+def test_shape_of(panel: PanelType, datasets: tuple[Any, ...], shape: str) -> None:
+    assert charts.shape_of(rows_of(panel, *datasets)) == shape
 
 
 @pytest.mark.parametrize(("values", "fmt"), [
@@ -153,15 +136,43 @@ def test_categories_keep_reply_order_on_an_explicit_nominal_axis() -> None:
     assert spec["layer"][0]["encoding"]["x"]["type"] == "quantitative"
 
 
-def test_more_categories_than_fit_keep_the_largest_and_say_so() -> None:
-    values = [(f"Handler {n:02d}", float(n)) for n in range(40)]
-    rows = rows_of(PanelType.OpenRequestsPerUser, ("Open", values))
-    spec = charts.build_chart(rows, title="Handlers", height=300).to_dict()
-    kept = [r["label"] for r in records(spec)]
-    assert 2 <= len(kept) < 40
-    assert kept == [f"Handler {n:02d}" for n in range(40 - len(kept), 40)]
-    assert spec["title"]["subtitle"] == [f"largest {len(kept)} of 40"]
+@pytest.mark.parametrize(("count", "height", "series"), [
+    (40, 300, 1),
+    (12, 400, 1),
+    (40, 484, 2),
+    (3, 100, 1),  # the fewest: one bar and Others
+])
+def test_more_categories_than_fit_are_top_n_and_one_others_bar_holding_the_rest(
+        count: int, height: int, series: int) -> None:
+    sets = [(f"Set {s}", [(f"Handler {n:02d}", float(n * (s + 1))) for n in range(count)])
+            for s in range(series)]
+    rows = rows_of(PanelType.OpenRequestsPerUser, *sets)
+    spec = charts.build_chart(rows, title="Handlers", height=height).to_dict()
     assert_valid(spec)
+    got = records(spec)
+    kept = list(dict.fromkeys(r["label"] for r in got))
+    n = len(kept) - 1
+    assert 1 <= n < count
+    # the largest, in reply order, then Others
+    assert kept == [f"Handler {k:02d}" for k in range(count - n, count)] + [f"Others ({count - n})"]
+    for s in range(series):
+        rest = [v for label, v in sets[s][1] if label not in kept]
+        (others,) = [r for r in got
+                     if r["label"].startswith("Others") and r["series"] == f"Set {s}"]
+        assert others["value"] == sum(rest)
+        assert "Handler 00" in others["description"]
+    caption = f"Top {n} of {count} · Others ({count - n}) holds the rest"
+    assert spec["title"]["subtitle"] == [caption]
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == kept
+    assert "largest" not in json.dumps(spec)
+
+
+def test_everything_that_fits_is_drawn_without_others() -> None:
+    rows = rows_of(PanelType.OpenRequestsPerPriority, ("Open", [("Low", 3.0), ("High", 5.0)]))
+    spec = charts.build_chart(rows, title="Priority", height=400).to_dict()
+    assert [r["label"] for r in records(spec)] == ["Low", "High"]
+    assert "Others" not in json.dumps(spec)
+    assert "subtitle" not in spec["title"]
 
 
 def test_several_category_data_sets_are_grouped_bars_coloured_by_data_set() -> None:
