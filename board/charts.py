@@ -113,14 +113,15 @@ def time_rows(rows: pd.DataFrame, grain: Granularity | None) -> pd.DataFrame:
                                 index=rows.index, dtype="string"))
 
 
-def handler_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+def handler_rows(rows: pd.DataFrame,
+                 grain: Granularity | None) -> tuple[pd.DataFrame, str | None]:
     """A response-time panel's rows as one bar per handler, and the period they cover when the
     reply names one: one data set per handler holding one value is folded into one series."""
     if not _one_value_per_dataset(rows):
         return rows, None
     names = rows["dataset_label"].fillna(rows["label"])
-    periods = rows["label"].dropna().unique()
-    period = str(periods[0]) if len(periods) == 1 and names.ne(rows["label"]).all() else None
+    labels = rows["label"].dropna().unique().tolist()
+    period = labels[0] if len(labels) == 1 and time_order(labels, grain).parsed else None
     folded = rows.assign(label=names, position=rows["dataset"], dataset=0,
                          dataset_label=pd.Series([pd.NA] * len(rows), index=rows.index,
                                                  dtype="string"))
@@ -312,8 +313,8 @@ def handler_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     """A response-time panel given per handler: one bar per handler, titled as a comparison
     (`HANDLER_TITLE` in place of the panel's own title). Past what fits, the slowest are kept
     and "Others (k)" holds the mean of the rest."""
-    folded, period = handler_rows(rows)
     panel = panel_of(rows)
+    folded, period = handler_rows(rows, GRAIN.get(panel) if panel is not None else None)
     if panel is not None and title == panel.title:
         title = HANDLER_TITLE
     elif "handler" not in title.casefold():
