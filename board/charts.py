@@ -97,6 +97,13 @@ def _one_value_per_dataset(rows: pd.DataFrame) -> bool:
     return len(sizes) >= 2 and int(sizes.max()) == 1
 
 
+def _one_series(rows: pd.DataFrame, labels: pd.Series, name: object) -> pd.DataFrame:
+    """Data sets of one value each as one series `name` whose values are labelled `labels`."""
+    return rows.assign(label=labels, position=rows["dataset"], dataset=0,
+                       dataset_label=pd.Series([name] * len(rows), index=rows.index,
+                                               dtype="string"))
+
+
 def time_rows(rows: pd.DataFrame, grain: Granularity | None) -> pd.DataFrame:
     """A time panel's rows with the periods in `label`: a server that sends one data set per
     period, each holding one value, has them in the data sets' labels instead."""
@@ -107,10 +114,7 @@ def time_rows(rows: pd.DataFrame, grain: Granularity | None) -> pd.DataFrame:
     if time_order(rows["label"].tolist(), grain).parsed:
         return rows
     names = rows["label"].dropna().unique()
-    return rows.assign(
-        label=rows["dataset_label"], position=rows["dataset"], dataset=0,
-        dataset_label=pd.Series([names[0] if len(names) == 1 else pd.NA] * len(rows),
-                                index=rows.index, dtype="string"))
+    return _one_series(rows, rows["dataset_label"], names[0] if len(names) == 1 else pd.NA)
 
 
 def handler_rows(rows: pd.DataFrame,
@@ -122,10 +126,7 @@ def handler_rows(rows: pd.DataFrame,
     names = rows["dataset_label"].fillna(rows["label"])
     labels = rows["label"].dropna().unique().tolist()
     period = labels[0] if len(labels) == 1 and time_order(labels, grain).parsed else None
-    folded = rows.assign(label=names, position=rows["dataset"], dataset=0,
-                         dataset_label=pd.Series([pd.NA] * len(rows), index=rows.index,
-                                                 dtype="string"))
-    return folded, period
+    return _one_series(rows, names, pd.NA), period
 
 
 def is_per_handler(rows: pd.DataFrame) -> bool:
