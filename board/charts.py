@@ -53,6 +53,9 @@ HANDLER_TITLE = "Response time by handler"
 #: What a missing value (NaN) shows, on charts as on tiles.
 NA = "n/a"
 
+#: What a nil label shows.
+NO_LABEL = "(no label)"
+
 #: How a period's start is written on the axis.
 AXIS_FORMAT: dict[Granularity, str] = {"day": "%d %b", "week": "W%V", "month": "%b"}
 
@@ -158,13 +161,14 @@ def shape_of(rows: pd.DataFrame) -> Shape:
 
 
 def chart_data(rows: pd.DataFrame, order: TimeOrder | None = None) -> pd.DataFrame:
-    """The columns a chart reads: in reply order, or by series then time when `order` parsed,
-    with period bounds when it dated them; `note` is "n/a" where the value is missing."""
+    """The columns a chart reads: in reply order, or by series then time when `order` (made from
+    the labels, nil ones as `NO_LABEL`) parsed, with period bounds when it dated them; `note` is
+    "n/a" where the value is missing."""
     values = rows["value"].astype("float64")
     out = pd.DataFrame({
         "series": rows["dataset_label"].fillna("").astype(str).where(
             rows["dataset_label"].notna(), "Series " + (rows["dataset"] + 1).astype(str)),
-        "label": rows["label"].fillna("(no label)").astype(str),
+        "label": rows["label"].fillna(NO_LABEL).astype(str),
         "value": values,
         "description": rows["description"].fillna("").astype(str),
         "order": (rows["dataset"] * 100_000 + rows["position"]).astype("int64"),
@@ -172,16 +176,16 @@ def chart_data(rows: pd.DataFrame, order: TimeOrder | None = None) -> pd.DataFra
     }).reset_index(drop=True)
     if order is None or not order.parsed:
         return out
-    keys = rows["label"].fillna("").astype(str).reset_index(drop=True)
+    keys = out["label"]
     rank = {label: n for n, label in enumerate(order.labels)}
     out["order"] = (out["order"] // 100_000 * 100_000 + keys.map(rank)).astype("int64")
-    out = out.assign(key=keys).sort_values("order", kind="stable").reset_index(drop=True)
+    out = out.sort_values("order", kind="stable").reset_index(drop=True)
     if order.periods is not None:
-        periods = [order.periods[key] for key in out["key"]]
+        periods = [order.periods[key] for key in out["label"]]
         out["start"] = [f"{p.start.isoformat()}T00:00:00Z" for p in periods]
         out["end"] = [f"{p.end.isoformat()}T00:00:00Z" for p in periods]
         out["mid"] = [f"{_mid(p):%Y-%m-%dT%H:%M:%S}Z" for p in periods]
-    return out.drop(columns="key")
+    return out
 
 
 def value_format(values: pd.Series) -> str:
@@ -362,7 +366,7 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     panel = panel_of(rows)
     grain = GRAIN.get(panel) if panel is not None else None
     rows = time_rows(rows, grain)
-    order = time_order(rows["label"].tolist(), grain)
+    order = time_order(rows["label"].fillna(NO_LABEL).tolist(), grain)
     data = chart_data(rows, order)
     several = data["series"].nunique() > 1
     fmt = value_format(data["value"])

@@ -457,3 +457,13 @@ def test_no_missing_value_no_na_layer() -> None:
     spec = charts.build_chart(rows, title="t", height=400).to_dict()
     assert na_layers(spec) == []
     assert "n/a" not in json.dumps(spec)
+
+
+def test_a_time_panel_with_a_nil_label_keeps_that_point_as_sent() -> None:
+    rows = rows_of(PanelType.NumberOfCreatedRequestsPerWeek,
+                   ("Created", [("Uke 47", 9.0), (None, 7.0), ("Uke 48", 3.0)]))
+    spec = charts.build_chart(rows, title="Created", height=400).to_dict()
+    assert_valid(spec)
+    labels = ["Uke 47", "(no label)", "Uke 48"]
+    assert [r["label"] for r in records(spec)] == labels
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == labels
