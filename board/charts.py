@@ -4,30 +4,57 @@ No Streamlit here, and nothing random or counted: the same rows always give the 
 `chart.to_dict()`, so an unchanged panel produces a byte-identical element that Streamlit
 can send as a short reference instead of the whole chart.
 
-    >>> shape_of(pd.DataFrame({"dataset": [0], "label": ["Unassigned"], "value": [4.0]}))
+What a panel is decides first: a per-day, per-week or per-month panel is a time series
+whatever its labels say, and keeps every point (a response-time panel that holds one value per
+handler is a comparison of handlers). The data's shape decides the rest. Nothing is dropped
+silently: categories past what fits are summed into one "Others (k)" bar, and a missing value
+is written "n/a" where its mark would be.
+
+    >>> shape_of(pd.DataFrame({"panel": ["UnassignedRequests"], "dataset": [0],
+    ...                        "label": ["Unassigned"], "value": [4.0]}))
     'number'
 """
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
 
+from stats_client.panels import PanelKind, PanelType
+
+from .periods import Granularity, Period, TimeOrder, time_order
 from .theme import PALETTE, apply_theme
 
-Shape = Literal["empty", "number", "categories", "timeline"]
-Granularity = Literal["day", "week", "month"]
+Shape = Literal["empty", "number", "categories", "timeline", "handlers"]
 
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: The period of each time panel, from its type: it settles labels such as "2026-11" or "11".
+GRAIN: dict[PanelType, Granularity] = {
+    PanelType.NumberOfCreatedRequestsPerDay: "day",
+    PanelType.NumberOfCreatedRequestsPerWeek: "week",
+    PanelType.NumberOfCreatedRequestsPerMonth: "month",
+    PanelType.UserResponseTimePerDay: "day",
+    PanelType.UserReponseTimePerWeek: "week",
+    PanelType.UserResponseTimePerMonth: "month",
+}
+
+#: Panels of averages: a comparison of handlers, and their "Others" bar, take the mean.
+RESPONSE_TIME = frozenset(
+    {PanelType.UserResponseTimePerDay, PanelType.UserReponseTimePerWeek,
+     PanelType.UserResponseTimePerMonth})
+
+#: The title of a response-time panel drawn as a comparison of handlers.
+HANDLER_TITLE = "Response time by handler"
+
+#: What a missing value (NaN) shows, on charts as on tiles.
+NA = "n/a"
+
+#: What a nil label shows.
+NO_LABEL = "(no label)"
 
 #: How a period's start is written on the axis.
 AXIS_FORMAT: dict[Granularity, str] = {"day": "%d %b", "week": "W%V", "month": "%b"}
@@ -38,70 +65,123 @@ FIT: dict[str, str] = {"type": "fit", "contains": "padding"}
 # Pixels a chart spends outside its plot area: title, x axis, padding (legend added apart).
 _TITLE_PX, _AXIS_PX, _LEGEND_PX, _MIN_PLOT_PX = 52, 40, 40, 60
 _BAR_PX = 26  # the least height a horizontal bar with an 18 px label needs
+_Y_AXIS_PX = 80  # a time chart's value axis and padding, left of its plot
+_CHAR_PX, _LABEL_GAP_PX = 10, 24  # an 18 px axis label's average character, and the gap after
+_DATED_LABEL_PX: dict[Granularity, int] = {"day": 80, "week": 56, "month": 56}
+
+# Words that say a label is a period, not a person ("This week", "I dag", "Förra månaden").
+_PERIOD_WORDS = frozenset((
+    "week", "weeks", "uke", "uka", "veke", "vecka", "veckan", "uge", "ugen", "day", "days",
+    "today", "yesterday", "dag", "dagen", "dager", "dagar", "idag", "igår", "går", "month",
+    "months", "måned", "måneden", "månad", "månaden", "year", "år", "året", "quarter", "kvartal",
+    "last", "this", "previous", "current", "forrige", "denne", "förra", "denna", "sidste"))
+_WORD = re.compile(r"[^\W\d_]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    start: date
-    end: date  # exclusive
-    granularity: Granularity
-
-
-def parse_period(label: object) -> Period | None:
-    """A period label ("2026-11-27", "2026-W48", "2026-11") as dates; None when it is not one."""
-    if not isinstance(label, str):
+def panel_of(rows: pd.DataFrame) -> PanelType | None:
+    """The panel type the rows belong to (the tidy frame's `panel` column); None if unknown."""
+    if rows.empty or "panel" not in rows:
         return None
-    text = label.strip()
     try:
-        if m := _DAY.match(text):
-            start = date(int(m[1]), int(m[2]), int(m[3]))
-            return Period(start, start + timedelta(days=1), "day")
-        if m := _WEEK.match(text):
-            start = date.fromisocalendar(int(m[1]), int(m[2]), 1)
-            return Period(start, start + timedelta(days=7), "week")
-        if m := _MONTH.match(text):
-            year, month = int(m[1]), int(m[2])
-            start = date(year, month, 1)
-            days = calendar.monthrange(year, month)[1]
-            return Period(start, start + timedelta(days=days), "month")
-    except ValueError:  # 2026-13, 2026-W60, 2026-02-30
+        return PanelType.from_wire(str(rows["panel"].iloc[0]))
+    except ValueError:
         return None
-    return None
 
 
-def parse_periods(labels: list[object]) -> list[Period] | None:
-    """Periods for every label when all parse and share one granularity; else None."""
-    periods = [parse_period(label) for label in labels]
-    if not periods or any(p is None for p in periods):
-        return None
-    kinds = {p.granularity for p in periods if p is not None}
-    return [p for p in periods if p is not None] if len(kinds) == 1 else None
+def _look_like_names(labels: tuple[str, ...]) -> bool:
+    """Labels that name people (or other things), not periods: no digits and no period words."""
+    return all(not any(c.isdigit() for c in label)
+               and not _PERIOD_WORDS.intersection(_WORD.findall(label.casefold()))
+               for label in labels)
+
+
+def _one_value_per_dataset(rows: pd.DataFrame) -> bool:
+    sizes = rows.groupby("dataset").size()
+    return len(sizes) >= 2 and int(sizes.max()) == 1
+
+
+def _one_series(rows: pd.DataFrame, labels: pd.Series, name: object) -> pd.DataFrame:
+    """Data sets of one value each as one series `name` whose values are labelled `labels`."""
+    return rows.assign(label=labels, position=rows["dataset"], dataset=0,
+                       dataset_label=pd.Series([name] * len(rows), index=rows.index,
+                                               dtype="string"))
+
+
+def time_rows(rows: pd.DataFrame, grain: Granularity | None) -> pd.DataFrame:
+    """A time panel's rows with the periods in `label`: a server that sends one data set per
+    period, each holding one value, has them in the data sets' labels instead."""
+    if not _one_value_per_dataset(rows):
+        return rows
+    if not time_order(rows["dataset_label"].tolist(), grain).parsed:
+        return rows
+    if time_order(rows["label"].tolist(), grain).parsed:
+        return rows
+    names = rows["label"].dropna().unique()
+    return _one_series(rows, rows["dataset_label"], names[0] if len(names) == 1 else pd.NA)
+
+
+def handler_rows(rows: pd.DataFrame,
+                 grain: Granularity | None) -> tuple[pd.DataFrame, str | None]:
+    """A response-time panel's rows as one bar per handler, and the period they cover when the
+    reply names one: one data set per handler holding one value is folded into one series."""
+    if not _one_value_per_dataset(rows):
+        return rows, None
+    names = rows["dataset_label"].fillna(rows["label"])
+    labels = rows["label"].dropna().unique().tolist()
+    period = labels[0] if len(labels) == 1 and time_order(labels, grain).parsed else None
+    return _one_series(rows, names, pd.NA), period
+
+
+def is_per_handler(rows: pd.DataFrame) -> bool:
+    """A response-time panel with one value per handler rather than per period: one data set per
+    handler holding one value, or labels that are names rather than periods."""
+    panel = panel_of(rows)
+    if panel not in RESPONSE_TIME or rows.empty:
+        return False
+    grain = GRAIN[panel]
+    rows = time_rows(rows, grain)
+    if _one_value_per_dataset(rows):
+        return True
+    order = time_order(rows["label"].tolist(), grain)
+    return not order.parsed and _look_like_names(order.labels)
 
 
 def shape_of(rows: pd.DataFrame) -> Shape:
-    """How a panel's data is drawn: a number when every data set holds one value, a time axis
-    when every label is a period, categories otherwise."""
+    """How a panel's data is drawn: a time panel as a time series (or, for response times given
+    per handler, a comparison of handlers); else a number when every data set holds one value,
+    and categories otherwise."""
     if rows.empty:
         return "empty"
+    panel = panel_of(rows)
+    if panel is not None and panel.kind is PanelKind.TIMELINE:
+        return "handlers" if is_per_handler(rows) else "timeline"
     if rows.groupby("dataset").size().max() == 1:
         return "number"
-    if parse_periods(rows["label"].tolist()) is not None:
-        return "timeline"
     return "categories"
 
 
-def chart_data(rows: pd.DataFrame) -> pd.DataFrame:
-    """The columns a chart reads, in reply order, with period bounds for a time axis."""
+def chart_data(rows: pd.DataFrame, order: TimeOrder | None = None) -> pd.DataFrame:
+    """The columns a chart reads: in reply order, or by series then time when `order` (made from
+    the labels, nil ones as `NO_LABEL`) parsed, with period bounds when it dated them; `note` is
+    "n/a" where the value is missing."""
+    values = rows["value"].astype("float64")
     out = pd.DataFrame({
         "series": rows["dataset_label"].fillna("").astype(str).where(
             rows["dataset_label"].notna(), "Series " + (rows["dataset"] + 1).astype(str)),
-        "label": rows["label"].fillna("(no label)").astype(str),
-        "value": rows["value"].astype("float64"),
+        "label": rows["label"].fillna(NO_LABEL).astype(str),
+        "value": values,
         "description": rows["description"].fillna("").astype(str),
         "order": (rows["dataset"] * 100_000 + rows["position"]).astype("int64"),
+        "note": values.map(lambda v: "" if math.isfinite(v) else NA).astype(str),
     }).reset_index(drop=True)
-    periods = parse_periods(rows["label"].tolist())
-    if periods is not None:
+    if order is None or not order.parsed:
+        return out
+    keys = out["label"]
+    rank = {label: n for n, label in enumerate(order.labels)}
+    out["order"] = (out["order"] // 100_000 * 100_000 + keys.map(rank)).astype("int64")
+    out = out.sort_values("order", kind="stable").reset_index(drop=True)
+    if order.periods is not None:
+        periods = [order.periods[key] for key in out["label"]]
         out["start"] = [f"{p.start.isoformat()}T00:00:00Z" for p in periods]
         out["end"] = [f"{p.end.isoformat()}T00:00:00Z" for p in periods]
         out["mid"] = [f"{_mid(p):%Y-%m-%dT%H:%M:%S}Z" for p in periods]
@@ -141,24 +221,65 @@ def _plot_height(height: int, *, legend: bool, subtitle: bool) -> int:
     return max(_MIN_PLOT_PX, height - spare)
 
 
-def category_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
-                   height: int) -> alt.LayerChart:
-    """Horizontal bars in reply order, a number at the end of each; several data sets are
-    grouped bars coloured by data set. Past what fits, the largest categories are kept."""
-    data = chart_data(rows)
+def others_label(count: int) -> str:
+    """The label of the bar that holds the categories past what fits."""
+    return f"Others ({count})"
+
+
+def fold_others(data: pd.DataFrame, fits: int, *,
+                how: Literal["sum", "mean"] = "sum") -> tuple[pd.DataFrame, str | None]:
+    """`chart_data` rows with at most `fits` categories: the largest `fits - 1` in reply order,
+    then one "Others (k)" bar per series holding the sum (or mean) of the other k; and the
+    caption that says so (None when everything fits).
+
+        >>> data = chart_data(pd.DataFrame({"dataset": 0, "dataset_label": "Open",
+        ...     "position": range(4), "label": list("abcd"), "value": [5.0, 1.0, 2.0, 3.0],
+        ...     "description": None}))
+        >>> folded, caption = fold_others(data, 3)
+        >>> list(zip(folded["label"], folded["value"])), caption
+        ([('a', 5.0), ('d', 3.0), ('Others (2)', 3.0)], 'Top 2 of 4 · Others (2) holds the rest')
+    """
+    labels = data["label"].drop_duplicates().tolist()
+    if len(labels) <= fits:
+        return data, None
+    per_label = data.groupby("label", sort=False)["value"]
+    size = per_label.sum(min_count=1) if how == "sum" else per_label.mean()
+    top = set(size.sort_values(ascending=False, kind="stable", na_position="last")
+              .head(max(1, fits - 1)).index)
+    kept = [label for label in labels if label in top]
+    rest = [label for label in labels if label not in top]
+    others = data[data["label"].isin(rest)].groupby("series", sort=False)["value"]
+    values = others.sum(min_count=1) if how == "sum" else others.mean()
+    names = ", ".join(rest[:8]) + (f" and {len(rest) - 8} more" if len(rest) > 8 else "")
+    label = others_label(len(rest))
+    extra = pd.DataFrame({
+        "series": values.index.astype(str), "label": label, "value": values.to_numpy("float64"),
+        "description": f"{label}: {names}", "order": 10**12 + pd.RangeIndex(len(values)),
+        "note": [NA if not math.isfinite(v) else "" for v in values.to_numpy("float64")],
+    })
+    out = pd.concat([data[data["label"].isin(top)], extra], ignore_index=True)
+    holds = "holds the rest" if how == "sum" else "is the mean of the rest"
+    return out, f"Top {len(kept)} of {len(labels)} · {label} {holds}"
+
+
+def _na_layer(base: alt.Chart, **position: Any) -> alt.Chart:
+    """"n/a" at the baseline of every row whose value is missing."""
+    mark = position.pop("mark", {})
+    missing = base.transform_filter(alt.FieldEqualPredicate(field="note", equal=NA))
+    layer: alt.Chart = missing.mark_text(text=NA, color=PALETTE["muted"], **mark).encode(
+        **position)
+    return layer
+
+
+def _bars(data: pd.DataFrame, rows: pd.DataFrame, *, title: str, width: int | None, height: int,
+          how: Literal["sum", "mean"], note: str | None,
+          meta: dict[str, Any]) -> alt.LayerChart:
     several = data["series"].nunique() > 1
     per_label = data["series"].nunique()
     fits = max(2, _plot_height(height, legend=several, subtitle=True) // (_BAR_PX * per_label))
+    data, caption = fold_others(data, fits, how=how)
     labels = data["label"].drop_duplicates().tolist()
-    note = None
-    if len(labels) > fits:
-        top = (data.groupby("label", sort=False)["value"].sum()
-               .sort_values(ascending=False, kind="stable").head(fits).index)
-        keep = [label for label in labels if label in set(top)]
-        note = f"largest {len(keep)} of {len(labels)}"
-        data = data[data["label"].isin(keep)].reset_index(drop=True)
-        labels = keep
-    subtitle = _subtitle(rows, note)
+    subtitle = _subtitle(rows, " · ".join(n for n in (note, caption) if n) or None)
     fmt = value_format(data["value"])
     y = alt.Y("label:N", sort=labels, title=None,
               axis=alt.Axis(labelLimit=300, ticks=False, domain=False))
@@ -171,13 +292,40 @@ def category_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
         enc["yOffset"] = alt.YOffset("series:N", sort=data["series"].unique().tolist())
         tooltip.insert(1, alt.Tooltip("series:N", title="Series"))
     base = alt.Chart(data).encode(**enc)
-    bars = base.mark_bar(cornerRadiusEnd=3)
-    text = base.mark_text(align="left", dx=6, baseline="middle").encode(
-        text=alt.Text("value:Q", format=fmt))
-    chart = alt.LayerChart(layer=[bars, text]).properties(
+    layers = [base.mark_bar(cornerRadiusEnd=3),
+              base.mark_text(align="left", dx=6, baseline="middle").encode(
+                  text=alt.Text("value:Q", format=fmt))]
+    if data["note"].eq(NA).any():
+        layers.append(_na_layer(base, mark={"align": "left", "dx": 6, "baseline": "middle"},
+                                x=alt.XDatum(0, type="quantitative")))
+    chart = alt.LayerChart(layer=layers).properties(
         title=_title(title, subtitle), height=height, width=width or "container", autosize=FIT,
-        usermeta={"panel": _panel(rows), "panel_shape": "categories"})
+        usermeta={"panel": _panel(rows), "panel_shape": "categories", **meta})
     return apply_theme(chart)
+
+
+def category_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
+                   height: int) -> alt.LayerChart:
+    """Horizontal bars in reply order, a number at the end of each; several data sets are
+    grouped bars coloured by data set. Past what fits, the largest categories are kept and
+    the rest summed into one "Others (k)" bar, and the subtitle says so."""
+    return _bars(chart_data(rows), rows, title=title, width=width, height=height, how="sum",
+                 note=None, meta={})
+
+
+def handler_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
+                  height: int) -> alt.LayerChart:
+    """A response-time panel given per handler: one bar per handler, titled as a comparison
+    (`HANDLER_TITLE` in place of the panel's own title). Past what fits, the slowest are kept
+    and "Others (k)" holds the mean of the rest."""
+    panel = panel_of(rows)
+    folded, period = handler_rows(rows, GRAIN.get(panel) if panel is not None else None)
+    if panel is not None and title == panel.title:
+        title = HANDLER_TITLE
+    elif "handler" not in title.casefold():
+        title = f"{title} · by handler"
+    return _bars(chart_data(folded), rows, title=title, width=width, height=height, how="mean",
+                 note=period, meta={"by": "handler"})
 
 
 def _mid(period: Period) -> datetime:
@@ -187,53 +335,98 @@ def _mid(period: Period) -> datetime:
     return start + (end - start) / 2
 
 
+def thin_labels(values: list[Any], room: int) -> list[Any]:
+    """At most `room` of `values` for axis labels, evenly spaced and always with the last (the
+    newest period); the data keeps every point.
+
+        >>> thin_labels(list(range(10)), 4)
+        [0, 3, 6, 9]
+    """
+    if room >= len(values):
+        return values
+    step = math.ceil(len(values) / max(1, room))
+    last = len(values) - 1
+    return [v for n, v in enumerate(values) if (last - n) % step == 0]
+
+
+def _label_room(width: int | None, label_px: int, count: int) -> int:
+    """How many axis labels of `label_px` fit across the plot; all of them without a width."""
+    if width is None:
+        return count
+    return max(1, (width - _Y_AXIS_PX) // label_px)
+
+
 def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
                    height: int) -> alt.Chart | alt.LayerChart:
-    """Periods on a UTC time axis, one tick in the middle of each period: bars spanning each
-    period for one data set, lines with points coloured by data set for several."""
-    data = chart_data(rows)
-    periods = parse_periods(rows["label"].tolist())
-    if periods is None:
-        raise ValueError("timeline_chart needs period labels")
-    grain = periods[0].granularity
+    """A time panel: every point the server sent, in time order where the labels parse as
+    periods (`board.periods`), else in the order sent with the labels as sent. Dated periods
+    sit on a UTC time axis (bars spanning each period for one data set, lines with points
+    coloured by data set for several); others on an ordered axis. Past what fits, the axis
+    labels are thinned, never the data."""
+    panel = panel_of(rows)
+    grain = GRAIN.get(panel) if panel is not None else None
+    rows = time_rows(rows, grain)
+    order = time_order(rows["label"].fillna(NO_LABEL).tolist(), grain)
+    data = chart_data(rows, order)
     several = data["series"].nunique() > 1
-    subtitle = _subtitle(rows, None)
     fmt = value_format(data["value"])
-    # Explicit DateTime ticks: the Vega-Lite in the browser ignores epoch numbers here.
-    ticks = [alt.DateTime(year=m.year, month=m.month, date=m.day, hours=m.hour, utc=True)
-             for m in sorted({_mid(p) for p in periods})]
-    axis = alt.Axis(format=AXIS_FORMAT[grain], labelAngle=0, grid=False,
-                    values=ticks, labelOverlap="greedy", labelFlush=False)
-    # Padding keeps the first and last points (drawn mid-period) clear of the plot's edges.
-    x_mid = alt.X("mid:T", title=None, scale=alt.Scale(type="utc", padding=14), axis=axis)
     y = alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_NUMBER, tickCount=4))
     tooltip = [alt.Tooltip("label:N", title="Period"),
                alt.Tooltip("value:Q", title="Value", format=AXIS_NUMBER),
                alt.Tooltip("description:N", title="Description")]
-    props: dict[str, Any] = {
-        "title": _title(title, subtitle),
-        "height": height,
-        "width": width or "container",
-        "autosize": FIT,
-        "usermeta": {"panel": _panel(rows), "panel_shape": "timeline", "granularity": grain},
-    }
+    meta: dict[str, Any] = {"panel": _panel(rows), "panel_shape": "timeline",
+                            "axis": "time" if order.periods is not None else
+                            "ordered" if order.parsed else "as sent",
+                            "points": len(data)}
+    if order.granularity is not None:
+        meta["granularity"] = order.granularity
+    props: dict[str, Any] = {"title": _title(title, _subtitle(rows, None)), "height": height,
+                             "width": width or "container", "autosize": FIT, "usermeta": meta}
+    if order.periods is not None and order.granularity is not None:
+        # Explicit DateTime ticks: the Vega-Lite in the browser ignores epoch numbers here.
+        mids = sorted({_mid(p) for p in order.periods.values()})
+        room = _label_room(width, _DATED_LABEL_PX[order.granularity], len(mids))
+        ticks = [alt.DateTime(year=m.year, month=m.month, date=m.day, hours=m.hour, utc=True)
+                 for m in thin_labels(mids, room)]
+        axis = alt.Axis(format=AXIS_FORMAT[order.granularity], labelAngle=0, grid=False,
+                        values=ticks, labelOverlap="greedy", labelFlush=False)
+        # Padding keeps the first and last points (drawn mid-period) clear of the plot's edges.
+        x: Any = alt.X("mid:T", title=None, scale=alt.Scale(type="utc", padding=14), axis=axis)
+        bar_x: dict[str, Any] = {
+            "x": alt.X("start:T", title=None, scale=alt.Scale(type="utc"), axis=axis),
+            "x2": alt.X2("end:T")}
+    else:
+        labels = list(order.labels)
+        longest = max((len(label) for label in labels), default=1)
+        room = _label_room(width, longest * _CHAR_PX + _LABEL_GAP_PX, len(labels))
+        axis = alt.Axis(labelAngle=0, grid=False, ticks=False, values=thin_labels(labels, room),
+                        labelOverlap="greedy", labelLimit=200)
+        x = alt.X("label:N", sort=labels, title=None, axis=axis)
+        bar_x = {"x": x}
+    nas = data["note"].eq(NA).any()
     if several:
         series = data["series"].unique().tolist()
         tooltip.insert(1, alt.Tooltip("series:N", title="Series"))
-        chart = alt.Chart(data).mark_line(point=True).encode(
-            x=x_mid, y=y, color=alt.Color("series:N", sort=series, title=None), tooltip=tooltip,
-            order=alt.Order("order:Q"))
-        line: alt.Chart = chart.properties(**props)
-        return apply_theme(line)
+        color = alt.Color("series:N", sort=series, title=None)
+        lines = alt.Chart(data).mark_line(point=True).encode(
+            x=x, y=y, color=color, tooltip=tooltip, order=alt.Order("order:Q"))
+        if not nas:
+            line: alt.Chart = lines.properties(**props)
+            return apply_theme(line)
+        na = _na_layer(alt.Chart(data).encode(tooltip=tooltip), mark={"baseline": "bottom"},
+                       x=x, y=alt.YDatum(0, type="quantitative"), color=color)
+        return apply_theme(alt.LayerChart(layer=[lines, na]).properties(**props))
     base = alt.Chart(data).encode(tooltip=tooltip)
     bars = base.mark_bar(stroke=PALETTE["panel"], strokeWidth=3).encode(
-        x=alt.X("start:T", title=None, scale=alt.Scale(type="utc"), axis=axis),
-        x2=alt.X2("end:T"), y=y, y2=alt.Y2(datum=0))
+        **bar_x, y=y, y2=alt.Y2(datum=0))
     layers: list[alt.Chart] = [bars]
     # Numbers on top of the bars only while they can fit side by side.
     if len(data) <= 16:
         layers.append(base.mark_text(baseline="bottom", dy=-4).encode(
-            x=x_mid, y=y, text=alt.Text("value:Q", format=fmt)))
+            x=x, y=y, text=alt.Text("value:Q", format=fmt)))
+    if nas:
+        layers.append(_na_layer(base, mark={"baseline": "bottom", "dy": -4}, x=x,
+                                y=alt.YDatum(0, type="quantitative")))
     layered: alt.LayerChart = alt.LayerChart(layer=layers).properties(**props)
     return apply_theme(layered)
 
@@ -245,6 +438,8 @@ def build_chart(rows: pd.DataFrame, *, title: str, height: int, width: int | Non
     shape = shape_of(rows)
     if shape == "timeline":
         return timeline_chart(rows, title=title, width=width, height=height)
+    if shape == "handlers":
+        return handler_chart(rows, title=title, width=width, height=height)
     if shape == "categories":
         return category_chart(rows, title=title, width=width, height=height)
     raise ValueError(f"a {shape} panel is drawn as a tile, not a chart")

@@ -83,12 +83,19 @@ def format_value(value: float | None) -> str:
 
 def _tile(key: str, label: str, value: float | None, tooltip: str,
           thresholds: Mapping[str, Threshold]) -> Tile:
-    if value is not None and not math.isfinite(value):
-        value = None
     rule = thresholds.get(key)
     level: Level = rule.level(value) if rule else "none"
     return Tile(key=key, label=label, value=value, text=format_value(value), level=level,
                 cue=rule.cue(level) if rule else "", tooltip=tooltip)
+
+
+def _number(value: object) -> float | None:
+    """A cell's value as a number; None when it is missing (NaN, None, pd.NA) or not a number."""
+    try:
+        number = float(value)  # type: ignore[arg-type]  # anything else is caught below
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _text(value: object) -> str:
@@ -110,7 +117,7 @@ def number_tiles(rows: pd.DataFrame, *, key: str, title: str,
         first = ds.iloc[0]
         label = title if n == 0 else (_text(first["dataset_label"]) or _text(first["label"]))
         tile_key = key if n == 0 else f"{key}.{label}"
-        out.append(_tile(tile_key, label, float(first["value"]), _text(first["description"]),
+        out.append(_tile(tile_key, label, _number(first["value"]), _text(first["description"]),
                          thresholds))
     return out
 
@@ -125,7 +132,7 @@ def status_tiles(rows: pd.DataFrame, *, key: str = "StatusScreen",
     out: list[Tile] = []
     for _, row in rows.sort_values(["dataset", "position"], kind="stable").iterrows():
         label = _text(row["label"]) or f"Count {int(row['position']) + 1}"
-        out.append(_tile(f"{key}.{label}", label, float(row["value"]), _text(row["description"]),
+        out.append(_tile(f"{key}.{label}", label, _number(row["value"]), _text(row["description"]),
                          thresholds))
     return out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,48 +42,32 @@ def records(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return values
 
 
-@pytest.mark.parametrize(("label", "expected"), [
-    ("2026-11-27", (date(2026, 11, 27), date(2026, 11, 28), "day")),
-    ("2026-W48", (date(2026, 11, 23), date(2026, 11, 30), "week")),
-    ("2026-W53", (date(2026, 12, 28), date(2027, 1, 4), "week")),  # 2026 has 53 ISO weeks
-    ("2026-11", (date(2026, 11, 1), date(2026, 12, 1), "month")),
-    ("2024-02", (date(2024, 2, 1), date(2024, 3, 1), "month")),  # leap February
-    (" 2026-01 ", (date(2026, 1, 1), date(2026, 2, 1), "month")),
-    ("2025-W53", None),  # 2025 has only 52
-    ("2026-13", None),
-    ("2026-02-30", None),
-    ("2026-W0", None),
-    ("Support", None),
-    ("", None),
-    (None, None),
-    (48, None),
+CAT = PanelType.OpenRequestsPerCategory
+CREATED = PanelType.NumberOfCreatedRequestsPerWeek
+RESPONSE = PanelType.UserReponseTimePerWeek  # the wire's own spelling
+
+
+@pytest.mark.parametrize(("panel", "datasets", "shape"), [
+    (CAT, (), "empty"),
+    (CAT, (("Unassigned", [("Unassigned", 4.0)]),), "number"),
+    (CAT, (("A", [("x", 1.0)]), ("B", [("y", 2.0)])), "number"),  # one value per data set
+    (CAT, (("Open", [("Support", 3.0), ("Sales", 4.0)]),), "categories"),
+    (CAT, (("Open", [("2026-W47", 3.0), ("2026-W48", 4.0)]),), "categories"),  # type decides
+    (CREATED, (("Created", [("2026-W47", 9.0), ("2026-W48", 7.0)]),), "timeline"),
+    (CREATED, (("Created", [("Uke 47", 9.0), ("Uke 48", 7.0)]),), "timeline"),
+    (CREATED, (("Created", [("Q3", 9.0), ("Q4", 7.0)]),), "timeline"),  # unparsed: still time
+    (CREATED, (("Created", [("2026-W48", 9.0)]),), "timeline"),  # one point is still a series
+    (CREATED, (("Created", [("Support", 9.0), ("Sales", 7.0)]),), "timeline"),
+    (RESPONSE, (("Åse", [("2026-W47", 1.5), ("2026-W48", 2.0)]),
+                ("José", [("2026-W47", 2.5), ("2026-W48", 2.0)])), "timeline"),
+    (RESPONSE, (("Åse", [("2026-W48", 1.5)]), ("José", [("2026-W48", 2.5)])), "handlers"),
+    (RESPONSE, (("Åse", [("Åse", 1.5)]), ("José", [("José", 2.5)])), "handlers"),
+    (RESPONSE, (("Response time", [("Åse", 1.5), ("José", 2.5)]),), "handlers"),
+    (RESPONSE, (("Response time", [("This week", 1.5), ("Last week", 2.5)]),), "timeline"),
+    (RESPONSE, (("2026-W47", [("Avg", 1.5)]), ("2026-W48", [("Avg", 2.5)])), "timeline"),
 ])
-def test_parse_period(label: object, expected: tuple[date, date, str] | None) -> None:
-    got = charts.parse_period(label)
-    assert (None if got is None else (got.start, got.end, got.granularity)) == expected
-
-
-@pytest.mark.parametrize(("labels", "parses"), [
-    (["2026-11-26", "2026-11-27"], True),
-    (["2026-W47", "2026-W48"], True),
-    (["2026-W48", "2026-11"], False),  # mixed granularity: not one time axis
-    (["2026-11", "Other"], False),
-    ([], False),
-])
-def test_parse_periods_needs_one_granularity(labels: list[object], parses: bool) -> None:
-    assert (charts.parse_periods(labels) is not None) is parses
-
-
-@pytest.mark.parametrize(("datasets", "shape"), [
-    ((), "empty"),
-    ((("Unassigned", [("Unassigned", 4.0)]),), "number"),
-    ((("A", [("x", 1.0)]), ("B", [("y", 2.0)])), "number"),  # one value per data set
-    ((("Created", [("2026-W47", 9.0), ("2026-W48", 7.0)]),), "timeline"),
-    ((("Open", [("Support", 3.0), ("Sales", 4.0)]),), "categories"),
-    ((("Open", [("2026-W47", 3.0), ("Sales", 4.0)]),), "categories"),  # ordinal fallback
-])
-def test_shape_of(datasets: tuple[Any, ...], shape: str) -> None:
-    assert charts.shape_of(rows_of(PanelType.OpenRequestsPerCategory, *datasets)) == shape
+def test_shape_of(panel: PanelType, datasets: tuple[Any, ...], shape: str) -> None:
+    assert charts.shape_of(rows_of(panel, *datasets)) == shape
 
 
 @pytest.mark.parametrize(("values", "fmt"), [
@@ -153,15 +136,43 @@ def test_categories_keep_reply_order_on_an_explicit_nominal_axis() -> None:
     assert spec["layer"][0]["encoding"]["x"]["type"] == "quantitative"
 
 
-def test_more_categories_than_fit_keep_the_largest_and_say_so() -> None:
-    values = [(f"Handler {n:02d}", float(n)) for n in range(40)]
-    rows = rows_of(PanelType.OpenRequestsPerUser, ("Open", values))
-    spec = charts.build_chart(rows, title="Handlers", height=300).to_dict()
-    kept = [r["label"] for r in records(spec)]
-    assert 2 <= len(kept) < 40
-    assert kept == [f"Handler {n:02d}" for n in range(40 - len(kept), 40)]
-    assert spec["title"]["subtitle"] == [f"largest {len(kept)} of 40"]
+@pytest.mark.parametrize(("count", "height", "series"), [
+    (40, 300, 1),
+    (12, 400, 1),
+    (40, 484, 2),
+    (3, 100, 1),  # the fewest: one bar and Others
+])
+def test_more_categories_than_fit_are_top_n_and_one_others_bar_holding_the_rest(
+        count: int, height: int, series: int) -> None:
+    sets = [(f"Set {s}", [(f"Handler {n:02d}", float(n * (s + 1))) for n in range(count)])
+            for s in range(series)]
+    rows = rows_of(PanelType.OpenRequestsPerUser, *sets)
+    spec = charts.build_chart(rows, title="Handlers", height=height).to_dict()
     assert_valid(spec)
+    got = records(spec)
+    kept = list(dict.fromkeys(r["label"] for r in got))
+    n = len(kept) - 1
+    assert 1 <= n < count
+    # the largest, in reply order, then Others
+    assert kept == [f"Handler {k:02d}" for k in range(count - n, count)] + [f"Others ({count - n})"]
+    for s in range(series):
+        rest = [v for label, v in sets[s][1] if label not in kept]
+        (others,) = [r for r in got
+                     if r["label"].startswith("Others") and r["series"] == f"Set {s}"]
+        assert others["value"] == sum(rest)
+        assert "Handler 00" in others["description"]
+    caption = f"Top {n} of {count} · Others ({count - n}) holds the rest"
+    assert spec["title"]["subtitle"] == [caption]
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == kept
+    assert "largest" not in json.dumps(spec)
+
+
+def test_everything_that_fits_is_drawn_without_others() -> None:
+    rows = rows_of(PanelType.OpenRequestsPerPriority, ("Open", [("Low", 3.0), ("High", 5.0)]))
+    spec = charts.build_chart(rows, title="Priority", height=400).to_dict()
+    assert [r["label"] for r in records(spec)] == ["Low", "High"]
+    assert "Others" not in json.dumps(spec)
+    assert "subtitle" not in spec["title"]
 
 
 def test_several_category_data_sets_are_grouped_bars_coloured_by_data_set() -> None:
@@ -246,3 +257,213 @@ def test_markup_and_nil_labels_survive_as_text() -> None:
     spec = charts.build_chart(rows, title="Hot", height=300).to_dict()
     assert [r["label"] for r in records(spec)] == ["<b>#1</b> & co", "(no label)"]
     assert_valid(spec)
+
+
+# -- time panels: every point, in time order, whatever the spelling -----------------------------
+TIME_PANELS = {g: [p for p, grain in charts.GRAIN.items() if grain == g]
+               for g in ("day", "week", "month")}
+WEEKS = range(20, 50)  # 30 weeks: more than fit as bars or as axis labels
+MONTHS_NB = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
+WEEKDAYS_NB = ["man", "tir", "ons", "tor", "fre", "lør", "søn"]
+
+
+def spelled(fmt: str, numbers: Any) -> list[str]:
+    return [fmt.format(n=n) for n in numbers]
+
+
+@pytest.mark.parametrize(("grain", "labels", "ordered", "axis"), [
+    ("week", spelled("2026-W{n:02d}", WEEKS), None, "time"),
+    ("week", spelled("2026-W{n:02d}", WEEKS)[::-1], spelled("2026-W{n:02d}", WEEKS), "time"),
+    ("week", spelled("Week {n} 2026", WEEKS), None, "time"),
+    ("week", spelled("{n}/2026", WEEKS), None, "time"),
+    ("week", spelled("2026-{n}", WEEKS), None, "time"),
+    ("week", spelled("Week {n}", WEEKS), None, "ordered"),
+    ("week", spelled("Uke {n}", WEEKS), None, "ordered"),
+    ("week", spelled("Vecka {n}", WEEKS), None, "ordered"),
+    ("week", spelled("Uge {n}", WEEKS), None, "ordered"),
+    ("week", spelled("v{n}", WEEKS), None, "ordered"),
+    ("week", spelled("{n}", WEEKS), None, "ordered"),
+    ("week", spelled("Uke {n}", [*range(40, 53), *range(1, 18)]), None, "ordered"),  # new year
+    ("week", spelled("Uke {n}", [*range(40, 53), *range(1, 18)])[::-1],
+     spelled("Uke {n}", [*range(40, 53), *range(1, 18)]), "ordered"),
+    ("day", [f"2026-11-{d:02d}" for d in range(1, 31)], None, "time"),
+    ("day", [f"{d}.11.2026" for d in range(1, 31)], None, "time"),
+    # a label sent twice is one period, and both its points are kept
+    ("day", WEEKDAYS_NB * 2, WEEKDAYS_NB, "ordered"),
+    ("month", [f"{m}/2026" for m in range(1, 13)], None, "time"),
+    ("month", [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 13)],
+     None, "time"),
+    ("month", [f"{m} 2026" for m in MONTHS_NB], None, "time"),
+    ("month", MONTHS_NB[9:] + MONTHS_NB[:9], None, "ordered"),
+    ("month", ["October", "November", "December", "January"], None, "ordered"),
+    ("week", spelled("P{n}", WEEKS), None, "as sent"),  # not periods: as sent, as spelled
+    ("month", ["Q1", "Q2", "Q3", "Q4"], None, "as sent"),
+])
+def test_time_panels_keep_every_point_in_time_order_and_never_say_largest(
+        grain: str, labels: list[str], ordered: list[str] | None, axis: str) -> None:
+    ordered = ordered or list(dict.fromkeys(labels))
+    values = [(label, float(n % 7 + 1)) for n, label in enumerate(labels)]
+    for panel in TIME_PANELS[grain]:
+        rows = rows_of(panel, ("Series", values))
+        assert charts.shape_of(rows) == "timeline", panel.name
+        spec = charts.build_chart(rows, title=panel.title, width=618, height=400).to_dict()
+        assert_valid(spec)
+        got = records(spec)
+        assert sorted((r["label"], r["value"]) for r in got) == sorted(values), panel.name
+        assert list(dict.fromkeys(r["label"] for r in got)) == ordered, panel.name
+        text = json.dumps(spec)
+        assert "largest" not in text
+        assert "Others" not in text
+        assert spec["usermeta"]["panel_shape"] == "timeline"
+        assert spec["usermeta"]["axis"] == axis
+        assert spec["usermeta"]["points"] == len(labels)
+        assert spec["title"]["text"] == panel.title
+        x = spec["layer"][0]["encoding"]["x"]
+        assert x["axis"]["labelOverlap"] == "greedy"
+        if axis != "time":
+            assert x["type"] == "nominal"
+            assert x["sort"] == ordered
+            shown = x["axis"]["values"]
+            assert set(shown) <= set(ordered)
+            assert shown[-1] == ordered[-1]  # the newest period keeps its label
+        else:
+            assert x["type"] == "temporal"
+            assert spec["usermeta"]["granularity"] == grain
+
+
+def test_more_points_than_fit_thin_the_axis_labels_never_the_data() -> None:
+    labels = spelled("Uke {n}", range(1, 53))
+    rows = rows_of(PanelType.NumberOfCreatedRequestsPerWeek,
+                   ("Created", [(label, 5.0) for label in labels]))
+    narrow = charts.build_chart(rows, title="Created", width=618, height=400).to_dict()
+    wide = charts.build_chart(rows, title="Created", width=1880, height=400).to_dict()
+    shown = [s["layer"][0]["encoding"]["x"]["axis"]["values"] for s in (narrow, wide)]
+    assert 2 <= len(shown[0]) < len(shown[1]) < 52
+    assert shown[0][-1] == shown[1][-1] == "Uke 52"
+    assert len(records(narrow)) == len(records(wide)) == 52
+
+    iso = rows_of(PanelType.NumberOfCreatedRequestsPerDay,
+                  ("Created", [(f"2026-{m:02d}-{d:02d}", 1.0) for m in (10, 11) for d in
+                               range(1, 29)]))
+    spec = charts.build_chart(iso, title="Created", width=618, height=400).to_dict()
+    ticks = spec["layer"][0]["encoding"]["x"]["axis"]["values"]
+    assert 2 <= len(ticks) < 56
+    assert (ticks[-1]["month"], ticks[-1]["date"]) == (11, 28)
+    assert len(records(spec)) == 56
+
+
+def test_several_series_on_week_numbers_are_lines_keeping_every_point() -> None:
+    weeks = spelled("Vecka {n}", [*range(45, 53), 1, 2])
+    rows = rows_of(PanelType.UserReponseTimePerWeek,
+                   ("Åse", [(w, 1.0 + n / 10) for n, w in enumerate(weeks)]),
+                   ("José", [(w, 2.0 + n / 10) for n, w in enumerate(weeks)]))
+    assert charts.shape_of(rows) == "timeline"
+    spec = charts.build_chart(rows, title="Response time per week", height=400).to_dict()
+    assert_valid(spec)
+    assert spec["mark"]["type"] == "line"
+    assert spec["encoding"]["x"]["sort"] == weeks
+    assert spec["encoding"]["color"]["field"] == "series"
+    assert len(records(spec)) == 20
+
+
+def test_a_server_that_sends_one_data_set_per_period_is_one_series() -> None:
+    rows = rows_of(PanelType.NumberOfCreatedRequestsPerWeek,
+                   ("Uke 48", [("Created", 7.0)]), ("Uke 47", [("Created", 9.0)]))
+    spec = charts.build_chart(rows, title="Created", height=400).to_dict()
+    assert [(r["label"], r["value"], r["series"]) for r in records(spec)] == [
+        ("Uke 47", 9.0, "Created"), ("Uke 48", 7.0, "Created")]
+
+
+# -- response times given per handler: a comparison, titled so ----------------------------------
+@pytest.mark.parametrize(("datasets", "title", "expected_title", "period"), [
+    ((("Åse", [("2026-W48", 1.5)]), ("José", [("2026-W48", 2.5)])),
+     RESPONSE.title, charts.HANDLER_TITLE, "2026-W48"),
+    ((("Åse", [("Åse", 1.5)]), ("José", [("José", 2.5)])),
+     RESPONSE.title, charts.HANDLER_TITLE, None),
+    ((("Response time", [("Åse", 1.5), ("José", 2.5)]),),
+     RESPONSE.title, charts.HANDLER_TITLE, None),
+    ((("Åse", [("Uke 48", 1.5)]), ("José", [("Uke 48", 2.5)])),
+     "Svartid", "Svartid · by handler", "Uke 48"),
+    ((("Åse", [("Avg", 1.5)]), ("José", [("Avg", 2.5)])),
+     "Response time by handler", "Response time by handler", None),
+])
+def test_a_response_time_panel_given_per_handler_is_a_handler_comparison(
+        datasets: tuple[Any, ...], title: str, expected_title: str, period: str | None) -> None:
+    rows = rows_of(RESPONSE, *datasets, description="Average response time (hours)")
+    assert charts.shape_of(rows) == "handlers"
+    spec = charts.build_chart(rows, title=title, height=400).to_dict()
+    assert_valid(spec)
+    assert spec["title"]["text"] == expected_title
+    assert [(r["label"], r["value"]) for r in records(spec)] == [("Åse", 1.5), ("José", 2.5)]
+    assert spec["layer"][0]["encoding"]["y"]["field"] == "label"
+    assert spec["usermeta"] == {**spec["usermeta"], "panel_shape": "categories", "by": "handler"}
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "Average response time (hours)" in subtitle
+    assert (period is not None and period in subtitle) or "Avg" not in subtitle
+
+
+def test_many_handlers_keep_the_slowest_and_others_is_their_mean() -> None:
+    sets = [(f"Handler {chr(65 + n)}", [("2026-W48", float(n))]) for n in range(20)]
+    rows = rows_of(RESPONSE, *sets)
+    spec = charts.build_chart(rows, title=RESPONSE.title, height=300).to_dict()
+    got = records(spec)
+    others = got[-1]
+    k = int(others["label"].removeprefix("Others (").removesuffix(")"))
+    assert len(got) - 1 + k == 20
+    assert others["value"] == pytest.approx(sum(range(k)) / k)
+    assert f"Others ({k}) is the mean of the rest" in spec["title"]["subtitle"][0]
+
+
+# -- missing values: "n/a" where the mark would be -----------------------------------------------
+NAN = float("nan")
+
+
+def na_layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [layer for layer in spec.get("layer", [])
+            if layer["mark"].get("text") == "n/a"]
+
+
+@pytest.mark.parametrize(("panel", "datasets", "baseline"), [
+    (PanelType.OpenRequestsPerUser, (("Open", [("Åse", 4.0), ("José", NAN), ("Kim", 2.0)]),),
+     "x"),
+    (PanelType.OpenRequestsPerCategory, (("Now", [("Support", NAN), ("Sales", 4.0)]),
+                                         ("Before", [("Support", 1.0), ("Sales", NAN)])), "x"),
+    (PanelType.NumberOfCreatedRequestsPerWeek,
+     (("Created", [("2026-W47", 9.0), ("2026-W48", NAN)]),), "y"),
+    (PanelType.NumberOfCreatedRequestsPerWeek,
+     (("Created", [("Uke 47", NAN), ("Uke 48", 3.0)]),), "y"),
+    (PanelType.UserResponseTimePerMonth, (("Åse", [("2026-10", 1.5), ("2026-11", NAN)]),
+                                          ("José", [("2026-10", NAN), ("2026-11", 2.0)])), "y"),
+    (PanelType.UserResponseTimePerMonth, (("Åse", [("okt", 1.5), ("nov", NAN)]),
+                                          ("José", [("okt", 2.0), ("nov", 2.0)])), "y"),
+    (RESPONSE, (("Åse", [("2026-W48", NAN)]), ("José", [("2026-W48", 2.5)])), "x"),
+])
+def test_a_missing_value_is_written_na_at_the_baseline(
+        panel: PanelType, datasets: tuple[Any, ...], baseline: str) -> None:
+    rows = rows_of(panel, *datasets)
+    spec = charts.build_chart(rows, title="t", height=400).to_dict()
+    assert_valid(spec)
+    got = records(spec)
+    assert len(got) == len(rows)  # the missing value's row is kept, not dropped
+    assert [r["note"] for r in got] == ["n/a" if r["value"] is None else "" for r in got]
+    assert any(r["value"] is None for r in got)
+    (layer,) = na_layers(spec)
+    assert layer["transform"] == [{"filter": {"field": "note", "equal": "n/a"}}]
+    assert layer["encoding"][baseline] == {"datum": 0, "type": "quantitative"}
+
+
+def test_no_missing_value_no_na_layer() -> None:
+    rows = rows_of(PanelType.OpenRequestsPerUser, ("Open", [("Åse", 4.0), ("José", 0.0)]))
+    spec = charts.build_chart(rows, title="t", height=400).to_dict()
+    assert na_layers(spec) == []
+    assert "n/a" not in json.dumps(spec)
+
+
+def test_a_time_panel_with_a_nil_label_keeps_that_point_as_sent() -> None:
+    rows = rows_of(PanelType.NumberOfCreatedRequestsPerWeek,
+                   ("Created", [("Uke 47", 9.0), (None, 7.0), ("Uke 48", 3.0)]))
+    spec = charts.build_chart(rows, title="Created", height=400).to_dict()
+    assert_valid(spec)
+    labels = ["Uke 47", "(no label)", "Uke 48"]
+    assert [r["label"] for r in records(spec)] == labels
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == labels

@@ -133,3 +133,23 @@ def test_a_stale_tile_keeps_its_value_and_says_stale() -> None:
     assert "sb-stale" in html
     assert ">STALE<" in html
     assert '<div class="sb-tile-value" data-long="false">3</div>' in html
+
+
+@pytest.mark.parametrize("missing", [math.nan, None, pd.NA, math.inf])
+def test_a_missing_value_in_a_present_row_is_na_never_zero(missing: object) -> None:
+    rows = one_value(PanelType.OwnOpenRequests, 1.0).astype({"value": "object"})
+    rows.loc[0, "value"] = missing
+    (tile,) = number_tiles(rows, key="OwnOpenRequests", title="Own",
+                           thresholds={"OwnOpenRequests": Threshold(amber=0)})
+    assert (tile.text, tile.value, tile.level, tile.cue) == ("n/a", None, "none", "")
+    assert 'data-na="true"' in tile_html(tile, panel="OwnOpenRequests", stale=False)
+
+
+def test_a_status_count_without_a_value_is_na_and_the_others_keep_theirs() -> None:
+    values = (DataValue("Open", 12.0, None), DataValue("Unread", math.nan, None),
+              DataValue("Closed", 0.0, None))
+    rows = to_frame([PanelData(PanelType.StatusScreen, (DataSet("Status", None, values),))])
+    tiles = status_tiles(rows, thresholds={"StatusScreen.Unread": Threshold(amber=0)})
+    assert [(t.label, t.text, t.level) for t in tiles] == [
+        ("Open", "12", "none"), ("Unread", "n/a", "none"), ("Closed", "0", "none")]
+    assert [t.value is None for t in tiles] == [False, True, False]
