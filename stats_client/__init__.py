@@ -1,9 +1,10 @@
-"""Everything that knows SuperOffice: settings, clients, frames, the poller, the demo server.
+"""Everything that knows SuperOffice: settings, the client, frames, the poller, the demo server.
 
 Never imports streamlit.
 """
 
-from .client import StatsClient, open_client
+from .client import StatisticsClient, open_client
+from .credentials import Credential
 from .errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -15,14 +16,15 @@ from .errors import (
 from .frames import COLUMNS, DataSet, DataValue, PanelData, empty_frame, to_frame
 from .panels import ALL_PANELS, PanelKind, PanelType
 from .poller import Poller, Snapshot
-from .rest import RestClient
-from .settings import Settings
+from .settings import CredentialKind, Settings
 
 __all__ = [
     "ALL_PANELS",
     "COLUMNS",
     "AuthenticationFailed",
     "ConfigurationError",
+    "Credential",
+    "CredentialKind",
     "DataSet",
     "DataValue",
     "InvalidReply",
@@ -31,11 +33,10 @@ __all__ = [
     "PanelKind",
     "PanelType",
     "Poller",
-    "RestClient",
     "ServiceError",
     "Settings",
     "Snapshot",
-    "StatsClient",
+    "StatisticsClient",
     "StatsClientError",
     "empty_frame",
     "open_client",
