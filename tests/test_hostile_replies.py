@@ -27,12 +27,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from zeep.loader import parse_xml
 
 from stats_client import InvalidReply, NetServerUnreachable, PanelType, Settings, StatsClientError
-from stats_client.client import StatsClient, zeep_settings
+from stats_client.client import open_client
 from stats_client.frames import DataSet, DataValue
 from stats_client.online import SystemUserAuth
-from stats_client.rest import RestClient
 from stats_client.simulator import DemoNetServer
 from stats_client.simulator import soap as demo_soap
+from stats_client.soap import zeep_settings
 
 MARKER = "XXE-MARKER-7f3a9c"
 MB = 1024 * 1024
@@ -103,7 +103,7 @@ def test_hostile_xml_is_refused_unread(
     sentinel_url, hits = sentinel
     demo_server.serve_raw(hostile_bodies(secret_file, sentinel_url)[case])
     caplog.set_level(logging.DEBUG)
-    with StatsClient(Settings(demo_server.url)) as client:
+    with open_client(Settings(demo_server.url)) as client:
         gc.collect()
         tracemalloc.start()
         started = time.perf_counter()
@@ -162,7 +162,7 @@ def test_xxe_never_opens_the_file(demo_server: DemoNetServer, tmp_path: Path) ->
             .encode() + reply_with(b"&xxe;"))
     demo_server.serve_raw(body)
     try:
-        with StatsClient(Settings(demo_server.url)) as client, pytest.raises(InvalidReply):
+        with open_client(Settings(demo_server.url)) as client, pytest.raises(InvalidReply):
             client.fetch([PanelType.Hotlist])
         with pytest.raises(zeep.exceptions.DTDForbidden):
             parse_xml(body, zeep.Transport(), settings=zeep_settings())
@@ -184,11 +184,12 @@ def test_reply_over_the_limit_is_refused(demo_server: DemoNetServer) -> None:
     body = big_reply(2_000)
     assert len(body) > 64 * 1024
     demo_server.serve_raw(body)
-    with StatsClient(Settings(demo_server.url, max_reply_bytes=64 * 1024)) as client, \
+    with open_client(Settings(demo_server.url, max_reply_bytes=64 * 1024)) as client, \
             pytest.raises(InvalidReply) as info:
         client.fetch([PanelType.Hotlist])
     assert str(info.value) == (
-        "The NetServer's reply is larger than 65536 bytes and was refused; "
+        f"The reply from the NetServer at {demo_server.url}/Remote/Services87/CustomerService.svc"
+        " is larger than 65536 bytes and was refused; "
         "raise SUPEROFFICE_MAX_REPLY_BYTES if the desk really is that large."
     )
 
@@ -196,7 +197,7 @@ def test_reply_over_the_limit_is_refused(demo_server: DemoNetServer) -> None:
 def test_reply_under_the_limit_is_read(demo_server: DemoNetServer) -> None:
     body = big_reply(2_000)
     demo_server.serve_raw(body)
-    with StatsClient(Settings(demo_server.url, max_reply_bytes=len(body))) as client:
+    with open_client(Settings(demo_server.url, max_reply_bytes=len(body))) as client:
         (got,) = client.fetch([PanelType.Hotlist])
     assert len(got.datasets[0].values) == 2_000
 
@@ -287,7 +288,7 @@ def test_endless_reply_without_length_stops_at_the_limit(
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with StatsClient(Settings(srv.url, max_reply_bytes=MB)) as client, \
+        with open_client(Settings(srv.url, max_reply_bytes=MB)) as client, \
                 pytest.raises(InvalidReply, match="larger than 1048576 bytes"):
             client.fetch([PanelType.Hotlist])
         _, peak = tracemalloc.get_traced_memory()
@@ -311,7 +312,7 @@ def test_gzip_bomb_is_stopped_at_the_limit(raw_server: Callable[..., RawServer])
     gc.collect()
     tracemalloc.start()
     try:
-        with StatsClient(Settings(srv.url, max_reply_bytes=MB)) as client, \
+        with open_client(Settings(srv.url, max_reply_bytes=MB)) as client, \
                 pytest.raises(InvalidReply, match="larger than"):
             client.fetch([PanelType.Hotlist])
         _, peak = tracemalloc.get_traced_memory()
@@ -334,7 +335,7 @@ def _drip(head: bytes) -> Callable[[RawServer, socket.socket], None]:
 def test_dripping_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(HEAD))
     started = time.perf_counter()
-    with StatsClient(Settings(srv.url, timeout=0.5)) as client, \
+    with open_client(Settings(srv.url, timeout=0.5)) as client, \
             pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         client.fetch([PanelType.Hotlist])
     assert time.perf_counter() - started < 2.5
@@ -346,7 +347,7 @@ JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: c
 def test_dripping_rest_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(JSON_HEAD))
     started = time.perf_counter()
-    with RestClient(Settings(srv.url, transport="rest", timeout=0.5)) as client, \
+    with open_client(Settings(srv.url, transport="rest", timeout=0.5)) as client, \
             pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         client.fetch([PanelType.Hotlist])
     assert time.perf_counter() - started < 2.5
@@ -398,7 +399,7 @@ def test_connection_cut_mid_reply(raw_server: Callable[..., RawServer]) -> None:
                  + body[: len(body) // 2])
 
     srv = raw_server(cut)
-    with StatsClient(Settings(srv.url)) as client, pytest.raises(StatsClientError) as info:
+    with open_client(Settings(srv.url)) as client, pytest.raises(StatsClientError) as info:
         client.fetch([PanelType.Hotlist])
     assert isinstance(info.value, NetServerUnreachable)
     assert "closed in the middle of the reply" in str(info.value)

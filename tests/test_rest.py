@@ -22,9 +22,9 @@ from stats_client import (
     StatsClientError,
 )
 from stats_client.cli import main
-from stats_client.client import StatsClient, open_client
+from stats_client.client import StatisticsClient, open_client
 from stats_client.panels import ALL_PANELS, PanelType
-from stats_client.rest import RestClient, parse_statistics
+from stats_client.rest import parse_statistics
 from stats_client.settings import REST_STATISTICS_PATH
 from stats_client.simulator import DemoNetServer, Fault
 from stats_client.simulator.server import Request
@@ -37,9 +37,9 @@ APP = "APPTOKEN-s3cr3t-42"
 PASSWORD = "PASSWORD-s3cr3t-pw"
 
 
-def rest(srv: DemoNetServer, **kw: Any) -> RestClient:
+def rest(srv: DemoNetServer, **kw: Any) -> StatisticsClient:
     kw.setdefault("timeout", 5)
-    return RestClient(Settings(srv.url, transport="rest", **kw))
+    return open_client(Settings(srv.url, transport="rest", **kw))
 
 
 # -- credentials ---------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ REFUSALS = [
     ("wrong-app-token", {"ticket": TICKET, "app_token": "APP-wrong"}, "Application token"),
     ("wrong-password", {"user": "ingrid", "password": "nope"}, "SUPEROFFICE_PASSWORD"),
     ("unknown-user", {"user": "nobody", "password": PASSWORD}, "SUPEROFFICE_USER"),
-    ("no-credentials", {}, "Set SUPEROFFICE_ACCESS_TOKEN"),
+    ("no-credentials", {}, "SUPEROFFICE_ACCESS_TOKEN over REST"),
 ]
 
 
@@ -319,8 +319,7 @@ def test_online_settings_from_env_keep_secrets_out_of_repr() -> None:
 def test_open_client_picks_the_transport(demo_server: DemoNetServer) -> None:
     with open_client(Settings(demo_server.url, transport="rest")) as r, \
             open_client(Settings(demo_server.url)) as s:
-        assert isinstance(r, RestClient)
-        assert isinstance(s, StatsClient)
+        assert type(r) is type(s) is StatisticsClient  # one client, two wires
         assert r.status_info()["transport"] == "rest"
         assert s.status_info()["transport"] == "soap"
         assert r.endpoint.endswith(REST_STATISTICS_PATH)
