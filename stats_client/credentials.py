@@ -2,23 +2,23 @@
 
     kind (settings.CredentialKind)   credential          sends (the wire decides the header)
     none                             Credential          nothing
-    ticket                           GivenTicket         the configured ticket, never renewed
+    ticket                           FixedCredential     the configured ticket, never renewed
     user name and password           PasswordLogin       a ticket from SoPrincipal (SOAP), renewed
-                                     BasicPassword       user name and password (REST, Basic)
+                                     FixedCredential     user name and password (REST, Basic)
     system user                      SystemUserTicket    a SuperOffice Online ticket, renewed
-    access token (bearer)            BearerToken         the token (REST only)
+    access token (bearer)            FixedCredential     the token (REST only)
 
 A credential hands the wire a `Proof` (what to send), may renew it once the NetServer refuses
 it, and says in words when it is renewed and what to check when refused, never the secret.
 
-    >>> GivenTicket("7T:abc").current()
+    >>> credential_for(Settings("http://127.0.0.1:8087", ticket="7T:abc")).current()
     Proof(scheme='ticket')
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -30,13 +30,30 @@ from .settings import CredentialKind, Settings
 Clock = Callable[[], datetime]
 #: Logs in with a user name and password and answers a ticket (SOAP's SoPrincipal).
 PasswordLoginCall = Callable[[str, str], str]
+#: How a proof is sent: a NetServer ticket, an OAuth bearer token, or Basic user:password.
+Scheme = Literal["ticket", "bearer", "basic"]
+
+
+#: What to check when the NetServer refuses a credential of each kind.
+REFUSAL_HINTS: Mapping[CredentialKind, str] = {
+    CredentialKind.NONE: ("Set SUPEROFFICE_TICKET, or SUPEROFFICE_USER and SUPEROFFICE_PASSWORD, "
+                          "and SUPEROFFICE_APP_TOKEN (or a system user, or "
+                          "SUPEROFFICE_ACCESS_TOKEN over REST)."),
+    CredentialKind.TICKET: ("Check SUPEROFFICE_TICKET (tickets expire) and "
+                            "SUPEROFFICE_APP_TOKEN."),
+    CredentialKind.USER_PASSWORD: ("Check SUPEROFFICE_USER, SUPEROFFICE_PASSWORD and "
+                                   "SUPEROFFICE_APP_TOKEN."),
+    CredentialKind.SYSTEM_USER: ("Check SUPEROFFICE_CONTEXT and that the tenant still approves "
+                                 "the application."),
+    CredentialKind.BEARER: "Check SUPEROFFICE_ACCESS_TOKEN (access tokens expire after a while).",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Proof:
     """What goes on the wire to say who we are; the secret is left out of repr()."""
 
-    scheme: Literal["ticket", "bearer", "basic"]
+    scheme: Scheme
     secret: str = field(repr=False)
 
 
@@ -47,10 +64,11 @@ class Credential:
     """
 
     kind = CredentialKind.NONE
-    #: What to check when the NetServer refuses this credential.
-    refusal_hint = ("Set SUPEROFFICE_TICKET, or SUPEROFFICE_USER and SUPEROFFICE_PASSWORD, and "
-                    "SUPEROFFICE_APP_TOKEN (or a system user, or SUPEROFFICE_ACCESS_TOKEN over "
-                    "REST).")
+
+    @property
+    def refusal_hint(self) -> str:
+        """What to check when the NetServer refuses this credential."""
+        return REFUSAL_HINTS[self.kind]
 
     def current(self) -> Proof | None:
         """What to send now (obtaining a ticket first when there is none yet)."""
@@ -80,62 +98,30 @@ class Credential:
         return f"{type(self).__name__}()"
 
 
-class GivenTicket(Credential):
-    """A ticket from the configuration; when it is refused, only a person can replace it."""
+class FixedCredential(Credential):
+    """A secret from the configuration (a ticket, an access token, REST's Basic user:password),
+    sent as it is and never renewed: when refused, only a person can help."""
 
-    kind = CredentialKind.TICKET
-    refusal_hint = "Check SUPEROFFICE_TICKET (tickets expire) and SUPEROFFICE_APP_TOKEN."
-
-    def __init__(self, ticket: str) -> None:
-        self._proof = Proof("ticket", ticket)
-
-    def current(self) -> Proof | None:
-        return self._proof
-
-    @property
-    def renewal(self) -> str:
-        return "set in SUPEROFFICE_TICKET; not renewed automatically"
-
-
-class BearerToken(Credential):
-    """An OAuth access token from the configuration (REST only); never renewed here."""
-
-    kind = CredentialKind.BEARER
-    refusal_hint = "Check SUPEROFFICE_ACCESS_TOKEN (access tokens expire after a while)."
-
-    def __init__(self, token: str) -> None:
-        self._proof = Proof("bearer", token)
+    def __init__(self, kind: CredentialKind, proof: Proof, *, renewal: str) -> None:
+        self.kind = kind
+        self._proof = proof
+        self._renewal = renewal
 
     def current(self) -> Proof | None:
         return self._proof
 
     @property
     def renewal(self) -> str:
-        return "set in SUPEROFFICE_ACCESS_TOKEN; not renewed automatically"
+        return self._renewal
 
-
-class BasicPassword(Credential):
-    """User name and password sent with every call (REST's Basic scheme); no ticket at all."""
-
-    kind = CredentialKind.USER_PASSWORD
-    refusal_hint = "Check SUPEROFFICE_USER, SUPEROFFICE_PASSWORD and SUPEROFFICE_APP_TOKEN."
-
-    def __init__(self, user: str, password: str) -> None:
-        self._proof = Proof("basic", f"{user}:{password}")
-
-    def current(self) -> Proof | None:
-        return self._proof
-
-    @property
-    def renewal(self) -> str:
-        return "no ticket: each call sends the user name and password (Basic)"
+    def __repr__(self) -> str:
+        return f"FixedCredential(kind={str(self.kind)!r})"
 
 
 class PasswordLogin(Credential):
     """Obtains a ticket with `login(user, password)` on first use and again once it is refused."""
 
     kind = CredentialKind.USER_PASSWORD
-    refusal_hint = BasicPassword.refusal_hint
 
     def __init__(self, login: PasswordLoginCall, user: str, password: str, *,
                  clock: Clock = utcnow) -> None:
@@ -186,8 +172,6 @@ class SystemUserTicket(Credential):
     """A SuperOffice Online system-user ticket, cached and renewed by `SystemUserAuth`."""
 
     kind = CredentialKind.SYSTEM_USER
-    refusal_hint = ("Check SUPEROFFICE_CONTEXT and that the tenant still approves the "
-                    "application.")
 
     def __init__(self, auth: SystemUserAuth) -> None:
         self.auth = auth
@@ -237,15 +221,19 @@ def credential_for(settings: Settings, *, login: PasswordLoginCall | None = None
     kind = settings.credential_kind
     s = settings
     if kind is CredentialKind.BEARER and s.access_token:
-        return BearerToken(s.access_token)
+        return FixedCredential(kind, Proof("bearer", s.access_token),
+                               renewal="set in SUPEROFFICE_ACCESS_TOKEN; not renewed automatically")
     if kind is CredentialKind.SYSTEM_USER:
         return SystemUserTicket(system_user_auth(s, clock=clock))
     if kind is CredentialKind.USER_PASSWORD and s.user and s.password:
-        if login is None:
-            return BasicPassword(s.user, s.password)
-        return PasswordLogin(login, s.user, s.password, clock=clock)
+        if login is not None:
+            return PasswordLogin(login, s.user, s.password, clock=clock)
+        return FixedCredential(kind, Proof("basic", f"{s.user}:{s.password}"),
+                               renewal="no ticket: each call sends the user name and password "
+                                       "(Basic)")
     if kind is CredentialKind.TICKET and s.ticket:
-        return GivenTicket(s.ticket)
+        return FixedCredential(kind, Proof("ticket", s.ticket),
+                               renewal="set in SUPEROFFICE_TICKET; not renewed automatically")
     return Credential()
 
 

@@ -47,6 +47,7 @@ from .settings import Settings
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services87"
 CUSTOMER_SERVICE_BINDING = f"{{{NS}}}BasicHttpBinding_CustomerService"
 SOPRINCIPAL_BINDING = f"{{{NS}}}BasicHttpBinding_SoPrincipal"
+_BINDINGS = {"CustomerService": CUSTOMER_SERVICE_BINDING, "SoPrincipal": SOPRINCIPAL_BINDING}
 
 #: Media types a SOAP 1.1 reply may come with (no Content-Type: zeep assumes text/xml).
 _XML_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml", "multipart/related"})
@@ -57,6 +58,24 @@ _DOCTYPE_MARKERS = tuple(
 )
 #: Statuses that never carry a SOAP envelope worth parsing.
 _NOT_SOAP_STATUSES = frozenset({401, 403, 404, 405, 407, 502, 503, 504})
+#: zeep's and lxml's refusals of a reply → our sentence; the first row that matches wins.
+_REPLY_ERRORS: tuple[tuple[tuple[type[Exception], ...], str], ...] = (
+    ((zeep.exceptions.DTDForbidden, zeep.exceptions.EntitiesForbidden),
+     "The reply from {where} carries a document type declaration or entities, which a SOAP "
+     "reply never does; it was refused without expanding them. Check that SUPEROFFICE_URL "
+     "points at the NetServer itself and not at a proxy."),
+    ((zeep.exceptions.ExternalReferenceForbidden,),
+     "The reply or WSDL from {where} refers to an external document, which was not fetched. "
+     "Unset SUPEROFFICE_USE_SERVER_WSDL to use the bundled WSDL."),
+    ((zeep.exceptions.XMLSyntaxError, lxml.etree.XMLSyntaxError),
+     "The reply from {where} is not a well-formed SOAP envelope. Check that SUPEROFFICE_URL "
+     "points at a NetServer and not at a web page or proxy."),
+    # zeep raises these (XMLParseError, ValidationError, float('x')) while deserialising.
+    ((zeep.exceptions.Error, ValueError, TypeError, AttributeError, KeyError, IndexError,
+      lxml.etree.LxmlError),
+     "The reply from {where} does not match the GetStatistics WSDL ({name}). Check that "
+     "SUPEROFFICE_URL points at a NetServer of version 8.7 or later."),
+)
 _HTTP_REFUSAL_HINT = ("Check SUPEROFFICE_APP_TOKEN and the ticket or user name and password.")
 
 
@@ -166,8 +185,7 @@ class SoapWire:
             allowed_origin=origin(settings.site_url) if settings.use_server_wsdl else None,
         )
         self._zeep: zeep.Client | None = None
-        self._statistics: Any = None
-        self._principal: Any = None
+        self._services: dict[str, Any] = {}
 
     @property
     def password_login(self) -> PasswordLoginCall | None:
@@ -203,17 +221,6 @@ class SoapWire:
                 f"The NetServer at {where} answered with a SOAP fault: {said}. "
                 "Check the NetServer's log and that SUPEROFFICE_URL names its CustomerService."
             )
-        if isinstance(exc, zeep.exceptions.DTDForbidden | zeep.exceptions.EntitiesForbidden):
-            return InvalidReply(
-                f"The reply from {where} carries a document type declaration or entities, which "
-                "a SOAP reply never does; it was refused without expanding them. Check that "
-                "SUPEROFFICE_URL points at the NetServer itself and not at a proxy."
-            )
-        if isinstance(exc, zeep.exceptions.ExternalReferenceForbidden):
-            return InvalidReply(
-                f"The reply or WSDL from {where} refers to an external document, which was not "
-                "fetched. Unset SUPEROFFICE_USE_SERVER_WSDL to use the bundled WSDL."
-            )
         if isinstance(exc, zeep.exceptions.TransportError):
             if exc.content:  # zeep wraps the XML syntax error of a non-empty reply
                 return InvalidReply(
@@ -224,19 +231,9 @@ class SoapWire:
                 f"The NetServer at {where} answered HTTP {exc.status_code} with no SOAP reply. "
                 "Check that SUPEROFFICE_URL points at a NetServer."
             )
-        if isinstance(exc, zeep.exceptions.XMLSyntaxError | lxml.etree.XMLSyntaxError):
-            return InvalidReply(
-                f"The reply from {where} is not a well-formed SOAP envelope. Check that "
-                "SUPEROFFICE_URL points at a NetServer and not at a web page or proxy."
-            )
-        if isinstance(exc, zeep.exceptions.Error | ValueError | TypeError | AttributeError
-                      | KeyError | IndexError | lxml.etree.LxmlError):
-            # zeep raises these (XMLParseError, ValidationError, float('x')) while deserialising.
-            return InvalidReply(
-                f"The reply from {where} does not match the GetStatistics WSDL "
-                f"({type(exc).__name__}). Check that SUPEROFFICE_URL points at a NetServer of "
-                "version 8.7 or later."
-            )
+        for kinds, sentence in _REPLY_ERRORS:
+            if isinstance(exc, kinds):
+                return InvalidReply(sentence.format(where=where, name=type(exc).__name__))
         if isinstance(exc, OSError):
             return unreachable(exc, self.peer, self._settings.timeout)
         return None
@@ -246,22 +243,16 @@ class SoapWire:
             self._transport.session.close()
 
     def _login(self, user: str, password: str) -> str:
-        return soprincipal_login(self._principal_service(), user=user, password=password,
+        return soprincipal_login(self._service("SoPrincipal"), user=user, password=password,
                                  app_token=self._settings.app_token)
 
-    def _service(self) -> Any:
-        if self._statistics is None:
+    def _service(self, name: str = "CustomerService") -> Any:
+        """The zeep proxy of a Services87 service (CustomerService, SoPrincipal), made once."""
+        if name not in self._services:
             client: Any = self._zeep_client()
-            self._statistics = client.create_service(
-                CUSTOMER_SERVICE_BINDING, self._settings.service_url("CustomerService"))
-        return self._statistics
-
-    def _principal_service(self) -> Any:
-        if self._principal is None:
-            client: Any = self._zeep_client()
-            self._principal = client.create_service(
-                SOPRINCIPAL_BINDING, self._settings.service_url("SoPrincipal"))
-        return self._principal
+            self._services[name] = client.create_service(
+                _BINDINGS[name], self._settings.service_url(name))
+        return self._services[name]
 
     def _zeep_client(self) -> zeep.Client:
         if self._zeep is None:
