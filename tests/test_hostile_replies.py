@@ -106,16 +106,13 @@ def test_hostile_xml_is_refused_unread(
     with open_client(Settings(demo_server.url)) as client:
         gc.collect()
         tracemalloc.start()
-        started = time.perf_counter()
         try:
             with pytest.raises(InvalidReply, match="document type declaration") as info:
                 client.fetch([PanelType.Hotlist])
-            elapsed = time.perf_counter() - started
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-    assert elapsed < 1.0
-    assert peak < 8 * MB
+    assert peak < 8 * MB  # nothing was expanded (a bomb takes gigabytes)
     assert hits == []
     shown = [str(info.value), repr(info.value.__cause__), *(r.getMessage() for r in caplog.records)]
     assert all(MARKER not in text for text in shown)
@@ -166,7 +163,8 @@ def test_xxe_never_opens_the_file(demo_server: DemoNetServer, tmp_path: Path) ->
             client.fetch([PanelType.Hotlist])
         with pytest.raises(zeep.exceptions.DTDForbidden):
             parse_xml(body, zeep.Transport(), settings=zeep_settings())
-        time.sleep(0.1)
+        # No wait needed: opening the pipe to read blocks until the watcher opens it to write
+        # (and sets `opened`), so a parser that had opened it could not have returned yet.
     finally:
         done.set()
         watcher.join(timeout=2)
@@ -286,7 +284,6 @@ def test_endless_reply_without_length_stops_at_the_limit(
     srv = raw_server(endless)
     gc.collect()
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with open_client(Settings(srv.url, max_reply_bytes=MB)) as client, \
                 pytest.raises(InvalidReply, match="larger than 1048576 bytes"):
@@ -294,7 +291,6 @@ def test_endless_reply_without_length_stops_at_the_limit(
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 5
     assert peak < 6 * MB
 
 
@@ -325,7 +321,9 @@ def _drip(head: bytes) -> Callable[[RawServer, socket.socket], None]:
     """Send `head`, then a space every 20 ms: each read is quick, the reply never ends."""
     def drip(srv: RawServer, conn: socket.socket) -> None:
         srv.send(conn, head + b"\r\n")
-        ends = time.monotonic() + 4  # bounded, so that a regression fails instead of hanging
+        # Bounded, so that a regression fails instead of hanging: a client without the
+        # deadline then gets a whole (useless) reply and another error than the deadline's.
+        ends = time.monotonic() + 4
         while not srv.stop.is_set() and time.monotonic() < ends:
             srv.send(conn, b" ")
             time.sleep(0.02)
@@ -334,11 +332,9 @@ def _drip(head: bytes) -> Callable[[RawServer, socket.socket], None]:
 
 def test_dripping_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(HEAD))
-    started = time.perf_counter()
     with open_client(Settings(srv.url, timeout=0.5)) as client, \
             pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         client.fetch([PanelType.Hotlist])
-    assert time.perf_counter() - started < 2.5
 
 
 JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -346,11 +342,9 @@ JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: c
 
 def test_dripping_rest_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(JSON_HEAD))
-    started = time.perf_counter()
     with open_client(Settings(srv.url, transport="rest", timeout=0.5)) as client, \
             pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         client.fetch([PanelType.Hotlist])
-    assert time.perf_counter() - started < 2.5
 
 
 def _online_auth(login_base: str) -> SystemUserAuth:
@@ -362,10 +356,8 @@ def _online_auth(login_base: str) -> SystemUserAuth:
 def test_dripping_online_login_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(JSON_HEAD))
     auth = _online_auth(srv.url)
-    started = time.perf_counter()
     with pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         auth.ticket()
-    assert time.perf_counter() - started < 2.5
     auth.close()
 
 
@@ -383,10 +375,8 @@ def test_dripping_jwks_hits_the_deadline(raw_server: Callable[..., RawServer]) -
 
     srv = raw_server(login_then_drip, requests_seen=paths)
     auth = _online_auth(srv.url)
-    started = time.perf_counter()
     with pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         auth.ticket()
-    assert time.perf_counter() - started < 2.5
     assert [p.split(b" ")[0] for p in paths] == [b"POST", b"GET"]
     auth.close()
 
