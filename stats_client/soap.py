@@ -107,12 +107,14 @@ class LimitedTransport(Transport):
 
     def __init__(self, *, session: requests.Session, peer: Peer, timeout: float,
                  max_reply_bytes: int, allowed_origin: str | None = None) -> None:
+        agent = session.headers.get("User-Agent")
         super().__init__(  # type: ignore[no-untyped-call]  # zeep's __init__ has no hints
             cache=None, timeout=timeout, operation_timeout=timeout, session=session)
-        # zeep mounts a file:// adapter and its own user agent; a reply or WSDL must never
-        # reach files, and the edge names us.
+        # zeep mounts a file:// adapter and sets its own user agent: a reply or WSDL must
+        # never reach files, and the edge's session names us.
         self.session.adapters.pop("file://", None)
-        new_session(verify_tls=bool(session.verify), agent="zeep", session=self.session)
+        if agent is not None:
+            self.session.headers["User-Agent"] = agent
         self.peer = peer
         self.max_reply_bytes = max_reply_bytes
         self.allowed_origin = allowed_origin
