@@ -27,8 +27,13 @@ from zeep.wsdl.utils import etree_to_string
 
 from netserver_demo import DATASETS_PER_PANEL, DemoNetServer
 from stats_client import ALL_PANELS
-from stats_client.client import CUSTOMER_SERVICE_BINDING, _datasets, bundled_document, zeep_settings
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
+from stats_client.soap import (
+    CUSTOMER_SERVICE_BINDING,
+    bundled_document,
+    read_datasets,
+    zeep_settings,
+)
 
 NS = "{http://www.superoffice.net/ws/crm/NetServer/Services87}"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -77,7 +82,7 @@ def zeep_cycle(body: bytes) -> Callable[[], pd.DataFrame]:
         response._content = body
         result = binding.process_reply(client, operation, response)
         assert result.header.Succeeded is True
-        return to_frame(by_panel(_datasets(result.body)))
+        return to_frame(by_panel(read_datasets(result.body)))
 
     return run
 

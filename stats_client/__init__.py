@@ -1,9 +1,10 @@
-"""Everything that knows SuperOffice: settings, clients, frames, the poller.
+"""Everything that knows SuperOffice: settings, the client, frames, the poller.
 
 Never imports streamlit.
 """
 
-from .client import StatsClient, open_client
+from .client import StatisticsClient, open_client
+from .credentials import Credential
 from .errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -23,8 +24,7 @@ from .online import (
 )
 from .panels import ALL_PANELS, PanelKind, PanelType
 from .poller import Poller, Snapshot
-from .rest import RestClient
-from .settings import REST_STATISTICS_PATH, Settings
+from .settings import REST_STATISTICS_PATH, CredentialKind, Settings
 
 __all__ = [
     "ALL_PANELS",
@@ -38,6 +38,8 @@ __all__ = [
     "TICKET_CLAIM",
     "AuthenticationFailed",
     "ConfigurationError",
+    "Credential",
+    "CredentialKind",
     "DataSet",
     "DataValue",
     "InvalidReply",
@@ -46,11 +48,10 @@ __all__ = [
     "PanelKind",
     "PanelType",
     "Poller",
-    "RestClient",
     "ServiceError",
     "Settings",
     "Snapshot",
-    "StatsClient",
+    "StatisticsClient",
     "StatsClientError",
     "empty_frame",
     "open_client",

@@ -1,22 +1,20 @@
-"""Tickets: where they come from, when they are renewed, and how a refusal is recognised.
+"""Reading a SOAP reply's verdict: `Succeeded`, `ExceptionInfo`, and whether we were refused.
 
-A ticket source hands the client the ticket to send and, when the NetServer refuses it, may
-obtain a new one. `FixedTicket` is a configured ticket (never renewed); `PasswordLogin` calls
-SoPrincipal `AuthenticateUsernamePassword` and caches the ticket until it is refused.
+Also the SoPrincipal `AuthenticateUsernamePassword` login that turns a user name and password
+into a ticket (the SOAP wire offers it to `credentials.PasswordLogin`).
 
-    >>> FixedTicket("7T:abc").current()
-    '7T:abc'
+    >>> is_auth_refusal("SoSessionExpiredException", "whatever it says")
+    True
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from .errors import AuthenticationFailed, InvalidReply, ServiceError
+from .http import redact
 
 #: Parts of an `ExceptionInfo.ExceptionType` name that mean "who you are was refused". Only the
 #: type decides when there is one: a NetServer message may name a request's "ticket" (that is
@@ -31,111 +29,6 @@ _AUTH_PHRASES = re.compile(
     r"|\b(?:authentication failed|not authenticated|failed to authenticate)\b",
     re.IGNORECASE,
 )
-_REDACTED = "***"
-
-
-class TicketSource:
-    """Base: the ticket to send now, and whether a refused ticket can be replaced."""
-
-    kind = "none"
-
-    def current(self) -> str | None:
-        return None
-
-    def renew(self) -> str | None:
-        """Forget the refused ticket and obtain another; None when this source cannot."""
-        return None
-
-    @property
-    def expires_hint(self) -> str | None:
-        """When the ticket will be renewed, in words (never the ticket)."""
-        return None
-
-    def secrets(self) -> tuple[str, ...]:
-        """Values that must never be shown (redacted from server text before display)."""
-        return ()
-
-
-class FixedTicket(TicketSource):
-    """A ticket from the configuration; when it is refused, only a person can replace it."""
-
-    kind = "ticket"
-
-    def __init__(self, ticket: str) -> None:
-        self._ticket = ticket
-
-    def current(self) -> str | None:
-        return self._ticket
-
-    @property
-    def expires_hint(self) -> str | None:
-        return "set in SUPEROFFICE_TICKET; not renewed automatically"
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self._ticket,)
-
-    def __repr__(self) -> str:
-        return "FixedTicket(***)"
-
-
-class PasswordLogin(TicketSource):
-    """Obtains a ticket with `login()` on first use and again once it is refused."""
-
-    kind = "user name and password"
-
-    def __init__(self, login: Callable[[], str], *, password: str,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._login = login
-        self._password = password
-        self._clock = clock
-        self._ticket: str | None = None
-        self._obtained_at: datetime | None = None
-        self._lock = threading.Lock()
-        self.logins = 0  # how many tickets were obtained, for tests and the Connection screen
-
-    def current(self) -> str | None:
-        with self._lock:
-            if self._ticket is None:
-                self._obtain()
-            return self._ticket
-
-    def renew(self) -> str | None:
-        with self._lock:
-            self._ticket = None
-            self._obtain()
-            return self._ticket
-
-    def _obtain(self) -> None:
-        self._ticket = self._login()
-        self._obtained_at = self._clock()
-        self.logins += 1
-
-    @property
-    def expires_hint(self) -> str | None:
-        if self._obtained_at is None:
-            return "obtained at the first poll; renewed when the NetServer refuses it"
-        return (f"obtained {self._obtained_at:%Y-%m-%d %H:%M:%S} UTC; "
-                "renewed when the NetServer refuses it")
-
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._password, self._ticket) if s)
-
-    def __repr__(self) -> str:
-        return f"PasswordLogin(logins={self.logins})"
-
-
-# -- reading replies ---------------------------------------------------------------------------
-def redact(text: str | None, secrets: Iterable[str | None]) -> str:
-    """`text` with every secret replaced, flattened to one line and shortened for display."""
-    out = text or ""
-    # Longest first, so that a secret containing another is replaced whole. Secrets shorter than
-    # three characters are not searched for: replacing every "a" would say nothing and hide all.
-    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        out = out.replace(secret, _REDACTED)
-    out = " ".join(out.split())
-    return out[:300] + ("…" if len(out) > 300 else "")
-
-
 def is_auth_refusal(exception_type: str | None, message: str | None) -> bool:
     """Whether an `ExceptionInfo` says the ticket, token or credentials were refused.
 

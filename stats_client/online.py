@@ -26,27 +26,21 @@ import json
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+import jwt
 import requests
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from .errors import (
-    AuthenticationFailed,
-    ConfigurationError,
-    InvalidReply,
-    NetServerUnreachable,
-    StatsClientError,
-)
-from .transport import read_body, redirect_refusal
+from .errors import AuthenticationFailed, ConfigurationError, InvalidReply, StatsClientError
+from .http import Peer, bounded_request, media_type, new_session, redact, status_error
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +70,8 @@ LEEWAY = timedelta(minutes=5)
 MAX_KEY_FILE_BYTES = 64 * 1024
 MAX_LOGIN_REPLY_BYTES = 256 * 1024
 _KEY_VAR = "SUPEROFFICE_PRIVATE_KEY"
+_LOGIN_REFUSAL_HINT = ("Check SUPEROFFICE_APP_TOKEN, SUPEROFFICE_SYSTEM_USER_TOKEN and "
+                       "SUPEROFFICE_CONTEXT.")
 
 
 def utcnow() -> datetime:
@@ -203,130 +199,113 @@ def sign_system_token(system_user_token: str, key: rsa.RSAPrivateKey, when: date
     return f"{message}.{base64.b64encode(signature).decode('ascii')}"
 
 
-# -- JWT (RS256) -----------------------------------------------------------------------------
+# -- JWT verification (PyJWT, plus SuperOffice's own rules) ----------------------------------------
 
 
 class JwtError(Exception):
-    """The JWT is malformed, unsigned by a known key, or outside its time window; internal."""
+    """The JWT did not verify; the message ends a sentence saying why. Internal."""
 
 
-def b64url_decode(part: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-    except (binascii.Error, ValueError):
-        raise JwtError("a JWT part is not base64url") from None
+#: PyJWT's refusals in our words; the first class that matches wins.
+_JWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.InvalidSignatureError,
+     "its signature does not match the login service's published keys"),
+    (jwt.InvalidAlgorithmError, "it is not signed with RS256"),
+    (jwt.InvalidIssuerError, "it was issued by someone other than SuperOffice (iss)"),
+    (jwt.DecodeError, "it is not a well-formed signed JWT (three base64url parts with a JSON "
+                      "header and JSON claims)"),
+)
+_MISSING_CLAIMS = {
+    "exp": "it has no expiry (exp)",
+    "iss": "it names no issuer (iss)",
+    SERIAL_CLAIM: "it has no serial number claim, so its audience (aud) cannot be checked",
+}
 
 
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _jwk_public_key(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:
-    try:
-        n = int.from_bytes(b64url_decode(str(jwk["n"])), "big")
-        e = int.from_bytes(b64url_decode(str(jwk["e"])), "big")
-        return rsa.RSAPublicNumbers(e, n).public_key()
-    except (KeyError, ValueError) as exc:
-        raise JwtError("a JWKS key is not a usable RSA key") from exc
-
-
-def public_jwk(key: rsa.RSAPublicKey, kid: str) -> dict[str, str]:
-    """A public key as a JWK (the demo login service publishes its key this way)."""
-    nums = key.public_numbers()
-    return {
-        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
-        "n": b64url_encode(nums.n.to_bytes((nums.n.bit_length() + 7) // 8, "big")),
-        "e": b64url_encode(nums.e.to_bytes((nums.e.bit_length() + 7) // 8, "big")),
-    }
-
-
-def encode_jwt(claims: Mapping[str, Any], key: rsa.RSAPrivateKey, kid: str) -> str:
-    """An RS256 JWT (the demo login service issues these)."""
-    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
-    signing_input = (f"{b64url_encode(json.dumps(header).encode())}."
-                     f"{b64url_encode(json.dumps(dict(claims)).encode())}")
-    sig = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
-    return f"{signing_input}.{b64url_encode(sig)}"
+def _jwt_reason(exc: jwt.PyJWTError) -> str:
+    """The one place a PyJWT error becomes our reason."""
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return _MISSING_CLAIMS.get(exc.claim, f"it lacks the {exc.claim} claim")
+    for kind, reason in _JWT_REASONS:
+        if isinstance(exc, kind):
+            return reason
+    return f"it was refused ({type(exc).__name__})"
 
 
 def jwt_kid(token: str) -> str | None:
-    """The `kid` of a JWT's header, or None."""
+    """The `kid` of a JWT's header (unverified: it only picks the key), or None."""
     try:
-        header = json.loads(b64url_decode(token.split(".")[0]))
-    except (ValueError, JwtError):
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
         return None
-    kid = header.get("kid") if isinstance(header, dict) else None
     return str(kid) if kid is not None else None
+
+
+def _signing_keys(jwks: Mapping[str, Any], kid: str | None) -> list[jwt.PyJWK]:
+    """The JWKS's RSA keys with this `kid` (every RSA key when the token names none)."""
+    keys = []
+    for jwk in jwks.get("keys", []):
+        if not (isinstance(jwk, Mapping) and jwk.get("kty") == "RSA"):
+            continue
+        if kid is not None and jwk.get("kid") != kid:
+            continue
+        try:
+            keys.append(jwt.PyJWK(dict(jwk), algorithm="RS256"))
+        except jwt.PyJWTError:
+            continue  # an unusable key cannot have signed anything
+    return keys
 
 
 def verify_jwt(token: str, jwks: Mapping[str, Any], *, now: datetime,
                leeway: timedelta = LEEWAY, issuer: str | None = ISSUER) -> dict[str, Any]:
-    """Verify an RS256 JWT against a JWKS and its time window; return its claims.
+    """Verify an RS256 JWT against a JWKS with PyJWT; return its claims, or raise JwtError.
 
-    Only RS256 is accepted (never `none` or an HMAC algorithm chosen by the token).
+    PyJWT checks the algorithm (RS256 only: never `none` or an HMAC chosen by the token), the
+    signature, the issuer and the required claims. On top come SuperOffice's rules: the serial
+    claim is required and the audience is `spn:<serial>`. The time window is checked against
+    `now`, the clock that also schedules renewals, as PyJWT reads the system clock only.
     """
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise JwtError("it is not a signed JWT (three dot-separated parts)")
-    try:
-        header = json.loads(b64url_decode(parts[0]))
-        claims = json.loads(b64url_decode(parts[1]))
-    except ValueError:
-        raise JwtError("its header or claims are not JSON") from None
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise JwtError("its header or claims are not JSON objects")
-    if header.get("alg") != "RS256":
-        raise JwtError(f"it is signed with {str(header.get('alg'))[:20]!r}, not RS256")
-    keys = [k for k in jwks.get("keys", []) if isinstance(k, Mapping) and k.get("kty") == "RSA"]
-    kid = header.get("kid")
-    if kid is not None:
-        keys = [k for k in keys if k.get("kid") == kid]
+    keys = _signing_keys(jwks, jwt_kid(token))
     if not keys:
         raise JwtError("no key in the login service's JWKS matches it")
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
-    signature = b64url_decode(parts[2])
-    for jwk in keys:
+    required = ["exp", SERIAL_CLAIM, *(["iss"] if issuer is not None else [])]
+    options: Any = {"require": required, "verify_aud": False, "verify_exp": False,
+                    "verify_nbf": False, "verify_iat": False}
+    problem: jwt.PyJWTError | None = None
+    for key in keys:
         try:
-            _jwk_public_key(jwk).verify(signature, signing_input, padding.PKCS1v15(),
-                                        hashes.SHA256())
+            claims = jwt.decode(token, key, algorithms=["RS256"], issuer=issuer,
+                                options=options)
             break
-        except (InvalidSignature, JwtError):
-            continue
+        except jwt.InvalidSignatureError as exc:
+            problem = exc  # another key with this kid may have signed it
+        except jwt.PyJWTError as exc:
+            raise JwtError(_jwt_reason(exc)) from None
     else:
-        raise JwtError("its signature does not match the login service's published keys")
-    ts = now.timestamp()
-    slack = leeway.total_seconds()
-    exp, nbf = claims.get("exp"), claims.get("nbf")
-    if not isinstance(exp, int | float):
-        raise JwtError("it has no expiry (exp)")
-    if ts > exp + slack:
-        raise JwtError("it has expired")
-    if isinstance(nbf, int | float) and ts < nbf - slack:
-        raise JwtError("it is not valid yet (nbf)")
-    if issuer is not None and claims.get("iss") != issuer:
-        raise JwtError("it was issued by someone other than SuperOffice (iss)")
+        raise JwtError(_jwt_reason(problem or jwt.InvalidSignatureError()))
     # SuperOffice's SystemUser client requires the serial and checks aud == "spn:<serial>";
     # without the serial there would be no audience check at all.
-    serial = claims.get(SERIAL_CLAIM)
+    serial = claims[SERIAL_CLAIM]
     if not isinstance(serial, str | int) or isinstance(serial, bool) or str(serial) == "":
-        raise JwtError("it has no serial number claim, so its audience (aud) cannot be checked")
+        raise JwtError(_MISSING_CLAIMS[SERIAL_CLAIM])
     aud = claims.get("aud")
-    auds = aud if isinstance(aud, list) else [aud]
-    if f"spn:{serial}" not in auds:
+    if f"spn:{serial}" not in (aud if isinstance(aud, list) else [aud]):
         raise JwtError("its audience (aud) does not match its serial number")
+    _check_time_window(claims, now, leeway)
     return claims
 
 
-# -- HTTP helpers ----------------------------------------------------------------------------
-
-
-def redact(text: str, secrets: tuple[str | None, ...]) -> str:
-    """Server-supplied text with any of our secrets blanked out, shortened for one line."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    text = " ".join(text.split())
-    return text if len(text) <= 200 else text[:197] + "…"
+def _check_time_window(claims: Mapping[str, Any], now: datetime, leeway: timedelta) -> None:
+    try:
+        exp = float(claims["exp"])
+        nbf = float(claims.get("nbf", "-inf"))
+    except (TypeError, ValueError):
+        raise JwtError("its exp or nbf is not a time") from None
+    ts, slack = now.timestamp(), leeway.total_seconds()
+    if ts > exp + slack:
+        raise JwtError("it has expired")
+    if ts < nbf - slack:
+        raise JwtError("it is not valid yet (nbf)")
 
 
 # -- the ticket source -----------------------------------------------------------------------
@@ -354,10 +333,14 @@ class SystemUserAuth:
         self.login_base = login_base.rstrip("/")
         self.timeout = timeout
         self._clock = clock
-        self._session = session or requests.Session()
         self._own_session = session is None
-        self._session.verify = verify_tls
-        self._session.headers["User-Agent"] = "service-status-board"
+        self._session = new_session(verify_tls=verify_tls, agent="login", session=session)
+        self._peer = Peer(
+            "the SuperOffice Online login service", self.login_base,
+            check="SUPEROFFICE_ENV (or SUPEROFFICE_LOGIN_URL) and the network",
+            redirect_check="use the final URL in SUPEROFFICE_LOGIN_URL, or check SUPEROFFICE_ENV",
+            size_hint="check SUPEROFFICE_ENV or SUPEROFFICE_LOGIN_URL", expects="JSON",
+            missing="Check SUPEROFFICE_ENV or SUPEROFFICE_LOGIN_URL.")
         self.renew_after = renew_after
         self.ticket_lifetime = ticket_lifetime
         self._lock = threading.Lock()
@@ -541,18 +524,15 @@ class SystemUserAuth:
         return ticket
 
     def _verify(self, token: str, now: datetime) -> dict[str, Any]:
-        kid = jwt_kid(token)
-        jwks = self._jwks
-        fresh = False
-        # Fetch the keys once, and again when the token names a key we have not seen (rotation).
-        if jwks is None or (kid is not None and not any(
-                isinstance(k, Mapping) and k.get("kid") == kid for k in jwks.get("keys", []))):
-            jwks, fresh = self._fetch_jwks(), True
+        """The token's claims, verified with the cached JWKS; the keys are fetched again once
+        when it does not verify (they may have been rotated or replaced under the same kid)."""
+        fetched = self._jwks is None
+        jwks = self._fetch_jwks() if self._jwks is None else self._jwks
         try:
             return verify_jwt(token, jwks, now=now)
         except JwtError as first:
             problem = first
-        if not fresh:  # the keys may have been replaced under the same kid: look once more
+        if not fetched:
             try:
                 return verify_jwt(token, self._fetch_jwks(), now=now)
             except JwtError as again:
@@ -564,71 +544,37 @@ class SystemUserAuth:
         )
 
     def _fetch_jwks(self) -> dict[str, Any]:
-        status, _, body = self._exchange("GET", self.jwks_url, "the login service's JWKS")
+        reply = self._exchange("GET", self.jwks_url)
         try:
-            jwks = json.loads(body) if status == 200 else None
+            jwks = json.loads(reply.content) if reply.status_code == 200 else None
         except ValueError:
             jwks = None
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise InvalidReply(f"The SuperOffice Online login service's signing keys "
-                               f"({self.jwks_url}) could not be read (HTTP {status}); check "
-                               "SUPEROFFICE_ENV or SUPEROFFICE_LOGIN_URL.")
+                               f"({self.jwks_url}) could not be read (HTTP "
+                               f"{reply.status_code}); check SUPEROFFICE_ENV or "
+                               "SUPEROFFICE_LOGIN_URL.")
         self._jwks = jwks
         return jwks
 
     def _post_json(self, url: str, payload: Mapping[str, Any]) -> tuple[Any, str | None]:
-        status, date_header, body = self._exchange(
-            "POST", url, "the SuperOffice Online login service", json=dict(payload),
-            headers={"Accept": "application/json"})
-        if status != 200:
-            raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} "
-                               f"answered HTTP {status}; check SUPEROFFICE_ENV or "
-                               "SUPEROFFICE_LOGIN_URL, or try again later.")
+        reply = self._exchange("POST", url, json=dict(payload),
+                               headers={"Accept": "application/json"})
+        if reply.status_code != 200:
+            raise status_error(reply.status_code, media_type(reply), self._peer,
+                               refusal_hint=_LOGIN_REFUSAL_HINT)
         try:
-            return json.loads(body), date_header
+            return json.loads(reply.content), reply.headers.get("Date")
         except ValueError:
             raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} did "
                                "not answer with JSON; check SUPEROFFICE_ENV or "
                                "SUPEROFFICE_LOGIN_URL.") from None
 
-    def _exchange(self, method: str, url: str, what: str,
-                  **kwargs: Any) -> tuple[int, str | None, bytes]:
-        """(status, Date header, body) of one request, read within the timeout and size limit.
-
-        Redirects are refused: a 307/308 would carry the signed token and the application
-        token to wherever its Location points.
-        """
-        deadline = time.monotonic() + self.timeout
-        try:
-            response = self._session.request(method, url, timeout=self.timeout, stream=True,
-                                             allow_redirects=False, **kwargs)
-            try:
-                refusal = redirect_refusal(
-                    response, url, where="The SuperOffice Online login service",
-                    check="use the final URL in SUPEROFFICE_LOGIN_URL, or check SUPEROFFICE_ENV")
-                if refusal is not None:
-                    raise refusal
-                body = read_body(
-                    response, limit=MAX_LOGIN_REPLY_BYTES, deadline=deadline,
-                    too_large=lambda: InvalidReply(
-                        f"The reply from {what} is larger than {MAX_LOGIN_REPLY_BYTES} bytes "
-                        "and was refused."),
-                    too_slow=lambda: NetServerUnreachable(
-                        f"The SuperOffice Online login service at {self.login_base} did not "
-                        f"finish its reply within {self.timeout:g} s; check SUPEROFFICE_ENV "
-                        "(or SUPEROFFICE_LOGIN_URL) and the network."))
-                return response.status_code, response.headers.get("Date"), body
-            finally:
-                response.close()
-        except requests.RequestException as exc:
-            raise self._unreachable(exc) from exc
-
-    def _unreachable(self, exc: requests.RequestException) -> NetServerUnreachable:
-        what = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
-        return NetServerUnreachable(
-            f"The SuperOffice Online login service at {self.login_base} {what}; check "
-            "SUPEROFFICE_ENV (or SUPEROFFICE_LOGIN_URL) and the network."
-        )
+    def _exchange(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One bounded request through the HTTP edge (no redirects: a 307/308 would carry the
+        signed token and the application token to wherever its Location points)."""
+        return bounded_request(self._session, method, url, peer=self._peer,
+                               timeout=self.timeout, limit=MAX_LOGIN_REPLY_BYTES, **kwargs)
 
     def _login_refused(self, message: str, now: datetime, date_header: str | None,
                        extra_secrets: tuple[str, ...]) -> AuthenticationFailed:

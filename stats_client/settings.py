@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigurationError
@@ -37,6 +38,16 @@ ENV_VARS: Mapping[str, str] = {
     "login_url": "SUPEROFFICE_LOGIN_URL",
     "access_token": "SUPEROFFICE_ACCESS_TOKEN",
 }
+
+
+class CredentialKind(StrEnum):
+    """Which credential a client presents; the value is what screens and reprs show."""
+
+    NONE = "none"
+    TICKET = "ticket"
+    USER_PASSWORD = "user name and password"  # noqa: S105 (a kind's name, no password)
+    SYSTEM_USER = "system user"
+    BEARER = "access token (bearer)"
 
 
 def _secret() -> str | None:
@@ -123,17 +134,28 @@ class Settings:
         return _redact_url(self.service_url("CustomerService"))
 
     @property
-    def credential_kind(self) -> str:
-        """Which credential is in use, in words, never the credential itself."""
+    def credential_kind(self) -> CredentialKind:
+        """The credential in use, for both transports: the one place that decides.
+
+        `_check_online` allows only a ticket together with a user name and password; then the
+        user name and password win (a ticket obtained from them is renewed, a given one is not).
+        """
         if self.access_token:
-            return "access token (bearer)"
+            return CredentialKind.BEARER
         if self.system_user_token:
-            return "system user"
-        if self.user:
-            return "user name and password"
+            return CredentialKind.SYSTEM_USER
+        if self.user and self.password:
+            return CredentialKind.USER_PASSWORD
         if self.ticket:
-            return "ticket"
-        return "none"
+            return CredentialKind.TICKET
+        return CredentialKind.NONE
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret these settings hold, to be redacted from whatever a server says."""
+        own = (self.ticket, self.password, self.app_token, self.access_token,
+               self.system_user_token)
+        return tuple(s for s in own if s)
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

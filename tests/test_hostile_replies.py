@@ -29,10 +29,10 @@ from zeep.loader import parse_xml
 from netserver_demo import DemoNetServer
 from netserver_demo import soap as demo_soap
 from stats_client import InvalidReply, NetServerUnreachable, PanelType, Settings, StatsClientError
-from stats_client.client import StatsClient, zeep_settings
+from stats_client.client import open_client
 from stats_client.frames import DataSet, DataValue
 from stats_client.online import SystemUserAuth
-from stats_client.rest import RestClient
+from stats_client.soap import zeep_settings
 
 MARKER = "XXE-MARKER-7f3a9c"
 MB = 1024 * 1024
@@ -103,19 +103,16 @@ def test_hostile_xml_is_refused_unread(
     sentinel_url, hits = sentinel
     demo_server.serve_raw(hostile_bodies(secret_file, sentinel_url)[case])
     caplog.set_level(logging.DEBUG)
-    with StatsClient(Settings(demo_server.url)) as client:
+    with open_client(Settings(demo_server.url)) as client:
         gc.collect()
         tracemalloc.start()
-        started = time.perf_counter()
         try:
             with pytest.raises(InvalidReply, match="document type declaration") as info:
                 client.fetch([PanelType.Hotlist])
-            elapsed = time.perf_counter() - started
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-    assert elapsed < 1.0
-    assert peak < 8 * MB
+    assert peak < 8 * MB  # nothing was expanded (a bomb takes gigabytes)
     assert hits == []
     shown = [str(info.value), repr(info.value.__cause__), *(r.getMessage() for r in caplog.records)]
     assert all(MARKER not in text for text in shown)
@@ -162,11 +159,12 @@ def test_xxe_never_opens_the_file(demo_server: DemoNetServer, tmp_path: Path) ->
             .encode() + reply_with(b"&xxe;"))
     demo_server.serve_raw(body)
     try:
-        with StatsClient(Settings(demo_server.url)) as client, pytest.raises(InvalidReply):
+        with open_client(Settings(demo_server.url)) as client, pytest.raises(InvalidReply):
             client.fetch([PanelType.Hotlist])
         with pytest.raises(zeep.exceptions.DTDForbidden):
             parse_xml(body, zeep.Transport(), settings=zeep_settings())
-        time.sleep(0.1)
+        # No wait needed: opening the pipe to read blocks until the watcher opens it to write
+        # (and sets `opened`), so a parser that had opened it could not have returned yet.
     finally:
         done.set()
         watcher.join(timeout=2)
@@ -184,11 +182,12 @@ def test_reply_over_the_limit_is_refused(demo_server: DemoNetServer) -> None:
     body = big_reply(2_000)
     assert len(body) > 64 * 1024
     demo_server.serve_raw(body)
-    with StatsClient(Settings(demo_server.url, max_reply_bytes=64 * 1024)) as client, \
+    with open_client(Settings(demo_server.url, max_reply_bytes=64 * 1024)) as client, \
             pytest.raises(InvalidReply) as info:
         client.fetch([PanelType.Hotlist])
     assert str(info.value) == (
-        "The NetServer's reply is larger than 65536 bytes and was refused; "
+        f"The reply from the NetServer at {demo_server.url}/Remote/Services87/CustomerService.svc"
+        " is larger than 65536 bytes and was refused; "
         "raise SUPEROFFICE_MAX_REPLY_BYTES if the desk really is that large."
     )
 
@@ -196,7 +195,7 @@ def test_reply_over_the_limit_is_refused(demo_server: DemoNetServer) -> None:
 def test_reply_under_the_limit_is_read(demo_server: DemoNetServer) -> None:
     body = big_reply(2_000)
     demo_server.serve_raw(body)
-    with StatsClient(Settings(demo_server.url, max_reply_bytes=len(body))) as client:
+    with open_client(Settings(demo_server.url, max_reply_bytes=len(body))) as client:
         (got,) = client.fetch([PanelType.Hotlist])
     assert len(got.datasets[0].values) == 2_000
 
@@ -285,15 +284,13 @@ def test_endless_reply_without_length_stops_at_the_limit(
     srv = raw_server(endless)
     gc.collect()
     tracemalloc.start()
-    started = time.perf_counter()
     try:
-        with StatsClient(Settings(srv.url, max_reply_bytes=MB)) as client, \
+        with open_client(Settings(srv.url, max_reply_bytes=MB)) as client, \
                 pytest.raises(InvalidReply, match="larger than 1048576 bytes"):
             client.fetch([PanelType.Hotlist])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 5
     assert peak < 6 * MB
 
 
@@ -311,7 +308,7 @@ def test_gzip_bomb_is_stopped_at_the_limit(raw_server: Callable[..., RawServer])
     gc.collect()
     tracemalloc.start()
     try:
-        with StatsClient(Settings(srv.url, max_reply_bytes=MB)) as client, \
+        with open_client(Settings(srv.url, max_reply_bytes=MB)) as client, \
                 pytest.raises(InvalidReply, match="larger than"):
             client.fetch([PanelType.Hotlist])
         _, peak = tracemalloc.get_traced_memory()
@@ -324,7 +321,9 @@ def _drip(head: bytes) -> Callable[[RawServer, socket.socket], None]:
     """Send `head`, then a space every 20 ms: each read is quick, the reply never ends."""
     def drip(srv: RawServer, conn: socket.socket) -> None:
         srv.send(conn, head + b"\r\n")
-        ends = time.monotonic() + 4  # bounded, so that a regression fails instead of hanging
+        # Bounded, so that a regression fails instead of hanging: a client without the
+        # deadline then gets a whole (useless) reply and another error than the deadline's.
+        ends = time.monotonic() + 4
         while not srv.stop.is_set() and time.monotonic() < ends:
             srv.send(conn, b" ")
             time.sleep(0.02)
@@ -333,11 +332,9 @@ def _drip(head: bytes) -> Callable[[RawServer, socket.socket], None]:
 
 def test_dripping_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(HEAD))
-    started = time.perf_counter()
-    with StatsClient(Settings(srv.url, timeout=0.5)) as client, \
+    with open_client(Settings(srv.url, timeout=0.5)) as client, \
             pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         client.fetch([PanelType.Hotlist])
-    assert time.perf_counter() - started < 2.5
 
 
 JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -345,11 +342,9 @@ JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: c
 
 def test_dripping_rest_reply_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(JSON_HEAD))
-    started = time.perf_counter()
-    with RestClient(Settings(srv.url, transport="rest", timeout=0.5)) as client, \
+    with open_client(Settings(srv.url, transport="rest", timeout=0.5)) as client, \
             pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         client.fetch([PanelType.Hotlist])
-    assert time.perf_counter() - started < 2.5
 
 
 def _online_auth(login_base: str) -> SystemUserAuth:
@@ -361,10 +356,8 @@ def _online_auth(login_base: str) -> SystemUserAuth:
 def test_dripping_online_login_hits_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     srv = raw_server(_drip(JSON_HEAD))
     auth = _online_auth(srv.url)
-    started = time.perf_counter()
     with pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         auth.ticket()
-    assert time.perf_counter() - started < 2.5
     auth.close()
 
 
@@ -382,10 +375,8 @@ def test_dripping_jwks_hits_the_deadline(raw_server: Callable[..., RawServer]) -
 
     srv = raw_server(login_then_drip, requests_seen=paths)
     auth = _online_auth(srv.url)
-    started = time.perf_counter()
     with pytest.raises(NetServerUnreachable, match=r"did not finish its reply within 0\.5 s"):
         auth.ticket()
-    assert time.perf_counter() - started < 2.5
     assert [p.split(b" ")[0] for p in paths] == [b"POST", b"GET"]
     auth.close()
 
@@ -398,7 +389,7 @@ def test_connection_cut_mid_reply(raw_server: Callable[..., RawServer]) -> None:
                  + body[: len(body) // 2])
 
     srv = raw_server(cut)
-    with StatsClient(Settings(srv.url)) as client, pytest.raises(StatsClientError) as info:
+    with open_client(Settings(srv.url)) as client, pytest.raises(StatsClientError) as info:
         client.fetch([PanelType.Hotlist])
     assert isinstance(info.value, NetServerUnreachable)
     assert "closed in the middle of the reply" in str(info.value)

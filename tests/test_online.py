@@ -12,15 +12,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from jwt.algorithms import RSAAlgorithm
 
 from netserver_demo import DemoNetServer, Fault
 from netserver_demo.partner import PartnerFault, PartnerLogin, attach_partner
 from stats_client import AuthenticationFailed, ConfigurationError, InvalidReply
-from stats_client.client import StatsClient
-from stats_client.credentials import SystemUserTicket, system_user_source
+from stats_client.client import open_client
+from stats_client.credentials import SystemUserTicket, system_user_auth
 from stats_client.errors import NetServerUnreachable
 from stats_client.online import (
     AUTHENTICATE_PATH,
@@ -31,17 +33,13 @@ from stats_client.online import (
     TICKET_CLAIM,
     JwtError,
     SystemUserAuth,
-    b64url_encode,
-    encode_jwt,
     load_private_key,
-    public_jwk,
     rsa_key_to_xml,
     sign_system_token,
     verify_jwt,
 )
 from stats_client.panels import PanelType
 from stats_client.poller import Poller
-from stats_client.rest import RestClient
 from stats_client.settings import Settings
 
 APP_TOKEN = "APPTOKEN-s3cr3t-0001"
@@ -217,54 +215,84 @@ def _claims(now: datetime = T0, **extra: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
+def _token(claims: Any, key: rsa.RSAPrivateKey, kid: str | None = "k1") -> str:
+    """An RS256 JWT as a login service signs it (built with PyJWT, not with our code)."""
+    headers = {"kid": kid} if kid is not None else None
+    if isinstance(claims, dict):
+        return jwt.encode(claims, key, algorithm="RS256", headers=headers)
+    # Claims that are not a JSON object: PyJWT's JWS layer signs any bytes.
+    return jwt.PyJWS().encode(json.dumps(claims).encode(), key, algorithm="RS256",
+                              headers=headers)
+
+
 def _jwks(key: rsa.RSAPrivateKey, kid: str = "k1") -> dict[str, Any]:
-    return {"keys": [public_jwk(key.public_key(), kid)]}
+    jwk = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    return {"keys": [{**jwk, "kid": kid, "alg": "RS256", "use": "sig"}]}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def test_a_good_jwt_verifies_and_gives_its_claims(app_key: rsa.RSAPrivateKey) -> None:
-    token = encode_jwt(_claims(), app_key, "k1")
-    assert verify_jwt(token, _jwks(app_key), now=T0)[TICKET_CLAIM] == "7T:abc"
+    assert verify_jwt(_token(_claims(), app_key), _jwks(app_key), now=T0)[TICKET_CLAIM] == "7T:abc"
+
+
+def test_a_jwt_without_kid_is_tried_with_every_key(app_key: rsa.RSAPrivateKey,
+                                                   other_key: rsa.RSAPrivateKey) -> None:
+    keys = {"keys": [*_jwks(other_key, "k0")["keys"], *_jwks(app_key, "k1")["keys"]]}
+    assert verify_jwt(_token(_claims(), app_key, kid=None), keys, now=T0)
 
 
 @pytest.mark.parametrize("now", [T0 + timedelta(minutes=14), T0 - timedelta(minutes=4)])
 def test_exp_and_nbf_allow_a_few_minutes_of_leeway(now: datetime,
                                                    app_key: rsa.RSAPrivateKey) -> None:
-    token = encode_jwt(_claims(), app_key, "k1")
-    assert verify_jwt(token, _jwks(app_key), now=now)
+    assert verify_jwt(_token(_claims(), app_key), _jwks(app_key), now=now)
 
 
 def _forge(header: dict[str, Any], claims: dict[str, Any], sig: bytes = b"x") -> str:
-    return ".".join(b64url_encode(p) for p in (json.dumps(header).encode(),
-                                               json.dumps(claims).encode(), sig))
+    return ".".join(_b64(p) for p in (json.dumps(header).encode(),
+                                      json.dumps(claims).encode(), sig))
 
 
 def _bad_tokens(key: rsa.RSAPrivateKey, other: rsa.RSAPrivateKey) -> list[tuple[str, str, str]]:
-    good = encode_jwt(_claims(), key, "k1")
+    good = _token(_claims(), key)
     h, c, s = good.split(".")
     tampered = json.loads(base64.urlsafe_b64decode(c + "=="))
     tampered[TICKET_CLAIM] = "7T:stolen"
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    # The classic confusion: an HMAC "signed" with the public key, which everyone has.
+    hmac_header = _b64(json.dumps({"alg": "HS256", "kid": "k1"}).encode())
+    hmac_body = _b64(json.dumps(_claims()).encode())
+    hmac_sig = jwt.get_algorithm_by_name("HS256").sign(
+        f"{hmac_header}.{hmac_body}".encode(), public_pem)
+    malformed = "it is not a well-formed signed JWT"
     return [
-        ("other-key", encode_jwt(_claims(), other, "k1"), "signature does not match"),
-        ("tampered-claims", f"{h}.{b64url_encode(json.dumps(tampered).encode())}.{s}",
+        ("other-key", _token(_claims(), other), "signature does not match"),
+        ("tampered-claims", f"{h}.{_b64(json.dumps(tampered).encode())}.{s}",
          "signature does not match"),
-        ("alg-none", _forge({"alg": "none", "kid": "k1"}, _claims(), b""), "three"),
-        ("alg-none-sig", _forge({"alg": "none", "kid": "k1"}, _claims()), "not RS256"),
-        ("alg-hs256", _forge({"alg": "HS256", "kid": "k1"}, _claims()), "not RS256"),
-        ("unknown-kid", encode_jwt(_claims(), key, "k9"), "no key"),
-        ("expired", encode_jwt(_claims(now=T0 - timedelta(hours=1)), key, "k1"), "expired"),
-        ("not-yet", encode_jwt(_claims(nbf=int((T0 + timedelta(hours=1)).timestamp())), key,
-                               "k1"), "not valid yet"),
-        ("no-exp", encode_jwt(_claims(exp=None), key, "k1"), "no expiry"),
-        ("wrong-iss", encode_jwt(_claims(iss="Evil Corp"), key, "k1"), "iss"),
-        ("wrong-aud", encode_jwt(_claims(aud="spn:9999"), key, "k1"), "audience"),
+        ("alg-none", _forge({"alg": "none", "kid": "k1"}, _claims(), b""), "not signed with RS256"),
+        ("alg-none-sig", _forge({"alg": "none", "kid": "k1"}, _claims()), "not signed with RS256"),
+        ("alg-hs256", _forge({"alg": "HS256", "kid": "k1"}, _claims()), "not signed with RS256"),
+        ("hs256-with-public-key", f"{hmac_header}.{hmac_body}.{_b64(hmac_sig)}",
+         "not signed with RS256"),
+        ("unknown-kid", _token(_claims(), key, "k9"), "no key"),
+        ("expired", _token(_claims(now=T0 - timedelta(hours=1)), key), "expired"),
+        ("not-yet", _token(_claims(nbf=int((T0 + timedelta(hours=1)).timestamp())), key),
+         "not valid yet"),
+        ("no-exp", _token(_claims(exp=None), key), "no expiry"),
+        ("wrong-iss", _token(_claims(iss="Evil Corp"), key), "someone other than SuperOffice"),
+        ("no-iss", _token(_claims(iss=None), key), "no issuer"),
+        ("wrong-aud", _token(_claims(aud="spn:9999"), key), "audience"),
         # SuperOffice's own SystemUser client requires the serial: without it, no audience check.
-        ("no-serial", encode_jwt(_claims(**{SERIAL_CLAIM: None}), key, "k1"), "no serial"),
-        ("no-serial-no-aud", encode_jwt(_claims(**{SERIAL_CLAIM: None, "aud": None}), key,
-                                        "k1"), "no serial"),
-        ("empty-serial", encode_jwt(_claims(**{SERIAL_CLAIM: ""}), key, "k1"), "no serial"),
-        ("two-parts", "abc.def", "three"),
-        ("not-json", "YWJj.ZGVm.Z2hp", "not JSON"),
-        ("claims-array", _forge({"alg": "RS256"}, [1, 2]), "JSON objects"),  # type: ignore[arg-type]
+        ("no-serial", _token(_claims(**{SERIAL_CLAIM: None}), key), "no serial"),
+        ("no-serial-no-aud", _token(_claims(**{SERIAL_CLAIM: None, "aud": None}), key),
+         "no serial"),
+        ("empty-serial", _token(_claims(**{SERIAL_CLAIM: ""}), key), "no serial"),
+        ("two-parts", "abc.def", malformed),
+        ("not-json", "YWJj.ZGVm.Z2hp", malformed),
+        ("claims-array", _token([1, 2], key), malformed),
     ]
 
 
@@ -293,16 +321,12 @@ class Online:
         return Settings(**values)
 
     def auth(self, **changes: Any) -> SystemUserAuth:
-        source = system_user_source(self.settings(**changes), clock=self.clock)
-        return source.auth
+        return system_user_auth(self.settings(**changes), clock=self.clock)
 
     def client(self, clock: Clock | None = None, transport: str = "rest",
                **changes: Any) -> Any:
-        settings = self.settings(transport=transport, **changes)
-        tickets = system_user_source(settings, clock=clock or self.clock)
-        if transport == "soap":
-            return StatsClient(settings, tickets=tickets)
-        return RestClient(settings, tickets=tickets)
+        return open_client(self.settings(transport=transport, **changes),
+                           clock=clock or self.clock)
 
 
 @pytest.fixture
@@ -327,10 +351,11 @@ def test_system_user_gets_a_verified_ticket_that_rest_and_soap_accept(online: On
     ticket = auth.ticket()
     assert ticket.startswith("7T:")
     assert online.partner.logins == 1
-    with RestClient(online.settings(), tickets=SystemUserTicket(auth)) as rest:
+    shared = SystemUserTicket(auth)
+    rest = open_client(online.settings(), credential=shared)
+    soap = open_client(online.settings(transport="soap"), credential=shared)
+    with rest, soap:
         assert rest.fetch_frame(PANELS).shape[0] > 0
-    with StatsClient(online.settings(transport="soap"),
-                     tickets=SystemUserTicket(auth)) as soap:
         assert soap.fetch_frame(PANELS).shape[0] > 0
     assert online.partner.logins == 1  # SOAP used the same cached ticket
     assert online.srv.call_count("GetStatistics") == 1
@@ -347,7 +372,7 @@ def test_the_ticket_is_cached_and_renewed_at_five_hours_not_before(transport: st
                                                                    online: Online) -> None:
     with online.client(transport=transport) as client:
         client.fetch_frame(PANELS)
-        auth = client._tickets.auth
+        auth = client.credential.auth
         first_renewal = auth.renews_at
         assert first_renewal == T0 + timedelta(hours=5)
         for _ in range(4):  # polls every hour for four hours, plus a bit
@@ -368,7 +393,7 @@ def test_an_expired_ticket_is_renewed_without_a_failed_poll(transport: str,
         poller = Poller(lambda: client.fetch_frame(PANELS), interval=30, clock=online.clock)
         first = poller.poll_once()
         assert first.error is None
-        old = client._tickets.current()
+        old = client.credential.current()
         online.clock.advance(minutes=20)
         online.srv.set_fault(Fault.EXPIRED_TICKET)  # the NetServer forgets every ticket
         second = poller.poll_once()
@@ -376,7 +401,7 @@ def test_an_expired_ticket_is_renewed_without_a_failed_poll(transport: str,
         assert second.failures == 0
         assert second.seq == 2
         assert online.partner.logins == 2
-        assert client._tickets.current() != old
+        assert client.credential.current() != old
         online.clock.advance(seconds=30)
         assert poller.poll_once().seq == 3  # and the new ticket keeps working
         assert online.partner.logins == 2
@@ -442,7 +467,7 @@ def test_a_netserver_refusing_every_ticket_costs_a_handful_of_logins_an_hour(
         errors = _poll_for(client, online.clock, minutes=1)
         assert online.partner.logins == logins + 1
         assert len(errors) == 2
-        holding = client._tickets.auth.holding_until
+        holding = client.credential.auth.holding_until
         assert holding is not None
         assert holding - online.clock.now <= timedelta(minutes=5)
         _poll_for(client, online.clock, minutes=5)
@@ -544,11 +569,11 @@ def test_each_login_failure_is_a_clear_sentence_without_secrets(
 def test_login_service_down_or_not_json_gives_the_right_kind(online: Online) -> None:
     html = online.settings(login_url=online.srv.url + "/nowhere")
     with pytest.raises(InvalidReply, match="HTTP 404"), \
-            RestClient(html, tickets=system_user_source(html, clock=online.clock)) as client:
+            open_client(html, clock=online.clock) as client:
         client.fetch_frame(PANELS)
     down = online.settings(login_url="http://127.0.0.1:9")
     with pytest.raises(NetServerUnreachable, match="login service"), \
-            RestClient(down, tickets=system_user_source(down, clock=online.clock)) as client:
+            open_client(down, clock=online.clock) as client:
         client.fetch_frame(PANELS)
 
 

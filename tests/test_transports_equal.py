@@ -129,3 +129,43 @@ def test_a_poller_runs_the_same_over_rest(fixed_server: DemoNetServer) -> None:
         snap = poller.poll_once()
     assert snap.error is None
     assert set(snap.panel_digests) == {p.wire_name for p in ALL_PANELS}
+
+
+# -- one credential, whatever the transport ------------------------------------------------------
+TICKET, APP, PASSWORD = "7T:eq-s3cr3t-ticket", "APP-eq-s3cr3t", "PW-eq-s3cr3t"
+CREDENTIALS = [
+    # settings, the kind both transports report, REST's Authorization scheme, SOAP logins
+    ({}, "none", None, 0),
+    ({"ticket": TICKET, "app_token": APP}, "ticket", "SOTicket", 0),
+    ({"user": "ingrid", "password": PASSWORD, "app_token": APP}, "user name and password",
+     "Basic", 1),
+    # Regression: with a ticket and a user name and password, SOAP logged in while REST sent the
+    # ticket and called it "user name and password". The ticket here is a wrong one: a call
+    # that sent it would be refused.
+    ({"ticket": "7T:not-this-one", "user": "ingrid", "password": PASSWORD, "app_token": APP},
+     "user name and password", "Basic", 1),
+]
+
+
+@pytest.mark.parametrize(("changes", "kind", "scheme", "logins"), CREDENTIALS,
+                         ids=["none", "ticket", "password", "ticket-and-password"])
+def test_both_transports_present_the_credential_the_settings_name(
+        changes: dict[str, str], kind: str, scheme: str | None, logins: int,
+        demo_server_factory: Make) -> None:
+    srv = (demo_server_factory(ticket=TICKET, app_token=APP, users={"ingrid": PASSWORD})
+           if changes else demo_server_factory())
+    settings = Settings(srv.url, **changes)
+    assert settings.credential_kind == kind
+    panels = (PanelType.StatusScreen,)
+    with open_client(settings) as soap, \
+            open_client(settings.with_changes(transport="rest")) as rest:
+        for client in (soap, rest):
+            assert client.fetch_frame(panels).shape[0] > 0
+            assert client.credential_kind == kind
+            assert client.status_info()["credential"] == kind
+            assert f"credential={kind!r}" in repr(client)
+            assert all(s not in repr(client) + str(client.status_info())
+                       for s in (TICKET, APP, PASSWORD))
+        sent = srv.last_request_headers.get("Authorization")
+    assert (sent or "").split(" ")[0] == (scheme or "")
+    assert srv.call_count("AuthenticateUsernamePassword") == logins

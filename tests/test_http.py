@@ -1,0 +1,75 @@
+"""The HTTP edge's pure parts: the one `redact`, reasons for failed connections, status errors.
+
+Requests over loopback (redirects, size limits, deadlines, cut connections) are tested through
+its three callers: tests/test_client.py (zeep), tests/test_rest.py and tests/test_online.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from stats_client import AuthenticationFailed, InvalidReply, NetServerUnreachable
+from stats_client.errors import StatsClientError
+from stats_client.http import Peer, connection_reason, redact, status_error, unreachable
+
+REDACTIONS = [
+    # text, secrets, shown
+    ("ticket 7T:abc refused", ["7T:abc"], "ticket *** refused"),
+    ("a b c", ["a", "ab"], "a b c"),  # secrets under three characters are not searched for
+    ("key abc and abcdef", ["abc", "abcdef"], "key *** and ***"),  # the longest goes whole
+    ("line\none\r\n  two", [], "line one two"),
+    (None, ["x"], ""),
+    ("x" * 400, [], "x" * 300 + "…"),
+]
+
+
+@pytest.mark.parametrize(("text", "secrets", "shown"), REDACTIONS)
+def test_redact_blanks_secrets_and_keeps_one_short_line(text: str | None, secrets: list[str],
+                                                        shown: str) -> None:
+    assert redact(text, secrets) == shown
+
+
+REASONS = [
+    (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+    (OSError("[Errno -2] Name or service not known"), "the host name does not resolve"),
+    (ConnectionResetError(104, "Connection reset by peer"),
+     "the connection was closed in the middle of the reply"),
+    (OSError("Network is unreachable"), "the network is unreachable"),
+    (OSError("something else"), "the connection failed"),
+]
+
+
+@pytest.mark.parametrize(("exc", "reason"), REASONS)
+def test_connection_failures_are_named(exc: OSError, reason: str) -> None:
+    assert connection_reason(requests.ConnectionError(exc)) == reason
+
+
+PEER = Peer("the REST WebAPI", "https://host/Cust1/api", expects="JSON",
+            missing="Check SUPEROFFICE_URL.")
+STATUSES: list[tuple[int, str, type[StatsClientError], str]] = [
+    (401, "text/html", AuthenticationFailed, "The REST WebAPI at https://host/Cust1/api refused "
+                                             "the credentials (HTTP 401). Check the token."),
+    (403, "", AuthenticationFailed, "refused access (HTTP 403)"),
+    (404, "text/html", InvalidReply, "(HTTP 404). Check SUPEROFFICE_URL."),
+    (503, "text/html", NetServerUnreachable, "is unavailable (HTTP 503"),
+    (500, "text/html", InvalidReply, "HTTP 500 with an HTML page instead of JSON"),
+    (500, "", InvalidReply, "HTTP 500 with 'untyped' content"),
+]
+
+
+@pytest.mark.parametrize(("status", "media", "error", "says"), STATUSES)
+def test_statuses_without_a_usable_reply_become_one_error_each(
+        status: int, media: str, error: type[StatsClientError], says: str) -> None:
+    got = status_error(status, media, PEER, refusal_hint="Check the token.")
+    assert type(got) is error
+    assert says in str(got)
+
+
+def test_tls_and_timeouts_name_the_place_and_what_to_check() -> None:
+    tls = unreachable(requests.exceptions.SSLError("bad cert"), PEER, 5)
+    late = unreachable(requests.exceptions.ReadTimeout("slow"), PEER, 2.5)
+    assert "TLS handshake failed" in str(tls)
+    assert "SUPEROFFICE_VERIFY_TLS" in str(tls)
+    assert str(late).startswith("The REST WebAPI at https://host/Cust1/api did not answer "
+                                "within 2.5 s")
