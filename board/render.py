@@ -2,7 +2,7 @@
 
 Two fragments per screen:
 - the ticker (every second): header, `#freshness` and the stale banner; small.
-- the panels (every `Runtime.redraw` seconds): tiles and charts. An unchanged panel yields a
+- the panels (every `BoardConfig.redraw` seconds): tiles and charts. An unchanged panel yields a
   byte-identical element, which Streamlit sends as a short reference (see
   `global.minCachedMessageSize` in .streamlit/config.toml), so idle redraws cost little.
 """
@@ -130,7 +130,7 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame, rt: Runtime) -> list[Tile]:
 def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
     """Every panel of `screen`: a row of tiles, then a grid of charts, redrawn as data moves."""
 
-    @st.fragment(run_every=rt.redraw)
+    @st.fragment(run_every=rt.config.redraw)
     def panels() -> None:
         snap = rt.snapshot()
         stale = rt.freshness(snap).state == "stale"
@@ -220,10 +220,10 @@ def _error_html(slot: PanelSlot) -> str:
 def render_connection(rt: Runtime) -> None:
     """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land."""
 
-    @st.fragment(run_every=rt.redraw)
+    @st.fragment(run_every=rt.config.redraw)
     def details() -> None:
         snap = rt.snapshot()
-        rows = connection_rows(rt.connection, snap, interval=rt.interval, demo=rt.demo,
+        rows = connection_rows(rt.connection, snap, interval=rt.config.interval, demo=rt.demo,
                                source=rt.config.source, now=rt.clock(), fatal=rt.fatal,
                                http_calls=rt.http_calls() if rt.http_calls else None)
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"

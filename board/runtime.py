@@ -143,14 +143,6 @@ class Runtime:
     clock: Clock = utcnow
     http_calls: Callable[[], int] | None = None  # GetStatistics calls the client has made
 
-    @property
-    def interval(self) -> float:
-        return self.config.interval
-
-    @property
-    def redraw(self) -> float:
-        return self.config.redraw
-
     def snapshot(self) -> Snapshot:
         return self.source.latest() if self.source is not None else Snapshot()
 
@@ -163,7 +155,8 @@ class Runtime:
     def freshness(self, snap: Snapshot) -> Freshness:
         if self.fatal is not None:
             return Freshness("error", None, "No data", self.fatal)
-        return assess(snap, now=self.clock(), interval=self.interval, demo=self.demo)
+        return assess(snap, now=self.clock(), interval=self.config.interval,
+                      demo=self.demo)
 
 
 @dataclass(frozen=True, slots=True)
