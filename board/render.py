@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -31,7 +31,7 @@ from .config import CONNECTION_ID, PanelSlot, ScreenConfig
 from .connection import connection_rows
 from .header import banner_html, header_html
 from .runtime import Runtime
-from .tiles import Tile, number_tiles, status_tiles, tile_html
+from .tiles import Threshold, Tile, number_tiles, status_tiles, tile_html
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,8 @@ def is_tile_panel(panel: PanelType, rows: pd.DataFrame) -> bool:
     return charts.shape_of(rows) == "number"
 
 
-def panel_tiles(slot: PanelSlot, rows: pd.DataFrame, rt: Runtime) -> list[Tile]:
-    thresholds = rt.config.thresholds
+def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
+                thresholds: Mapping[str, Threshold] | None = None) -> list[Tile]:
     if slot.panel.kind is PanelKind.COUNTS:
         return status_tiles(rows, key=slot.panel.wire_name, thresholds=thresholds)
     return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
@@ -167,7 +167,7 @@ def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
     built: list[tuple[PanelSlot, list[Tile] | None]] = []
     for slot, rows in tiles:
         try:
-            built.append((slot, panel_tiles(slot, rows, rt)))
+            built.append((slot, panel_tiles(slot, rows, rt.config.thresholds)))
         except Exception:
             log.exception("cannot compute the tiles of %s", slot.panel.wire_name)
             built.append((slot, None))

@@ -257,6 +257,14 @@ def test_a_deep_link_on_a_fresh_server_goes_through_dashboard(
     assert [t for _, a, t in tags(at) if a.get("class") == "sb-title"] == [title]
 
 
+def test_no_two_pages_differ_by_more_than_their_id() -> None:
+    """Every file in pages/ is the same one call with its own id: no page holds logic."""
+    pages = sorted((Path(__file__).resolve().parent.parent / "pages").glob("*.py"))
+    assert {p.stem for p in pages} >= {"status", "workload", "trends", "connection"}
+    shapes = {p.read_text(encoding="utf-8").replace(f'"{p.stem}"', '"<id>"') for p in pages}
+    assert len(shapes) == 1, shapes
+
+
 # -- freshness, driven by the clock --------------------------------------------------------------
 def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
                                                         demo_frame: pd.DataFrame) -> None:

@@ -211,3 +211,18 @@ def test_a_screen_notices_when_its_poller_was_replaced() -> None:
     assert rt.replaced
     injected = runtime.Runtime(source=None, config=load({}).config)
     assert not injected.replaced
+
+
+def test_the_first_page_opens_on_the_first_attempt_not_on_waiting(
+        open_screen: Any, shared_released: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared poller's first attempt is waited for (on a condition, up to
+    FIRST_POLL_WAIT_S): a refused password is on the very first screen, not "Waiting for
+    data…" until some later redraw."""
+    monkeypatch.setattr(runtime, "FIRST_POLL_WAIT_S", 120.0)  # a busy machine is no failure
+    with DemoNetServer(port=0, users={"kiosk": "right"}) as srv:
+        at = open_screen(secrets={"superoffice": {"url": srv.url, "user": "kiosk",
+                                                  "password": "wrong"}})
+        no_exceptions(at)
+        assert state_of(at) == "error"
+        assert "Waiting for data" not in html_of(at)
+        assert srv.call_count("AuthenticateUsernamePassword") >= 1
