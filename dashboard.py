@@ -1,12 +1,12 @@
 """Service Status Board: `streamlit run dashboard.py` (or `make run`).
 
-Page config and theme, the shared poller (board.runtime), the screens from statusboard.toml
-as pages, kiosk rotation (?rotate=SECONDS) and the scheduled reload. Hooks and knobs for
-tests and monitoring are listed in board/__init__.py.
+Page config and theme, the configuration and the shared poller (board.runtime), the screens
+from statusboard.toml as pages, kiosk rotation (?rotate=SECONDS) and the scheduled reload.
+Hooks and knobs for tests and monitoring are listed in board/__init__.py.
 
-The screen scripts live in pages/. On a freshly started server, Streamlit's older multipage mode
-may run a deep link such as /workload straight from that folder, without this file; the page then
-finds no context and `board.render.context` sends the run back through here (see there).
+The screen scripts live in pages/, one call each. On a freshly started server, Streamlit's older
+multipage mode may run a deep link such as /workload straight from that folder, without this
+file; the page then finds no context and `board.render.context` sends the run back through here.
 """
 
 from pathlib import Path
@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from board import render, runtime
+from board.config import CONNECTION_ID
 from board.kiosk import parse_rotate
 
 PAGES_DIR = Path(__file__).parent / "pages"
@@ -32,7 +33,7 @@ for n, screen in enumerate(rt.config.screens):
     script = PAGES_DIR / f"{screen.id}.py"
     target = f"pages/{screen.id}.py" if script.is_file() else render.screen_page(screen)
     screens[screen.id] = st.Page(target, title=screen.title, url_path=screen.id, default=n == 0)
-connection = st.Page("pages/connection.py", title="Connection", url_path="connection")
+connection = st.Page(f"pages/{CONNECTION_ID}.py", title="Connection", url_path=CONNECTION_ID)
 
 render.set_context(render.PageContext(
     runtime=rt, problems=rt.problems + ((bad_rotate,) if bad_rotate else ())))

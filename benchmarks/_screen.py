@@ -32,7 +32,7 @@ from browser.harness import (  # noqa: E402
     wait_for,
 )
 
-from board.layout import load_from_env  # noqa: E402
+from board.config import load  # noqa: E402
 from netserver_demo import DATASETS_PER_PANEL, DemoNetServer  # noqa: E402
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
 
 
 def screen_panels(screen: str = "status") -> list[str]:
-    config = load_from_env({}).config
+    config = load({}).config
     found = config.screen(screen)
     return [slot.panel.wire_name for slot in found.panels] if found else []
 
@@ -50,7 +50,7 @@ def screen_panels(screen: str = "status") -> list[str]:
 def calls_per_poll() -> int:
     """GetStatistics HTTP calls in one poll of the shipped configuration: one for the panels
     that answer with one data set each, plus one per panel that answers with several."""
-    panels = load_from_env({}).config.panels
+    panels = load({}).config.panels
     return 1 + sum(DATASETS_PER_PANEL[p] != 1 for p in panels)
 
 

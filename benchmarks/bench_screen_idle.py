@@ -32,7 +32,7 @@ from _screen import (
 )
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from board.runtime import default_redraw
+from board.config import default_redraw
 
 
 def kind(frame: bytes) -> str:

@@ -34,7 +34,7 @@ from _screen import (
     wait_for,
 )
 
-from board.runtime import default_redraw
+from board.config import default_redraw
 from stats_client.panels import PanelType
 
 WATCH_JS = """() => { window.__sbPaints = [];

@@ -1,10 +1,12 @@
 """View helpers for the wall screen (no SuperOffice knowledge beyond panel names).
 
-Screens are the scripts in pages/ (one per screen, no data logic). Modules: charts (pure
-df → Altair), tiles (pure tile values and HTML), layout (statusboard.toml and the screen's
-arrangement), header (freshness line and banner HTML), kiosk (rotation, reload, scaling),
-connection (Connection screen rows), theme (palette, Vega config, CSS), runtime (environment,
-secrets, the shared poller, the test hook), render (the only module that draws with Streamlit).
+Screens are the scripts in pages/ (one call each: `board.render.screen("<id>")`). Modules:
+config (statusboard.toml, the STATUSBOARD_* knobs and the NetServer settings from secrets and
+the environment → one frozen `BoardConfig` plus the problems found), geometry (pixel sizes of
+the 1920×1080 canvas), charts (pure df → Altair), tiles (pure tile values and HTML), header
+(freshness line and banner HTML), kiosk (rotation, reload, scaling), connection (Connection
+screen rows), theme (palette, Vega config, CSS), runtime (the shared poller, the test hook),
+render (the only module that draws with Streamlit).
 
 Hooks (stable; browser tests and benchmarks rely on them)
 - `#freshness` — exactly one per page, in the header: `data-state` is `fresh`, `stale`,

@@ -10,6 +10,11 @@ import json
 from collections.abc import Sequence
 from datetime import time
 
+from stats_client import coerce
+from stats_client.errors import ConfigurationError
+
+from .geometry import SCREEN_H, SCREEN_W
+
 MIN_ROTATE_S = 5
 
 
@@ -17,21 +22,16 @@ def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:
     """Seconds per screen from `?rotate=`; 0 = no rotation; a bad value turns rotation off."""
     if raw is None:
         return default, None
-    text = raw.strip()
-    if text in ("", "0", "off"):
+    if raw.strip() in ("", "0", "off"):
         return 0, None
     try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value < MIN_ROTATE_S or value != value or value == float("inf"):
-        return 0, (f'?rotate={raw} must be a number of seconds of at least {MIN_ROTATE_S}; '
-                   "rotation is off.")
-    return int(value), None
+        return int(coerce.seconds("?rotate", raw, minimum=MIN_ROTATE_S)), None
+    except ConfigurationError as exc:
+        return 0, f"{exc} Rotation is off."
 
 
 #: The canvas every screen is designed for; other viewports get it scaled to fit.
-CANVAS = (1920, 1080)
+CANVAS = (SCREEN_W, SCREEN_H)
 
 
 def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,

@@ -2,7 +2,7 @@
 
 Two fragments per screen:
 - the ticker (every second): header, `#freshness` and the stale banner; small.
-- the panels (every `Runtime.redraw` seconds): tiles and charts. An unchanged panel yields a
+- the panels (every `BoardConfig.redraw` seconds): tiles and charts. An unchanged panel yields a
   byte-identical element, which Streamlit sends as a short reference (see
   `global.minCachedMessageSize` in .streamlit/config.toml), so idle redraws cost little.
 """
@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -22,17 +22,16 @@ from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 
-from . import charts, kiosk, layout, theme
+from . import charts, geometry, kiosk, theme
+from .config import CONNECTION_ID, PanelSlot, ScreenConfig
 from .connection import connection_rows
 from .header import banner_html, header_html
-from .layout import PanelSlot, ScreenConfig
 from .runtime import Runtime
-from .tiles import Tile, number_tiles, status_tiles, tile_html
+from .tiles import Threshold, Tile, number_tiles, status_tiles, tile_html
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +120,8 @@ def is_tile_panel(panel: PanelType, rows: pd.DataFrame) -> bool:
     return charts.shape_of(rows) == "number"
 
 
-def panel_tiles(slot: PanelSlot, rows: pd.DataFrame, rt: Runtime) -> list[Tile]:
-    thresholds = rt.config.thresholds
+def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
+                thresholds: Mapping[str, Threshold] | None = None) -> list[Tile]:
     if slot.panel.kind is PanelKind.COUNTS:
         return status_tiles(rows, key=slot.panel.wire_name, thresholds=thresholds)
     return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
@@ -131,7 +130,7 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame, rt: Runtime) -> list[Tile]:
 def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
     """Every panel of `screen`: a row of tiles, then a grid of charts, redrawn as data moves."""
 
-    @st.fragment(run_every=rt.redraw)
+    @st.fragment(run_every=rt.config.redraw)
     def panels() -> None:
         snap = rt.snapshot()
         stale = rt.freshness(snap).state == "stale"
@@ -141,9 +140,9 @@ def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
         if tiles:
             _render_tile_row(rt, tiles, stale)
         if plots:
-            cols, rows = layout.grid(len(plots))
-            height = layout.chart_height(rows, with_tiles=bool(tiles))
-            width = layout.chart_width(cols)
+            cols, rows = geometry.grid(len(plots))
+            height = geometry.chart_height(rows, with_tiles=bool(tiles))
+            width = geometry.chart_width(cols)
             # Rows of keyed containers in a horizontal container: fewer blocks than st.columns,
             # and blocks, unlike elements, are re-sent on every redraw.
             for start in range(0, len(plots), cols):
@@ -168,7 +167,7 @@ def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
     built: list[tuple[PanelSlot, list[Tile] | None]] = []
     for slot, rows in tiles:
         try:
-            built.append((slot, panel_tiles(slot, rows, rt)))
+            built.append((slot, panel_tiles(slot, rows, rt.config.thresholds)))
         except Exception:
             log.exception("cannot compute the tiles of %s", slot.panel.wire_name)
             built.append((slot, None))
@@ -221,10 +220,10 @@ def _error_html(slot: PanelSlot) -> str:
 def render_connection(rt: Runtime) -> None:
     """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land."""
 
-    @st.fragment(run_every=rt.redraw)
+    @st.fragment(run_every=rt.config.redraw)
     def details() -> None:
         snap = rt.snapshot()
-        rows = connection_rows(rt.connection, snap, interval=rt.interval, demo=rt.demo,
+        rows = connection_rows(rt.connection, snap, interval=rt.config.interval, demo=rt.demo,
                                source=rt.config.source, now=rt.clock(), fatal=rt.fatal,
                                http_calls=rt.http_calls() if rt.http_calls else None)
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
@@ -233,7 +232,7 @@ def render_connection(rt: Runtime) -> None:
         with left:
             st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
         with right, st.container(key="raw-frame"):
-            st.dataframe(snap.frame, height=layout.full_height(), hide_index=True,
+            st.dataframe(snap.frame, height=geometry.full_height(), hide_index=True,
                          width="stretch")
 
     details()
@@ -242,7 +241,7 @@ def render_connection(rt: Runtime) -> None:
 # -- pages -------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class PageContext:
-    """What dashboard.py hands to the page being run (kept in session state for this run)."""
+    """What dashboard.py hands to the page it runs next, through session state, for one run."""
 
     runtime: Runtime
     problems: tuple[str, ...]  # runtime problems plus URL problems (e.g. a bad ?rotate=)
@@ -250,7 +249,6 @@ class PageContext:
     def screen(self, screen_id: str) -> ScreenConfig:
         found = self.runtime.config.screen(screen_id)
         return found if found is not None else ScreenConfig(screen_id, screen_id.title(), ())
-
 
 
 _CONTEXT_KEY = "_statusboard_page_context"
@@ -261,7 +259,7 @@ def set_context(ctx: PageContext) -> None:
 
 
 def context(url_path: str) -> PageContext:
-    """The context dashboard.py set for this run; `url_path` is the calling page's address.
+    """The context dashboard.py set in this run; `url_path` is the calling page's address.
 
     With a pages/ folder beside the entry point, Streamlit starts in its older multipage mode:
     until some run calls `st.navigation`, a deep link such as /trends on a freshly started
@@ -269,11 +267,14 @@ def context(url_path: str) -> PageContext:
     public `st.navigation` ends that mode for the whole process; a page of the same URL path
     keeps this session on the same screen (Streamlit hashes pages by URL path), and the rerun
     then goes through dashboard.py like every other.
+
+    The context is taken, not read: one that dashboard.py did not set in this very run cannot
+    be mistaken for this run's. That tells the two cases apart without asking Streamlit which
+    mode it is in, for which there is no public way (checked against Streamlit 1.67.0: the
+    mode is the private `PagesManager.uses_pages_directory`; `st.context` does not say).
     """
-    ctx = st.session_state.get(_CONTEXT_KEY)
-    # The mode's flag is Streamlit's own (set from the pages/ folder, cleared by st.navigation);
-    # while it is set, a context in session state is one a former run left behind.
-    if ctx is None or PagesManager.uses_pages_directory:
+    ctx = st.session_state.pop(_CONTEXT_KEY, None)
+    if ctx is None:
         # Two pages, because a default page answers to "/" only and this one must match the
         # deep link's name, or the browser is told "page not found".
         st.navigation([st.Page(_no_op, title="Loading", url_path="sb-loading", default=True),
@@ -286,21 +287,29 @@ def _no_op() -> None:
     """Stands in for the page during the one run that hands it back to dashboard.py."""
 
 
-def render_screen(screen_id: str) -> None:
-    """A whole data screen: header and freshness, problems, panels. Pages are this, spelled out."""
+def screen(screen_id: str) -> None:
+    """The whole screen `screen_id`: what every file in pages/ calls, with its own name.
+
+    Header and freshness, problems, then the panels statusboard.toml gives the screen, or, for
+    "connection", the Connection screen."""
     ctx = context(screen_id)
-    screen = ctx.screen(screen_id)
-    render_ticker(ctx.runtime, screen.title)
+    rt = ctx.runtime
+    is_connection = screen_id == CONNECTION_ID
+    config = ctx.screen(screen_id)
+    render_ticker(rt, "Connection" if is_connection else config.title)
     render_problems(ctx.problems)
-    render_fatal(ctx.runtime)
-    render_panels(ctx.runtime, screen)
+    render_fatal(rt)
+    if is_connection:
+        render_connection(rt)
+    else:
+        render_panels(rt, config)
 
 
-def screen_page(screen: ScreenConfig) -> Callable[[], None]:
+def screen_page(config: ScreenConfig) -> Callable[[], None]:
     """A page function for a screen that the TOML file defines and pages/ has no file for."""
 
     def page() -> None:
-        render_screen(screen.id)
+        screen(config.id)
 
-    page.__name__ = page.__qualname__ = f"screen_{screen.id.replace('-', '_')}"
+    page.__name__ = page.__qualname__ = f"screen_{config.id.replace('-', '_')}"
     return page

@@ -1,11 +1,5 @@
-"""Connection — for whoever sets the screen up: endpoint (no secrets), credentials in words,
-poll figures, the last error in plain words and the raw frame."""
+"""One screen of the board: board.render.screen draws the screen of this id."""
 
-from board.render import context, render_connection, render_fatal, render_problems, render_ticker
+from board.render import screen
 
-ctx = context("connection")
-
-render_ticker(ctx.runtime, "Connection")
-render_problems(ctx.problems)
-render_fatal(ctx.runtime)
-render_connection(ctx.runtime)
+screen("connection")

@@ -1,11 +1,5 @@
-"""Trends — created requests per day, week and month; response time per day, week and month."""
+"""One screen of the board: board.render.screen draws the screen of this id."""
 
-from board.render import context, render_fatal, render_panels, render_problems, render_ticker
+from board.render import screen
 
-ctx = context("trends")
-screen = ctx.screen("trends")
-
-render_ticker(ctx.runtime, screen.title)
-render_problems(ctx.problems)
-render_fatal(ctx.runtime)
-render_panels(ctx.runtime, screen)
+screen("trends")

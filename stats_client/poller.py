@@ -78,6 +78,7 @@ class Poller:
         self._snapshot = Snapshot(started_at=clock())
         self._lock = threading.Lock()  # serialises polls, not reads
         self._stop = threading.Event()
+        self._published = threading.Condition()  # notified on every new snapshot
         self._thread: threading.Thread | None = None
 
     # -- reading ---------------------------------------------------------------------------
@@ -116,7 +117,9 @@ class Poller:
                     duration_s=time.perf_counter() - started, calls=prev.calls + 1,
                 )
             self._snapshot = snap
-            return snap
+        with self._published:
+            self._published.notify_all()
+        return snap
 
     def _failed(self, prev: Snapshot, message: str, kind: str, started: float) -> Snapshot:
         now = self._clock()
@@ -157,9 +160,15 @@ class Poller:
             self._thread.join(timeout)
             self._thread = None
 
-    def wait_for_seq(self, seq: int, timeout: float) -> Snapshot:
-        """Block until a snapshot with at least `seq` is out, or `timeout` passes (tests)."""
-        deadline = time.monotonic() + timeout
-        while self._snapshot.seq < seq and time.monotonic() < deadline:
-            time.sleep(0.02)
+    def wait_until(self, done: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
+        """The latest snapshot once `done(snapshot)` holds, or when `timeout` seconds passed.
+
+        Woken by each new snapshot, not by polling: the first page waits this way for the first
+        attempt (`lambda s: s.calls > 0`), tests for the data they expect."""
+        with self._published:
+            self._published.wait_for(lambda: done(self._snapshot), timeout)
         return self._snapshot
+
+    def wait_for_seq(self, seq: int, timeout: float) -> Snapshot:
+        """The latest snapshot once its `seq` is at least `seq`, or when `timeout` passed."""
+        return self.wait_until(lambda snap: snap.seq >= seq, timeout)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
+from . import coerce
 from .errors import ConfigurationError
 
 SERVICES_PATH = "/Remote/Services87/"
@@ -185,23 +186,11 @@ def _coerce(name: str, raw: object) -> object:
         return raw
     var = ENV_VARS[name]
     if name == "timeout":
-        try:
-            return float(raw)
-        except ValueError:
-            raise ConfigurationError(f"{var} must be a number of seconds; got {raw!r}.") from None
+        return coerce.seconds(var, raw)  # the range is checked in __post_init__
     if name == "max_reply_bytes":
-        try:
-            return int(raw)
-        except ValueError:
-            raise ConfigurationError(
-                f"{var} must be a whole number of bytes; got {raw!r}.") from None
+        return coerce.whole_number(var, raw)
     if name in ("verify_tls", "use_server_wsdl"):
-        low = raw.strip().lower()
-        if low in ("1", "true", "yes", "on"):
-            return True
-        if low in ("0", "false", "no", "off"):
-            return False
-        raise ConfigurationError(f"{var} must be true or false; got {raw!r}.")
+        return coerce.boolean(var, raw)
     return raw.strip()
 
 

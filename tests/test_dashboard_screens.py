@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from board import layout
+from board import config
 from board.tiles import format_value
 from stats_client.errors import NetServerUnreachable
 from stats_client.frames import panel_frame
@@ -130,12 +130,12 @@ def test_every_configured_panel_is_on_its_screen(open_screen: Any, demo_frame: p
     at = open_screen(PAGES[screen], source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
     assert not at.warning
-    config = layout.DEFAULT.screen(screen)
-    assert config is not None
+    configured = config.DEFAULT.screen(screen)
+    assert configured is not None
     shown = set(charts(at)) | {t["data-panel"] for t in tiles(at).values()}
-    assert shown == {slot.panel.wire_name for slot in config.panels}
+    assert shown == {slot.panel.wire_name for slot in configured.panels}
     header = [text for _, attrs, text in tags(at) if attrs.get("class") == "sb-title"]
-    assert header == [config.title]
+    assert header == [configured.title]
     assert freshness(at)["data-state"] == "fresh"
 
 
@@ -255,6 +255,14 @@ def test_a_deep_link_on_a_fresh_server_goes_through_dashboard(
     no_exceptions(at)
     title = Path(page).stem.capitalize()
     assert [t for _, a, t in tags(at) if a.get("class") == "sb-title"] == [title]
+
+
+def test_no_two_pages_differ_by_more_than_their_id() -> None:
+    """Every file in pages/ is the same one call with its own id: no page holds logic."""
+    pages = sorted((Path(__file__).resolve().parent.parent / "pages").glob("*.py"))
+    assert {p.stem for p in pages} >= {"status", "workload", "trends", "connection"}
+    shapes = {p.read_text(encoding="utf-8").replace(f'"{p.stem}"', '"<id>"') for p in pages}
+    assert len(shapes) == 1, shapes
 
 
 # -- freshness, driven by the clock --------------------------------------------------------------
@@ -419,5 +427,5 @@ def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame) -
     no_exceptions(good)
     bad = open_screen(source=publish(demo_frame, clock), clock=clock, query={"rotate": "soon"})
     (warning,) = bad.warning
-    assert "?rotate=soon" in warning.value
+    assert '?rotate must be a number of seconds, at least 5; got "soon"' in warning.value
     no_exceptions(bad)

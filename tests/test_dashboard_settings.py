@@ -102,30 +102,6 @@ def test_a_screen_defined_only_in_the_file_gets_a_page(
 
 
 # -- the environment ----------------------------------------------------------------------------
-@pytest.mark.parametrize(("raw", "interval", "problem"), [
-    (None, 30.0, None), ("5", 5.0, None), ("1", 1.0, None), ("2.5", 2.5, None),
-    ("0.5", 30.0, "below the minimum of 1 second"), ("0", 30.0, "below the minimum"),
-    ("-3", 30.0, "below the minimum"), ("abc", 30.0, "not a number of seconds"),
-    ("nan", 30.0, "not a number"), ("inf", 30.0, "not a number"), ("", 30.0, None),
-])
-def test_parse_interval(raw: str | None, interval: float, problem: str | None) -> None:
-    got, bad = runtime.parse_interval(raw)
-    assert got == interval
-    if problem is None:
-        assert bad is None
-    else:
-        assert bad is not None
-        assert problem in bad
-        assert "STATUSBOARD_INTERVAL" in bad
-
-
-@pytest.mark.parametrize(("interval", "redraw"), [(1, 1.0), (2, 1.0), (5, 2.5), (30, 5.0),
-                                                  (600, 5.0)])
-def test_panels_redraw_soon_after_a_poll_but_not_more_than_needed(interval: float,
-                                                                   redraw: float) -> None:
-    assert runtime.default_redraw(interval) == redraw
-
-
 def test_a_bad_interval_is_reported_and_the_default_used(
         open_screen: Any, fixed_source: Poller, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATUSBOARD_INTERVAL", "fast")
@@ -133,26 +109,11 @@ def test_a_bad_interval_is_reported_and_the_default_used(
     at = open_screen("pages/connection.py", source=fixed_source)
     no_exceptions(at)
     (warning,) = at.warning
-    assert 'STATUSBOARD_INTERVAL = "fast" is not a number of seconds' in warning.value
-    assert "the default 30 s is used" in warning.value
-    assert 'STATUSBOARD_MAX_BACKOFF = "0"' in warning.value
+    assert 'STATUSBOARD_INTERVAL must be a number of seconds, at least 1; got "fast". ' \
+           "The default 30 s is used." in warning.value
+    assert 'STATUSBOARD_MAX_BACKOFF must be a number of seconds, at least 1; got "0".' \
+           in warning.value
     assert "<th>Poll interval</th><td>30 s</td>" in html_of(at)
-
-
-@pytest.mark.parametrize(("env", "secrets", "expected"), [
-    ({}, {}, {}),
-    ({"SUPEROFFICE_URL": "https://e"}, {}, {"SUPEROFFICE_URL": "https://e"}),
-    ({}, {"SUPEROFFICE_URL": "https://s", "OTHER": "x"}, {"SUPEROFFICE_URL": "https://s"}),
-    ({}, {"superoffice": {"url": "https://t", "ticket": "7T:abc"}},
-     {"SUPEROFFICE_URL": "https://t", "SUPEROFFICE_TICKET": "7T:abc"}),
-    ({"SUPEROFFICE_URL": "https://e"}, {"SUPEROFFICE_URL": "https://s",
-                                        "SUPEROFFICE_USER": "u"},
-     {"SUPEROFFICE_URL": "https://e", "SUPEROFFICE_USER": "u"}),  # the environment wins
-    ({"SUPEROFFICE_URL": ""}, {"SUPEROFFICE_URL": "https://s"}, {"SUPEROFFICE_URL": "https://s"}),
-])
-def test_secrets_then_environment(env: dict[str, str], secrets: dict[str, Any],
-                                  expected: dict[str, str]) -> None:
-    assert runtime.merged_env(env, secrets) == expected
 
 
 @pytest.mark.parametrize("where", ["env", "secrets"])
@@ -238,17 +199,30 @@ def test_a_screen_notices_when_its_poller_was_replaced() -> None:
     statusboard.toml or secrets replaced the shared poller, a TV without full reruns read the
     stopped one and showed STALE until the nightly reload. The ticker now asks for a full run
     when `replaced` is true."""
-    from board.layout import load_from_env
+    from board.config import load
     from stats_client.frames import empty_frame
 
     poller = Poller(empty_frame, interval=5)
-    rt = runtime.Runtime(source=poller, interval=5, redraw=2, demo=False,
-                         config=load_from_env({}).config, connection=None)
+    rt = runtime.Runtime(source=poller, config=load({}).config)
     assert not rt.replaced, "a poller not started yet (as tests inject) is not replaced"
     poller.start()
     assert not rt.replaced
     poller.stop()
     assert rt.replaced
-    injected = runtime.Runtime(source=None, interval=5, redraw=2, demo=False,
-                               config=load_from_env({}).config, connection=None)
+    injected = runtime.Runtime(source=None, config=load({}).config)
     assert not injected.replaced
+
+
+def test_the_first_page_opens_on_the_first_attempt_not_on_waiting(
+        open_screen: Any, shared_released: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared poller's first attempt is waited for (on a condition, up to
+    FIRST_POLL_WAIT_S): a refused password is on the very first screen, not "Waiting for
+    data…" until some later redraw."""
+    monkeypatch.setattr(runtime, "FIRST_POLL_WAIT_S", 120.0)  # a busy machine is no failure
+    with DemoNetServer(port=0, users={"kiosk": "right"}) as srv:
+        at = open_screen(secrets={"superoffice": {"url": srv.url, "user": "kiosk",
+                                                  "password": "wrong"}})
+        no_exceptions(at)
+        assert state_of(at) == "error"
+        assert "Waiting for data" not in html_of(at)
+        assert srv.call_count("AuthenticateUsernamePassword") >= 1

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 
-from stats_client.errors import NetServerUnreachable, ServiceError
+from stats_client.errors import InvalidReply, NetServerUnreachable, ServiceError
 from stats_client.frames import DataSet, DataValue, PanelData, empty_frame, to_frame
 from stats_client.panels import PanelType
 from stats_client.poller import Poller, Snapshot, panel_digests
@@ -129,17 +129,44 @@ def test_digests_change_only_for_the_panel_that_changed() -> None:
 
 def test_thread_polls_on_interval_and_stops() -> None:
     script = Script(frame_with(1))
-    poller = Poller(script, interval=1).start()
+    poller = Poller(script, interval=1, name="poller-under-test").start()
     try:
         assert poller.running
-        snap = poller.wait_for_seq(2, timeout=5)
+        snap = poller.wait_for_seq(2, timeout=60)
         assert snap.seq >= 2
     finally:
-        poller.stop()
+        poller.stop(timeout=60)
     assert not poller.running
-    calls = script.calls
-    time.sleep(1.3)
-    assert script.calls == calls, "no polls after stop()"
+    assert "poller-under-test" not in {t.name for t in threading.enumerate()}, \
+        "stop() ends the thread, so no poll can follow"
+
+
+def test_a_waiter_wakes_when_the_snapshot_it_waits_for_is_published() -> None:
+    """Waiting is on a condition, not a sleep loop: one publish wakes every waiter at once."""
+    poller = Poller(Script(InvalidReply("not yet"), frame_with(1)), interval=30)
+    seen: dict[str, Snapshot] = {}
+
+    def wait(name: str, done: Callable[[Snapshot], bool]) -> threading.Thread:
+        thread = threading.Thread(target=lambda: seen.update({name: poller.wait_until(done, 600)}))
+        thread.start()
+        return thread
+
+    attempted = wait("attempt", lambda s: s.calls > 0)  # what the first page waits for
+    data = wait("data", lambda s: s.seq >= 1)
+    poller.poll_once()  # a failure: an attempt, no data
+    attempted.join(60)
+    assert not attempted.is_alive()
+    assert (seen["attempt"].calls, seen["attempt"].seq) == (1, 0)
+    assert data.is_alive(), "a failed attempt is no data"
+    poller.poll_once()
+    data.join(60)
+    assert not data.is_alive()
+    assert seen["data"].seq == 1
+
+
+def test_a_wait_that_times_out_returns_the_latest_snapshot() -> None:
+    poller = Poller(Script(frame_with(1)), interval=30)
+    assert poller.wait_until(lambda s: s.seq > 0, 0.01).seq == 0
 
 
 def test_concurrent_readers_see_whole_snapshots() -> None:

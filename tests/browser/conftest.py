@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from board.layout import load_from_env
+from board.config import load
 from netserver_demo import DemoNetServer
 
 from .harness import (
@@ -101,7 +101,7 @@ def live_netserver(netserver: DemoNetServer, demo_clock: DemoClock) -> Iterator[
 @pytest.fixture(scope="session")
 def screens() -> dict[str, list[str]]:
     """Screen id → the wire names of its panels, from the shipped statusboard.toml."""
-    loaded = load_from_env({})
+    loaded = load({})
     assert not loaded.problems, loaded.problems
     return {s.id: [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
 

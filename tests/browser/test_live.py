@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from board.config import PanelSlot
+from board.render import is_tile_panel, panel_tiles
 from netserver_demo import DATASETS_PER_PANEL, DemoNetServer, Fault
+from stats_client import Settings, open_client
+from stats_client.frames import panel_frame
 from stats_client.panels import PanelType
 
 from .harness import (
     INTERVAL,
-    MAX_BACKOFF,
     TILES_JS,
     Dashboard,
     DemoClock,
@@ -31,6 +34,19 @@ STATE_JS = """() => ({
   staleTiles: document.querySelectorAll('.sb-tile[data-sb-stale="true"]').length,
   freshTiles: document.querySelectorAll('.sb-tile[data-sb-stale="false"]').length,
   staleCharts: document.querySelectorAll('.sb-chart-stale[data-sb-stale="true"]').length })"""
+
+
+def tiles_of_the_desk(netserver: DemoNetServer, panels: list[str]) -> dict[str, str]:
+    """The tile texts a screen of `panels` shows for what the NetServer answers now."""
+    types = [PanelType.from_wire(name) for name in panels]
+    with open_client(Settings(url=netserver.url)) as client:
+        frame = client.fetch_frame(types)
+    out: dict[str, str] = {}
+    for panel in types:
+        rows = panel_frame(frame, panel)
+        if is_tile_panel(panel, rows):
+            out.update((t.key, t.text) for t in panel_tiles(PanelSlot(panel, panel.title), rows))
+    return out
 
 
 def calls_per_poll(screens: dict[str, list[str]]) -> int:
@@ -98,25 +114,21 @@ def test_netserver_down_shows_stale_keeps_values_and_recovers(
     # Freeze the desk so the values cannot move on their own; wait until a poll of the frozen
     # desk is on screen, then take the NetServer away.
     demo_clock.freeze()
-    seq = freshness(page)["seq"]
-    wait_for(lambda: freshness(page)["seq"] >= seq + 2, 3 * INTERVAL + 2,
-             what="a poll of the frozen desk")
-    time.sleep(1.5)  # one panel redraw after that poll
-    before = page.evaluate(TILES_JS)
+    before = tiles_of_the_desk(live_netserver, screens["status"])
     assert len(before) >= 3
     assert all(v and v != "n/a" for v in before.values()), before
+    wait_for(lambda: page.evaluate(TILES_JS) == before, 60, what="the frozen desk on screen")
     assert page.evaluate(STATE_JS)["banner"] is None
 
     live_netserver.set_fault(Fault.DOWN)
-    assert live_netserver.wait_until_refused(2.0)
-    down_at = time.monotonic()
-    # Stale once the last good poll is older than two intervals: at most two intervals after
-    # the NetServer went, plus the 1 s header tick and a margin for the page round trip.
-    wait_for(lambda: page.evaluate(STATE_JS)["state"] == "stale", 2 * INTERVAL + 2.5,
+    assert live_netserver.wait_until_refused(60)
+    # Stale once the last good poll is older than two intervals (the page's own decision,
+    # on its own clock; tests/test_dashboard_screens.py checks the boundary with a clock the
+    # test controls). Deadlines here are generous: a busy machine makes everything slower.
+    wait_for(lambda: page.evaluate(STATE_JS)["state"] == "stale", 60,
              what="#freshness turning stale")
-    took = time.monotonic() - down_at
     # The panels redraw on their own timer: wait for the stale marking to reach them.
-    wait_for(lambda: page.evaluate(STATE_JS)["staleTiles"] == len(before), 6,
+    wait_for(lambda: page.evaluate(STATE_JS)["staleTiles"] == len(before), 60,
              what="the tiles marked stale")
     state = page.evaluate(STATE_JS)
     assert state["banner"], "no stale banner"
@@ -125,17 +137,15 @@ def test_netserver_down_shows_stale_keeps_values_and_recovers(
         state["banner"])
     assert state["staleCharts"] >= 1, "no chart is marked stale"
     assert page.evaluate(TILES_JS) == before, "the tiles lost their last values while stale"
-    assert took <= 2 * INTERVAL + 2.5
 
     live_netserver.clear_fault()
-    recovered_at = time.monotonic()
-    # Back without anyone touching the page: the retry delay is capped at MAX_BACKOFF.
-    wait_for(lambda: page.evaluate(STATE_JS)["state"] == "fresh",
-             MAX_BACKOFF + INTERVAL + 4, what="#freshness back to fresh")
+    # Back without anyone touching the page (the retry delay is capped at MAX_BACKOFF; the cap
+    # itself is tested in tests/test_poller.py without a clock on the wall).
+    wait_for(lambda: page.evaluate(STATE_JS)["state"] == "fresh", 60,
+             what="#freshness back to fresh")
     wait_for(lambda: page.evaluate(STATE_JS)["staleTiles"] == 0
-             and page.evaluate(STATE_JS)["staleCharts"] == 0, 6, what="stale marks cleared")
+             and page.evaluate(STATE_JS)["staleCharts"] == 0, 60, what="stale marks cleared")
     state = page.evaluate(STATE_JS)
     assert state["banner"] is None
     assert state["freshTiles"] == len(before)
     assert page.evaluate(TILES_JS) == before  # same frozen desk, same values
-    assert time.monotonic() - recovered_at <= MAX_BACKOFF + INTERVAL + 10

@@ -1,11 +1,15 @@
-"""The screen configuration (statusboard.toml): which panels each screen shows, thresholds,
-the reload schedule. Pure: a mapping in, a config plus a list of problems out.
+"""Everything the board is told, checked once: statusboard.toml (which panels each screen
+shows, thresholds, the reload schedule, rotation), the STATUSBOARD_* knobs, and the NetServer's
+SUPEROFFICE_* settings from the environment and Streamlit secrets.
 
-A wrong key or value never stops the board: it becomes a sentence naming the key and the
-file, and the rest of the configuration still applies.
+`load(env, secrets)` gives one frozen `BoardConfig`, the problems found and the NetServer
+`Settings` (None in demo mode). A wrong key or value never stops the board: it becomes a
+sentence naming the key and the file (or the variable), and the rest still applies.
 
     >>> parse_config({"reload_at": "25:00"}, source="board.toml").problems[0][:42]
     'board.toml: reload_at = "25:00" is not a t'
+    >>> print(*load({"STATUSBOARD_INTERVAL": "fast"}).problems)
+    STATUSBOARD_INTERVAL must be a number of seconds, at least 1; got "fast". The default 30 s ...
 """
 
 from __future__ import annotations
@@ -14,22 +18,30 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from stats_client import coerce
+from stats_client.errors import ConfigurationError
 from stats_client.panels import PanelType
+from stats_client.settings import ENV_VARS, Settings
 
 from .tiles import Threshold
 
 #: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "statusboard.toml"
 CONFIG_ENV = "STATUSBOARD_CONFIG"
+INTERVAL_ENV = "STATUSBOARD_INTERVAL"
+BACKOFF_ENV = "STATUSBOARD_MAX_BACKOFF"
+REDRAW_ENV = "STATUSBOARD_REDRAW"
+DEFAULT_INTERVAL = 30.0
 
-#: Screen ids that have their own page and cannot be configured.
-RESERVED_IDS = frozenset({"connection"})
+#: The Connection screen's id; like any id with its own page, it cannot be configured.
+CONNECTION_ID = "connection"
+RESERVED_IDS = frozenset({CONNECTION_ID})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _TOP_KEYS = ("reload_at", "rotate", "screens", "thresholds")
@@ -58,6 +70,9 @@ class BoardConfig:
     reload_at: time | None = time(3, 0)  # local time of the browser; None = never
     rotate: int = 0  # seconds per screen when the URL has no ?rotate=; 0 = no rotation
     source: str = "built-in defaults"
+    interval: float = DEFAULT_INTERVAL  # seconds between polls
+    redraw: float = 5.0  # seconds between panel redraws in each browser
+    max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -75,7 +90,9 @@ class BoardConfig:
 @dataclass(frozen=True, slots=True)
 class Loaded:
     config: BoardConfig
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # each a sentence; the board still runs
+    netserver: Settings | None = None  # None: demo mode (no SUPEROFFICE_URL anywhere)
+    fatal: str | None = None  # why the NetServer settings cannot be used, as a sentence
 
 
 def _slots(*names: str) -> tuple[PanelSlot, ...]:
@@ -311,48 +328,79 @@ def _rotate(raw: object, say: Any) -> int:
     return 0
 
 
-def load_from_env(env: Mapping[str, str] | None = None) -> Loaded:
-    """The configuration STATUSBOARD_CONFIG names, or the shipped statusboard.toml."""
-    path, named = config_path(os.environ if env is None else env)
-    return load_config(path, named=named)
+def default_redraw(interval: float) -> float:
+    """Seconds between panel redraws: quick enough that new data shows soon after a poll,
+    rare enough that idle browsers cost the server little (unchanged panels are not re-sent)."""
+    return max(1.0, min(interval / 2, 5.0))
 
 
-# -- arranging a screen at 1920×1080 (the 4K layout is the same, zoomed) ----------------------
-SCREEN_W, SCREEN_H = 1920, 1080  # the canvas (board.kiosk scales it to the viewport)
-SIDE = 20  # left and right padding of the page
-HEADER_H = 64  # title, demo badge, freshness line
-TILES_H = 198  # one row of big-number tiles (.sb-tile height in theme.css)
-GAP = 12  # between rows and columns
-MARGIN = 12  # top padding of the page, and a little air at the bottom
-
-_GRID = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 5: (3, 2), 6: (3, 2), 7: (4, 2), 8: (4, 2),
-         9: (3, 3)}
-
-
-def grid(n_charts: int) -> tuple[int, int]:
-    """(columns, rows) for a screen's charts: as square as a 16:9 screen allows."""
-    if n_charts <= 0:
-        return 0, 0
-    if n_charts in _GRID:
-        return _GRID[n_charts]
-    return 4, -(-n_charts // 4)
+def _seconds(env: Mapping[str, str], var: str, *, minimum: float, otherwise: str,
+             problems: list[str]) -> float | None:
+    """An optional knob in seconds: None when unset; when wrong, None and a problem."""
+    raw = env.get(var) or ""
+    if not raw.strip():
+        return None
+    try:
+        return coerce.seconds(var, raw, minimum=minimum)
+    except ConfigurationError as exc:
+        problems.append(f"{exc} {otherwise}")
+        return None
 
 
-def chart_height(rows: int, *, with_tiles: bool) -> int:
-    """Pixels per chart so that `rows` rows (below a tile row, if any) fill a 1080p screen."""
-    if rows <= 0:
-        return 0
-    free = SCREEN_H - 2 * MARGIN - HEADER_H - GAP - ((TILES_H + GAP) if with_tiles else 0)
-    return max(160, (free - GAP * (rows - 1)) // rows)
+def merged_env(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, str]:
+    """SUPEROFFICE_* settings from Streamlit secrets, overridden by the environment.
+
+    Secrets may name them flat (SUPEROFFICE_URL = "...") or in a [superoffice] table (url = "...").
+    """
+    out: dict[str, str] = {}
+    table = secrets.get("superoffice")
+    if isinstance(table, Mapping):
+        for name, var in ENV_VARS.items():
+            if table.get(name) is not None:
+                out[var] = str(table[name])
+    for var in ENV_VARS.values():
+        if secrets.get(var) is not None:
+            out[var] = str(secrets[var])
+    for var in ENV_VARS.values():
+        if env.get(var):
+            out[var] = env[var]
+    return out
 
 
-def full_height() -> int:
-    """Pixels below the header on a 1080p screen."""
-    return SCREEN_H - 2 * MARGIN - HEADER_H - GAP
+def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> Loaded:
+    """The file STATUSBOARD_CONFIG names (or the shipped statusboard.toml), the STATUSBOARD_*
+    knobs, and the NetServer settings from `secrets` overridden by `env` (os.environ if None)."""
+    env = os.environ if env is None else env
+    path, named = config_path(env)
+    loaded = load_config(path, named=named)
+    problems = list(loaded.problems)
+    interval = _seconds(env, INTERVAL_ENV, minimum=1, problems=problems,
+                        otherwise=f"The default {DEFAULT_INTERVAL:g} s is used.")
+    interval = interval or DEFAULT_INTERVAL
+    max_backoff = _seconds(env, BACKOFF_ENV, minimum=1, problems=problems,
+                           otherwise="The default, min(5 × interval, 300 s), is used.")
+    redraw = _seconds(env, REDRAW_ENV, minimum=0.5, problems=problems,
+                      otherwise="The default, interval / 2 between 1 and 5 s, is used.")
+    config = replace(loaded.config, interval=interval, max_backoff=max_backoff,
+                     redraw=redraw or default_redraw(interval))
+    merged = merged_env(env, secrets or {})
+    if not merged.get(ENV_VARS["url"]):
+        return Loaded(config, tuple(problems))
+    try:
+        return Loaded(config, tuple(problems), Settings.from_env(merged))
+    except ConfigurationError as exc:
+        return Loaded(config, tuple(problems), fatal=str(exc))
 
 
-def chart_width(cols: int) -> int:
-    """Pixels per chart when `cols` charts share a row of the 1920-pixel canvas."""
-    if cols <= 0:
-        return 0
-    return (SCREEN_W - 2 * SIDE - GAP * (cols - 1)) // cols
+def read_secrets() -> tuple[Mapping[str, Any], str | None]:
+    """Streamlit secrets (nothing when there is no secrets.toml), and why they could not be
+    read when the file is broken: the board must not quietly fall back to demo data."""
+    import streamlit as st
+
+    try:
+        return {k: st.secrets[k] for k in st.secrets}, None
+    except Exception as exc:  # Streamlit raises one error type for "missing" and "broken"
+        if "No secrets found" in str(exc):
+            return {}, None
+        return {}, (f"The Streamlit secrets file could not be read ({exc}); only the "
+                    "environment variables are used.")

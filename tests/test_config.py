@@ -1,16 +1,17 @@
-"""board.layout: statusboard.toml, checked key by key; the arrangement of a 1920×1080 screen."""
+"""board.config: statusboard.toml checked key by key, the STATUSBOARD_* knobs, the NetServer
+settings from secrets and the environment: one frozen configuration plus the problems found."""
 
 from __future__ import annotations
 
-import itertools
 import tomllib
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from board import kiosk, layout
-from board.layout import DEFAULT, PanelSlot, load_config, parse_config
+from board import config
+from board.config import DEFAULT, PanelSlot, load_config, parse_config
 from board.tiles import Threshold
 from stats_client.panels import ALL_PANELS, PanelType
 
@@ -185,55 +186,91 @@ def test_a_named_file_that_is_missing_is_a_problem_the_default_file_is_not(
 def test_statusboard_config_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "x.toml"
     path.write_text("rotate = 30\n")
-    assert layout.config_path({"STATUSBOARD_CONFIG": str(path)}) == (path, True)
-    assert layout.config_path({}) == (layout.DEFAULT_PATH, False)
-    assert layout.load_from_env({"STATUSBOARD_CONFIG": str(path)}).config.rotate == 30
+    assert config.config_path({"STATUSBOARD_CONFIG": str(path)}) == (path, True)
+    assert config.config_path({}) == (config.DEFAULT_PATH, False)
+    assert config.load({"STATUSBOARD_CONFIG": str(path)}).config.rotate == 30
 
 
-@pytest.mark.parametrize(("n", "grid"), [
-    (0, (0, 0)), (1, (1, 1)), (2, (2, 1)), (3, (3, 1)), (4, (2, 2)), (5, (3, 2)), (6, (3, 2)),
-    (7, (4, 2)), (8, (4, 2)), (9, (3, 3)), (10, (4, 3)), (13, (4, 4)),
+# -- the STATUSBOARD_* knobs ---------------------------------------------------------------------
+@pytest.mark.parametrize(("raw", "interval", "problem"), [
+    (None, 30.0, None), ("5", 5.0, None), ("1", 1.0, None), ("2.5", 2.5, None), ("", 30.0, None),
+    ("0.5", 30.0, 'at least 1; got "0.5"'), ("0", 30.0, 'got "0"'), ("-3", 30.0, 'got "-3"'),
+    ("abc", 30.0, 'got "abc"'), ("nan", 30.0, 'got "nan"'), ("inf", 30.0, 'got "inf"'),
 ])
-def test_grid(n: int, grid: tuple[int, int]) -> None:
-    assert layout.grid(n) == grid
-    cols, rows = grid
-    assert cols * rows >= n
+def test_the_interval(raw: str | None, interval: float, problem: str | None) -> None:
+    loaded = config.load({} if raw is None else {"STATUSBOARD_INTERVAL": raw})
+    assert loaded.config.interval == interval
+    if problem is None:
+        assert loaded.problems == ()
+    else:
+        (sentence,) = loaded.problems
+        assert sentence.startswith("STATUSBOARD_INTERVAL must be a number of seconds")
+        assert problem in sentence
+        assert sentence.endswith("The default 30 s is used.")
 
 
-@pytest.mark.parametrize("n", range(1, 10))
-@pytest.mark.parametrize("with_tiles", [True, False])
-def test_charts_fill_but_never_overflow_the_1080p_canvas(n: int, with_tiles: bool) -> None:
-    cols, rows = layout.grid(n)
-    height = layout.chart_height(rows, with_tiles=with_tiles)
-    used = (layout.MARGIN + layout.HEADER_H + layout.GAP
-            + ((layout.TILES_H + layout.GAP) if with_tiles else 0)
-            + rows * height + (rows - 1) * layout.GAP)
-    assert layout.SCREEN_H - 2 * layout.MARGIN - rows <= used <= layout.SCREEN_H - layout.MARGIN
-    width = layout.chart_width(cols)
-    assert cols * width + (cols - 1) * layout.GAP <= layout.SCREEN_W - 2 * layout.SIDE
-
-
-@pytest.mark.parametrize(("raw", "default", "seconds", "problem"), [
-    (None, 0, 0, False), (None, 30, 30, False), ("20", 0, 20, False), ("12.5", 0, 12, False),
-    ("0", 30, 0, False), ("off", 30, 0, False), ("3", 0, 0, True), ("abc", 0, 0, True),
-    ("nan", 0, 0, True), ("inf", 0, 0, True), ("-10", 0, 0, True),
+@pytest.mark.parametrize(("env", "backoff", "redraw", "problems"), [
+    ({}, None, 5.0, []),
+    ({"STATUSBOARD_INTERVAL": "4"}, None, 2.0, []),
+    ({"STATUSBOARD_MAX_BACKOFF": "2", "STATUSBOARD_REDRAW": "0.5"}, 2.0, 0.5, []),
+    ({"STATUSBOARD_MAX_BACKOFF": "0"}, None, 5.0, ["STATUSBOARD_MAX_BACKOFF"]),
+    ({"STATUSBOARD_REDRAW": "0.1", "STATUSBOARD_INTERVAL": "2"}, None, 1.0,
+     ["STATUSBOARD_REDRAW"]),
+    ({"STATUSBOARD_REDRAW": "x", "STATUSBOARD_MAX_BACKOFF": "y"}, None, 5.0,
+     ["STATUSBOARD_MAX_BACKOFF", "STATUSBOARD_REDRAW"]),
 ])
-def test_parse_rotate(raw: str | None, default: int, seconds: int, problem: bool) -> None:
-    got, bad = kiosk.parse_rotate(raw, default=default)
-    assert got == seconds
-    assert (bad is not None) is problem
-    if bad:
-        assert f"?rotate={raw}" in bad
+def test_the_backoff_and_redraw_knobs(env: dict[str, str], backoff: float | None, redraw: float,
+                                      problems: list[str]) -> None:
+    loaded = config.load(env)
+    assert (loaded.config.max_backoff, loaded.config.redraw) == (backoff, redraw)
+    assert [p.split(" ", 1)[0] for p in loaded.problems] == problems
+    assert all(p.endswith("is used.") for p in loaded.problems)
 
 
+@pytest.mark.parametrize(("interval", "redraw"), [(1, 1.0), (2, 1.0), (5, 2.5), (30, 5.0),
+                                                  (600, 5.0)])
+def test_panels_redraw_soon_after_a_poll_but_not_more_than_needed(interval: float,
+                                                                   redraw: float) -> None:
+    assert config.default_redraw(interval) == redraw
 
-def test_kiosk_script_schedules_the_reload_and_survives_the_sanitizer() -> None:
-    html = kiosk.kiosk_script(time(3, 0))
-    assert 'data-reload-at="03:00"' in html
-    assert "var hm=[3, 0]" in html
-    assert "location.reload()" in html
-    assert "--sb-scale" in html
-    script = html[html.index("<script>") + len("<script>"):html.index("</script>")]
-    # DOMPurify drops a script whose text holds "<" before a letter or digit.
-    assert not any(a == "<" and (b.isalnum() or b == "/") for a, b in itertools.pairwise(script))
-    assert "location.reload" not in kiosk.kiosk_script(None)
+
+def test_knobs_and_the_file_are_one_frozen_configuration(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text("rotate = 30\nreload_at = \"never\"\n")
+    loaded = config.load({"STATUSBOARD_CONFIG": str(path), "STATUSBOARD_INTERVAL": "12"})
+    assert (loaded.config.rotate, loaded.config.reload_at, loaded.config.interval) == (30, None, 12)
+    with pytest.raises(AttributeError):
+        loaded.config.interval = 1  # type: ignore[misc]
+
+
+# -- the NetServer settings: secrets, then the environment ---------------------------------------
+@pytest.mark.parametrize(("env", "secrets", "expected"), [
+    ({}, {}, {}),
+    ({"SUPEROFFICE_URL": "https://e"}, {}, {"SUPEROFFICE_URL": "https://e"}),
+    ({}, {"SUPEROFFICE_URL": "https://s", "OTHER": "x"}, {"SUPEROFFICE_URL": "https://s"}),
+    ({}, {"superoffice": {"url": "https://t", "ticket": "7T:abc"}},
+     {"SUPEROFFICE_URL": "https://t", "SUPEROFFICE_TICKET": "7T:abc"}),
+    ({"SUPEROFFICE_URL": "https://e"}, {"SUPEROFFICE_URL": "https://s",
+                                        "SUPEROFFICE_USER": "u"},
+     {"SUPEROFFICE_URL": "https://e", "SUPEROFFICE_USER": "u"}),  # the environment wins
+    ({"SUPEROFFICE_URL": ""}, {"SUPEROFFICE_URL": "https://s"}, {"SUPEROFFICE_URL": "https://s"}),
+])
+def test_secrets_then_environment(env: dict[str, str], secrets: dict[str, Any],
+                                  expected: dict[str, str]) -> None:
+    assert config.merged_env(env, secrets) == expected
+
+
+@pytest.mark.parametrize(("env", "secrets", "url", "fatal"), [
+    ({}, {}, None, None),  # demo mode
+    ({}, {"superoffice": {"url": "https://t/Cust1"}}, "https://t/Cust1", None),
+    ({"SUPEROFFICE_URL": "ftp://t/Cust1"}, {}, None, "SUPEROFFICE_URL must be an http(s) URL"),
+    ({"SUPEROFFICE_URL": "https://t/Cust1", "SUPEROFFICE_TIMEOUT": "soon"}, {}, None,
+     'SUPEROFFICE_TIMEOUT must be a number of seconds; got "soon".'),
+])
+def test_the_netserver_settings_or_why_not(env: dict[str, str], secrets: dict[str, Any],
+                                           url: str | None, fatal: str | None) -> None:
+    loaded = config.load(env, secrets)
+    assert (loaded.netserver.url if loaded.netserver else None) == url
+    assert (loaded.fatal or "").startswith(fatal or "")
+    assert (loaded.fatal is None) is (fatal is None)
+    assert loaded.problems == ()

@@ -1,0 +1,46 @@
+"""Pixel sizes of a screen at 1920×1080 (the 4K layout is the same, zoomed by board.kiosk).
+
+    >>> grid(5), chart_width(3)
+    ((3, 2), 618)
+"""
+
+from __future__ import annotations
+
+SCREEN_W, SCREEN_H = 1920, 1080  # the canvas (board.kiosk scales it to the viewport)
+SIDE = 20  # left and right padding of the page
+HEADER_H = 64  # title, demo badge, freshness line
+TILES_H = 198  # one row of big-number tiles (.sb-tile height in theme.css)
+GAP = 12  # between rows and columns
+MARGIN = 12  # top padding of the page, and a little air at the bottom
+
+_GRID = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 5: (3, 2), 6: (3, 2), 7: (4, 2), 8: (4, 2),
+         9: (3, 3)}
+
+
+def grid(n_charts: int) -> tuple[int, int]:
+    """(columns, rows) for a screen's charts: as square as a 16:9 screen allows."""
+    if n_charts <= 0:
+        return 0, 0
+    if n_charts in _GRID:
+        return _GRID[n_charts]
+    return 4, -(-n_charts // 4)
+
+
+def chart_height(rows: int, *, with_tiles: bool) -> int:
+    """Pixels per chart so that `rows` rows (below a tile row, if any) fill a 1080p screen."""
+    if rows <= 0:
+        return 0
+    free = SCREEN_H - 2 * MARGIN - HEADER_H - GAP - ((TILES_H + GAP) if with_tiles else 0)
+    return max(160, (free - GAP * (rows - 1)) // rows)
+
+
+def full_height() -> int:
+    """Pixels below the header on a 1080p screen."""
+    return SCREEN_H - 2 * MARGIN - HEADER_H - GAP
+
+
+def chart_width(cols: int) -> int:
+    """Pixels per chart when `cols` charts share a row of the 1920-pixel canvas."""
+    if cols <= 0:
+        return 0
+    return (SCREEN_W - 2 * SIDE - GAP * (cols - 1)) // cols

@@ -1,0 +1,36 @@
+"""board.kiosk: screen rotation from the URL, the scheduled reload and the scaling script."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import time
+
+import pytest
+
+from board import kiosk
+
+
+@pytest.mark.parametrize(("raw", "default", "seconds", "problem"), [
+    (None, 0, 0, False), (None, 30, 30, False), ("20", 0, 20, False), ("12.5", 0, 12, False),
+    ("0", 30, 0, False), ("off", 30, 0, False), ("3", 0, 0, True), ("abc", 0, 0, True),
+    ("nan", 0, 0, True), ("inf", 0, 0, True), ("-10", 0, 0, True),
+])
+def test_parse_rotate(raw: str | None, default: int, seconds: int, problem: bool) -> None:
+    got, bad = kiosk.parse_rotate(raw, default=default)
+    assert got == seconds
+    assert (bad is not None) is problem
+    if bad:
+        assert bad == (f'?rotate must be a number of seconds, at least 5; got "{raw}". '
+                       "Rotation is off.")
+
+
+def test_kiosk_script_schedules_the_reload_and_survives_the_sanitizer() -> None:
+    html = kiosk.kiosk_script(time(3, 0))
+    assert 'data-reload-at="03:00"' in html
+    assert "var hm=[3, 0]" in html
+    assert "location.reload()" in html
+    assert "--sb-scale" in html
+    script = html[html.index("<script>") + len("<script>"):html.index("</script>")]
+    # DOMPurify drops a script whose text holds "<" before a letter or digit.
+    assert not any(a == "<" and (b.isalnum() or b == "/") for a, b in itertools.pairwise(script))
+    assert "location.reload" not in kiosk.kiosk_script(None)
