@@ -17,7 +17,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 import pandas as pd
@@ -89,9 +89,36 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
     if delegated is not None:
         return delegated
     args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
-    if args.verbose:
-        logging.basicConfig(level=logging.INFO, stream=err,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with _logging_to(err, enabled=args.verbose):
+        return _run(args, env, out, err)
+
+
+@contextlib.contextmanager
+def _logging_to(err: TextIO, *, enabled: bool) -> Iterator[None]:
+    """With --verbose, the client's log lines go to `err` for this one run (never secrets).
+
+    A handler on our own logger, removed afterwards, rather than logging.basicConfig: the root
+    logger may already be configured (by the embedding program or a test runner).
+    """
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("stats_client")
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str] | None, out: TextIO,
+         err: TextIO) -> int:
+    """The chosen command, with every error turned into one line and an exit status."""
     try:
         if args.command == "fetch":
             return fetch(args, os.environ if env is None else env, out)

@@ -1,4 +1,5 @@
-"""`python -m stats_client` as a user runs it: a subprocess against a demo NetServer over HTTP."""
+"""`python -m stats_client` against a demo NetServer over HTTP: in process through `main(argv)`
+(the `run_cli` fixture), plus two smoke tests of the real `python -m stats_client` process."""
 
 from __future__ import annotations
 
@@ -11,16 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from netserver_demo import DemoNetServer, Fault
 from stats_client import ALL_PANELS, COLUMNS, PanelType
-from stats_client.cli import main
 from stats_client.frames import PanelData, to_frame
 
 REPO = Path(__file__).resolve().parent.parent
+CliRunner = Callable[..., Any]  # the `run_cli` fixture (tests/conftest.py)
 TICKET = "7T:cli-ticket-SECRET-4711"
 APP_TOKEN = "cli-app-SECRET-0815"
 USER = "ann"
@@ -36,16 +38,16 @@ class Run:
     stderr: str
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Run:
-    """Run `python -m stats_client ARGS` with a clean SUPEROFFICE_* environment plus `env`."""
+def python_m_stats_client(*args: str, env: dict[str, str]) -> Run:
+    """The real `python -m stats_client ARGS` process, with only `env` as its settings."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SUPEROFFICE_")}
     proc = subprocess.run([sys.executable, "-m", "stats_client", *args], cwd=REPO,
-                          env={**base, **(env or {})}, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+                          env={**base, **env}, capture_output=True, text=True,
+                          timeout=300, check=False)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
-def assert_one_clear_line(run: Run, status: int, *words: str) -> None:
+def assert_one_clear_line(run: Any, status: int, *words: str) -> None:
     assert run.status == status, run.stderr
     assert run.stdout == ""
     lines = run.stderr.splitlines()
@@ -71,7 +73,7 @@ def expected(srv: DemoNetServer, panels: tuple[PanelType, ...] = ALL_PANELS) -> 
     return to_frame(PanelData(p, tuple(srv.model.datasets(p, NOW))) for p in panels)
 
 
-def test_csv_prints_every_panels_rows(server: DemoNetServer) -> None:
+def test_csv_prints_every_panels_rows(server: DemoNetServer, run_cli: CliRunner) -> None:
     run = run_cli("fetch", "--format", "csv", env=ticket_env(server))
     assert run.status == 0, run.stderr
     assert run.stderr == ""
@@ -85,7 +87,8 @@ def test_csv_prints_every_panels_rows(server: DemoNetServer) -> None:
     assert frame["label"].tolist() == want["label"].tolist()
 
 
-def test_json_records_with_options_instead_of_environment(server: DemoNetServer) -> None:
+def test_json_records_with_options_instead_of_environment(server: DemoNetServer,
+                                                         run_cli: CliRunner) -> None:
     run = run_cli("fetch", "--url", server.url, "--user", USER, "--password", PASSWORD,
                   "--app-token", APP_TOKEN, "--format", "json",
                   "--panels", "StatusScreen,102,UserReponseTimePerWeek")
@@ -101,7 +104,8 @@ def test_json_records_with_options_instead_of_environment(server: DemoNetServer)
     assert {r["dataset"] for r in records if r["panel"] == "UserReponseTimePerWeek"} == {0, 1, 2}
 
 
-def test_table_is_aligned_text_with_a_heading_per_panel(server: DemoNetServer) -> None:
+def test_table_is_aligned_text_with_a_heading_per_panel(server: DemoNetServer,
+                                                        run_cli: CliRunner) -> None:
     run = run_cli("fetch", "--panels", "OpenRequestsPerStatus,UserReponseTimePerWeek",
                   env=ticket_env(server))
     assert run.status == 0, run.stderr
@@ -123,13 +127,14 @@ def test_table_is_aligned_text_with_a_heading_per_panel(server: DemoNetServer) -
     (("--user", USER), True, ("SUPEROFFICE_PASSWORD",)),
 ], ids=["bad-url", "no-url", "unknown-panel", "user-without-password"])
 def test_configuration_errors_exit_2(server: DemoNetServer, args: tuple[str, ...],
-                                     url_in_env: bool, words: tuple[str, ...]) -> None:
+                                     url_in_env: bool, words: tuple[str, ...],
+                                     run_cli: CliRunner) -> None:
     run = run_cli("fetch", *args, env={"SUPEROFFICE_URL": server.url} if url_in_env else {})
     assert_one_clear_line(run, 2, *words)
     assert server.call_count("GetStatistics") == 0
 
 
-def test_usage_error_exits_2_without_a_traceback() -> None:
+def test_usage_error_exits_2_without_a_traceback(run_cli: CliRunner) -> None:
     run = run_cli("fetch", "--format", "xml")
     assert run.status == 2
     assert "invalid choice" in run.stderr
@@ -137,23 +142,24 @@ def test_usage_error_exits_2_without_a_traceback() -> None:
 
 
 def test_stopped_server_exits_3_with_one_line(server: DemoNetServer) -> None:
+    """Smoke test of the real process: what an administrator sees when the server is down."""
     env = ticket_env(server)
     url = server.url
     server.stop()
-    run = run_cli("fetch", "--format", "csv", env=env)
+    run = python_m_stats_client("fetch", "--format", "csv", env=env)
     assert_one_clear_line(run, 3, f"Cannot reach the NetServer at {url}", "connection refused",
                           "Check SUPEROFFICE_URL")
 
 
 def test_slow_server_exits_3_naming_the_timeout(
-        demo_server_factory: Callable[..., DemoNetServer]) -> None:
+        demo_server_factory: Callable[..., DemoNetServer], run_cli: CliRunner) -> None:
     srv = demo_server_factory(slow_seconds=5.0)
     srv.set_fault(Fault.SLOW)
     run = run_cli("fetch", "--url", srv.url, "--timeout", "0.5", "--panels", "Hotlist")
     assert_one_clear_line(run, 3, "did not answer within 0.5 s", "SUPEROFFICE_TIMEOUT")
 
 
-def test_wrong_password_exits_4(server: DemoNetServer) -> None:
+def test_wrong_password_exits_4(server: DemoNetServer, run_cli: CliRunner) -> None:
     run = run_cli("fetch", env={"SUPEROFFICE_URL": server.url, "SUPEROFFICE_USER": USER,
                                 "SUPEROFFICE_PASSWORD": "wrong",
                                 "SUPEROFFICE_APP_TOKEN": APP_TOKEN})
@@ -169,13 +175,13 @@ def test_wrong_password_exits_4(server: DemoNetServer) -> None:
     (Fault.EXPIRED_TICKET, 4, "SUPEROFFICE_TICKET"),
 ])
 def test_fault_exit_statuses(server: DemoNetServer, fault: Fault, status: int,
-                             words: str) -> None:
+                             words: str, run_cli: CliRunner) -> None:
     server.set_fault(fault)
     run = run_cli("fetch", "--panels", "Hotlist", env=ticket_env(server))
     assert_one_clear_line(run, status, words)
 
 
-def test_secrets_never_printed(server: DemoNetServer) -> None:
+def test_secrets_never_printed(server: DemoNetServer, run_cli: CliRunner) -> None:
     runs = [
         run_cli("fetch", "--format", "json", "--verbose", env=ticket_env(server)),
         run_cli("-v", "fetch", "--url", server.url, "--user", USER, "--password", PASSWORD,
@@ -192,30 +198,17 @@ def test_secrets_never_printed(server: DemoNetServer) -> None:
             assert secret not in run.stdout + run.stderr
 
 
-def test_simulate_is_handed_to_the_simulator() -> None:
+def test_simulate_is_handed_to_the_simulator(run_cli: CliRunner) -> None:
     run = run_cli("simulate", "--help")
     assert run.status == 0
     assert "--port" in run.stdout
     assert "--slow-seconds" in run.stdout
 
 
-def test_main_in_process_returns_the_status(server: DemoNetServer) -> None:
-    """The same entry point, called as a function (as the console script does)."""
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["fetch", "--format", "csv", "--panels", "UnassignedRequests"],
-                  env=ticket_env(server), stdout=out, stderr=err)
-    assert status == 0
-    assert err.getvalue() == ""
-    assert out.getvalue().splitlines()[0] == ",".join(COLUMNS)
-    assert len(out.getvalue().splitlines()) == 2
-    server.stop()
-    status = main(["fetch"], env=ticket_env(server), stdout=out, stderr=err)
-    assert status == 3
-    assert err.getvalue().count("\n") == 1
-
-
 def test_reader_closing_the_pipe_early_is_not_an_error(server: DemoNetServer) -> None:
-    """Regression: `fetch | head -1` printed "internal error (BrokenPipeError)"."""
+    """Smoke test of the real process.
+
+    Regression: `fetch | head -1` printed "internal error (BrokenPipeError)"."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SUPEROFFICE_")}
     proc = subprocess.Popen([sys.executable, "-m", "stats_client", "fetch", "--format", "csv"],
                             cwd=REPO, env={**base, **ticket_env(server)},
