@@ -21,7 +21,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy stats_client netserver_demo board
+	$(BIN)/mypy
 
 simulate: $(STAMP)
 	$(BIN)/python -m stats_client simulate --port 8087
