@@ -2,7 +2,7 @@
 controllable clock in this process, `streamlit run dashboard.py` as a subprocess, Debian's
 Chromium under Playwright. Everything on 127.0.0.1; every wait bounded.
 
-The pieces live in tests/browser/harness.py, which the browser tests use too.
+The pieces live in harness/browser.py, which the browser tests use too.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-for extra in (REPO, REPO / "tests"):
+for extra in (REPO,):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from browser.harness import (  # noqa: E402
+from board.config import load  # noqa: E402
+from harness.browser import (  # noqa: E402
     FRESHNESS_JS,
     PANELS_DRAWN_JS,
     Dashboard,
@@ -31,8 +32,6 @@ from browser.harness import (  # noqa: E402
     launch_chromium,
     wait_for,
 )
-
-from board.config import load  # noqa: E402
 from netserver_demo import DATASETS_PER_PANEL, DemoNetServer  # noqa: E402
 
 __all__ = [

@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 
 from board.config import load
-from netserver_demo import DemoNetServer
-
-from .harness import (
+from harness.browser import (
     CHROMIUM_ENV,
     INTERVAL,
     LOAD_TIMEOUT_MS,
@@ -27,6 +25,7 @@ from .harness import (
     find_chromium,
     launch_chromium,
 )
+from netserver_demo import DemoNetServer
 
 
 def _unavailable(reason: str) -> None:

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
+from harness.browser import INTERVAL, MAX_BACKOFF, Dashboard, open_screen
 from netserver_demo import DemoNetServer
-
-from .harness import INTERVAL, MAX_BACKOFF, Dashboard, open_screen
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import CHROMIUM_ENV, REPO_ROOT, REQUIRE_ENV, find_chromium
+from harness.browser import CHROMIUM_ENV, REPO_ROOT, REQUIRE_ENV, find_chromium
 
 
 def test_find_chromium_prefers_the_named_binary(tmp_path: Path) -> None:

@@ -11,12 +11,7 @@ import pytest
 
 from board.config import PanelSlot
 from board.render import is_tile_panel, panel_tiles
-from netserver_demo import DATASETS_PER_PANEL, DemoNetServer, Fault
-from stats_client import Settings, open_client
-from stats_client.frames import panel_frame
-from stats_client.panels import PanelType
-
-from .harness import (
+from harness.browser import (
     INTERVAL,
     TILES_JS,
     Dashboard,
@@ -25,6 +20,10 @@ from .harness import (
     open_screen,
     wait_for,
 )
+from netserver_demo import DATASETS_PER_PANEL, DemoNetServer, Fault
+from stats_client import Settings, open_client
+from stats_client.frames import panel_frame
+from stats_client.panels import PanelType
 
 pytestmark = pytest.mark.browser
 

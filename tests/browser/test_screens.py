@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .harness import (
+from harness.browser import (
     FIT_JS,
     PANELS_JS,
     TILES_JS,

@@ -20,15 +20,16 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .waiting import wait_for
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 OUTPUT_DIR = REPO_ROOT / "test-output"
 SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
 DOCS_SCREENSHOT_DIR = REPO_ROOT / "docs" / "screenshots"
@@ -104,19 +105,6 @@ class DemoClock:
     @property
     def frozen(self) -> bool:
         return self._frozen is not None
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.1,
-             what: str = "condition") -> Any:
-    """Poll `predicate` until it returns something truthy; TimeoutError naming `what` if not."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
-        time.sleep(interval)
 
 
 class Dashboard:
