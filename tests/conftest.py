@@ -8,12 +8,12 @@ import io
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.clock import ManualClock
 from netserver_demo import DemoNetServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +22,6 @@ SCRUBBED_PREFIXES = ("SUPEROFFICE_", "STATUSBOARD_")
 #: Knobs of the test run itself (CI sets them), not settings of the product.
 RUNNER_VARS = frozenset({"STATUSBOARD_REQUIRE_BROWSER", "STATUSBOARD_CHROMIUM",
                          "STATUSBOARD_UPDATE_SCREENSHOTS"})
-#: The time the hand-moved clock starts at: a Wednesday morning.
-T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -34,23 +32,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(var)
 
 
-class ManualClock:
-    """A clock the test moves by hand: `clock()` is the time, `clock.advance(minutes=5)`."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> ManualClock:
-    """A `ManualClock` at T0 (UTC); hand it to a poller, client or demo server as `clock=`."""
+    """A `harness.clock.ManualClock` at T0; hand it to a poller, client or demo server."""
     return ManualClock()
 
 

@@ -7,7 +7,7 @@ whose clock the test controls; `open_screen` injects it with `board.runtime.inje
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,27 +21,17 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from board import config
 from board.tiles import format_value
+from harness.clock import T0, ManualClock
 from stats_client.errors import NetServerUnreachable
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelType
 from stats_client.poller import Poller, Snapshot
 
-T0 = datetime(2026, 11, 27, 13, 0, 0, tzinfo=UTC)
 INTERVAL = 30  # the default STATUSBOARD_INTERVAL
 PAGES = {"status": None, "workload": "pages/workload.py", "trends": "pages/trends.py"}
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def publish(frame: pd.DataFrame, clock: Clock) -> Poller:
+def publish(frame: pd.DataFrame, clock: ManualClock) -> Poller:
     """A real Poller that has published one good snapshot of `frame` at `clock`'s time."""
     poller = Poller(lambda: frame, INTERVAL, clock=clock)
     poller.poll_once()
@@ -125,8 +115,7 @@ def no_exceptions(at: Any) -> None:
 # -- every screen --------------------------------------------------------------------------------
 @pytest.mark.parametrize("screen", list(PAGES))
 def test_every_configured_panel_is_on_its_screen(open_screen: Any, demo_frame: pd.DataFrame,
-                                                 screen: str) -> None:
-    clock = Clock()
+                                                 screen: str, clock: ManualClock) -> None:
     at = open_screen(PAGES[screen], source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
     assert not at.warning
@@ -141,8 +130,7 @@ def test_every_configured_panel_is_on_its_screen(open_screen: Any, demo_frame: p
 
 @pytest.mark.parametrize("screen", list(PAGES))
 def test_each_chart_is_valid_vega_lite_carrying_the_frames_rows(
-        open_screen: Any, demo_frame: pd.DataFrame, screen: str) -> None:
-    clock = Clock()
+        open_screen: Any, demo_frame: pd.DataFrame, screen: str, clock: ManualClock) -> None:
     at = open_screen(PAGES[screen], source=publish(demo_frame, clock), clock=clock)
     drawn = charts(at)
     assert drawn
@@ -155,8 +143,8 @@ def test_each_chart_is_valid_vega_lite_carrying_the_frames_rows(
         assert [r["description"] for r in rows] == frame_rows["description"].tolist(), wire
 
 
-def test_status_tiles_equal_the_frames_values(open_screen: Any, demo_frame: pd.DataFrame) -> None:
-    clock = Clock()
+def test_status_tiles_equal_the_frames_values(open_screen: Any, demo_frame: pd.DataFrame,
+                                              clock: ManualClock) -> None:
     at = open_screen(source=publish(demo_frame, clock), clock=clock)
     shown = tiles(at)
     status = panel_frame(demo_frame, PanelType.StatusScreen)
@@ -172,9 +160,9 @@ def test_status_tiles_equal_the_frames_values(open_screen: Any, demo_frame: pd.D
         assert shown[panel.wire_name]["label"] == panel.title
 
 
-def test_missing_data_shows_na_never_zero(open_screen: Any, demo_frame: pd.DataFrame) -> None:
+def test_missing_data_shows_na_never_zero(open_screen: Any, demo_frame: pd.DataFrame,
+                                          clock: ManualClock) -> None:
     without = demo_frame[demo_frame["panel"] != "UnassignedRequests"].reset_index(drop=True)
-    clock = Clock()
     at = open_screen(source=publish(without, clock), clock=clock)
     tile = tiles(at)["UnassignedRequests"]
     assert (tile["value"], tile["data-na"], tile["data-level"]) == ("n/a", "true", "none")
@@ -182,7 +170,8 @@ def test_missing_data_shows_na_never_zero(open_screen: Any, demo_frame: pd.DataF
 
 
 def test_threshold_levels_colour_the_tiles(open_screen: Any, demo_frame: pd.DataFrame,
-                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           clock: ManualClock) -> None:
     value = dict(zip(panel_frame(demo_frame, PanelType.StatusScreen)["label"],
                      panel_frame(demo_frame, PanelType.StatusScreen)["value"], strict=True))
     (own,) = panel_frame(demo_frame, PanelType.OwnOpenRequests)["value"]
@@ -198,7 +187,6 @@ red = {value["Closed"]:g}
 amber = {own + 1:g}
 """)
     monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
-    clock = Clock()
     at = open_screen(source=publish(demo_frame, clock), clock=clock)
     assert not at.warning
     shown = tiles(at)
@@ -210,8 +198,7 @@ amber = {own + 1:g}
 
 
 def test_the_connection_screen_shows_figures_and_the_raw_frame(
-        open_screen: Any, demo_frame: pd.DataFrame) -> None:
-    clock = Clock()
+        open_screen: Any, demo_frame: pd.DataFrame, clock: ManualClock) -> None:
     at = open_screen("pages/connection.py", source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
     rows = dict(_table(at))
@@ -233,7 +220,7 @@ def _table(at: Any) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("page", ["pages/workload.py", "pages/trends.py", "pages/connection.py"])
 def test_a_deep_link_on_a_fresh_server_goes_through_dashboard(
-        page: str, demo_frame: pd.DataFrame) -> None:
+        page: str, demo_frame: pd.DataFrame, clock: ManualClock) -> None:
     """Regression: with pages/ beside dashboard.py, Streamlit's older multipage mode ran a deep
     link (/workload) on a freshly started server from pages/workload.py without dashboard.py,
     and the screen crashed for want of its runtime (seen in Chromium after a restart).
@@ -244,7 +231,6 @@ def test_a_deep_link_on_a_fresh_server_goes_through_dashboard(
 
     from board import runtime
 
-    clock = Clock()
     runtime.inject(publish(demo_frame, clock), clock=clock)
     try:
         at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
@@ -267,8 +253,8 @@ def test_no_two_pages_differ_by_more_than_their_id() -> None:
 
 # -- freshness, driven by the clock --------------------------------------------------------------
 def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
-                                                        demo_frame: pd.DataFrame) -> None:
-    clock = Clock()
+                                                        demo_frame: pd.DataFrame,
+                                                        clock: ManualClock) -> None:
     poller = publish(demo_frame, clock)
     clock.now = T0 + timedelta(seconds=12)
     at = open_screen(source=poller, clock=clock)
@@ -284,8 +270,8 @@ def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
     (0, "fresh"), (59, "fresh"), (60, "fresh"), (61, "stale"), (3600, "stale"),
 ])
 def test_stale_after_two_intervals_keeping_the_values(open_screen: Any, demo_frame: pd.DataFrame,
-                                                      age_s: int, state: str) -> None:
-    clock = Clock()
+                                                      age_s: int, state: str,
+                                                      clock: ManualClock) -> None:
     poller = publish(demo_frame, clock)
     clock.now = T0 + timedelta(seconds=age_s)
     at = open_screen(source=poller, clock=clock)
@@ -302,8 +288,7 @@ def test_stale_after_two_intervals_keeping_the_values(open_screen: Any, demo_fra
 
 
 def test_the_banner_says_since_when_and_why_then_clears_on_recovery(
-        open_screen: Any, demo_frame: pd.DataFrame) -> None:
-    clock = Clock()
+        open_screen: Any, demo_frame: pd.DataFrame, clock: ManualClock) -> None:
     outcomes: list[Any] = [demo_frame, NetServerUnreachable(
         "Cannot reach the NetServer at http://127.0.0.1:9/: connection refused."), demo_frame]
 
@@ -340,9 +325,9 @@ def test_no_data_yet_and_failing_is_error_with_na_tiles(open_screen: Any) -> Non
     def fetch() -> pd.DataFrame:
         raise NetServerUnreachable("Cannot reach the NetServer: timed out after 10 s.")
 
-    poller = Poller(fetch, INTERVAL, clock=Clock())
+    poller = Poller(fetch, INTERVAL, clock=ManualClock())
     poller.poll_once()
-    at = open_screen(source=poller, clock=Clock())
+    at = open_screen(source=poller, clock=ManualClock())
     no_exceptions(at)
     assert freshness(at) == {"id": "freshness", "data-state": "error", "data-seq": "0",
                              "data-updated": ""}
@@ -357,14 +342,14 @@ def test_waiting_for_the_first_poll_is_not_an_error(open_screen: Any) -> None:
         def latest(self) -> Snapshot:
             return Snapshot()
 
-    at = open_screen(source=Nothing(), clock=Clock(), demo=True)
+    at = open_screen(source=Nothing(), clock=ManualClock(), demo=True)
     assert freshness(at)["data-state"] == "demo"
     assert "Waiting for data" in text_of(at)
 
 
 def test_demo_mode_says_so_where_nobody_can_miss_it(open_screen: Any,
-                                                    demo_frame: pd.DataFrame) -> None:
-    clock = Clock()
+                                                    demo_frame: pd.DataFrame,
+                                                    clock: ManualClock) -> None:
     at = open_screen(source=publish(demo_frame, clock), clock=clock, demo=True)
     assert freshness(at)["data-state"] == "demo"
     assert [text for _, a, text in tags(at) if a.get("data-demo") == "true"] == ["DEMO DATA"]
@@ -374,7 +359,8 @@ def test_demo_mode_says_so_where_nobody_can_miss_it(open_screen: Any,
 
 
 def test_a_panel_that_cannot_be_drawn_says_so_and_the_rest_renders(
-        open_screen: Any, demo_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+        open_screen: Any, demo_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch,
+        clock: ManualClock) -> None:
     from board import charts as chart_module
     from board import render
 
@@ -387,7 +373,6 @@ def test_a_panel_that_cannot_be_drawn_says_so_and_the_rest_renders(
 
     monkeypatch.setattr(chart_module, "build_chart", build)
     monkeypatch.setattr(render, "SPECS", render.SpecCache())
-    clock = Clock()
     at = open_screen(source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
     (failed,) = [(a, text) for _, a, text in tags(at) if a.get("data-panel-error") == "true"]
@@ -399,12 +384,11 @@ def test_a_panel_that_cannot_be_drawn_says_so_and_the_rest_renders(
 
 
 def test_rotation_is_the_browser_going_to_the_next_screen_keeping_the_query(
-        open_screen: Any, demo_frame: pd.DataFrame) -> None:
+        open_screen: Any, demo_frame: pd.DataFrame, clock: ManualClock) -> None:
     """Rotation is a real navigation by the page's script, not a Streamlit page switch: the
     switch raced the panels' fragments ("Bad delta path index" in Chromium, seen in the
     browser test of ?rotate=5). Here: the script carries the seconds and the screens' paths;
     the browser test watches it rotate."""
-    clock = Clock()
     at = open_screen(source=publish(demo_frame, clock), clock=clock,
                      query={"rotate": "20", "embed": "true"})
     no_exceptions(at)
@@ -420,8 +404,8 @@ def test_rotation_is_the_browser_going_to_the_next_screen_keeping_the_query(
     assert "data-rotate" not in kiosk
 
 
-def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame) -> None:
-    clock = Clock()
+def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame,
+                                   clock: ManualClock) -> None:
     good = open_screen(source=publish(demo_frame, clock), clock=clock, query={"rotate": "20"})
     assert not good.warning
     no_exceptions(good)

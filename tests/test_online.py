@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
+from harness.clock import T0, ManualClock
 from netserver_demo import DemoNetServer, Fault
 from netserver_demo.partner import PartnerFault, PartnerLogin, attach_partner
 from stats_client import AuthenticationFailed, ConfigurationError, InvalidReply
@@ -45,20 +46,6 @@ from stats_client.settings import Settings
 APP_TOKEN = "APPTOKEN-s3cr3t-0001"
 SYSTEM_USER_TOKEN = "StatusBoard-SYSUSER-s3cr3t-77"
 CONTEXT = "Cust12345"
-T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test moves by hand; shared by the demo server and the client."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 # -- keys, generated once per module ---------------------------------------------------------
@@ -308,7 +295,7 @@ def test_jwts_that_do_not_verify_are_refused_with_the_reason(
 class Online:
     """A demo NetServer with its partner login service, and a tenant that approved the app."""
 
-    def __init__(self, srv: DemoNetServer, partner: PartnerLogin, clock: Clock,
+    def __init__(self, srv: DemoNetServer, partner: PartnerLogin, clock: ManualClock,
                  key_path: Path) -> None:
         self.srv, self.partner, self.clock, self.key_path = srv, partner, clock, key_path
 
@@ -323,15 +310,15 @@ class Online:
     def auth(self, **changes: Any) -> SystemUserAuth:
         return system_user_auth(self.settings(**changes), clock=self.clock)
 
-    def client(self, clock: Clock | None = None, transport: str = "rest",
+    def client(self, clock: ManualClock | None = None, transport: str = "rest",
                **changes: Any) -> Any:
         return open_client(self.settings(transport=transport, **changes),
                            clock=clock or self.clock)
 
 
 @pytest.fixture
-def online(app_key: rsa.RSAPrivateKey, key_files: dict[str, Path]) -> Iterator[Online]:
-    clock = Clock()
+def online(app_key: rsa.RSAPrivateKey, key_files: dict[str, Path],
+           clock: ManualClock) -> Iterator[Online]:
     srv = DemoNetServer(port=0, app_token=APP_TOKEN, ticket="7T:fixed-ticket-only",
                         clock=clock).start()
     partner = attach_partner(srv)
@@ -419,7 +406,7 @@ def test_a_fresh_ticket_refused_again_is_an_error_not_a_login_loop(transport: st
         assert online.partner.logins == 1
 
 
-def _poll_for(client: Any, clock: Clock, *, minutes: int, every_s: int = 30) -> list[str]:
+def _poll_for(client: Any, clock: ManualClock, *, minutes: int, every_s: int = 30) -> list[str]:
     """Poll every `every_s` seconds for `minutes`; the error of each failed poll."""
     errors = []
     for _ in range(minutes * 60 // every_s):
@@ -508,7 +495,7 @@ def _wrong_key(o: Online) -> dict[str, Any]:
 
 
 def _skewed_clock(o: Online) -> dict[str, Any]:
-    return {"_clock": Clock(T0 - timedelta(minutes=20))}
+    return {"_clock": ManualClock(T0 - timedelta(minutes=20))}
 
 
 def _fault(fault: PartnerFault) -> Any:

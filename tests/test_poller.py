@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 
+from harness.clock import ManualClock
 from stats_client.errors import InvalidReply, NetServerUnreachable, ServiceError
 from stats_client.frames import DataSet, DataValue, PanelData, empty_frame, to_frame
 from stats_client.panels import PanelType
@@ -40,14 +41,6 @@ class Script:
         return item
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_first_snapshot_is_empty_with_schema() -> None:
     snap = Poller(Script(frame_with(1)), interval=30).latest()
     assert snap.seq == 0
@@ -56,8 +49,7 @@ def test_first_snapshot_is_empty_with_schema() -> None:
     assert list(snap.frame.columns) == list(empty_frame().columns)
 
 
-def test_success_then_failure_keeps_last_good_frame_and_says_why() -> None:
-    clock = FakeClock()
+def test_success_then_failure_keeps_last_good_frame_and_says_why(clock: ManualClock) -> None:
     down = NetServerUnreachable("Cannot reach the NetServer: connection refused.")
     poller = Poller(Script(frame_with(3), down, down, frame_with(4)), interval=30, clock=clock)
 
@@ -202,8 +194,7 @@ def test_service_error_kind_is_kept() -> None:
     assert poller.poll_once().error_kind == "service"
 
 
-def test_every_snapshot_carries_when_the_poller_started() -> None:
-    clock = FakeClock()
+def test_every_snapshot_carries_when_the_poller_started(clock: ManualClock) -> None:
     started = clock.now
     poller = Poller(Script(frame_with(1), NetServerUnreachable("down.")), interval=5, clock=clock)
     assert poller.latest().started_at == started
