@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from board.periods import Granularity, Period, Recurring, parse_period
+from board.charts import GRAIN, RESPONSE_TIME
+from board.periods import Period, Recurring, parse_period
 from netserver_demo import SHAPES, DemoNetServer, HelpDeskModel, Shaped
 from netserver_demo.cli import build_parser
 from stats_client import (
@@ -25,15 +26,7 @@ from stats_client import (
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # Friday of ISO week 48
 VARIANTS = [s for s in SHAPES if s != "standard"]
-GRAIN: dict[PanelType, Granularity] = {
-    PanelType.NumberOfCreatedRequestsPerDay: "day",
-    PanelType.NumberOfCreatedRequestsPerWeek: "week",
-    PanelType.NumberOfCreatedRequestsPerMonth: "month",
-    PanelType.UserResponseTimePerDay: "day",
-    PanelType.UserReponseTimePerWeek: "week",
-    PanelType.UserResponseTimePerMonth: "month",
-}
-RESPONSE = [p for p in GRAIN if p.name.startswith("User")]
+RESPONSE = sorted(RESPONSE_TIME)
 
 # (variant, panel, newest label): the spellings each variant sends
 NEWEST = [
