@@ -12,7 +12,10 @@ Modules, each depending only on those above it:
 
     request   Request, Reply, RouteHandler: what a route receives and answers
     state     DemoState: tickets, application token, users, the fault, counters; Fault
+    source    DataSource: what GetStatistics answers from; one reply path for both transports
     model     HelpDeskModel: the seeded data behind every panel
+    shapes    Shaped, SHAPES: the model spelt and grouped as other NetServers might (--shapes)
+    replay    Capture, load_capture, ReplayError: a capture file's replies served again
     soap      SOAP 1.1 wire format and the Services87 endpoint
     rest      the REST WebAPI GetStatistics endpoint
     server    DemoNetServer: the HTTP server composing the routes
@@ -23,8 +26,11 @@ Modules, each depending only on those above it:
 from .cli import main
 from .model import DATASETS_PER_PANEL, STATUS_TILE, HelpDeskModel
 from .partner import PartnerFault, PartnerLogin, attach_partner
+from .replay import Capture, CapturedPanel, ReplayError, load_capture, parse_capture
 from .request import Reply, Request, RouteHandler
 from .server import DemoNetServer
+from .shapes import SHAPES, Shaped
+from .source import DataSource
 from .state import (
     EXC_APP_TOKEN,
     EXC_SECURITY,
@@ -41,7 +47,11 @@ __all__ = [
     "EXC_SECURITY",
     "EXC_SERVICE",
     "EXC_SESSION_EXPIRED",
+    "SHAPES",
     "STATUS_TILE",
+    "Capture",
+    "CapturedPanel",
+    "DataSource",
     "DemoNetServer",
     "DemoState",
     "ExceptionInfo",
@@ -49,9 +59,13 @@ __all__ = [
     "HelpDeskModel",
     "PartnerFault",
     "PartnerLogin",
+    "ReplayError",
     "Reply",
     "Request",
     "RouteHandler",
+    "Shaped",
     "attach_partner",
+    "load_capture",
     "main",
+    "parse_capture",
 ]

@@ -5,6 +5,8 @@ python -m stats_client simulate --port 8087            # the same, through the d
 curl -X POST http://127.0.0.1:8088/fault/slow          # switch a fault on
 curl -X POST http://127.0.0.1:8088/fault/none          # and off again
 curl http://127.0.0.1:8088/                            # JSON status with call counts
+python -m netserver_demo --shapes alt                  # periods spelt and grouped otherwise
+python -m netserver_demo --replay desk.json            # serve a capture file's replies
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .replay import Capture, ReplayError, load_capture
 from .server import DemoNetServer
+from .shapes import SHAPES
 from .state import Fault
 
 FAULT_NAMES = tuple(f.value for f in Fault)
@@ -122,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slow-seconds", type=float, default=3.0, help="delay of the slow fault")
     p.add_argument("--extra-values", type=int, default=0, help="pad the category panel")
     p.add_argument("--verbose", action="store_true", help="log each request line on stderr")
+    data = p.add_mutually_exclusive_group()
+    data.add_argument("--shapes", choices=SHAPES, default="standard",
+                      help="how periods are spelt and response times grouped (default standard)")
+    data.add_argument("--replay", metavar="FILE",
+                      help="serve the replies of a capture file; any credentials are accepted")
     return p
 
 
@@ -132,6 +141,17 @@ def main(argv: list[str] | None = None) -> int:
         print("simulate: give --user and --password together.", file=sys.stderr)
         return 2
     users = {args.user: args.password} if args.user is not None else None
+    replay: Capture | None = None
+    if args.replay is not None:
+        if args.ticket or args.app_token or users:
+            print("simulate: --replay accepts any credentials; give no --ticket, --app-token, "
+                  "--user or --password with it.", file=sys.stderr)
+            return 2
+        try:
+            replay = load_capture(args.replay)
+        except ReplayError as exc:
+            print(f"simulate: {exc}", file=sys.stderr)
+            return 2
     log = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
     srv = DemoNetServer(
         host=args.host,
@@ -144,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         extra_values=args.extra_values,
         slow_seconds=args.slow_seconds,
         log=log,
+        shapes=args.shapes,
+        replay=replay,
     )
     try:
         srv.start()
@@ -170,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 3
     auth = []
+    if replay is not None:
+        auth.append(f"replaying {replay.describe()}; any credentials")
+    elif args.shapes != "standard":
+        auth.append(f"{args.shapes} shapes")
     if args.ticket or users:
         auth.append("ticket required")
     if args.app_token:

@@ -24,8 +24,8 @@ import threading
 
 from stats_client import REST_STATISTICS_PATH, DataSet, PanelType
 
-from .model import HelpDeskModel
 from .request import Reply, Request
+from .source import DataSource, answer_statistics
 from .state import EXC_APP_TOKEN, EXC_SECURITY, SERVICE_ERROR, DemoState, ExceptionInfo, Fault
 
 OPERATION = "REST GetStatistics"
@@ -80,9 +80,9 @@ def _refused(info: ExceptionInfo | None) -> Reply | None:
 class RestEndpoint:
     """The REST GetStatistics route of one demo server; its raw replies and access tokens."""
 
-    def __init__(self, state: DemoState, model: HelpDeskModel, path_prefix: str) -> None:
+    def __init__(self, state: DemoState, source: DataSource, path_prefix: str) -> None:
         self.state = state
-        self.model = model
+        self.source = source
         self._lock = threading.Lock()
         self._access_tokens: set[str] = set()
         self.path = f"{path_prefix}{REST_STATISTICS_PATH}"
@@ -135,11 +135,8 @@ class RestEndpoint:
         except (ValueError, AttributeError):
             return _error(400, "The request is invalid: Functions must be a list of "
                           "StatusScreenPanelType names.", "ArgumentException")
-        now = state.clock()
-        body = datasets_json([ds for p in panels for ds in self.model.datasets(p, now)])
-        if fault is Fault.MALFORMED:
-            body = body[: max(1, len(body) // 2)]
-        return 200, _JSON, body
+        return answer_statistics(self.source, "rest", panels, state.clock(), datasets_json,
+                                 _JSON["Content-Type"], fault is Fault.MALFORMED)
 
     def _refusal(self, req: Request) -> Reply | None:
         state = self.state
@@ -153,8 +150,8 @@ class RestEndpoint:
             return _refused(state.ticket_refusal(value or None))
         if scheme == "bearer":
             with self._lock:
-                ok = any(secrets.compare_digest(value.encode(), t.encode())
-                         for t in self._access_tokens)
+                ok = state.accept_any or any(secrets.compare_digest(value.encode(), t.encode())
+                                             for t in self._access_tokens)
             return None if ok else _error(401, "The access token is not valid or has expired",
                                           EXC_SECURITY)
         if scheme == "basic":

@@ -27,8 +27,11 @@ from urllib.parse import urlsplit
 
 from . import soap
 from .model import HelpDeskModel
+from .replay import Capture
 from .request import Reply, Request, RouteHandler
 from .rest import RestEndpoint
+from .shapes import Shaped
+from .source import DataSource
 from .state import DemoState, Fault
 
 
@@ -119,7 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class DemoNetServer:
-    """A demo NetServer on a daemon thread; `start()` returns self; also a context manager."""
+    """A demo NetServer on a daemon thread; `start()` returns self; also a context manager.
+
+    `shapes` names a shape variant of the model (`shapes.SHAPES`); `replay` serves a capture
+    (`replay.load_capture`) instead, accepting any credentials."""
 
     def __init__(
         self,
@@ -134,19 +140,27 @@ class DemoNetServer:
         extra_values: int = 0,
         slow_seconds: float = 3.0,
         log: Callable[[str], None] | None = None,
+        shapes: str = "standard",
+        replay: Capture | None = None,
     ) -> None:
+        if replay is not None and (ticket or app_token or users or shapes != "standard"):
+            raise ValueError("a replay accepts any credentials and has its own shapes: give no "
+                             "ticket, app_token, users or shapes with replay")
         self.host = host
         self._requested_port = port
         self.seed = seed
         self.model = HelpDeskModel(seed=seed, extra_values=extra_values)
+        #: What GetStatistics answers from: the model in a shape variant, or the capture.
+        self.source: DataSource = replay if replay is not None else Shaped(self.model, shapes)
         prefix = path_prefix.strip("/")
         self.path_prefix = f"/{prefix}" if prefix else ""
         self.log = log
         self.state = DemoState(
-            ticket=ticket, app_token=app_token, users=users, clock=clock, slow_seconds=slow_seconds
+            ticket=ticket, app_token=app_token, users=users, clock=clock,
+            slow_seconds=slow_seconds, accept_any=replay is not None,
         )
-        self.soap = soap.SoapEndpoint(self.state, self.model, self.path_prefix)
-        self.rest = RestEndpoint(self.state, self.model, self.path_prefix)
+        self.soap = soap.SoapEndpoint(self.state, self.source, self.path_prefix)
+        self.rest = RestEndpoint(self.state, self.source, self.path_prefix)
         self._lock = threading.Lock()
         self._routes: dict[tuple[str, str], RouteHandler] = {}
         self._httpd: _HTTPServer | None = None

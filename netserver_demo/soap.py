@@ -32,8 +32,9 @@ from lxml import etree
 
 from stats_client import DataSet, PanelType
 
-from .model import CURRENT_HANDLER, HANDLERS, HelpDeskModel
+from .model import CURRENT_HANDLER, HANDLERS
 from .request import Reply, Request
+from .source import DataSource, answer_statistics
 from .state import SERVICE_ERROR, DemoState, ExceptionInfo, Fault
 
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services87"
@@ -295,9 +296,9 @@ class SoapEndpoint:
 
     Faults apply to GetStatistics only, except SLOW (every SOAP call)."""
 
-    def __init__(self, state: DemoState, model: HelpDeskModel, path_prefix: str) -> None:
+    def __init__(self, state: DemoState, source: DataSource, path_prefix: str) -> None:
         self.state = state
-        self.model = model
+        self.source = source
         self.path_prefix = path_prefix
 
     def __repr__(self) -> str:
@@ -376,11 +377,8 @@ class SoapEndpoint:
             # WCF cannot deserialize an unknown enum member: it is a fault, not Succeeded=false.
             text = "The formatter threw an exception while trying to deserialize the message."
             return 500, XML, fault_reply("Client", text)
-        now = state.clock()
-        body = statistics_reply(ds for p in panels for ds in self.model.datasets(p, now))
-        if fault is Fault.MALFORMED:
-            body = body[: max(1, len(body) // 2)]
-        return 200, XML, body
+        return answer_statistics(self.source, "soap", panels, state.clock(), statistics_reply,
+                                 XML["Content-Type"], fault is Fault.MALFORMED)
 
     def _authenticate(self, sreq: SoapRequest) -> Reply:
         if sreq.operation != "AuthenticateUsernamePassword":

@@ -82,7 +82,8 @@ def _same(a: str, b: str) -> bool:
 
 
 class DemoState:
-    """Thread-safe; no HTTP. `ticket` and `users` make tickets required (else demo mode)."""
+    """Thread-safe; no HTTP. `ticket` and `users` make tickets required (else demo mode);
+    `accept_any` (replay) accepts every login, whatever the user name."""
 
     def __init__(
         self,
@@ -92,8 +93,11 @@ class DemoState:
         users: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
         slow_seconds: float = 3.0,
+        accept_any: bool = False,
     ) -> None:
         self.clock = clock or real_clock
+        #: Replay: any or no ticket, token, password or access token is accepted.
+        self.accept_any = accept_any
         self.slow_seconds = slow_seconds
         self.app_token = app_token
         self._fixed_ticket = ticket
@@ -189,7 +193,9 @@ class DemoState:
             return frozenset(self._issued)
 
     def password_ok(self, user: str, password: str) -> bool:
-        """Without `users` any non-empty user name is accepted (demo)."""
+        """Without `users` any non-empty user name is accepted (demo); with `accept_any` any."""
+        if self.accept_any:
+            return True
         if self._users is None:
             return bool(user)
         expected = self._users.get(user)
