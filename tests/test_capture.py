@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from test_refusals import key_path  # noqa: F401 - the fixture: one application key
 
 from netserver_demo import DemoNetServer
 from netserver_demo.model import HANDLERS
@@ -87,16 +87,6 @@ def _echo(srv: DemoNetServer, soap_path: str) -> None:
     srv.add_route("POST", srv.rest.path, rest_echo)
 
 
-@pytest.fixture(scope="module")
-def key_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[rsa.RSAPrivateKey, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = tmp_path_factory.mktemp("keys") / "app.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return key, path
-
-
 #: (credential kind, transport, settings variables besides the URL)
 KINDS = [
     ("ticket", "soap", {"SUPEROFFICE_TICKET": TICKET, "SUPEROFFICE_APP_TOKEN": APP_TOKEN}),
@@ -113,17 +103,17 @@ KINDS = [
 @pytest.mark.parametrize(("kind", "transport", "env"), KINDS)
 def test_no_secret_of_any_credential_kind_reaches_the_file(
         demo_server_factory: Callable[..., DemoNetServer], run_cli: Run, tmp_path: Path,
-        key_file: tuple[rsa.RSAPrivateKey, Path], kind: str, transport: str,
+        key_path: tuple[rsa.RSAPrivateKey, Path], kind: str, transport: str,  # noqa: F811
         env: dict[str, str]) -> None:
     srv = demo_server_factory(ticket=TICKET, app_token=APP_TOKEN, users={USER: PASSWORD})
     srv.rest.add_access_token(BEARER)
     _echo(srv, "/Remote/Services87/CustomerService.svc")
     if kind == "system user":
         partner = attach_partner(srv)
-        partner.register_app(APP_TOKEN, key_file[0].public_key())
+        partner.register_app(APP_TOKEN, key_path[0].public_key())
         partner.register_tenant(CONTEXT, SYSTEM_USER_TOKEN, APP_TOKEN)
         env = {"SUPEROFFICE_SYSTEM_USER_TOKEN": SYSTEM_USER_TOKEN, "SUPEROFFICE_CONTEXT": CONTEXT,
-               "SUPEROFFICE_PRIVATE_KEY": str(key_file[1]), "SUPEROFFICE_APP_TOKEN": APP_TOKEN,
+               "SUPEROFFICE_PRIVATE_KEY": str(key_path[1]), "SUPEROFFICE_APP_TOKEN": APP_TOKEN,
                "SUPEROFFICE_LOGIN_URL": partner.login_base}
     out = tmp_path / "desk.json"
     run = run_cli("capture", "--out", str(out), "--panels", "StatusScreen,Hotlist",
