@@ -121,6 +121,9 @@ class RestEndpoint:
         if fault is Fault.HTML:
             page = b"<html><body><h1>Service Unavailable</h1></body></html>"
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page
+        scripted = state.scripted_refusal("GetStatistics")
+        if scripted is not None:
+            return _error(500, scripted.message, scripted.exception_type)
         refusal = self._refusal(req)
         if refusal is not None:
             return refusal

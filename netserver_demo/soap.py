@@ -366,7 +366,9 @@ class SoapEndpoint:
             return 500, XML, internal_service_fault()
         if fault is Fault.HTML:
             return 200, {"Content-Type": "text/html; charset=utf-8"}, HTML_ERROR
-        err = state.app_token_refusal(sreq.application_token) or state.ticket_refusal(sreq.ticket)
+        err = (state.scripted_refusal("GetStatistics")
+               or state.app_token_refusal(sreq.application_token)
+               or state.ticket_refusal(sreq.ticket))
         if err is None and fault is Fault.SERVICE_ERROR:
             err = SERVICE_ERROR
         if err is not None:
@@ -383,7 +385,8 @@ class SoapEndpoint:
     def _authenticate(self, sreq: SoapRequest) -> Reply:
         if sreq.operation != "AuthenticateUsernamePassword":
             return 500, XML, action_not_supported(AUTHENTICATE_ACTION)
-        err = self.state.app_token_refusal(sreq.application_token)
+        err = self.state.scripted_refusal("login") or self.state.app_token_refusal(
+            sreq.application_token)
         if err is not None:
             return 200, XML, error_reply("AuthenticateResponse", err)
         user = sreq.user_name or ""

@@ -111,6 +111,7 @@ class DemoState:
         self._raw: dict[str, RawReply] = {}
         self._counts: Counter[str] = Counter()
         self._wake = threading.Event()  # set on stop so SLOW sleepers return early
+        self._scripted: dict[str, tuple[ExceptionInfo, int]] = {}  # see refuse_next()
 
     def __repr__(self) -> str:  # no ticket, token or password
         return f"DemoState(fault={self._fault.value!r}, auth_required={self.auth_required})"
@@ -227,3 +228,28 @@ class DemoState:
                 "No credentials: a ticket is required to call this service", EXC_SECURITY
             )
         return ExceptionInfo("The ticket is not valid", EXC_SECURITY)
+
+    # -- scripted refusals (independent of the fault) ------------------------------------------
+    def refuse_next(self, operation: str, info: ExceptionInfo | None, calls: int = 1) -> None:
+        """Answer the next `calls` requests of `operation` with `info` (None stops).
+
+        "GetStatistics": SOAP Succeeded=false, REST HTTP 500 with ErrorType; "login": SoPrincipal
+        Succeeded=false. Checked before any credential, so any ExceptionType can be tried.
+        """
+        with self._lock:
+            if info is None or calls < 1:
+                self._scripted.pop(operation, None)
+            else:
+                self._scripted[operation] = (info, calls)
+
+    def scripted_refusal(self, operation: str) -> ExceptionInfo | None:
+        """The scripted refusal for this request of `operation`, if any (counted down)."""
+        with self._lock:
+            info, left = self._scripted.get(operation, (None, 0))
+            if info is None:
+                return None
+            if left > 1:
+                self._scripted[operation] = (info, left - 1)
+            else:
+                del self._scripted[operation]
+            return info

@@ -1,6 +1,7 @@
-"""`python -m stats_client fetch|simulate`: the data side from a terminal.
+"""`python -m stats_client fetch|capture|simulate`: the data side from a terminal.
 
     $ python -m stats_client fetch --url http://127.0.0.1:8087 --format csv
+    $ python -m stats_client capture --out desk.json --anonymise
     $ python -m stats_client simulate --port 8087
 
 Every option of `fetch` can come from the environment (SUPEROFFICE_URL, SUPEROFFICE_TICKET,
@@ -55,6 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="table (aligned text), csv or json (records); default table")
     fetch.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
                        help=argparse.SUPPRESS)
+
+    capture = commands.add_parser(
+        "capture", help="call GetStatistics once per panel and write the replies to a JSON file",
+        description="Call GetStatistics once per panel type and write the raw replies (secrets "
+                    "scrubbed), their rows and data sets to one JSON file, for replay.",
+    )
+    add_connection_options(capture)
+    capture.add_argument("--out", required=True, metavar="FILE", help="the JSON file to write")
+    capture.add_argument("--panels", metavar="NAME,NAME",
+                         help="panel types by wire name or number (default: every panel but None)")
+    capture.add_argument("--anonymise", "--anonymize", action="store_true",
+                         help="replace person names and free-text labels with stable pseudonyms; "
+                              "numbers and periods stay")
+    capture.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                         help=argparse.SUPPRESS)
 
     for name, (_module, summary) in _DELEGATED.items():
         commands.add_parser(name, help=summary, add_help=False)
@@ -122,6 +138,8 @@ def _run(args: argparse.Namespace, env: Mapping[str, str] | None, out: TextIO,
     try:
         if args.command == "fetch":
             return fetch(args, os.environ if env is None else env, out)
+        if args.command == "capture":
+            return capture(args, os.environ if env is None else env, err)
         raise ConfigurationError(f"Unknown command {args.command!r}.")  # pragma: no cover
     except StatsClientError as exc:
         _say(err, f"error: {exc}")
@@ -151,6 +169,25 @@ def fetch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     with open_client(settings) as client:
         frame = client.fetch_frame(panels)
     WRITERS[args.format](frame, out)
+    return 0
+
+
+def capture(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
+    """The `capture` command: one GetStatistics per panel, one JSON file written atomically."""
+    from pathlib import Path
+
+    from .capture import capture as capture_panels
+    from .capture import check_writable, write_capture
+    from .client import open_client
+
+    panels = parse_panels(args.panels)
+    out = Path(args.out)
+    check_writable(out)  # before any call: a typo in --out must not cost a round of calls
+    settings = Settings.from_env(env, **settings_overrides(args))
+    with open_client(settings) as client:
+        doc = capture_panels(client, panels, anonymise=args.anonymise)
+    write_capture(doc, out)
+    _say(err, f"wrote {len(doc['panels'])} panels to {out}")
     return 0
 
 
@@ -190,9 +227,9 @@ def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
 
 def write_json(frame: pd.DataFrame, out: TextIO) -> None:
     """Records with the tidy columns; nil and NaN become null (JSON has no NaN)."""
-    records = [{col: _json_value(row[col]) for col in frame.columns}
-               for row in frame.to_dict(orient="records")]
-    json.dump(records, out, ensure_ascii=False, indent=1)
+    from .capture import json_records
+
+    json.dump(json_records(frame), out, ensure_ascii=False, indent=1)
     out.write("\n")
 
 
@@ -221,16 +258,6 @@ def write_table(frame: pd.DataFrame, out: TextIO) -> None:
 WRITERS: dict[str, Callable[[pd.DataFrame, TextIO], None]] = {
     "table": write_table, "csv": write_csv, "json": write_json,
 }
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
 
 
 def _text(value: Any) -> str | None:

@@ -3,7 +3,14 @@
 The client owns what both transports share: the lock, data-set matching, call counting, the
 credential and the retry-once after a refused ticket, the status the Connection screen shows,
 and the conversion of lower errors (raised `from` the cause). A *wire* (`soap.SoapWire`,
-`rest.RestWire`) makes one GetStatistics call with a given credential.
+`rest.RestWire`) makes one GetStatistics call with a given credential and keeps its last reply
+(`last_reply()`, for `capture`).
+
+Refusals: a ticket refused (see `auth.refusal_kind`) is renewed once and the call retried, when
+the credential can renew. An *unfamiliar* ExceptionType gets one renewal and one retry too, with
+renewable credentials (user and password, system user): if the retry works, that type is a
+refused ticket for the rest of the process (`RefusalMemory`); if not, it is a service error and
+is not tried this way again for an hour. Never more than one extra login per `fetch()`.
 
     >>> with open_client(Settings("http://127.0.0.1:8087", ticket="7T:x")) as client:
     ...     frame = client.fetch_frame()          # doctest: +SKIP
@@ -15,14 +22,18 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol
 
 import pandas as pd
 
+from .auth import is_unfamiliar, refused_error
 from .credentials import Clock, Credential, PasswordLoginCall, Proof, credential_for
-from .errors import AuthenticationFailed, StatsClientError
+from .errors import AuthenticationFailed, ServiceError, StatsClientError
 from .frames import DataSet, PanelData, to_frame
+from .http import Exchange, scrub
 from .matching import DatasetMatcher, requested_panels
 from .online import utcnow
 from .panels import ALL_PANELS, PanelType
@@ -33,6 +44,62 @@ from .soap import SoapWire
 log = logging.getLogger(__name__)
 
 _TRANSPORT_NAMES = {"soap": "SOAP (Services87)", "rest": "REST WebAPI (api/v1)"}
+#: How long an unfamiliar ExceptionType that a renewal did not cure is not tried that way again.
+UNFAMILIAR_HOLD = timedelta(hours=1)
+
+
+class RefusalMemory:
+    """What unfamiliar ExceptionTypes turned out to be; thread-safe, one per process.
+
+        >>> memory = RefusalMemory()
+        >>> memory.may_try("FooException", datetime(2026, 1, 1))
+        True
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._refusals: set[str] = set()
+        self._not_until: dict[str, datetime] = {}
+
+    def is_refusal(self, exception_type: str | None) -> bool:
+        """Whether a renewal showed that this type refuses tickets."""
+        with self._lock:
+            return _key(exception_type) in self._refusals
+
+    def may_try(self, exception_type: str | None, now: datetime) -> bool:
+        """Whether a renewal may be tried for this type now (not within an hour of failing)."""
+        with self._lock:
+            until = self._not_until.get(_key(exception_type))
+            return until is None or now >= until
+
+    def renewal_helped(self, exception_type: str | None) -> None:
+        """A renewal cured it: from now on a refused ticket (said once, in the log)."""
+        key = _key(exception_type)
+        with self._lock:
+            new = key not in self._refusals
+            self._refusals.add(key)
+            self._not_until.pop(key, None)
+        if new:
+            log.warning("The NetServer refused the ticket with ExceptionType %r, which the board "
+                        "did not know; a new ticket worked, so from now on that type counts as "
+                        "a refused ticket.", exception_type)
+
+    def renewal_failed(self, exception_type: str | None, now: datetime) -> None:
+        """A renewal did not cure it: a service error, not tried this way for an hour."""
+        with self._lock:
+            self._not_until[_key(exception_type)] = now + UNFAMILIAR_HOLD
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return f"RefusalMemory(refusals={sorted(self._refusals)!r})"
+
+
+def _key(exception_type: str | None) -> str:
+    return (exception_type or "").strip().lower()
+
+
+#: The process's memory of unfamiliar types (`open_client` shares it between clients).
+PROCESS_REFUSALS = RefusalMemory()
 
 
 class Wire(Protocol):
@@ -57,6 +124,11 @@ class Wire(Protocol):
         """The `errors` family member for a lower error this wire lets through, or None."""
         ...
 
+    @property
+    def last_exchange(self) -> Exchange | None:
+        """The last GetStatistics reply as it came (unscrubbed), or None."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -66,12 +138,16 @@ class StatisticsClient:
     Thread-safe: calls are serialised, so a poller and a Connection screen may share it.
     """
 
-    def __init__(self, settings: Settings, wire: Wire, credential: Credential) -> None:
+    def __init__(self, settings: Settings, wire: Wire, credential: Credential, *,
+                 clock: Clock = utcnow, refusals: RefusalMemory = PROCESS_REFUSALS) -> None:
         self._settings = settings
         self._wire = wire
         self._credential = credential
+        self._clock = clock
+        self._refusals = refusals
         self._lock = threading.RLock()
         self._calls = 0
+        self._renewals_left = 0  # extra logins left in this fetch()
         self._matcher = DatasetMatcher(f"GetStatistics over {settings.transport.upper()}")
 
     # -- public --------------------------------------------------------------------------------
@@ -79,11 +155,26 @@ class StatisticsClient:
         """The data sets for each requested panel, in the requested order."""
         wanted = requested_panels(panels)
         with self._lock, self._converting():
+            self._renewals_left = 1
             return self._matcher.fetch(wanted, self._get_statistics)
 
     def fetch_frame(self, panels: Sequence[PanelType] = ALL_PANELS) -> pd.DataFrame:
         """`fetch()` as one tidy frame (see `frames.COLUMNS`)."""
         return to_frame(self.fetch(panels))
+
+    def last_reply(self) -> Exchange | None:
+        """The last GetStatistics reply as it came (status, Content-Type, body), every secret
+        this client knows scrubbed from the body; None before the first."""
+        with self._lock:
+            exchange = self._wire.last_exchange
+            if exchange is None:
+                return None
+            text = exchange.body.decode("utf-8", "replace")
+            return replace(exchange, body=self.scrub(text).encode("utf-8"))
+
+    def scrub(self, text: str) -> str:
+        """`text` with every secret this client knows (settings, tickets) replaced by ***."""
+        return scrub(text, self._secrets())
 
     @property
     def calls(self) -> int:
@@ -150,12 +241,49 @@ class StatisticsClient:
         proof = self._credential.current()  # a refused login raises here, and is not retried
         try:
             return self._call(panels, proof)
-        except AuthenticationFailed:
-            renewed = self._credential.renew()
-            if renewed is None:
+        except ServiceError as exc:
+            if not is_unfamiliar(exc):
                 raise
-            log.info("The NetServer refused the ticket; obtained a new one and retrying once.")
-            return self._call(panels, renewed)
+            if self._refusals.is_refusal(exc.exception_type):
+                said = (exc.server_message or exc.exception_type or "").rstrip(". ")
+                refused = refused_error("GetStatistics", said, self._credential.refusal_hint)
+                return self._renew_and_retry(panels, refused)
+            return self._try_renewal(panels, exc)
+        except AuthenticationFailed as exc:
+            return self._renew_and_retry(panels, exc)
+
+    def _renew_and_retry(self, panels: Sequence[PanelType],
+                         refused: AuthenticationFailed) -> tuple[DataSet, ...]:
+        if self._renewals_left < 1:
+            raise refused
+        renewed = self._credential.renew()
+        if renewed is None:
+            raise refused
+        self._renewals_left -= 1
+        log.info("The NetServer refused the ticket; obtained a new one and retrying once.")
+        return self._call(panels, renewed)
+
+    def _try_renewal(self, panels: Sequence[PanelType],
+                     unfamiliar: ServiceError) -> tuple[DataSet, ...]:
+        """An unfamiliar ExceptionType: one renewal and one retry tell whether it refused the
+        ticket (see the module's docstring)."""
+        kind, now = unfamiliar.exception_type, self._clock()
+        if not (self._renewals_left > 0 and self._credential.can_renew_now()
+                and self._refusals.may_try(kind, now)):
+            raise unfamiliar
+        self._renewals_left -= 1
+        log.info("The NetServer answered with an unfamiliar error (%s); renewing the ticket once "
+                 "to see whether it was refused.", kind)
+        try:
+            renewed = self._credential.renew()
+            if renewed is None:  # pragma: no cover - can_renew_now() said it would
+                raise unfamiliar
+            datasets = self._call(panels, renewed)
+        except StatsClientError:
+            self._refusals.renewal_failed(kind, now)
+            raise
+        self._refusals.renewal_helped(kind)
+        return datasets
 
     def _call(self, panels: Sequence[PanelType], proof: Proof | None) -> tuple[DataSet, ...]:
         self._calls += 1
@@ -180,12 +308,14 @@ class StatisticsClient:
 
 
 def open_client(settings: Settings, *, clock: Clock = utcnow,
-                credential: Credential | None = None) -> StatisticsClient:
+                credential: Credential | None = None,
+                refusals: RefusalMemory = PROCESS_REFUSALS) -> StatisticsClient:
     """The client for these settings: the one way the CLI, the poller and the tests make one.
 
     `settings.transport` picks the wire (SOAP or the REST WebAPI); `settings.credential_kind`
     the credential (a system user's key file is read now: a bad one raises ConfigurationError).
-    `clock` drives ticket renewal; `credential` shares one (and its ticket) between clients.
+    `clock` drives ticket renewal; `credential` shares one (and its ticket) between clients;
+    `refusals` what unfamiliar ExceptionTypes turned out to be (the process's by default).
     """
     wire: Wire = RestWire(settings) if settings.transport == "rest" else SoapWire(settings)
     try:
@@ -194,4 +324,4 @@ def open_client(settings: Settings, *, clock: Clock = utcnow,
     except BaseException:
         wire.close()
         raise
-    return StatisticsClient(settings, wire, credential)
+    return StatisticsClient(settings, wire, credential, clock=clock, refusals=refusals)

@@ -17,6 +17,7 @@ it, and says in words when it is renewed and what to check when refused, never t
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,13 @@ class Proof:
     scheme: Scheme
     secret: str = field(repr=False)
 
+    @property
+    def sent(self) -> str:
+        """The secret as it goes in a header: Basic's user:password in base64, else as it is."""
+        if self.scheme == "basic":
+            return base64.b64encode(self.secret.encode()).decode("ascii")
+        return self.secret
+
 
 class Credential:
     """No credential (a demo or an open NetServer): sends nothing, renews nothing.
@@ -77,6 +85,10 @@ class Credential:
     def renew(self) -> Proof | None:
         """The NetServer refused what was sent: something new to send, or None (cannot)."""
         return None
+
+    def can_renew_now(self) -> bool:
+        """Whether `renew()` would log in again at once (to try a renewal on a hunch)."""
+        return False
 
     @property
     def renewal(self) -> str:
@@ -114,6 +126,10 @@ class FixedCredential(Credential):
     def renewal(self) -> str:
         return self._renewal
 
+    def secrets(self) -> tuple[str, ...]:
+        # The configured secret is in Settings.secrets; Basic's base64 form is not.
+        return (self._proof.sent,) if self._proof.sent != self._proof.secret else ()
+
     def __repr__(self) -> str:
         return f"FixedCredential(kind={str(self.kind)!r})"
 
@@ -145,6 +161,9 @@ class PasswordLogin(Credential):
             self._ticket = None
             self._obtain()
             return self._proof()
+
+    def can_renew_now(self) -> bool:
+        return True
 
     def _obtain(self) -> None:
         self._ticket = self._login(self._user, self._password)
@@ -185,6 +204,9 @@ class SystemUserTicket(Credential):
         """The NetServer refused the ticket we sent last: a new one, or AuthenticationFailed."""
         self._last = self.auth.refused(self._last or "")
         return Proof("ticket", self._last)
+
+    def can_renew_now(self) -> bool:
+        return self.auth.may_renew_at_once()
 
     @property
     def renewal(self) -> str:

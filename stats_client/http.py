@@ -16,9 +16,11 @@ A `Peer` names who answers in the sentences ("the REST WebAPI at …") and what 
 
 from __future__ import annotations
 
+import html
+import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -51,6 +53,19 @@ class Peer:
         return f"{self.name[:1].upper()}{self.name[1:]} at {self.where}"
 
 
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One reply as it came off the wire (for `capture`): status, Content-Type, body bytes."""
+
+    status: int
+    content_type: str
+    body: bytes = field(repr=False)
+
+
+#: Sees each reply `bounded_request` read whole (the wires record the last one).
+Observer = Callable[[Exchange], None]
+
+
 def new_session(*, verify_tls: bool, agent: str,
                 session: requests.Session | None = None) -> requests.Session:
     """A session (or the given one) set up for the edge: TLS verification and our user agent.
@@ -67,10 +82,11 @@ def new_session(*, verify_tls: bool, agent: str,
 def bounded_request(session: requests.Session, method: str, url: str, *, peer: Peer,
                     timeout: float, limit: int,
                     before_body: Callable[[requests.Response], None] | None = None,
-                    **kwargs: Any) -> requests.Response:
+                    observe: Observer | None = None, **kwargs: Any) -> requests.Response:
     """One request whose reply is read whole within `limit` bytes and `timeout` seconds.
 
-    `before_body` sees the status and headers first and may raise to refuse the reply unread.
+    `before_body` sees the status and headers first and may raise to refuse the reply unread;
+    `observe` sees the reply read (status, Content-Type, body).
     The returned response is closed, its `.content` the bytes read. Redirects and lower
     errors raise the `errors` family (see the module's docstring).
     """
@@ -94,6 +110,8 @@ def bounded_request(session: requests.Session, method: str, url: str, *, peer: P
     # requests' own cache does.
     response._content = body
     response._content_consumed = True
+    if observe is not None:
+        observe(Exchange(response.status_code, response.headers.get("Content-Type") or "", body))
     return response
 
 
@@ -218,12 +236,33 @@ def redact(text: str | None, secrets: Iterable[str | None]) -> str:
     Secrets shorter than three characters are not searched for: replacing every "a" would say
     nothing and hide all.
     """
-    out = text or ""
-    # Longest first, so that a secret containing another is replaced whole.
-    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        out = out.replace(secret, _REDACTED)
-    out = " ".join(out.split())
+    out = " ".join(_replace_secrets(text or "", _searched(secrets)).split())
     return out[:_MAX_SHOWN] + ("…" if len(out) > _MAX_SHOWN else "")
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """The whole of `text` (a reply body) with every secret replaced by ***, also where it is
+    spelt as XML or JSON escape it; nothing else changed.
+
+    >>> scrub('<T>a&amp;b-secret</T>', ["a&b-secret"])
+    '<T>***</T>'
+    """
+    spellings = set()
+    for secret in _searched(secrets):
+        spellings |= {secret, html.escape(secret, quote=False), html.escape(secret),
+                      json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return _replace_secrets(text, spellings)
+
+
+def _searched(secrets: Iterable[str | None]) -> set[str]:
+    return {s for s in secrets if s and len(s) >= 3}
+
+
+def _replace_secrets(text: str, secrets: set[str]) -> str:
+    # Longest first, so that a secret containing another is replaced whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, _REDACTED)
+    return text
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ LEEWAY = timedelta(minutes=5)
 MAX_KEY_FILE_BYTES = 64 * 1024
 MAX_LOGIN_REPLY_BYTES = 256 * 1024
 _KEY_VAR = "SUPEROFFICE_PRIVATE_KEY"
+_NOT_JSON = object()
 _LOGIN_REFUSAL_HINT = ("Check SUPEROFFICE_APP_TOKEN, SUPEROFFICE_SYSTEM_USER_TOKEN and "
                        "SUPEROFFICE_CONTEXT.")
 
@@ -405,8 +406,7 @@ class SystemUserAuth:
                 return self._ticket  # another thread renewed meanwhile
             self._check_hold(now)
             issued = self._obtained_at or now
-            worked = self._uses >= 2  # handed out again with no refusal in between
-            if now - issued >= REFUSED_RENEW_GAP and (worked or not self._after_refusal):
+            if self._renews_at_once(now):
                 log.info("The NetServer refused the system user ticket; asking for a new one.")
                 self._ticket = None
                 return self._renew(now, after_refusal=True)
@@ -424,6 +424,18 @@ class SystemUserAuth:
             )
             log.warning("%s", self._hold_message)
             raise AuthenticationFailed(self._hold_message)
+
+    def may_renew_at_once(self) -> bool:
+        """Whether `refused()` would ask for a new ticket now rather than wait (and raise)."""
+        with self._lock:
+            now = self._clock()
+            held = self._hold_until is not None and now < self._hold_until
+            return not held and self._renews_at_once(now)
+
+    def _renews_at_once(self, now: datetime) -> bool:
+        issued = self._obtained_at or now
+        worked = self._uses >= 2  # handed out again with no refusal in between
+        return now - issued >= REFUSED_RENEW_GAP and (worked or not self._after_refusal)
 
     @property
     def renews_at(self) -> datetime | None:
@@ -560,15 +572,20 @@ class SystemUserAuth:
     def _post_json(self, url: str, payload: Mapping[str, Any]) -> tuple[Any, str | None]:
         reply = self._exchange("POST", url, json=dict(payload),
                                headers={"Accept": "application/json"})
-        if reply.status_code != 200:
+        try:
+            doc = json.loads(reply.content)
+        except ValueError:
+            doc = _NOT_JSON
+        # A refusal is a refusal whatever the status it comes with (400, 401, 403, 500 …).
+        refused = isinstance(doc, dict) and doc.get("IsSuccessful") is False
+        if reply.status_code != 200 and not refused:
             raise status_error(reply.status_code, media_type(reply), self._peer,
                                refusal_hint=_LOGIN_REFUSAL_HINT)
-        try:
-            return json.loads(reply.content), reply.headers.get("Date")
-        except ValueError:
+        if doc is _NOT_JSON:
             raise InvalidReply(f"The SuperOffice Online login service at {self.login_base} did "
                                "not answer with JSON; check SUPEROFFICE_ENV or "
-                               "SUPEROFFICE_LOGIN_URL.") from None
+                               "SUPEROFFICE_LOGIN_URL.")
+        return doc, reply.headers.get("Date")
 
     def _exchange(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One bounded request through the HTTP edge (no redirects: a 307/308 would carry the

@@ -11,7 +11,6 @@ ticket); `Basic` (an onsite user name and password). HTTP, JSON and shape proble
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -19,10 +18,12 @@ from typing import Any
 
 import requests
 
+from .auth import exception_error
 from .credentials import PasswordLoginCall, Proof
-from .errors import InvalidReply, ServiceError, StatsClientError
+from .errors import InvalidReply, StatsClientError
 from .frames import DataSet, DataValue
 from .http import (
+    Exchange,
     Peer,
     bounded_request,
     media_type,
@@ -58,6 +59,7 @@ class RestWire:
             "the REST WebAPI", self.endpoint, expects="JSON",
             missing=("Check SUPEROFFICE_URL (a site URL such as https://host/Cust12345), or use "
                      "SUPEROFFICE_TRANSPORT=soap for a NetServer without the REST WebAPI."))
+        self.last_exchange: Exchange | None = None
 
     def get_statistics(self, panels: Sequence[PanelType], proof: Proof | None, *,
                        refusal_hint: str, secrets: Sequence[str]) -> tuple[DataSet, ...]:
@@ -67,7 +69,7 @@ class RestWire:
         body = json.dumps({"Functions": [p.wire_name for p in panels]}).encode()
         reply = bounded_request(self._session, "POST", self.endpoint, peer=self.peer,
                                 timeout=s.timeout, limit=s.max_reply_bytes, data=body,
-                                headers=headers)
+                                headers=headers, observe=self._record)
         media = media_type(reply)
         if reply.status_code != 200:
             raise self._http_error(reply.status_code, media, reply.content,
@@ -84,14 +86,16 @@ class RestWire:
         if self._own_session:
             self._session.close()
 
+    def _record(self, exchange: Exchange) -> None:
+        self.last_exchange = exchange
+
     def _auth_headers(self, proof: Proof | None) -> dict[str, str]:
         if proof is None:
             return {}
         if proof.scheme == "bearer":
             return {"Authorization": f"Bearer {proof.secret}"}
         if proof.scheme == "basic":
-            pair = base64.b64encode(proof.secret.encode()).decode("ascii")
-            return {"Authorization": f"Basic {pair}"}
+            return {"Authorization": f"Basic {proof.sent}"}
         headers = {"Authorization": f"SOTicket {proof.secret}"}
         if self._settings.app_token:
             headers["SO-AppToken"] = self._settings.app_token
@@ -99,13 +103,13 @@ class RestWire:
 
     def _http_error(self, status: int, media: str, payload: bytes, *, refusal_hint: str,
                     secrets: Sequence[str]) -> StatsClientError:
-        kind, said = _error_text(payload, media, secrets)
-        if kind is not None and status not in _PLAIN_STATUSES:
-            return ServiceError(
-                f"The REST WebAPI answered GetStatistics with an error ({kind})"
-                f"{f' ({said})' if said else ''}. Check the NetServer's log; the request itself "
-                "was well formed.", exception_type=kind, server_message=said or None)
-        return status_error(status, media, self.peer, refusal_hint=refusal_hint, said=said)
+        kind, message = _error_text(payload, media)
+        if (kind or message) and status not in _PLAIN_STATUSES:
+            # A NetServer exception the WebAPI passed on: classified as SOAP's ExceptionInfo.
+            return exception_error("GetStatistics", kind, message, secrets=secrets,
+                                   refusal_hint=refusal_hint, who="The REST WebAPI")
+        return status_error(status, media, self.peer, refusal_hint=refusal_hint,
+                            said=redact(message, secrets))
 
 
 # -- JSON → records ------------------------------------------------------------------------------
@@ -187,20 +191,18 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _error_text(payload: bytes, media: str, secrets: Sequence[str]) -> tuple[str | None, str]:
-    """(error type, message) from a WebAPI JSON error body; (None, "") when it is not one."""
+def _error_text(payload: bytes, media: str) -> tuple[str | None, str | None]:
+    """(error type, message) of a WebAPI JSON error body, unredacted; (None, None) when the
+    body is not one."""
     if media not in _JSON_TYPES:
-        return None, ""
+        return None, None
     try:
         doc = json.loads(payload)
     except (ValueError, RecursionError):
-        return None, ""
+        return None, None
     if not isinstance(doc, dict):
-        return None, ""
+        return None, None
     message = _field(doc, "Error") or _field(doc, "Message") or _field(doc, "title")
     kind = _field(doc, "ErrorType") or _field(doc, "ExceptionType")
-    message_text = redact(str(message), secrets) if isinstance(message, str | int) else ""
-    kind_text = redact(str(kind), secrets) if isinstance(kind, str) and kind else None
-    if kind_text is None and message_text:
-        kind_text = "error"
-    return kind_text, message_text
+    return (kind if isinstance(kind, str) and kind else None,
+            str(message) if isinstance(message, str | int) else None)

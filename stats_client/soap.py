@@ -32,6 +32,8 @@ from .credentials import PasswordLoginCall, Proof
 from .errors import ConfigurationError, InvalidReply, StatsClientError
 from .frames import DataSet, DataValue
 from .http import (
+    Exchange,
+    Observer,
     Peer,
     bounded_request,
     media_type,
@@ -119,11 +121,13 @@ class LimitedTransport(Transport):
         self.max_reply_bytes = max_reply_bytes
         self.allowed_origin = allowed_origin
         self.seconds = timeout
+        self.observer: Observer | None = None  # sees SOAP POST replies while set
 
     def post(self, address: str, message: bytes | str,
              headers: dict[str, str]) -> requests.Response:
         # No debug log of `message`: the envelope carries the ticket and the password.
-        return self._request("POST", address, soap=True, data=message, headers=headers)
+        return self._request("POST", address, soap=True, data=message, headers=headers,
+                             observe=self.observer)
 
     def get(self, address: str, params: dict[str, Any] | None,
             headers: dict[str, str] | None) -> requests.Response:
@@ -188,6 +192,7 @@ class SoapWire:
         )
         self._zeep: zeep.Client | None = None
         self._services: dict[str, Any] = {}
+        self.last_exchange: Exchange | None = None
 
     @property
     def password_login(self) -> PasswordLoginCall | None:
@@ -205,7 +210,12 @@ class SoapWire:
                                          "SUPEROFFICE_TRANSPORT=rest for this credential.")
             headers["Credentials"] = {"Ticket": proof.secret}
         functions = {"StatusScreenPanelType": [p.wire_name for p in panels]}
-        result = self._service().GetStatistics(Functions=functions, _soapheaders=headers)
+        service = self._service()
+        self._transport.observer = self._record
+        try:
+            result = service.GetStatistics(Functions=functions, _soapheaders=headers)
+        finally:
+            self._transport.observer = None
         check_succeeded(getattr(result, "header", None), operation="GetStatistics",
                         secrets=secrets, refusal_hint=refusal_hint)
         return read_datasets(getattr(result, "body", None))
@@ -243,6 +253,9 @@ class SoapWire:
     def close(self) -> None:
         if self._own_session:
             self._transport.session.close()
+
+    def _record(self, exchange: Exchange) -> None:
+        self.last_exchange = exchange
 
     def _login(self, user: str, password: str) -> str:
         return soprincipal_login(self._service("SoPrincipal"), user=user, password=password,

@@ -1,0 +1,195 @@
+"""`python -m stats_client capture`: the file's format, replaying it gives the same frame, no secret
+of any credential kind ever lands in it, and --anonymise keeps numbers and periods."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from test_refusals import key_path  # noqa: F401 - the fixture: one application key
+
+from netserver_demo import DemoNetServer
+from netserver_demo.model import HANDLERS
+from netserver_demo.partner import attach_partner
+from netserver_demo.request import Request
+from stats_client import ALL_PANELS, PanelKind, PanelType, Settings
+from stats_client.capture import FORMAT, json_records
+from stats_client.client import open_client
+
+TICKET = "7T:capture-fixed-SECRET-0101"
+APP_TOKEN = "APP-capture-SECRET-0102"
+USER, PASSWORD = "ann", "pw&<capture>-SECRET-0103"
+BEARER = "BEARER-capture-SECRET-0104"
+SYSTEM_USER_TOKEN = "SYSUSER-capture-SECRET-0105"
+CONTEXT = "Cust12345"
+Run = Callable[..., Any]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    doc = json.loads(path.read_text("utf-8"))
+    assert isinstance(doc, dict)
+    return doc
+
+
+def _env(srv: DemoNetServer, transport: str, **extra: str) -> dict[str, str]:
+    return {"SUPEROFFICE_URL": srv.url, "SUPEROFFICE_TRANSPORT": transport, **extra}
+
+
+@pytest.mark.parametrize("transport", ["soap", "rest"])
+def test_capture_then_replay_gives_the_same_frame_for_every_panel(
+        demo_server: DemoNetServer, run_cli: Run, tmp_path: Path, transport: str) -> None:
+    out = tmp_path / "desk.json"
+    run = run_cli("capture", "--out", str(out), env=_env(demo_server, transport))
+    assert run.status == 0, run.stderr
+    doc = _read(out)
+    assert (doc["format"], doc["version"], doc["transport"], doc["anonymised"]) == (
+        FORMAT, 1, transport, False)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", doc["captured_at"])
+    assert [p["panel"] for p in doc["panels"]] == [p.wire_name for p in ALL_PANELS]
+    assert list(tmp_path.iterdir()) == [out]  # written by rename: no temporary file left
+    replay = demo_server.rest.serve_raw if transport == "rest" else demo_server.serve_raw
+    with open_client(Settings(demo_server.url, transport=transport)) as client:
+        for entry in doc["panels"]:
+            assert entry["http_status"] == 200
+            assert entry["transport"] == transport
+            assert set(entry["rows"][0]) == {"panel", "dataset", "dataset_label",
+                                             "dataset_description", "position", "label",
+                                             "value", "description"}
+            assert sum(d["values"] for d in entry["datasets"] if d) == len(entry["rows"])
+            replay(entry["body"].encode(), entry["http_status"], entry["content_type"])
+            frame = client.fetch_frame([PanelType.from_wire(entry["panel"])])
+            assert json_records(frame) == entry["rows"]
+
+
+def _echo(srv: DemoNetServer, soap_path: str) -> None:
+    """Make the server echo whatever credentials it was sent into a value's label."""
+    def soap_echo(req: Request) -> Any:
+        status, headers, body = srv.soap.handle(req, srv.url)
+        sent = re.findall(rb"<(?:\w+:)?(?:Ticket|ApplicationToken)>([^<]*)<", req.body)
+        return status, headers, re.sub(rb"<Label>[^<]*</Label>",
+                                       b"<Label>" + b" ".join(sent) + b"</Label>", body, count=2)
+
+    def rest_echo(req: Request) -> Any:
+        status, headers, body = srv.rest.handle(req)
+        sent = " ".join(req.header(h) for h in ("Authorization", "SO-AppToken"))
+        doc = json.loads(body)
+        doc[0]["Label"] = doc[0]["Values"][0]["Label"] = sent
+        return status, headers, json.dumps(doc).encode()
+
+    srv.add_route("POST", soap_path, soap_echo)
+    srv.add_route("POST", srv.rest.path, rest_echo)
+
+
+#: (credential kind, transport, settings variables besides the URL)
+KINDS = [
+    ("ticket", "soap", {"SUPEROFFICE_TICKET": TICKET, "SUPEROFFICE_APP_TOKEN": APP_TOKEN}),
+    ("ticket", "rest", {"SUPEROFFICE_TICKET": TICKET, "SUPEROFFICE_APP_TOKEN": APP_TOKEN}),
+    ("user and password", "soap", {"SUPEROFFICE_USER": USER, "SUPEROFFICE_PASSWORD": PASSWORD,
+                                   "SUPEROFFICE_APP_TOKEN": APP_TOKEN}),
+    ("user and password", "rest", {"SUPEROFFICE_USER": USER, "SUPEROFFICE_PASSWORD": PASSWORD}),
+    ("bearer", "rest", {"SUPEROFFICE_ACCESS_TOKEN": BEARER}),
+    ("system user", "soap", {}),
+    ("system user", "rest", {}),
+]
+
+
+@pytest.mark.parametrize(("kind", "transport", "env"), KINDS)
+def test_no_secret_of_any_credential_kind_reaches_the_file(
+        demo_server_factory: Callable[..., DemoNetServer], run_cli: Run, tmp_path: Path,
+        key_path: tuple[rsa.RSAPrivateKey, Path], kind: str, transport: str,  # noqa: F811
+        env: dict[str, str]) -> None:
+    srv = demo_server_factory(ticket=TICKET, app_token=APP_TOKEN, users={USER: PASSWORD})
+    srv.rest.add_access_token(BEARER)
+    _echo(srv, "/Remote/Services87/CustomerService.svc")
+    if kind == "system user":
+        partner = attach_partner(srv)
+        partner.register_app(APP_TOKEN, key_path[0].public_key())
+        partner.register_tenant(CONTEXT, SYSTEM_USER_TOKEN, APP_TOKEN)
+        env = {"SUPEROFFICE_SYSTEM_USER_TOKEN": SYSTEM_USER_TOKEN, "SUPEROFFICE_CONTEXT": CONTEXT,
+               "SUPEROFFICE_PRIVATE_KEY": str(key_path[1]), "SUPEROFFICE_APP_TOKEN": APP_TOKEN,
+               "SUPEROFFICE_LOGIN_URL": partner.login_base}
+    out = tmp_path / "desk.json"
+    run = run_cli("capture", "--out", str(out), "--panels", "StatusScreen,Hotlist",
+                  env=_env(srv, transport, **env))
+    assert run.status == 0, run.stderr
+    text = out.read_text("utf-8")
+    assert "***" in text  # the echo was there, and was scrubbed
+    secrets = [TICKET, APP_TOKEN, PASSWORD, BEARER, SYSTEM_USER_TOKEN,
+               base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(),
+               *srv.state.issued_tickets()]
+    for secret in secrets:
+        for spelt in (secret, json.dumps(secret)[1:-1], secret.replace("&", "&amp;")
+                      .replace("<", "&lt;").replace(">", "&gt;")):
+            assert spelt not in text
+    assert "Authorization" not in text
+    assert "SO-AppToken" not in text
+
+
+@pytest.mark.parametrize("transport", ["soap", "rest"])
+def test_anonymise_gives_stable_pseudonyms_and_keeps_numbers_and_periods(
+        demo_server: DemoNetServer, run_cli: Run, tmp_path: Path, transport: str) -> None:
+    plain, anon = tmp_path / "plain.json", tmp_path / "anon.json"
+    for path, extra in ((plain, ()), (anon, ("--anonymise",))):
+        run = run_cli("capture", "--out", str(path), *extra, env=_env(demo_server, transport))
+        assert run.status == 0, run.stderr
+    before, after = _read(plain), _read(anon)
+    assert after["anonymised"] is True
+    text = anon.read_text("utf-8")
+    for full_name, _login in HANDLERS:
+        assert full_name not in text
+    replay = demo_server.rest.serve_raw if transport == "rest" else demo_server.serve_raw
+    with open_client(Settings(demo_server.url, transport=transport)) as client:
+        for old, new in zip(before["panels"], after["panels"], strict=True):
+            assert [r["value"] for r in old["rows"]] == [r["value"] for r in new["rows"]]
+            kind = PanelType.from_wire(new["panel"]).kind
+            if kind is PanelKind.TIMELINE:
+                assert [r["label"] for r in old["rows"]] == [r["label"] for r in new["rows"]]
+            replay(new["body"].encode(), 200, new["content_type"])
+            frame = client.fetch_frame([PanelType.from_wire(new["panel"])])
+            assert json_records(frame) == new["rows"]  # body, rows agree
+    per_user = next(p for p in after["panels"] if p["panel"] == "OpenRequestsPerUser")
+    assert all(re.fullmatch(r"Name \d+", r["label"]) for r in per_user["rows"])
+    # The same name gets the same pseudonym wherever it appears in the file.
+    pairs = {(o["label"], n["label"]) for po, pn in zip(before["panels"], after["panels"],
+                                                          strict=True)
+             for o, n in zip(po["rows"], pn["rows"], strict=True)
+             if o["label"] != n["label"]}
+    assert len({o for o, _ in pairs}) == len(pairs) == len({n for _, n in pairs})
+
+
+@pytest.mark.parametrize(("out", "says"), [
+    ("missing-folder/desk.json", "does not exist"),
+    (".", "is a directory"),
+])
+def test_a_bad_out_path_is_one_line_with_exit_2(demo_server: DemoNetServer, run_cli: Run,
+                                                tmp_path: Path, out: str, says: str) -> None:
+    run = run_cli("capture", "--out", str(tmp_path / out), env=_env(demo_server, "soap"))
+    assert run.status == 2
+    assert len(run.stderr.splitlines()) == 1
+    assert says in run.stderr
+    assert demo_server.call_count("GetStatistics") == 0
+
+
+@pytest.mark.parametrize("transport", ["soap", "rest"])
+def test_capture_errors_exit_as_fetch_does(demo_server_factory: Callable[..., DemoNetServer],
+                                           run_cli: Run, tmp_path: Path, transport: str) -> None:
+    srv = demo_server_factory(ticket=TICKET)
+    out = tmp_path / "desk.json"
+    run = run_cli("capture", "--out", str(out),
+                  env=_env(srv, transport, SUPEROFFICE_TICKET="7T:wrong"))
+    assert run.status == 4
+    assert run.stderr.startswith("error: ")
+    assert not out.exists()
+
+
+def test_rows_keep_nan_as_null() -> None:
+    frame = pd.DataFrame({"value": [float("nan"), 1.0], "label": pd.Series([None, "x"],
+                                                                          dtype="string")})
+    assert json_records(frame) == [{"value": None, "label": None}, {"value": 1.0, "label": "x"}]
