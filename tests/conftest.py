@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.clock import ManualClock
 from netserver_demo import DemoNetServer
@@ -61,6 +63,30 @@ def run_cli() -> Callable[..., CliRun]:
         return CliRun(status, out.getvalue(), err.getvalue())
 
     return run
+
+
+# -- keys: generating an RSA key costs ~0.1-1 s, so one per test session ------------------------
+@pytest.fixture(scope="session")
+def app_key() -> rsa.RSAPrivateKey:
+    """The application's RSA key (the system-user flow signs with it)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def other_key() -> rsa.RSAPrivateKey:
+    """A second RSA key: the wrong one, or a rogue signer."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def key_path(app_key: rsa.RSAPrivateKey,
+             tmp_path_factory: pytest.TempPathFactory) -> tuple[rsa.RSAPrivateKey, Path]:
+    """`app_key` and the PEM (PKCS#8) file holding it, as SUPEROFFICE_PRIVATE_KEY names it."""
+    path = tmp_path_factory.mktemp("keys") / "app.pem"
+    path.write_bytes(app_key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return app_key, path
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from test_refusals import key_path  # noqa: F401 - the fixture: one application key
 
 from netserver_demo import DemoNetServer
 from netserver_demo.model import HANDLERS
@@ -103,7 +102,7 @@ KINDS = [
 @pytest.mark.parametrize(("kind", "transport", "env"), KINDS)
 def test_no_secret_of_any_credential_kind_reaches_the_file(
         demo_server_factory: Callable[..., DemoNetServer], run_cli: Run, tmp_path: Path,
-        key_path: tuple[rsa.RSAPrivateKey, Path], kind: str, transport: str,  # noqa: F811
+        key_path: tuple[rsa.RSAPrivateKey, Path], kind: str, transport: str,
         env: dict[str, str]) -> None:
     srv = demo_server_factory(ticket=TICKET, app_token=APP_TOKEN, users={USER: PASSWORD})
     srv.rest.add_access_token(BEARER)
@@ -193,3 +192,24 @@ def test_rows_keep_nan_as_null() -> None:
     frame = pd.DataFrame({"value": [float("nan"), 1.0], "label": pd.Series([None, "x"],
                                                                           dtype="string")})
     assert json_records(frame) == [{"value": None, "label": None}, {"value": 1.0, "label": "x"}]
+
+
+@pytest.mark.parametrize("captured_over", ["soap", "rest"])
+@pytest.mark.parametrize("replayed_over", ["soap", "rest"])
+def test_capture_replay_fetch_gives_the_captured_frame(
+        demo_server_factory: Callable[..., DemoNetServer], run_cli: Run, tmp_path: Path,
+        clock: Any, captured_over: str, replayed_over: str) -> None:
+    """The user's round trip: `capture`, then `simulate --replay FILE`, then the board fetches:
+    the same rows as captured, for every panel, whichever transport did which part."""
+    from netserver_demo import load_capture
+
+    desk = demo_server_factory(clock=clock)
+    out = tmp_path / "desk.json"
+    assert run_cli("capture", "--out", str(out), env=_env(desk, captured_over)).status == 0
+    captured = [row for entry in _read(out)["panels"] for row in entry["rows"]]
+    replay = demo_server_factory(replay=load_capture(out))
+    with open_client(Settings(replay.url, transport=replayed_over)) as client:
+        assert json_records(client.fetch_frame(ALL_PANELS)) == captured  # one call, rebuilt
+        for panel in ALL_PANELS:  # one call per panel: the captured body itself when it can
+            rows = [row for row in captured if row["panel"] == panel.wire_name]
+            assert json_records(client.fetch_frame([panel])) == rows

@@ -972,11 +972,6 @@ def test_a_ticket_issued_over_soap_is_valid_over_rest_and_both_count_in_one_plac
 
 
 # -- the partner login: RS256 JWTs issued with PyJWT, verifiable with the published JWKS ------
-@pytest.fixture(scope="module")
-def app_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 def _signed(token: str, key: rsa.RSAPrivateKey, when: datetime) -> str:
     message = f"{token}.{when.astimezone(UTC):%Y%m%d%H%M}"
     signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())

@@ -48,17 +48,7 @@ SYSTEM_USER_TOKEN = "StatusBoard-SYSUSER-s3cr3t-77"
 CONTEXT = "Cust12345"
 
 
-# -- keys, generated once per module ---------------------------------------------------------
-@pytest.fixture(scope="module")
-def app_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def other_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
+# -- keys: app_key and other_key come from conftest (one per session) --------------------------
 def _pem(key: rsa.RSAPrivateKey, fmt: serialization.PrivateFormat) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from netserver_demo import DemoNetServer, Fault
@@ -30,16 +29,6 @@ USER, PASSWORD = "ann", "pw-refusals-SECRET-0044"
 SYSTEM_USER_TOKEN = "SYSUSER-refusals-SECRET-0045"
 CONTEXT = "Cust12345"
 PANELS = (PanelType.StatusScreen,)
-
-
-@pytest.fixture(scope="module")
-def key_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[rsa.RSAPrivateKey, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = tmp_path_factory.mktemp("keys") / "app.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return key, path
 
 
 @dataclass

@@ -9,7 +9,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -80,12 +79,8 @@ def test_frames_stay_equal_as_the_desk_moves(offset: int) -> None:
 
 
 def test_system_user_ticket_gives_equal_frames_over_both_transports(
-        tmp_path: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key_path = tmp_path / "app.pem"
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+        key_path: tuple[rsa.RSAPrivateKey, Path]) -> None:
+    key, path = key_path
     # Real time on both sides: the login service checks the signed minute against its clock.
     srv = DemoNetServer(port=0, app_token="APP-eq", ticket="7T:only-this-one").start()
     try:
@@ -93,7 +88,7 @@ def test_system_user_ticket_gives_equal_frames_over_both_transports(
         partner.register_app("APP-eq", key.public_key())
         partner.register_tenant("Cust4242", "Board-SYS-eq", "APP-eq")
         settings = Settings(srv.url, app_token="APP-eq", system_user_token="Board-SYS-eq",
-                            private_key_path=str(key_path), context="Cust4242",
+                            private_key_path=str(path), context="Cust4242",
                             login_url=partner.login_base)
         panels = (PanelType.StatusScreen, PanelType.OpenRequestsPerUser)
         soap, rest = both(settings, panels)
