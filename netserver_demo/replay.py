@@ -148,7 +148,8 @@ def parse_capture(data: bytes, name: str = "<capture>") -> Capture:
     except json.JSONDecodeError as exc:
         raise ReplayError(
             f"The capture file {name} is not complete JSON (truncated or damaged?): "
-            f"{exc.msg} at line {exc.lineno}, column {exc.colno}."
+            # json's own message may end in "starting at"; say where plainly after a colon.
+            f"{exc.msg.removesuffix(' at')} (line {exc.lineno}, column {exc.colno})."
         ) from None
     except RecursionError:
         raise ReplayError(f"The capture file {name} is nested too deeply to be JSON.") from None
