@@ -116,5 +116,5 @@ def page_css() -> str:
     names = ("background", "panel", "grid", "text", "muted", "amber", "red", "ok", "demo")
     variables = "".join(f"--sb-{n}: {PALETTE[n]};" for n in names)
     variables += "".join(f"--sb-type-{n.replace('_', '-')}: {px}px;" for n, px in TYPE.items())
-    variables += f"--sb-tiles-h: {geometry.TILES_H}px;"
+    variables += f"--sb-tiles-h: {geometry.TILES_H}px; --sb-header-h: {geometry.HEADER_H}px;"
     return f"<style>:root {{ {variables} --sb-font: {FONT}; }}\n{CSS_FILE.read_text()}</style>"
