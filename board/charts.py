@@ -28,7 +28,7 @@ import pandas as pd
 from stats_client.panels import PanelKind, PanelType
 
 from .periods import Granularity, Period, TimeOrder, time_order
-from .theme import PALETTE, apply_theme
+from .theme import PALETTE, TYPE, apply_theme
 
 Shape = Literal["empty", "number", "categories", "timeline", "handlers"]
 
@@ -62,12 +62,21 @@ AXIS_FORMAT: dict[Granularity, str] = {"day": "%d %b", "week": "W%V", "month": "
 #: Width and height are the whole chart's, title and axes included, in Streamlit and in tests.
 FIT: dict[str, str] = {"type": "fit", "contains": "padding"}
 
-# Pixels a chart spends outside its plot area: title, x axis, padding (legend added apart).
-_TITLE_PX, _AXIS_PX, _LEGEND_PX, _MIN_PLOT_PX = 52, 40, 40, 60
-_BAR_PX = 26  # the least height a horizontal bar with an 18 px label needs
-_Y_AXIS_PX = 80  # a time chart's value axis and padding, left of its plot
-_CHAR_PX, _LABEL_GAP_PX = 10, 24  # an 18 px axis label's average character, and the gap after
-_DATED_LABEL_PX: dict[Granularity, int] = {"day": 80, "week": 56, "month": 56}
+# Pixels a chart spends outside its plot area, from the type scale (a line of text is about
+# 1.25 times its size): title with its offset and the padding, subtitle, x axis, legend.
+_TITLE_PX = round(TYPE["chart_title"] * 1.25) + 12 + 8
+_SUBTITLE_PX = round(TYPE["caption"] * 1.25)
+_AXIS_PX = round(TYPE["axis"] * 1.25) + 12
+_LEGEND_PX = round(TYPE["axis"] * 1.25) + 14
+_MIN_PLOT_PX = 60
+_BAR_PX = round(TYPE["value"] * 1.35)  # the least height of a bar with its number beside it
+# Average widths of a character (Source Sans: about 0.55 of the size, digits a little less).
+_CHAR_PX = round(TYPE["axis"] * 0.55)
+_LABEL_GAP_PX = 24  # between two axis labels
+_Y_AXIS_PX = 5 * _CHAR_PX + 20  # a time chart's value axis ("2,000") and padding
+_PAD_PX = 16  # the chart's padding, left and right of the plot
+#: Characters in an axis label of each period ("14 Nov", "W37", "Dec"; see AXIS_FORMAT).
+_DATED_LABEL_CHARS: dict[Granularity, int] = {"day": 6, "week": 3, "month": 3}
 
 # Words that say a label is a period, not a person ("This week", "I dag", "Förra månaden").
 _PERIOD_WORDS = frozenset((
@@ -216,9 +225,35 @@ def _title(title: str, subtitle: list[str] | None) -> alt.Title:
     return alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
 
 
-def _plot_height(height: int, *, legend: bool, subtitle: bool) -> int:
-    spare = _TITLE_PX + _AXIS_PX + (_LEGEND_PX if legend else 0) + (24 if subtitle else 0)
+def _plot_height(height: int, *, legend: bool, subtitle: bool, axis: bool = True) -> int:
+    spare = (_TITLE_PX + (_AXIS_PX if axis else 0) + (_LEGEND_PX if legend else 0)
+             + (_SUBTITLE_PX if subtitle else 0))
     return max(_MIN_PLOT_PX, height - spare)
+
+
+def _number_px(values: pd.Series, fmt: str) -> int:
+    """Pixels of the widest number `fmt` writes for `values` at the value size: a close guess
+    of d3's text (Source Sans digits are half the size wide, "," and "." a quarter)."""
+    finite = [abs(v) for v in values.tolist() if isinstance(v, float) and math.isfinite(v)]
+    top = max(finite, default=0.0)
+    if not finite:
+        text = NA
+    elif fmt == ".3~s" and top >= 1_000:
+        text = "10.9M" if top >= 1_000_000 else "10.9k"  # three digits, a point and a suffix
+    else:
+        text = f"{top:,.1f}" if fmt.endswith(".1f") else f"{top:,.0f}"
+    ems = sum(0.5 if c.isdigit() else 0.25 if c in ",." else 0.55 for c in text)
+    return math.ceil(ems * TYPE["value"])
+
+
+def _headroom(values: pd.Series, extra_px: int, plot_px: int) -> alt.Scale | None:
+    """A value scale that ends `extra_px` beyond the largest value, so the number written past
+    the end of the longest bar stays inside the chart; None when there is nothing to measure."""
+    finite = [v for v in values.tolist() if isinstance(v, float) and math.isfinite(v)]
+    top = max(finite, default=0.0)
+    if top <= 0 or plot_px <= extra_px:
+        return None
+    return alt.Scale(domainMax=top * plot_px / (plot_px - extra_px), nice=False, zero=True)
 
 
 def others_label(count: int) -> str:
@@ -276,14 +311,21 @@ def _bars(data: pd.DataFrame, rows: pd.DataFrame, *, title: str, width: int | No
           meta: dict[str, Any]) -> alt.LayerChart:
     several = data["series"].nunique() > 1
     per_label = data["series"].nunique()
-    fits = max(2, _plot_height(height, legend=several, subtitle=True) // (_BAR_PX * per_label))
+    plot_h = _plot_height(height, legend=several, subtitle=True, axis=False)
+    fits = max(2, plot_h // (_BAR_PX * per_label))
     data, caption = fold_others(data, fits, how=how)
     labels = data["label"].drop_duplicates().tolist()
     subtitle = _subtitle(rows, " · ".join(n for n in (note, caption) if n) or None)
     fmt = value_format(data["value"])
+    # The number at the end of each bar says what an axis would; no axis, no gridlines.
+    label_px = min(_label_limit(width), max(len(label) for label in labels) * _CHAR_PX)
+    plot_w = (width or 2 * _label_limit(width)) - 2 * _PAD_PX - label_px
+    number_px = _number_px(data["value"], fmt) + 12
     y = alt.Y("label:N", sort=labels, title=None,
-              axis=alt.Axis(labelLimit=300, ticks=False, domain=False))
-    x = alt.X("value:Q", title=None, axis=alt.Axis(format=AXIS_NUMBER, tickCount=4, grid=True))
+              axis=alt.Axis(labelLimit=_label_limit(width), ticks=False, domain=False,
+                            labelPadding=10))
+    x = alt.X("value:Q", title=None, axis=None,
+              scale=_headroom(data["value"], number_px, plot_w) or alt.Undefined)
     tooltip = [alt.Tooltip("label:N", title="Label"), alt.Tooltip("value:Q", title="Value",
                format=AXIS_NUMBER), alt.Tooltip("description:N", title="Description")]
     enc: dict[str, Any] = {"y": y, "x": x, "tooltip": tooltip}
@@ -304,11 +346,16 @@ def _bars(data: pd.DataFrame, rows: pd.DataFrame, *, title: str, width: int | No
     return apply_theme(chart)
 
 
+def _label_limit(width: int | None) -> int:
+    """The widest a category's name may be, in pixels: under half the chart, then "…"."""
+    return int(0.45 * width) if width else 420
+
+
 def category_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
                    height: int) -> alt.LayerChart:
-    """Horizontal bars in reply order, a number at the end of each; several data sets are
-    grouped bars coloured by data set. Past what fits, the largest categories are kept and
-    the rest summed into one "Others (k)" bar, and the subtitle says so."""
+    """Horizontal bars in reply order, a number at the end of each (no value axis); several
+    data sets are grouped bars coloured by data set. Past what fits, the largest categories are
+    kept and the rest summed into one "Others (k)" bar, and the subtitle says so."""
     return _bars(chart_data(rows), rows, title=title, width=width, height=height, how="sum",
                  note=None, meta={})
 
@@ -349,11 +396,19 @@ def thin_labels(values: list[Any], room: int) -> list[Any]:
     return [v for n, v in enumerate(values) if (last - n) % step == 0]
 
 
-def _label_room(width: int | None, label_px: int, count: int) -> int:
+def _label_room(width: int | None, label_px: int, count: int, *, y_axis: bool = True) -> int:
     """How many axis labels of `label_px` fit across the plot; all of them without a width."""
     if width is None:
         return count
-    return max(1, (width - _Y_AXIS_PX) // label_px)
+    return max(1, (width - (_Y_AXIS_PX if y_axis else 2 * _PAD_PX)) // label_px)
+
+
+def _numbers_fit(width: int | None, count: int, number_px: int) -> bool:
+    """Whether numbers `number_px` wide fit above each of `count` bars side by side; without a
+    width, up to 16 bars are assumed to have the room."""
+    if width is None:
+        return count <= 16
+    return number_px + 6 <= (width - 2 * _PAD_PX) / max(1, count)
 
 
 def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
@@ -370,7 +425,15 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     data = chart_data(rows, order)
     several = data["series"].nunique() > 1
     fmt = value_format(data["value"])
-    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_NUMBER, tickCount=4))
+    # One series: a number on every bar replaces the value axis, where the numbers fit.
+    numbers = not several and _numbers_fit(width, len(data), _number_px(data["value"], fmt))
+    if numbers:
+        plot_h = _plot_height(height, legend=False, subtitle=bool(_subtitle(rows, None)))
+        y = alt.Y("value:Q", title=None, axis=None,
+                  scale=_headroom(data["value"], round(TYPE["value"] * 1.25) + 4, plot_h)
+                  or alt.Undefined)
+    else:
+        y = alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_NUMBER, tickCount=3))
     tooltip = [alt.Tooltip("label:N", title="Period"),
                alt.Tooltip("value:Q", title="Value", format=AXIS_NUMBER),
                alt.Tooltip("description:N", title="Description")]
@@ -385,7 +448,8 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     if order.periods is not None and order.granularity is not None:
         # Explicit DateTime ticks: the Vega-Lite in the browser ignores epoch numbers here.
         mids = sorted({_mid(p) for p in order.periods.values()})
-        room = _label_room(width, _DATED_LABEL_PX[order.granularity], len(mids))
+        label_px = _DATED_LABEL_CHARS[order.granularity] * _CHAR_PX + _LABEL_GAP_PX
+        room = _label_room(width, label_px, len(mids), y_axis=not numbers)
         ticks = [alt.DateTime(year=m.year, month=m.month, date=m.day, hours=m.hour, utc=True)
                  for m in thin_labels(mids, room)]
         axis = alt.Axis(format=AXIS_FORMAT[order.granularity], labelAngle=0, grid=False,
@@ -398,7 +462,8 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     else:
         labels = list(order.labels)
         longest = max((len(label) for label in labels), default=1)
-        room = _label_room(width, longest * _CHAR_PX + _LABEL_GAP_PX, len(labels))
+        room = _label_room(width, longest * _CHAR_PX + _LABEL_GAP_PX, len(labels),
+                           y_axis=not numbers)
         axis = alt.Axis(labelAngle=0, grid=False, ticks=False, values=thin_labels(labels, room),
                         labelOverlap="greedy", labelLimit=200)
         x = alt.X("label:N", sort=labels, title=None, axis=axis)
@@ -420,8 +485,7 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     bars = base.mark_bar(stroke=PALETTE["panel"], strokeWidth=3).encode(
         **bar_x, y=y, y2=alt.Y2(datum=0))
     layers: list[alt.Chart] = [bars]
-    # Numbers on top of the bars only while they can fit side by side.
-    if len(data) <= 16:
+    if numbers:
         layers.append(base.mark_text(baseline="bottom", dy=-4).encode(
             x=x, y=y, text=alt.Text("value:Q", format=fmt)))
     if nas:

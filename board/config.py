@@ -107,9 +107,8 @@ DEFAULT_SCREENS: tuple[ScreenConfig, ...] = (
         "OpenRequestsPerTopCategory", "OpenRequestsPerUserGroup", "OpenRequestsPerPriority",
         "OpenRequestsPerStatus", "OpenRequestsPerOrigin", "Hotlist")),
     ScreenConfig("trends", "Trends", _slots(
-        "NumberOfCreatedRequestsPerDay", "NumberOfCreatedRequestsPerWeek",
-        "NumberOfCreatedRequestsPerMonth", "UserResponseTimePerDay", "UserReponseTimePerWeek",
-        "UserResponseTimePerMonth")),
+        "NumberOfCreatedRequestsPerDay", "NumberOfCreatedRequestsPerMonth",
+        "UserResponseTimePerDay", "UserResponseTimePerMonth")),
 )
 
 DEFAULT_THRESHOLDS: Mapping[str, Threshold] = MappingProxyType({

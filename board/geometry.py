@@ -1,24 +1,27 @@
 """Pixel sizes of a screen at 1920×1080 (the 4K layout is the same, zoomed by board.kiosk).
 
-    >>> grid(5), chart_width(3)
-    ((3, 2), 618)
+    >>> grid(6), chart_width(2)
+    ((2, 3), 934)
 """
 
 from __future__ import annotations
 
 SCREEN_W, SCREEN_H = 1920, 1080  # the canvas (board.kiosk scales it to the viewport)
 SIDE = 20  # left and right padding of the page
-HEADER_H = 64  # title, demo badge, freshness line
-TILES_H = 198  # one row of big-number tiles (.sb-tile height in theme.css)
+HEADER_H = 64  # title, demo badge, freshness line (--sb-header-h, its height, in theme.css)
+TILES_H = 212  # one row of big-number tiles (--sb-tiles-h, the .sb-tile height, in theme.css)
 GAP = 12  # between rows and columns
 MARGIN = 12  # top padding of the page, and a little air at the bottom
 
-_GRID = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 5: (3, 2), 6: (3, 2), 7: (4, 2), 8: (4, 2),
+# Five or six charts go two abreast in three rows: wide charts leave room for labels of a
+# size that reads from across the room (a time series gets room for a number on every bar).
+_GRID = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 5: (2, 3), 6: (2, 3), 7: (4, 2), 8: (4, 2),
          9: (3, 3)}
 
 
 def grid(n_charts: int) -> tuple[int, int]:
-    """(columns, rows) for a screen's charts: as square as a 16:9 screen allows."""
+    """(columns, rows) for a screen's charts: wide enough for big labels, else as square
+    as a 16:9 screen allows."""
     if n_charts <= 0:
         return 0, 0
     if n_charts in _GRID:

@@ -258,6 +258,62 @@ PANELS_JS = """() => [...document.querySelectorAll('[class*="st-key-panel-"]')].
 PANELS_DRAWN_JS = ("(want) => { const got = (" + PANELS_JS + ")(); return want.every(w => "
                    "got.some(p => p.panel === w && (p.charts > 0 || p.tiles > 0))); }")
 
+# Every visible text on the page, HTML and chart SVG alike, at the size it is drawn on the screen:
+# the computed font size times the scale from the element's own pixels to the viewport's
+# (transforms such as the 4K canvas scaling included; 1 at 1920×1080). Same-origin iframes are
+# walked too, with their own scale. `where` names the panel (or the header) around the text.
+TEXT_SIZES_JS = """() => {
+  const out = [];
+  const scaleOf = (el) => {
+    if (el instanceof SVGElement) {
+      const m = el.getScreenCTM(); return m ? Math.hypot(m.a, m.b) : 1; }
+    let e = el; while (e && !(e.offsetWidth > 0)) e = e.parentElement;
+    return e ? e.getBoundingClientRect().width / e.offsetWidth : 1; };
+  const where = (el) => { const p = el.closest('[class*="st-key-panel-"]');
+    if (p) return 'panel ' + p.className.match(/st-key-panel-(\\S+)/)[1];
+    const h = el.closest('.sb-header, .sb-banner, [data-testid]');
+    return h ? (h.className && typeof h.className === 'string' && h.className.startsWith('sb-')
+                ? '.' + h.className.split(' ')[0] : h.getAttribute('data-testid')) : 'page'; };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ')[0] : '');
+  // What is left of a text's box inside every ancestor that clips (overflow or `clip`), so that
+  // text cut away entirely, such as a visually hidden "Skip to main content", does not count
+  // (the body and the window are left to the viewport test).
+  const shown = (el, r) => { let [t, l, b, ri] = [r.top, r.left, r.bottom, r.right];
+    for (let e = el; e && e !== e.ownerDocument.body; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (cs.overflow === 'visible' && cs.clip === 'auto') continue;
+      const c = e.getBoundingClientRect();
+      t = Math.max(t, c.top); l = Math.max(l, c.left); b = Math.min(b, c.bottom);
+      ri = Math.min(ri, c.right); }
+    return b - t >= 2 && ri - l >= 2; };
+  const visit = (doc, outer, offset) => {
+    const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent.trim(); const el = n.parentElement;
+      if (!text || !el || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(el.tagName))
+        continue;
+      if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      const range = doc.createRange(); range.selectNodeContents(n);
+      const r = range.getBoundingClientRect();
+      const top = r.top * outer + offset.y, left = r.left * outer + offset.x;
+      if (r.width < 1 || r.height < 1 || top + r.height * outer <= 0 ||
+          left + r.width * outer <= 0 || top >= innerHeight || left >= innerWidth ||
+          !shown(el, r)) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize) * scaleOf(el) * outer;
+      out.push({px: Math.round(px * 100) / 100, text: text.slice(0, 60), element: name(el),
+                where: where(el), svg: el instanceof SVGElement});
+    }
+    for (const f of doc.querySelectorAll('iframe')) {
+      let inner; try { inner = f.contentDocument; } catch (e) { inner = null; }
+      if (!inner || !inner.body) continue;
+      const fr = f.getBoundingClientRect(); const k = f.offsetWidth ? fr.width / f.offsetWidth : 1;
+      visit(inner, outer * k, {x: offset.x + fr.left * outer, y: offset.y + fr.top * outer});
+    }
+  };
+  visit(document, 1, {x: 0, y: 0});
+  return out; }"""
+
 TILES_JS = """() => Object.fromEntries([...document.querySelectorAll('.sb-tile')].map(t =>
   [t.dataset.tile, t.querySelector('.sb-tile-value')?.textContent.trim()]))"""
 

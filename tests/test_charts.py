@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -243,13 +244,71 @@ def test_one_theme_big_type_dark_and_colour_blind_safe() -> None:
     for key, value in json.loads(json.dumps(theme.vega_config())).items():  # all of the theme
         expected = config[key] | value if isinstance(value, dict) else value
         assert config[key] == expected, key
-    assert config["axis"]["labelFontSize"] >= 16
-    assert config["legend"]["labelFontSize"] >= 16
+    sizes = {f"{part}.{key}": size for part, block in config.items() if isinstance(block, dict)
+             for key, size in block.items() if key.endswith("FontSize")}
+    assert sizes["axis.labelFontSize"] == sizes["legend.labelFontSize"] == theme.TYPE["axis"]
+    assert min(sizes.values()) >= theme.MIN_TEXT_PX, sizes
     assert config["background"] == theme.PALETTE["panel"]
     okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
     assert set(config["range"]["category"]) <= okabe_ito
     assert theme.PALETTE["amber"] in okabe_ito
     assert theme.PALETTE["red"] in okabe_ito
+
+
+def test_the_type_scale_has_no_size_below_the_floor() -> None:
+    assert min(theme.TYPE.values()) == theme.MIN_TEXT_PX == 24
+    assert theme.TYPE["number"] >= 88
+
+
+def test_the_page_css_takes_every_text_size_from_the_type_scale() -> None:
+    """Font sizes are written once, in theme.TYPE: the CSS only names them."""
+    css = theme.CSS_FILE.read_text()
+    sizes = re.findall(r"font-size:\s*([^;}]+)", css)
+    assert sizes
+    assert [s for s in sizes if not re.fullmatch(r"var\(--sb-type-[a-z-]+\)( !important)?",
+                                                 s.strip())] == []
+    names = {n.replace("_", "-") for n in theme.TYPE}
+    assert set(re.findall(r"--sb-type-([a-z-]+)", css)) <= names
+    page = theme.page_css()
+    assert all(f"--sb-type-{n}: {theme.TYPE[n.replace('-', '_')]}px;" in page for n in names)
+
+
+def test_charts_render_as_svg_so_their_text_can_be_measured(
+        drawable: list[tuple[PanelType, pd.DataFrame]]) -> None:
+    for panel, rows in drawable:
+        spec = charts.build_chart(rows, title=panel.title, width=934, height=318).to_dict()
+        assert spec["usermeta"]["embedOptions"] == {"renderer": "svg"}, panel.name
+        assert spec["usermeta"]["panel"] == panel.wire_name
+
+
+def test_category_bars_carry_their_numbers_instead_of_a_value_axis() -> None:
+    rows = rows_of(PanelType.OpenRequestsPerOrigin,
+                   ("Open", [("E-mail", 123.0), ("Chat", 41.0), ("SMS", 10.0)]))
+    spec = charts.build_chart(rows, title="Origin", width=934, height=318).to_dict()
+    bars, numbers = spec["layer"][:2]
+    assert bars["encoding"]["x"]["axis"] is None
+    assert numbers["mark"]["type"] == "text"
+    assert numbers["encoding"]["text"]["field"] == "value"
+    # The scale ends past the longest bar, so its number stays inside the chart.
+    assert bars["encoding"]["x"]["scale"]["domainMax"] > 123.0
+
+
+@pytest.mark.parametrize(("width", "points", "numbers"), [
+    (934, 12, True),  # two abreast: a number on each of twelve weeks
+    (934, 14, False),  # fourteen numbers of four digits would touch
+    (618, 12, False),  # three abreast: the numbers would touch; a value axis instead
+    (934, 30, False),
+])
+def test_time_bars_carry_numbers_where_they_fit_else_a_value_axis(
+        width: int, points: int, numbers: bool) -> None:
+    rows = rows_of(PanelType.NumberOfCreatedRequestsPerWeek,
+                   ("Created", [(f"2026-W{w:02d}", 2_000.0 + w) for w in range(1, points + 1)]))
+    spec = charts.build_chart(rows, title="Created", width=width, height=318).to_dict()
+    bars = spec["layer"][0]
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert bool(texts) is numbers
+    assert (bars["encoding"]["y"]["axis"] is None) is numbers
+    assert len(records(spec)) == points  # the data keeps every point either way
 
 
 def test_markup_and_nil_labels_survive_as_text() -> None:
