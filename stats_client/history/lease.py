@@ -72,7 +72,8 @@ class Lease:
                     won = conn.execute(
                         insert_for(conn, table)
                         .values(name=self.name, holder=self.holder, expires_at=now + self.ttl)
-                        .on_conflict_do_nothing(index_elements=["name"])).rowcount == 1
+                        .on_conflict_do_nothing(index_elements=["name"])
+                        .returning(c.name)).first() is not None
         except sa.exc.SQLAlchemyError as exc:
             self.held = False
             raise unavailable(exc, self.engine.url, "take the poll lease in") from exc
