@@ -16,7 +16,7 @@ from .database import (
     redact,
 )
 from .lease import Lease
-from .retention import Retention, parse_duration, parse_time
+from .retention import Retention, load_retention, parse_duration, parse_time
 from .store import HistoryStore, PruneReport, Reading
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Retention",
     "config_path",
     "database_url",
+    "load_retention",
     "parse_duration",
     "parse_time",
     "redact",

@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ..errors import ConfigurationError
 
@@ -80,3 +82,20 @@ class Retention:
                 raise ConfigurationError(f"[history] {name} must be a string such as \"48h\".")
             values[name] = parse_duration(raw, what=f"[history] {name}")
         return cls(**values)
+
+
+def load_retention(path: Path) -> Retention:
+    """The retention set under `[history]` in the screen configuration file at `path` (its
+    other keys belong to the board); the defaults when the file or the table is absent."""
+    try:
+        document = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return Retention()
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"Cannot read {path} ({exc}); fix the file or set "
+                                 "STATUSBOARD_CONFIG to another.") from exc
+    table = document.get("history", {})
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path}: [history] must be a table.")
+    names = {f.name for f in fields(Retention)}
+    return Retention.from_mapping({k: v for k, v in table.items() if k in names})
