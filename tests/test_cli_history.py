@@ -25,7 +25,8 @@ def desk(unassigned: float, own: float = 2.0) -> pd.DataFrame:
     return to_frame([
         PanelData(PanelType.UnassignedRequests,
                   (DataSet("Unassigned", None, (DataValue("Unassigned", unassigned, None),)),)),
-        PanelData(PanelType.OwnOpenRequests, (DataSet("Own", None, (DataValue("Own", own, None),)),)),
+        PanelData(PanelType.OwnOpenRequests,
+                  (DataSet("Own", None, (DataValue("Own", own, None),)),)),
     ])
 
 

@@ -397,14 +397,17 @@ def keyed_values(frame: pd.DataFrame) -> dict[str, float | None]:
     ...     (DataSet(None, None, (DataValue("x", 4.0, None), DataValue("x", 5.0, None))),))]))
     {'["UnassignedRequests", null, "x", 0]': 4.0, '["UnassignedRequests", null, "x", 1]': 5.0}
     """
-    if frame.empty:
-        return {}
-    names = ["panel", "dataset_label", "label"]
-    occurrence = frame.groupby(names, dropna=False, sort=False).cumcount().tolist()
-    columns = [[None if v is pd.NA else str(v) for v in frame[n].tolist()] for n in names]
-    values = [None if math.isnan(v) else float(v) for v in frame["value"].tolist()]
-    return {json.dumps([p, d, lab, o], ensure_ascii=False): v
-            for p, d, lab, o, v in zip(*columns, occurrence, values, strict=True)}
+    seen: dict[tuple[object, ...], int] = {}
+    out: dict[str, float | None] = {}
+    columns = [[None if v is pd.NA else str(v) for v in frame[n].tolist()]
+               for n in ("panel", "dataset_label", "label")]
+    for panel, dataset_label, label, value in zip(*columns, frame["value"].tolist(),
+                                                  strict=True):
+        labels = (panel, dataset_label, label)
+        occurrence = seen[labels] = seen.get(labels, -1) + 1
+        out[json.dumps([panel, dataset_label, label, occurrence], ensure_ascii=False)] = (
+            None if math.isnan(value) else float(value))
+    return out
 
 
 def changed_values(before: Mapping[str, float | None],
@@ -438,21 +441,20 @@ def _matching(conn: sa.Connection, panel: str, dataset_label: str | None,
 
 def _latest_at(conn: sa.Connection, ids: Sequence[int], when: float,
                tiers: Sequence[_Tier]) -> dict[int, tuple[float, float | None]]:
-    """Per series, the newest point at or before `when` over `tiers`."""
+    """Per series, the newest point at or before `when`: one index seek per series and tier,
+    newest tier first (the tiers do not overlap in time, so the first one found is it)."""
     best: dict[int, tuple[float, float | None]] = {}
     for table, time_name, value_name, grain in tiers:
-        inner = table.alias("inner")
-        newest = sa.select(sa.func.max(inner.c[time_name])).where(
-            inner.c.series_id == table.c.series_id, inner.c[time_name] <= when)
-        q = sa.select(table.c.series_id, table.c[time_name], table.c[value_name]).where(
-            table.c.series_id.in_(ids))
+        q = (sa.select(table.c[time_name], table.c[value_name])
+             .where(table.c.series_id == sa.bindparam("sid"), table.c[time_name] <= when)
+             .order_by(table.c[time_name].desc()).limit(1))
         if grain is not None:
-            newest = newest.where(inner.c.grain == grain)
             q = q.where(table.c.grain == grain)
-        q = q.where(table.c[time_name] == newest.scalar_subquery())
-        for sid, at, value in conn.execute(q):
-            if sid not in best or at > best[sid][0]:
-                best[sid] = (at, value)
+        for sid in ids:
+            if sid not in best:
+                row = conn.execute(q, {"sid": sid}).first()
+                if row is not None:
+                    best[sid] = (row[0], row[1])
     return best
 
 
