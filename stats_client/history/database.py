@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -162,7 +163,11 @@ def unavailable(exc: BaseException, url: URL, doing: str) -> HistoryUnavailable:
 
 def insert_for(conn: sa.Connection, table: sa.Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
-    if conn.dialect.name == "postgresql":
+    return _dialect_insert(conn.dialect.name, table)
+
+
+def _dialect_insert(dialect: str, table: sa.Table) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table)
@@ -173,9 +178,14 @@ def insert_for(conn: sa.Connection, table: sa.Table) -> Any:
 
 def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert `rows`, replacing the other columns of rows whose primary key exists."""
-    if not rows:
-        return
-    stmt = insert_for(conn, table)
+    if rows:
+        conn.execute(_upsert_statement(conn.dialect.name, table), rows)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table) -> Any:
+    # Built once per table: making the statement costs more than running it on SQLite.
+    stmt = _dialect_insert(dialect, table)
     keys = [c.name for c in table.primary_key.columns]
     update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update), rows)
+    return stmt.on_conflict_do_update(index_elements=keys, set_=update)

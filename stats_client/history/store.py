@@ -93,9 +93,9 @@ class HistoryStore:
         # What this process last wrote, to store only changes: the snapshot row's version, the
         # values by key and the panel digests of that frame. Reloaded when another wrote since.
         self._version: int | None = None
-        self._values: dict[str, float | None] = {}
+        self._values: dict[Key, float | None] = {}
         self._digests: dict[str, str] = {}
-        self._ids: dict[str, int] = {}
+        self._ids: dict[Key, int] = {}
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -187,17 +187,17 @@ class HistoryStore:
         else:
             self._values, self._digests = values, digests
 
-    def _series_ids(self, conn: sa.Connection, keys: Iterable[str]) -> dict[str, int]:
-        missing = [k for k in keys if k not in self._ids]
+    def _series_ids(self, conn: sa.Connection, keys: Iterable[Key]) -> dict[Key, int]:
+        missing = {_key_text(k): k for k in keys if k not in self._ids}
         if missing:
-            found = dict(conn.execute(sa.select(t.series.c.key, t.series.c.id)
-                                      .where(t.series.c.key.in_(missing))).all())
-            new = [k for k in missing if k not in found]
+            c = t.series.c
+            found = dict(conn.execute(sa.select(c.key, c.id).where(c.key.in_(missing))).all())
+            new = [k for text, k in missing.items() if text not in found]
             if new:
                 conn.execute(sa.insert(t.series), [_series_row(k) for k in new])
-                found.update(conn.execute(sa.select(t.series.c.key, t.series.c.id)
-                                          .where(t.series.c.key.in_(new))).all())
-            self._ids.update(found)
+                found.update(conn.execute(sa.select(c.key, c.id)
+                                          .where(c.key.in_([_key_text(k) for k in new]))).all())
+            self._ids.update({missing[text]: sid for text, sid in found.items()})
         return self._ids
 
     def prune(self, now: datetime) -> PruneReport:
@@ -387,31 +387,39 @@ def _migrate(conn: sa.Connection) -> None:
 
 
 # -- values and keys ---------------------------------------------------------------------------
-def keyed_values(frame: pd.DataFrame) -> dict[str, float | None]:
-    """The frame's values by key: JSON of [panel, dataset_label, label, occurrence], where
-    occurrence counts repeats of the same labels within a panel (so nothing is dropped).
+#: A value's key: (panel, dataset_label, label, occurrence); occurrence counts repeats of the
+#: same labels within a panel, so nothing is dropped.
+Key = tuple[str | None, str | None, str | None, int]
+
+
+def keyed_values(frame: pd.DataFrame) -> dict[Key, float | None]:
+    """The frame's values by key (NaN as None).
 
     >>> from stats_client.frames import to_frame, PanelData, DataSet, DataValue
     >>> from stats_client.panels import PanelType
     >>> keyed_values(to_frame([PanelData(PanelType.UnassignedRequests,
     ...     (DataSet(None, None, (DataValue("x", 4.0, None), DataValue("x", 5.0, None))),))]))
-    {'["UnassignedRequests", null, "x", 0]': 4.0, '["UnassignedRequests", null, "x", 1]': 5.0}
+    {('UnassignedRequests', None, 'x', 0): 4.0, ('UnassignedRequests', None, 'x', 1): 5.0}
     """
-    seen: dict[tuple[object, ...], int] = {}
-    out: dict[str, float | None] = {}
+    seen: dict[tuple[str | None, ...], int] = {}
+    out: dict[Key, float | None] = {}
     columns = [[None if v is pd.NA else str(v) for v in frame[n].tolist()]
                for n in ("panel", "dataset_label", "label")]
     for panel, dataset_label, label, value in zip(*columns, frame["value"].tolist(),
                                                   strict=True):
         labels = (panel, dataset_label, label)
         occurrence = seen[labels] = seen.get(labels, -1) + 1
-        out[json.dumps([panel, dataset_label, label, occurrence], ensure_ascii=False)] = (
+        out[(panel, dataset_label, label, occurrence)] = (
             None if math.isnan(value) else float(value))
     return out
 
 
-def changed_values(before: Mapping[str, float | None],
-                   after: Mapping[str, float | None]) -> dict[str, float | None]:
+def _key_text(key: Key) -> str:
+    return json.dumps(list(key), ensure_ascii=False)
+
+
+def changed_values(before: Mapping[Any, float | None],
+                   after: Mapping[Any, float | None]) -> dict[Any, float | None]:
     """What to store: new or changed values, and None for values that disappeared.
 
     >>> changed_values({"a": 1.0, "b": 2.0, "c": 3.0}, {"a": 1.0, "b": 5.0, "d": None})
@@ -422,9 +430,9 @@ def changed_values(before: Mapping[str, float | None],
     return out
 
 
-def _series_row(key: str) -> dict[str, Any]:
-    panel, dataset_label, label, occurrence = json.loads(key)
-    return {"key": key, "panel": panel, "dataset_label": dataset_label, "label": label,
+def _series_row(key: Key) -> dict[str, Any]:
+    panel, dataset_label, label, occurrence = key
+    return {"key": _key_text(key), "panel": panel, "dataset_label": dataset_label, "label": label,
             "occurrence": occurrence}
 
 
@@ -494,16 +502,19 @@ def step_sum(points: Sequence[tuple[int, float, float | None]]) -> pd.DataFrame:
     """
     if not points:
         return _empty(SERIES_COLUMNS)
-    frame = pd.DataFrame(points, columns=["series_id", "t", "value"])
-    times = np.sort(frame["t"].unique())
-    stepped = {}
-    for sid, rows in frame.groupby("series_id", sort=True):
-        steps = pd.Series(rows["value"].astype(float).to_numpy(), index=rows["t"].to_numpy())
-        steps = steps.sort_index()
-        steps = steps[~steps.index.duplicated(keep="last")]
-        stepped[sid] = steps.reindex(times, method="ffill")
-    total = pd.DataFrame(stepped).sum(axis=1, min_count=1)
-    return _typed(pd.DataFrame({"time": times, "value": total.to_numpy()}), SERIES_COLUMNS)
+    ordered = sorted(points, key=lambda point: point[1])  # stable: later points win ties
+    current: dict[int, float] = {}
+    times: list[float] = []
+    totals: list[float] = []
+    for i, (sid, at, value) in enumerate(ordered):
+        if value is None or math.isnan(value):
+            current.pop(sid, None)
+        else:
+            current[sid] = value
+        if i + 1 == len(ordered) or ordered[i + 1][1] != at:
+            times.append(at)
+            totals.append(math.fsum(current.values()) if current else math.nan)
+    return _typed(pd.DataFrame({"time": times, "value": totals}), SERIES_COLUMNS)
 
 
 def downsample(points: pd.DataFrame, carry: Mapping[int, float | None],
@@ -538,7 +549,7 @@ def downsample(points: pd.DataFrame, carry: Mapping[int, float | None],
 
 
 # -- snapshots as rows -------------------------------------------------------------------------
-def _stored_state(conn: sa.Connection) -> tuple[dict[str, float | None], dict[str, str]]:
+def _stored_state(conn: sa.Connection) -> tuple[dict[Key, float | None], dict[str, str]]:
     text = conn.execute(sa.select(t.snapshot.c.frame)
                         .where(t.snapshot.c.id == _SNAPSHOT_ID)).scalar()
     if text is None:
