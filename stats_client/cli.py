@@ -53,10 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_options(fetch)
     fetch.add_argument("--panels", metavar="NAME,NAME",
                        help="panel types by wire name or number (default: every panel but None)")
-    fetch.add_argument("--format", choices=FORMATS, default="table",
-                       help="table (aligned text), csv or json (records); default table")
-    fetch.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
-                       help=argparse.SUPPRESS)
+    add_output_options(fetch)
 
     add_history_parser(commands)
 
@@ -80,10 +77,15 @@ def add_history_parser(commands: Any) -> None:
     history.add_argument("--until", metavar="TIME", help="the end, like --since; default now")
     history.add_argument("--panels", metavar="NAME,NAME",
                          help="panel types by wire name or number (default: all)")
-    history.add_argument("--format", choices=FORMATS, default="table",
-                         help="table (aligned text), csv or json (records); default table")
-    history.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
-                         help=argparse.SUPPRESS)
+    add_output_options(history)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--format, and --verbose accepted after the sub-command too."""
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="table (aligned text), csv or json (records); default table")
+    parser.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:

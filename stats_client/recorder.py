@@ -111,8 +111,9 @@ class HistoryRecorder:
                 polling = True
         self._set(role="polling" if polling else "following")
         if polling and (self._next_poll is None or now >= self._next_poll):
+            started = self._clock()  # the next poll is counted from this one's start
             snap = self.poller.poll_once()
-            self._next_poll = now + timedelta(seconds=self.poller.next_delay(snap))
+            self._next_poll = started + timedelta(seconds=self.poller.next_delay(snap))
             self._record(snap, now)
 
     def _open(self, now: datetime) -> HistoryStore | None:
@@ -149,8 +150,8 @@ class HistoryRecorder:
     def _adopt(self, snap: Snapshot) -> None:
         self.poller.adopt(snap)
         if snap.attempted_at is not None:  # whoever polled last: no second poll this interval
-            self._next_poll = snap.attempted_at + timedelta(
-                seconds=self.poller.next_delay(snap))
+            started = snap.attempted_at - timedelta(seconds=snap.duration_s or 0.0)
+            self._next_poll = started + timedelta(seconds=self.poller.next_delay(snap))
 
     def _record(self, snap: Snapshot, now: datetime) -> None:
         store = self._store

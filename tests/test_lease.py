@@ -176,9 +176,11 @@ def test_two_processes_make_one_poll_per_interval_and_fail_over(
         log = store.polls(datetime(2000, 1, 1, tzinfo=UTC))
     finally:
         store.close()
-    # Every GetStatistics call the demo NetServer saw is a poll in the log, and polls are at
+    # Every GetStatistics call the demo NetServer saw is a poll in the log, and polls start at
     # least an interval apart, whichever process made them: one poll per interval.
-    assert demo_server.call_count("GetStatistics") == len(log)
+    # (a may have been killed between its call and its record: one call more at most)
+    assert len(log) <= demo_server.call_count("GetStatistics") <= len(log) + 1
     assert set(log["holder"]) == {a.last["holder"], b.last["holder"]}
-    gaps = log["time"].diff().dropna()
-    assert (gaps >= pd.Timedelta(seconds=0.75 * interval)).all(), gaps.describe()
+    starts = log["time"] - pd.to_timedelta(log["duration_s"], unit="s")
+    gaps = starts.diff().dropna()
+    assert (gaps >= pd.Timedelta(seconds=0.99 * interval)).all(), gaps.describe()
