@@ -8,12 +8,14 @@ from .credentials import Credential
 from .errors import (
     AuthenticationFailed,
     ConfigurationError,
+    HistoryUnavailable,
     InvalidReply,
     NetServerUnreachable,
     ServiceError,
     StatsClientError,
 )
 from .frames import COLUMNS, DataSet, DataValue, PanelData, empty_frame, to_frame
+from .history import HistoryStore, Lease, Reading, Retention, database_url
 from .online import (
     AUTHENTICATE_PATH,
     CONTEXT_CLAIM,
@@ -24,6 +26,7 @@ from .online import (
 )
 from .panels import ALL_PANELS, PanelKind, PanelType
 from .poller import Poller, Snapshot
+from .recorder import HistoryRecorder, HistoryStatus
 from .settings import REST_STATISTICS_PATH, CredentialKind, Settings
 
 __all__ = [
@@ -42,17 +45,25 @@ __all__ = [
     "CredentialKind",
     "DataSet",
     "DataValue",
+    "HistoryRecorder",
+    "HistoryStatus",
+    "HistoryStore",
+    "HistoryUnavailable",
     "InvalidReply",
+    "Lease",
     "NetServerUnreachable",
     "PanelData",
     "PanelKind",
     "PanelType",
     "Poller",
+    "Reading",
+    "Retention",
     "ServiceError",
     "Settings",
     "Snapshot",
     "StatisticsClient",
     "StatsClientError",
+    "database_url",
     "empty_frame",
     "open_client",
     "to_frame",

@@ -1,7 +1,8 @@
-"""`python -m stats_client fetch|capture|simulate`: the data side from a terminal.
+"""`python -m stats_client fetch|capture|history|simulate`: the data side from a terminal.
 
     $ python -m stats_client fetch --url http://127.0.0.1:8087 --format csv
     $ python -m stats_client capture --out desk.json --anonymise
+    $ python -m stats_client history --since 2h --format csv
     $ python -m stats_client simulate --port 8087
 
 Every option of `fetch` can come from the environment (SUPEROFFICE_URL, SUPEROFFICE_TICKET,
@@ -19,6 +20,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import pandas as pd
@@ -52,10 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_options(fetch)
     fetch.add_argument("--panels", metavar="NAME,NAME",
                        help="panel types by wire name or number (default: every panel but None)")
-    fetch.add_argument("--format", choices=FORMATS, default="table",
-                       help="table (aligned text), csv or json (records); default table")
-    fetch.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
-                       help=argparse.SUPPRESS)
+    add_output_options(fetch)
+
+    add_history_parser(commands)
 
     capture = commands.add_parser(
         "capture", help="call GetStatistics once per panel and write the replies to a JSON file",
@@ -75,6 +76,32 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_module, summary) in _DELEGATED.items():
         commands.add_parser(name, help=summary, add_help=False)
     return parser
+
+
+def add_history_parser(commands: Any) -> None:
+    """`history [export] --since …` and `history prune`: the history store from a terminal."""
+    history = commands.add_parser(
+        "history", help="export the recorded values, or apply the retention now (prune)",
+        description="Export the values the board recorded (time, panel, dataset_label, label, "
+                    "value), or prune the store. The store is STATUSBOARD_DATABASE_URL, else "
+                    "history.sqlite3 beside the screen configuration (STATUSBOARD_CONFIG).",
+    )
+    history.add_argument("action", nargs="?", choices=("export", "prune"), default="export",
+                         help="export (default) or prune")
+    history.add_argument("--since", metavar="2h|2026-11-27T08:00",
+                         help="a duration back from now, or an ISO time (UTC unless given)")
+    history.add_argument("--until", metavar="TIME", help="the end, like --since; default now")
+    history.add_argument("--panels", metavar="NAME,NAME",
+                         help="panel types by wire name or number (default: all)")
+    add_output_options(history)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--format, and --verbose accepted after the sub-command too."""
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="table (aligned text), csv or json (records); default table")
+    parser.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -140,6 +167,8 @@ def _run(args: argparse.Namespace, env: Mapping[str, str] | None, out: TextIO,
             return fetch(args, os.environ if env is None else env, out)
         if args.command == "capture":
             return capture(args, os.environ if env is None else env, err)
+        if args.command == "history":
+            return history(args, os.environ if env is None else env, out)
         raise ConfigurationError(f"Unknown command {args.command!r}.")  # pragma: no cover
     except StatsClientError as exc:
         _say(err, f"error: {exc}")
@@ -188,6 +217,39 @@ def capture(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> in
         doc = capture_panels(client, panels, anonymise=args.anonymise)
     write_capture(doc, out)
     _say(err, f"wrote {len(doc['panels'])} panels to {out}")
+    return 0
+
+
+def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    """The `history` command: export recorded values, or prune with the configured retention."""
+    from .history import HistoryStore, config_path, database_url, load_retention, parse_time
+
+    now = datetime.now(UTC)
+    config = config_path(env)
+    url = database_url(env, config)
+    if args.action == "prune":
+        store = HistoryStore.open(url, retention=load_retention(config), now=now)
+        try:
+            report = store.prune(now)
+        finally:
+            store.close()
+        out.write(f"pruned {store.url}: {report.to_five_minutes} values into 5-minute "
+                  f"aggregates, {report.to_daily} aggregates into days, {report.deleted} rows "
+                  "deleted\n")
+        return 0
+    if not args.since:
+        raise ConfigurationError("history needs --since, such as --since 2h or "
+                                 "--since 2026-11-27T08:00.")
+    since = parse_time(args.since, now, what="--since")
+    until = parse_time(args.until, now, what="--until") if args.until else None
+    panels = None if args.panels is None else [p.wire_name for p in parse_panels(args.panels)]
+    store = HistoryStore.open(url, now=now)
+    try:
+        frame = store.export(since, until, panels)
+    finally:
+        store.close()
+    frame = frame.assign(time=[t.isoformat() for t in frame["time"]])
+    (write_history_table if args.format == "table" else WRITERS[args.format])(frame, out)
     return 0
 
 
@@ -253,6 +315,20 @@ def write_table(frame: pd.DataFrame, out: TextIO) -> None:
             for label, value in zip(labels, values, strict=True):
                 out.write(f"{indent}{label:<{lw}}  {value:>{vw}}\n")
         out.write("\n")
+
+
+def write_history_table(frame: pd.DataFrame, out: TextIO) -> None:
+    """Recorded values as aligned columns: time, panel, series, label, value."""
+    if frame.empty:
+        out.write("(no data)\n")
+        return
+    rows = [(str(r.time), str(r.panel), _text(r.dataset_label) or "", _text(r.label) or "",
+             _number(r.value)) for r in frame.itertuples(index=False)]
+    rows.insert(0, ("time", "panel", "dataset_label", "label", "value"))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        cells = [cell.ljust(w) for cell, w in zip(row[:4], widths, strict=False)]
+        out.write("  ".join([*cells, row[4].rjust(widths[4])]) + "\n")
 
 
 WRITERS: dict[str, Callable[[pd.DataFrame, TextIO], None]] = {

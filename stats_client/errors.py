@@ -5,7 +5,8 @@
     ├── NetServerUnreachable         cannot connect, or timed out (exit 3)
     ├── AuthenticationFailed         the ticket, user/password or token was refused (exit 4)
     ├── ServiceError                 the NetServer answered Succeeded=false (exit 5)
-    └── InvalidReply                 the reply is not what the WSDL promises (exit 6)
+    ├── InvalidReply                 the reply is not what the WSDL promises (exit 6)
+    └── HistoryUnavailable           the history database cannot be opened, read or written (exit 7)
 
 Messages never contain a ticket, token, password or key: they are built from fixed text and
 from server-supplied text only.
@@ -70,3 +71,12 @@ class InvalidReply(StatsClientError):
 
     kind = "invalid-reply"
     exit_code = 6
+
+
+class HistoryUnavailable(StatsClientError):
+    """The history store cannot be used: unreachable, locked, full, corrupt or too new.
+
+    Polling and live data never depend on it; the message never carries the URL's password."""
+
+    kind = "history"
+    exit_code = 7

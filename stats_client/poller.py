@@ -132,6 +132,14 @@ class Poller:
             error_since=prev.error_since or now,
         )
 
+    def adopt(self, snap: Snapshot) -> None:
+        """Publish a snapshot made elsewhere (the stored one after a restart, or the polling
+        process's, read from the history store); the next poll continues from it."""
+        with self._lock:
+            self._snapshot = snap
+        with self._published:
+            self._published.notify_all()
+
     def next_delay(self, snap: Snapshot) -> float:
         """Seconds until the next attempt: the interval, doubled per failure up to the cap."""
         if snap.failures == 0:

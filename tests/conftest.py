@@ -23,7 +23,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRUBBED_PREFIXES = ("SUPEROFFICE_", "STATUSBOARD_")
 #: Knobs of the test run itself (CI sets them), not settings of the product.
 RUNNER_VARS = frozenset({"STATUSBOARD_REQUIRE_BROWSER", "STATUSBOARD_CHROMIUM",
-                         "STATUSBOARD_UPDATE_SCREENSHOTS"})
+                         "STATUSBOARD_UPDATE_SCREENSHOTS", "STATUSBOARD_REQUIRE_POSTGRES"})
+#: The throwaway PostgreSQL cluster of the history tests: pg_cluster, pg_url, db_url.
+pytest_plugins = ["pg_cluster"]
 
 
 @pytest.fixture(autouse=True)

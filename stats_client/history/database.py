@@ -1,0 +1,191 @@
+"""Which database, and how to talk to it: the URL, the engine, and database errors → ours.
+
+    >>> redact("postgresql://board:s3cret@db.example/status")
+    'postgresql+psycopg://board:***@db.example/status'
+    >>> database_url({}, Path("/srv/board/statusboard.toml"))
+    'sqlite:////srv/board/history.sqlite3'
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from ..errors import ConfigurationError, HistoryUnavailable
+
+log = logging.getLogger(__name__)
+
+#: The one variable that chooses the store; unset means the SQLite file beside the configuration.
+DATABASE_URL_ENV = "STATUSBOARD_DATABASE_URL"
+#: The screen configuration file's variable, and the file shipped in the repository root.
+CONFIG_ENV = "STATUSBOARD_CONFIG"
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "statusboard.toml"
+DEFAULT_FILE = "history.sqlite3"
+#: How long SQLite waits for another writer, and PostgreSQL for a connection: short, because
+#: the poller thread waits too, and the store is retried later anyway.
+BUSY_TIMEOUT_S = 2.0
+CONNECT_TIMEOUT_S = 5
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """The screen configuration file: STATUSBOARD_CONFIG, else the repository's statusboard.toml."""
+    named = env.get(CONFIG_ENV, "").strip()
+    return Path(named).expanduser() if named else DEFAULT_CONFIG_PATH
+
+
+def database_url(env: Mapping[str, str], config: Path) -> str:
+    """STATUSBOARD_DATABASE_URL, else a SQLite file `history.sqlite3` beside `config`."""
+    named = env.get(DATABASE_URL_ENV, "").strip()
+    if named:
+        return named
+    return f"sqlite:///{config.expanduser().resolve().parent / DEFAULT_FILE}"
+
+
+def parse_url(text: str) -> URL:
+    """`sqlite:///path` or `postgresql://…` (psycopg 3) as a SQLAlchemy URL."""
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"{DATABASE_URL_ENV} is not a database URL; use sqlite:///path/history.sqlite3 or "
+            "postgresql://user:password@host/database.") from None
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and url.get_driver_name() in ("", "pysqlite"):
+        if not url.database or url.database == ":memory:":
+            raise ConfigurationError(
+                f"{DATABASE_URL_ENV} names no SQLite file; use sqlite:///path/history.sqlite3.")
+        return url.set(drivername="sqlite")
+    raise ConfigurationError(
+        f"{DATABASE_URL_ENV} uses {url.drivername!r}; the history store speaks sqlite:/// and "
+        "postgresql:// only.")
+
+
+def redact(url: str | URL) -> str:
+    """The URL with its password hidden: the only form that may reach a log or a message."""
+    parsed = url if isinstance(url, URL) else parse_url(url)
+    return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    return Path(url.database).expanduser() if url.get_backend_name() == "sqlite" and url.database \
+        else None
+
+
+def make_engine(url: URL) -> sa.Engine:
+    """An engine for `url`: SQLite in WAL mode with a short busy timeout, or psycopg 3."""
+    try:
+        if url.get_backend_name() == "sqlite":
+            path = sqlite_path(url)
+            assert path is not None  # parse_url refuses a SQLite URL without a file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4,
+                                connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigurationError(
+            f"The database driver for {redact(url)} is not installed; install the project's "
+            "dependencies again (SQLAlchemy and psycopg).") from exc
+    except OSError as exc:
+        raise HistoryUnavailable(
+            f"Cannot create the folder of the history file {redact(url)} ({exc.strerror}); "
+            f"check the path in {DATABASE_URL_ENV} and its permissions.") from exc
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers never block the writer; NORMAL sync is durable across a process crash
+    # (a power cut may lose the last commits, never corrupt the file).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+_CORRUPT = ("file is not a database", "database disk image is malformed", "file is encrypted")
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """True for SQLite's "this file is damaged" errors (not for locked, full or missing)."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.DatabaseError) and any(
+        text in str(orig).lower() for text in _CORRUPT)
+
+
+def move_aside(path: Path, now: datetime) -> Path:
+    """Rename a damaged SQLite file (and its -wal and -shm) to `<name>.corrupt-<UTC time>`."""
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, target.with_name(target.name + suffix))
+    log.warning("history file %s was damaged; moved it to %s and started a new one",
+                path, target.name)
+    return target
+
+
+def unavailable(exc: BaseException, url: URL, doing: str) -> HistoryUnavailable:
+    """A database error as one sentence: what failed, the driver's reason, what to check."""
+    orig = getattr(exc, "orig", None) or exc
+    reason = " ".join(str(orig).split()) or type(orig).__name__
+    if len(reason) > 200:
+        reason = reason[:197] + "…"
+    # The driver's text never holds the password (psycopg names host, port and user only), but
+    # the URL's rendering is redacted here once more in case a driver echoes it.
+    secret = str(url.password or "")
+    if len(secret) >= 4:
+        reason = reason.replace(secret, "***")
+    if url.get_backend_name() == "sqlite":
+        check = "check that the file's disk has room and that no other program holds it locked"
+    else:
+        check = (f"check {DATABASE_URL_ENV}, that the server is running and reachable, and "
+                 "that the user may create tables")
+    return HistoryUnavailable(f"could not {doing} {redact(url)} ({reason}); {check}.")
+
+
+def insert_for(conn: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    return _dialect_insert(conn.dialect.name, table)
+
+
+def _dialect_insert(dialect: str, table: sa.Table) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows`, replacing the other columns of rows whose primary key exists."""
+    if rows:
+        conn.execute(_upsert_statement(conn.dialect.name, table), rows)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table) -> Any:
+    # Built once per table: making the statement costs more than running it on SQLite.
+    stmt = _dialect_insert(dialect, table)
+    keys = [c.name for c in table.primary_key.columns]
+    update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=update)

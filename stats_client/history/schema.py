@@ -1,0 +1,99 @@
+"""The tables, in SQLAlchemy Core, and the schema version recorded in `meta`.
+
+Times are seconds since the epoch (UTC) as floats: one type on SQLite and PostgreSQL, cheap to
+index and to compare. A value that is NaN or absent from a poll is stored as NULL.
+
+    series    one row per (panel, dataset_label, label, occurrence): the catalogue of keys
+    changes   full resolution: (series_id, at, value) only when a value changed
+    rollups   downsampled (series_id, grain, start, min, max, last); grain 300 s or 86 400 s
+    polls     every poll: at, result ("ok" or the error kind), duration_s, holder
+    snapshot  one row: the last snapshot (frame as JSON) and a version bumped on every write
+    lease     one row per lease name: holder and expiry, on the database's clock
+    meta      key/value; "schema_version"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+#: Bumped with each change to the tables below; `MIGRATIONS[n]` brings version n-1 to n.
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "statusboard_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+series = sa.Table(
+    "statusboard_series", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # JSON of [panel, dataset_label, label, occurrence]: unique even where labels are NULL.
+    sa.Column("key", sa.Text, nullable=False, unique=True),
+    sa.Column("panel", sa.Text, nullable=False),
+    sa.Column("dataset_label", sa.Text),
+    sa.Column("label", sa.Text),
+    sa.Column("occurrence", sa.Integer, nullable=False),
+)
+
+changes = sa.Table(
+    "statusboard_changes", metadata,
+    sa.Column("series_id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, primary_key=True),
+    sa.Column("value", sa.Float),
+    sa.Index("statusboard_changes_at", "at"),
+    sqlite_with_rowid=False,
+)
+
+rollups = sa.Table(
+    "statusboard_rollups", metadata,
+    sa.Column("series_id", sa.Integer, primary_key=True),
+    sa.Column("grain", sa.Integer, primary_key=True),
+    sa.Column("start", sa.Float, primary_key=True),
+    sa.Column("min", sa.Float),
+    sa.Column("max", sa.Float),
+    sa.Column("last", sa.Float),
+    sa.Index("statusboard_rollups_grain_start", "grain", "start"),
+    sqlite_with_rowid=False,
+)
+
+polls = sa.Table(
+    "statusboard_polls", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("result", sa.String(32), nullable=False),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("holder", sa.String(128), nullable=False),
+)
+
+snapshot = sa.Table(
+    "statusboard_snapshot", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.Float),
+    sa.Column("fetched_at", sa.Float),
+    sa.Column("attempted_at", sa.Float),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("calls", sa.Integer, nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("error_kind", sa.String(32)),
+    sa.Column("error_since", sa.Float),
+    sa.Column("frame", sa.Text, nullable=False),
+    sa.Column("holder", sa.String(128), nullable=False),
+)
+
+lease = sa.Table(
+    "statusboard_lease", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(128), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+#: Upgrades: version → a function run inside the upgrade's transaction. Empty while at 1.
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}

@@ -1,0 +1,186 @@
+"""Several dashboards, one poll: the lease, followers reading the stored snapshot, failover;
+in process with a hand-moved clock, then two real processes on one PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from harness import wait_for
+from harness.clock import ManualClock
+from netserver_demo import DemoNetServer
+from stats_client import HistoryRecorder, HistoryStore, Lease, Poller
+from stats_client.frames import DataSet, DataValue, PanelData, to_frame
+from stats_client.panels import PanelType
+
+HERE = Path(__file__).resolve().parent
+
+
+def desk(unassigned: float) -> pd.DataFrame:
+    return to_frame([PanelData(PanelType.UnassignedRequests, (
+        DataSet("Unassigned", None, (DataValue("Unassigned", unassigned, None),)),))])
+
+
+class Counter:
+    """A fetch function that counts its calls and returns a moving count."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> pd.DataFrame:
+        self.calls += 1
+        return desk(float(self.calls))
+
+
+def seconds(clock: ManualClock) -> float:
+    return clock().timestamp()
+
+
+def test_one_holder_at_a_time_expiry_and_release(db_url: str, clock: ManualClock) -> None:
+    store = HistoryStore.open(db_url)
+    try:
+        a = Lease(store.engine, ttl=45, holder="a", clock=lambda: seconds(clock))
+        b = Lease(store.engine, ttl=45, holder="b", clock=lambda: seconds(clock))
+        assert (a.try_acquire(), b.try_acquire()) == (True, False)
+        assert (a.held, b.held) == (True, False)
+        clock.advance(seconds=40)
+        assert a.renew()
+        clock.advance(seconds=40)
+        assert not b.try_acquire()  # renewed 40 s ago: still a's
+        assert a.current_holder() == "a"
+        clock.advance(seconds=6)  # a stopped renewing 46 s ago
+        assert b.try_acquire()
+        assert not a.renew()
+        assert not a.held
+        b.release()
+        assert a.current_holder() is None
+        assert a.try_acquire()
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("interval", [1, 5, 30, 60, 300])
+def test_a_dead_holder_is_replaced_within_two_intervals_by_construction(interval: float) -> None:
+    recorder = HistoryRecorder(Poller(Counter(), interval=interval), None)
+    assert recorder.lease_ttl + recorder.tick_seconds < 2 * interval
+
+
+def test_followers_read_the_holders_snapshots_and_take_over_when_it_dies(
+        db_url: str, clock: ManualClock) -> None:
+    fetches = [Counter(), Counter()]
+    recorders = [
+        HistoryRecorder(Poller(fetch, interval=30, clock=clock), db_url, clock=clock,
+                        holder=name, lease_clock=lambda: seconds(clock))
+        for name, fetch in zip("ab", fetches, strict=True)]
+    a, b = recorders
+    try:
+        died_at = None
+        for _ in range(40):  # ten minutes in ticks of a quarter interval
+            for recorder in recorders if died_at is None else [b]:
+                recorder.tick()
+            if died_at is None and fetches[0].calls == 5:
+                died_at = clock()  # a dies: no release, it simply stops
+                assert b.status.role == "following"
+                assert b.latest().seq == a.latest().seq == 5
+            if died_at is not None and b.status.role == "polling" and fetches[1].calls:
+                break
+            clock.advance(seconds=a.tick_seconds)
+        assert died_at is not None
+        assert fetches[1].calls == 1  # b polled only after taking over
+        assert clock() - died_at <= timedelta(seconds=2 * 30)
+        assert b.latest().seq == 6  # b went on from the stored seq
+        store = b.store
+        assert store is not None
+        log = store.polls(died_at - timedelta(hours=1))
+        assert log["holder"].tolist() == ["a"] * 5 + ["b"]
+        gaps = log["time"].diff().dropna()
+        assert (gaps >= pd.Timedelta(seconds=30)).all()  # never two polls in one interval
+    finally:
+        for recorder in recorders:
+            recorder.stop()
+
+
+# -- two real processes on one PostgreSQL server -----------------------------------------------
+class Board:
+    """`python tests/history_worker.py board …` and the JSON lines it prints."""
+
+    def __init__(self, database_url: str, netserver_url: str, interval: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "history_worker.py"), "board", database_url,
+             netserver_url, str(interval)], stdout=subprocess.PIPE, text=True)
+        self.lines: list[dict[str, Any]] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(json.loads(line))
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.lines[-1] if self.lines else {"seq": 0, "role": None, "holder": None}
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+@pytest.fixture
+def boards() -> Iterator[list[Board]]:
+    started: list[Board] = []
+    yield started
+    for board in started:
+        board.close()
+
+
+def test_two_processes_make_one_poll_per_interval_and_fail_over(
+        pg_url: str, demo_server: DemoNetServer, boards: list[Board]) -> None:
+    interval = 1.0
+    a = Board(pg_url, demo_server.url, interval)
+    boards.append(a)
+    wait_for(lambda: a.last["role"] == "polling" and a.last["seq"] >= 1, what="a polls")
+    b = Board(pg_url, demo_server.url, interval)
+    boards.append(b)
+    # Both screens fresh: b shows what a fetched, as soon as a stored it.
+    wait_for(lambda: b.last["role"] == "following" and b.last["seq"] >= 3
+             and a.last["seq"] >= b.last["seq"], what="b follows a")
+    target = a.last["seq"] + 2
+    wait_for(lambda: b.last["seq"] >= target, what="b keeps up with a")
+
+    a.kill()
+    wait_for(lambda: b.last["role"] == "polling", what="b takes over")
+    taken_at = b.last["seq"]
+    wait_for(lambda: b.last["seq"] >= taken_at + 2, what="b polls")
+
+    store = HistoryStore.open(pg_url)
+    try:
+        log = store.polls(datetime(2000, 1, 1, tzinfo=UTC))
+    finally:
+        store.close()
+    # Every GetStatistics call the demo NetServer saw is a poll in the log, and polls start at
+    # least an interval apart, whichever process made them: one poll per interval.
+    # (a may have been killed between its call and its record: one call more at most)
+    assert len(log) <= demo_server.call_count("GetStatistics") <= len(log) + 1
+    assert set(log["holder"]) == {a.last["holder"], b.last["holder"]}
+    starts = log["time"] - pd.to_timedelta(log["duration_s"], unit="s")
+    gaps = starts.diff().dropna()
+    assert (gaps >= pd.Timedelta(seconds=0.99 * interval)).all(), gaps.describe()
