@@ -37,8 +37,8 @@ def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | N
         '<span class="sb-spacer"></span>'
         f'<div id="freshness" data-state="{fresh.state}" data-server-state="{fresh.state}" '
         f'data-seq="{seq}" data-updated="{iso}" data-interval="{interval:g}">'
-        f'<span class="sb-dot"></span><span class="sb-age">{e(when)}</span>'
-        '<span class="sb-ago"></span></div></div>'
+        f'<span class="sb-dot"></span><span class="sb-age">{e(when)}<span class="sb-ago"></span>'
+        "</span></div></div>"
     )
 
 

@@ -46,6 +46,9 @@ _CLOCK_CSS = (
     '#freshness[data-state="offline"] .sb-dot { background: var(--sb-red); }'
     '#freshness[data-state="offline"] { color: var(--sb-text); font-weight: 700; }'
     "html.sb-offline .sb-banner:not(#sb-page-banner) { display: none; }"
+    # Offline, the last numbers stay but stop looking live (as stale tiles and charts do).
+    'html.sb-offline .sb-tile, html.sb-offline [data-testid="stVegaLiteChart"] '
+    "{ filter: grayscale(1); opacity: .6; }"
     '[data-testid="stDialog"], div:has(> [data-testid="stDialog"]) '
     "{ display: none !important; }"
 )

@@ -286,7 +286,7 @@ def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
     local = T0.astimezone().strftime("%H:%M:%S")
     # "12 s ago" is the page's own (board.kiosk.clock_script, tests/browser/test_offline.py):
     # the header the server sends does not change while the snapshot does not.
-    assert f'<span class="sb-age">Updated {local}</span><span class="sb-ago"></span>' in text_of(at)
+    assert f'<span class="sb-age">Updated {local}<span class="sb-ago"></span></span>' in text_of(at)
     assert "sb-banner" not in text_of(at)
 
 
