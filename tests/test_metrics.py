@@ -26,7 +26,7 @@ from stats_client.poller import Poller, utcnow
 def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """(sample name, labels) → value, read over HTTP as Prometheus would."""
     # http://127.0.0.1 only: a port this test opened.
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
         text = r.read().decode()
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(text) for s in family.samples}
@@ -135,7 +135,7 @@ def test_the_connection_screen_says_when_metrics_cannot_be_served(
 
     monkeypatch.setattr(render, "METRICS", Metrics())
     with socket.socket() as taken:
-        taken.bind(("0.0.0.0", 0))  # noqa: S104 - where the board binds its metrics
+        taken.bind(("0.0.0.0", 0))  # where the board binds its metrics
         taken.listen()
         port = taken.getsockname()[1]
         monkeypatch.setenv(config.METRICS_PORT_ENV, str(port))

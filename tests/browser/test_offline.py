@@ -80,7 +80,8 @@ def test_a_killed_board_server_turns_the_page_offline_and_back(
     open_screen(page, own_board, "", screens["status"])
     wait_for(lambda: state(page)["state"] == "fresh", 60, what="a fresh page")
     before = state(page)
-    assert before["banner"] is None and not before["offlineClass"]
+    assert before["banner"] is None
+    assert not before["offlineClass"]
 
     kill(own_board)
     # Deadlines are generous bounds, not the figure (one interval + 5 s is measured in
