@@ -148,6 +148,8 @@ def watch_metrics(rt: Runtime) -> None:
     """Count the shared poller's polls, and serve the metrics when STATUSBOARD_METRICS_PORT
     says so (once per process; a port in use is a sentence on the Connection screen)."""
     METRICS.watch(rt.source, calls=rt.http_calls)
+    # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
+    METRICS.displays.ttl_s = max(3 * rt.config.redraw, 15.0)
     if rt.config.metrics_port is not None:
         METRICS.serve(rt.config.metrics_port)
 

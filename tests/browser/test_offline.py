@@ -4,9 +4,6 @@ the server is back. Each test here starts its own board server, since it kills i
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,16 +45,6 @@ def own_board(chromium_executable: str, netserver: DemoNetServer) -> Iterator[Da
         board.stop()
 
 
-def kill(board: Dashboard) -> None:
-    """SIGKILL to the board's process group: a crash, not a clean shutdown."""
-    proc = board.proc
-    assert proc is not None
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(30)
-    board.proc = None
-
-
 def state(page: Any) -> dict[str, Any]:
     got: dict[str, Any] = page.evaluate(PAGE_JS)
     return got
@@ -83,7 +70,7 @@ def test_a_killed_board_server_turns_the_page_offline_and_back(
     assert before["banner"] is None
     assert not before["offlineClass"]
 
-    kill(own_board)
+    own_board.kill()
     # Deadlines are generous bounds, not the figure (one interval + 5 s is measured in
     # benchmarks/bench_screen_offline.py): a busy machine only makes this slower.
     page.wait_for_function("() => document.querySelector('#freshness')?.dataset.state "
