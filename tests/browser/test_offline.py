@@ -38,11 +38,9 @@ PAGE_JS = """() => { const f = document.querySelector('#freshness');
 
 @pytest.fixture
 def own_board(chromium_executable: str, netserver: DemoNetServer) -> Iterator[Dashboard]:
-    board = Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF).start()
-    try:
+    """A board server of this test's own: the test kills it."""
+    with Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF) as board:
         yield board
-    finally:
-        board.stop()
 
 
 def state(page: Any) -> dict[str, Any]:
