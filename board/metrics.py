@@ -150,7 +150,15 @@ class Metrics:
             if id(poller) in self._watched:
                 return
             self._watched.add(id(poller))
-        seen = [calls() if calls else 0]
+        # What the poller did before it was watched (the first poll, which the first page
+        # waits for) is counted too; its durations are not known any more.
+        before = poller.latest()
+        self.polls.labels("ok").inc(before.seq)
+        self.polls.labels("error").inc(max(0, before.calls - before.seq))
+        seen = [0]
+        if calls is not None:
+            seen[0] = calls()
+            self.calls.inc(seen[0])
 
         def observe(snap: Snapshot) -> None:
             self.polls.labels("error" if snap.error else "ok").inc()
@@ -164,9 +172,8 @@ class Metrics:
                 seen[0] = total
 
         add(observe)
-        latest = poller.latest()
-        if latest.fetched_at is not None:  # a poller that polled before it was watched
-            self.last_success.set(latest.fetched_at.timestamp())
+        if before.fetched_at is not None:
+            self.last_success.set(before.fetched_at.timestamp())
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> str | None:
         """Serve /metrics on `port` (once per process; later calls only report). Returns why

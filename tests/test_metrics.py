@@ -77,6 +77,29 @@ def test_the_metrics_move_with_the_polls(metrics: Metrics) -> None:
             good.fetched_at.timestamp())
 
 
+def test_polls_made_before_watching_are_counted(metrics: Metrics) -> None:
+    """The shared poller's first poll happens before any page watches it."""
+    outcomes = iter([RuntimeError("down"), None])
+
+    def fetch() -> Any:
+        failure = next(outcomes)
+        if failure is not None:
+            raise failure
+        return empty_frame()
+
+    poller = Poller(fetch, interval=30)
+    poller.poll_once()
+    poller.poll_once()
+    metrics.watch(poller, calls=lambda: 5)
+    port = free_port()
+    assert metrics.serve(port, addr="127.0.0.1") is None
+    got = scrape(port)
+    assert got[("statusboard_polls_total", (("result", "ok"),))] == 1
+    assert got[("statusboard_polls_total", (("result", "error"),))] == 1
+    assert got[("statusboard_getstatistics_calls_total", ())] == 5
+    assert got[("statusboard_last_success_timestamp_seconds", ())] > 0
+
+
 def test_displays_and_the_longest_wait_for_new_data(metrics: Metrics) -> None:
     port = free_port()
     assert metrics.serve(port, addr="127.0.0.1") is None
