@@ -1,17 +1,16 @@
-"""What a refresh costs when nothing changed: the Streamlit server's CPU time and the bytes it
-sends the browser, beside the same figures when the data changes at every poll.
+"""What idle browsers cost the board server: its CPU with 0, 1, 6 and 20 browsers open on a
+screen whose data does not change, the slope per extra browser, the polls per interval, and
+the bytes the first browser receives.
 
 The demo NetServer runs in this process with its clock frozen, so every poll returns the same
-numbers ("idle"); then a thread steps the clock by 5 minutes of desk time once per interval
-("changing"). One page (1920×1080) on a screen; bytes are the websocket frames the page
-receives from Streamlit (Playwright's page.on("websocket") → framereceived), CPU is the
-Streamlit process's user+system time from /proc/<pid>/stat; a last window with the page closed
-gives what the poller alone costs. A "redraw" is one run of the
-panels fragment (every max(1, interval/2) s unless STATUSBOARD_REDRAW says otherwise); the
-header fragment ("Updated …, N s ago") also runs every second and is included.
+numbers (the snapshot's seq still moves at every poll; the header follows it, the panels do not
+move). Pages are 1920×1080 in one headless Chromium; CPU is the Streamlit process's user+system
+time from /proc/<pid>/stat; bytes are the websocket frames the first page receives (Playwright's
+page.on("websocket")). Polls are the GetStatistics calls the demo NetServer answered, divided by
+the calls one poll makes.
 
-    .venv/bin/python benchmarks/bench_screen_idle.py [--interval 2] [--seconds 30]
-        [--screen status]
+    .venv/bin/python benchmarks/bench_screen_idle.py [--interval 30] [--seconds 60]
+        [--browsers 1,6,20] [--screen status]
 """
 
 from __future__ import annotations
@@ -24,11 +23,12 @@ from typing import Any
 
 from _screen import (
     FRESHNESS_JS,
+    calls_per_poll,
     deadline,
     open_page,
     screen_panels,
     start,
-    wait_for,
+    wait_ready,
 )
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -86,74 +86,87 @@ class Wire:
                     Counter(self.kinds))
 
 
-def measure(bench: Any, page: Any, wire: Wire, seconds: float) -> dict[str, float]:
-    # Pump Playwright's event loop while waiting so frame events are counted as they come.
-    seq0 = page.evaluate(FRESHNESS_JS)["seq"]
+def window(bench: Any, pages: list[Any], wire: Wire, seconds: float,
+           per_poll: int) -> dict[str, float]:
+    """CPU, polls and the first page's bytes over `seconds`, pumping Playwright's event loop
+    (on the first page) so that frame events are counted as they come."""
+    bench.server.reset_counts()
     w0, cpu0, t0 = wire.snapshot(), bench.board.cpu_seconds(), time.monotonic()
     while time.monotonic() - t0 < seconds:
-        page.wait_for_timeout(250)
+        if pages:
+            pages[0].wait_for_timeout(250)
+        else:
+            time.sleep(0.25)
     w1, cpu1, t1 = wire.snapshot(), bench.board.cpu_seconds(), time.monotonic()
-    return {"seconds": t1 - t0, "cpu": cpu1 - cpu0, "recv": w1[0] - w0[0],
-            "recv_frames": w1[1] - w0[1], "sent": w1[2] - w0[2], "sent_frames": w1[3] - w0[3],
-            "polls": page.evaluate(FRESHNESS_JS)["seq"] - seq0, "kinds": w1[4] - w0[4]}
+    calls = bench.server.call_count("GetStatistics")
+    return {"seconds": t1 - t0, "cpu": (cpu1 - cpu0) / (t1 - t0), "polls": calls / per_poll,
+            "recv": (w1[0] - w0[0]) / (t1 - t0), "frames": (w1[1] - w0[1]) / (t1 - t0),
+            "kinds": w1[4] - w0[4]}
+
+
+def slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of CPU (fraction of a core) per browser."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    den = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / den if den else float("nan")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--interval", type=float, default=2.0, help="poll interval, seconds")
-    ap.add_argument("--seconds", type=float, default=30.0, help="length of each window")
+    ap.add_argument("--interval", type=float, default=30.0, help="poll interval, seconds")
+    ap.add_argument("--seconds", type=float, default=60.0, help="length of each window")
+    ap.add_argument("--browsers", default="1,6,20", help="open browsers per window, ascending")
     ap.add_argument("--screen", default="status", help="status, workload or trends")
     args = ap.parse_args()
+    counts = sorted({int(n) for n in args.browsers.split(",")})
     redraw = default_redraw(args.interval)
     path = "" if args.screen == "status" else args.screen
-    stop = threading.Event()
-    with deadline(300 + 4 * args.seconds, "bench_screen_idle"), \
-            start(interval=args.interval) as bench:
-        wire = Wire()
-        page = open_page(bench, path, panels=screen_panels(args.screen), before=wire.attach)
+    panels = screen_panels(args.screen)
+    per_poll = calls_per_poll()
+    rows: list[tuple[int, dict[str, float]]] = []
+    limit = 600 + (len(counts) + 1) * (args.seconds + 3 * args.interval) + 20 * max(counts)
+    with deadline(limit, "bench_screen_idle"), start(interval=args.interval) as bench:
         bench.clock.freeze()
-        seq = page.evaluate(FRESHNESS_JS)["seq"]
-        # Two polls of the frozen desk and a redraw: from here on nothing changes.
-        wait_for(lambda: page.evaluate(FRESHNESS_JS)["seq"] >= seq + 2, 4 * args.interval + 10)
-        page.wait_for_timeout(int(2000 * redraw))
-        idle = measure(bench, page, wire, args.seconds)
+        # The first page starts the shared poller; closed, it leaves the poller alone.
+        first = open_page(bench, path, panels=panels)
+        first.wait_for_timeout(int(1000 * (args.interval + 1)))  # a poll of the frozen desk
+        first.context.close()
+        time.sleep(2 * redraw + 1)
+        wire = Wire()
+        rows.append((0, window(bench, [], wire, args.seconds, per_poll)))
+        pages: list[Any] = []
+        for n in counts:
+            new = [open_page(bench, path, wait=False, before=wire.attach if not pages else None)
+                   for _ in range(n - len(pages))]
+            for page in new:  # all loading at once: quicker than one after the other
+                wait_ready(page, panels)
+            pages += new
+            # Settle: a poll and a redraw since the last page opened.
+            pages[0].wait_for_timeout(int(1000 * (args.interval + 2 * redraw)))
+            rows.append((n, window(bench, pages, wire, args.seconds, per_poll)))
+            seqs = [p.evaluate(FRESHNESS_JS)["seq"] for p in pages]
+            if min(seqs) == 0:
+                print(f"  warning: {seqs.count(0)} of {n} pages never showed data")
 
-        def tick() -> None:
-            while not stop.wait(args.interval):
-                bench.clock.step(300)
-
-        stepper = threading.Thread(target=tick, daemon=True)
-        stepper.start()
-        try:
-            page.wait_for_timeout(int(2000 * args.interval))
-            changing = measure(bench, page, wire, args.seconds)
-        finally:
-            stop.set()
-            stepper.join(5)
-        # The same window with no browser at all: what the poller alone costs the server.
-        page.context.close()
-        time.sleep(2 * args.interval)
-        cpu0, t0 = bench.board.cpu_seconds(), time.monotonic()
-        time.sleep(args.seconds)
-        alone = (bench.board.cpu_seconds() - cpu0) / (time.monotonic() - t0)
-
-    print(f"screen {args.screen}, 1 browser, interval {args.interval:g} s, panel redraw every "
-          f"{redraw:g} s, header every 1 s, windows of {args.seconds:g} s")
-    print(f"{'':>9} {'redraws':>7} {'polls':>5} {'bytes to browser':>16} {'frames':>6} "
-          f"{'bytes/redraw':>12} {'bytes/s':>8} {'from browser':>12} {'CPU s':>6} "
-          f"{'CPU ms/redraw':>13} {'CPU %':>6}")
-    for name, r in (("unchanged", idle), ("changing", changing)):
-        redraws = r["seconds"] / redraw
-        print(f"{name:>9} {redraws:>7.0f} {r['polls']:>5.0f} {r['recv']:>16,.0f} "
-              f"{r['recv_frames']:>6.0f} {r['recv'] / redraws:>12,.0f} "
-              f"{r['recv'] / r['seconds']:>8,.0f} {r['sent']:>12,.0f} {r['cpu']:>6.2f} "
-              f"{1000 * r['cpu'] / redraws:>13.1f} {100 * r['cpu'] / r['seconds']:>6.1f}")
-    for name, r in (("unchanged", idle), ("changing", changing)):
-        redraws = r["seconds"] / redraw
-        top = ", ".join(f"{k} {v / redraws:,.0f}" for k, v in r["kinds"].most_common(6))
-        print(f"{name}: bytes per redraw by kind: {top}")
-    print(f"no browser: the poller alone uses {100 * alone:.1f}% of a core "
-          f"({1000 * alone * args.interval:.0f} ms CPU per poll, frozen data)")
+    print(f"screen {args.screen}, interval {args.interval:g} s, redraw every {redraw:g} s, "
+          f"data unchanged, windows of {args.seconds:g} s")
+    print(f"{'browsers':>8} {'CPU % of a core':>15} {'per browser':>11} {'polls/interval':>14} "
+          f"{'bytes/s to 1st':>14} {'frames/s':>8}")
+    base = rows[0][1]["cpu"]
+    for n, r in rows:
+        per = f"{100 * (r['cpu'] - base) / n:.2f} %" if n else "—"
+        per_interval = r["polls"] * args.interval / r["seconds"]
+        print(f"{n:>8} {100 * r['cpu']:>15.2f} {per:>11} {per_interval:>14.2f} "
+              f"{r['recv']:>14,.0f} {r['frames']:>8.2f}")
+    k = slope([(n, r["cpu"]) for n, r in rows])
+    print(f"slope (least squares over all rows): {100 * k:.3f} % of a core per extra idle "
+          "browser; the poller alone "
+          f"{100 * base:.2f} %; extrapolated to 50 browsers: {100 * (base + 50 * k):.1f} %")
+    top = ", ".join(f"{name} {v / rows[-1][1]['seconds']:,.0f} B/s"
+                    for name, v in rows[-1][1]["kinds"].most_common(5))
+    print(f"first page's bytes by kind (last window): {top}")
 
 
 if __name__ == "__main__":

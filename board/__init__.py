@@ -4,16 +4,27 @@ Screens are the scripts in pages/ (one call each: `board.render.screen("<id>")`)
 config (statusboard.toml, the STATUSBOARD_* knobs and the NetServer settings from secrets and
 the environment → one frozen `BoardConfig` plus the problems found), geometry (pixel sizes of
 the 1920×1080 canvas), charts (pure df → Altair), tiles (pure tile values and HTML), header
-(freshness line and banner HTML), kiosk (rotation, reload, scaling), connection (Connection
-screen rows), theme (palette, Vega config, CSS), runtime (the shared poller, the test hook),
-render (the only module that draws with Streamlit).
+(freshness line and banner HTML), kiosk (rotation, reload, scaling, the page's own clock),
+connection (Connection screen rows), theme (palette, Vega config, CSS), runtime (the shared
+poller, the test hook), metrics (Prometheus metrics and the open displays; no Streamlit), render
+(the only module that draws with Streamlit).
 
 Hooks (stable; browser tests and benchmarks rely on them)
 - `#freshness` — exactly one per page, in the header: `data-state` is `fresh`, `stale`,
-  `error` or `demo` (demo mode and fresh); `data-seq` the snapshot's sequence number (0 before
-  data); `data-updated` the last good poll in ISO 8601 UTC (empty before one). Its text is
-  "Updated 14:03:22, 12 s ago". Redrawn every second.
-- `.sb-banner[data-banner]` — the stale/no-data banner (fixed at the bottom); absent when fresh.
+  `error`, `demo` (demo mode and fresh) or `offline` (the page lost the board server), as the
+  page's own script decides it every second on the browser's clock; `data-server-state` what
+  the server last sent (never `offline`); `data-seq` the snapshot's sequence number (0 before
+  data); `data-updated` the last good poll in ISO 8601 UTC (empty before one); `data-interval`
+  the poll interval in seconds. Its text is "Updated 14:03:22, 12 s ago": the server sends
+  "Updated 14:03:22", the page adds the age in `.sb-ago`. The server sends it again only when
+  the snapshot moved (checked every STATUSBOARD_REDRAW seconds).
+- `.sb-banner[data-banner]` — the stale/no-data banner the server sends (fixed at the bottom);
+  absent when fresh.
+- `#sb-page-banner.sb-banner[data-banner="offline"|"stale"]` — the page's own banner: offline
+  ("This screen lost its connection to the board server at 03:18 — showing data from
+  03:18:40"), or stale before the server's banner arrives. While offline `html.sb-offline` is
+  set and the server's banner hidden. Streamlit's own dialogs (`[data-testid="stDialog"]`,
+  e.g. "Connection error") are always hidden: they would cover the data.
 - `.sb-demo[data-demo="true"]` — the "DEMO DATA" badge in the header, demo mode only.
 - `.st-key-panel-<wire name>` — the container of every panel on a screen (a CSS class Streamlit
   derives from `st.container(key="panel-<wire name>")`), e.g. `.st-key-panel-StatusScreen`.
@@ -25,7 +36,12 @@ Hooks (stable; browser tests and benchmarks rely on them)
   the container also holds `.sb-chart-stale[data-sb-stale="true"]`. The chart's Vega-Lite
   spec carries `usermeta.panel_shape` (categories|timeline).
 - A panel that cannot be drawn: `[data-panel-error="true"][data-panel="<wire>"]`.
-- Connection screen: `table[data-connection="true"]` and `.st-key-raw-frame` (the raw frame).
+- Connection screen: `table[data-connection="true"]` (its "Metrics" row says where they are
+  served, or why not), `table[data-displays="true"]` (the open displays: screen, since, last
+  new data drawn) and `.st-key-raw-frame` (the raw frame).
+- `#sb-clock` — the page-clock script's element (board.kiosk.clock_script): it asks
+  `/_stcore/health` every 2 s and says offline after two failures in a row;
+  `window.__sbFormatAge(seconds)` is its "12 s ago" (the same words as format_age).
 - `#sb-kiosk` — the kiosk script's element; `data-reload-at="HH:MM"` when the daily reload is
   scheduled (statusboard.toml `reload_at`, browser local time). The script also scales the
   1920×1080 canvas to the viewport: `html.sb-scaled` with `--sb-scale` (2 on a 3840×2160
@@ -47,8 +63,11 @@ Environment knobs
 - STATUSBOARD_CONFIG: the screen configuration file (default: statusboard.toml in the repo).
 - STATUSBOARD_MAX_BACKOFF: cap in seconds on the retry delay while the NetServer is down
   (default min(5 × interval, 300)); tests set it low to see recovery quickly.
-- STATUSBOARD_REDRAW: seconds between panel redraws in each browser (default interval / 2,
-  between 1 and 5).
+- STATUSBOARD_REDRAW: how often each browser's light fragment checks whether what it shows
+  moved, and beats for the display count (default interval / 2, between 1 and 5 s); panels
+  are drawn again only when their data, the stale flip or statusboard.toml moved.
+- STATUSBOARD_METRICS_PORT: serve Prometheus metrics on this port (board.metrics; off by
+  default; a port in use is a sentence on the Connection screen).
 
 Test hook: `board.runtime.inject(source, clock=..., demo=..., connection=...)` before
 `AppTest.run()` replaces the client and poller by any object with `latest() -> Snapshot`;

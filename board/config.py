@@ -37,6 +37,7 @@ CONFIG_ENV = "STATUSBOARD_CONFIG"
 INTERVAL_ENV = "STATUSBOARD_INTERVAL"
 BACKOFF_ENV = "STATUSBOARD_MAX_BACKOFF"
 REDRAW_ENV = "STATUSBOARD_REDRAW"
+METRICS_PORT_ENV = "STATUSBOARD_METRICS_PORT"
 DEFAULT_INTERVAL = 30.0
 
 #: The Connection screen's id; like any id with its own page, it cannot be configured.
@@ -73,6 +74,7 @@ class BoardConfig:
     interval: float = DEFAULT_INTERVAL  # seconds between polls
     redraw: float = 5.0  # seconds between panel redraws in each browser
     max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
+    metrics_port: int | None = None  # Prometheus metrics on this port; None = not served
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -346,6 +348,18 @@ def _seconds(env: Mapping[str, str], var: str, *, minimum: float, otherwise: str
         return None
 
 
+def _port(env: Mapping[str, str], var: str, problems: list[str]) -> int | None:
+    """An optional TCP port knob: None when unset; when wrong, None and a problem."""
+    raw = (env.get(var) or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and 1 <= int(raw) <= 65535:
+        return int(raw)
+    problems.append(f'{var} must be a TCP port number from 1 to 65535; got "{raw}". '
+                    "Metrics are not served.")
+    return None
+
+
 def merged_env(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, str]:
     """SUPEROFFICE_* settings from Streamlit secrets, overridden by the environment.
 
@@ -381,7 +395,8 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
     redraw = _seconds(env, REDRAW_ENV, minimum=0.5, problems=problems,
                       otherwise="The default, interval / 2 between 1 and 5 s, is used.")
     config = replace(loaded.config, interval=interval, max_backoff=max_backoff,
-                     redraw=redraw or default_redraw(interval))
+                     redraw=redraw or default_redraw(interval),
+                     metrics_port=_port(env, METRICS_PORT_ENV, problems))
     merged = merged_env(env, secrets or {})
     if not merged.get(ENV_VARS["url"]):
         return Loaded(config, tuple(problems))

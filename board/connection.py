@@ -13,6 +13,7 @@ from datetime import datetime
 from stats_client.freshness import format_age
 from stats_client.poller import Snapshot
 
+from .metrics import Display
 from .runtime import Connection
 
 
@@ -52,3 +53,29 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
     if snap.error_since is not None and snap.failures:
         rows.insert(-1, ("Failing since", _when(snap.error_since, now)))
     return rows
+
+
+def display_rows(displays: list[Display], now: datetime) -> list[tuple[str, str, str]]:
+    """The open displays as (screen, open since, last new data drawn); nothing personal.
+
+        >>> from stats_client.poller import utcnow
+        >>> display_rows([], utcnow())
+        []
+    """
+    return [(d.screen, _when(d.since, now), _when(d.drawn_at, now)) for d in displays]
+
+
+def metrics_row(wanted: int | None, serving: int | None, problem: str | None) -> tuple[str, str]:
+    """Where the Prometheus metrics are, or why not, in a sentence.
+
+        >>> metrics_row(None, None, None)[1][:3]
+        'off'
+    """
+    if wanted is None:
+        return ("Metrics", "off (set STATUSBOARD_METRICS_PORT to serve Prometheus metrics)")
+    if problem is not None:
+        return ("Metrics", problem)
+    if serving is not None and serving != wanted:
+        return ("Metrics", f"served on port {serving} at /metrics; STATUSBOARD_METRICS_PORT = "
+                f"{wanted} takes effect after the board restarts")
+    return ("Metrics", f"served on port {wanted} at /metrics")

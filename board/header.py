@@ -1,11 +1,16 @@
 """The header line and the stale banner as HTML, from a Snapshot's freshness. Pure.
 
 The header carries the one `#freshness` element monitoring and browser tests read:
-`data-state` (fresh|stale|error|demo), `data-seq` and `data-updated` (ISO 8601, "" before data).
+`data-state` (fresh|stale|error|demo as the server sent it; the page's own script, board.kiosk,
+then keeps it up to date on the browser's clock and adds `offline`), `data-server-state` (what
+the server said, never changed by the page), `data-seq`, `data-updated` (ISO 8601, "" before
+data) and `data-interval` (seconds between polls). The server's text says when ("Updated
+14:03:22"); the page adds how long ago (", 12 s ago") every second in `.sb-ago`. Nothing in it
+changes between two redraws of the same snapshot, so an unchanged header is sent as a reference.
 
     >>> from stats_client.freshness import Freshness
     >>> 'data-state="demo"' in header_html("Status", Freshness("demo", 3, "Updated", None),
-    ...                                   seq=1, updated=None, demo=True)
+    ...                                   seq=1, updated=None, demo=True, interval=30)
     True
 """
 
@@ -16,18 +21,24 @@ from datetime import datetime
 
 from stats_client.freshness import Freshness
 
+#: Every value of `#freshness[data-state]`; only the page's script sets `offline`.
+PAGE_STATES = ("fresh", "stale", "error", "demo", "offline")
+
 
 def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | None,
-                demo: bool) -> str:
+                demo: bool, interval: float) -> str:
     e = html.escape
     badge = ('<span class="sb-demo" data-demo="true" title="Not a real NetServer">DEMO DATA</span>'
              if demo else "")
     iso = updated.isoformat() if updated is not None else ""
+    when = f"Updated {updated.astimezone():%H:%M:%S}" if updated is not None else fresh.headline
     return (
         f'<div class="sb-header"><span class="sb-title">{e(title)}</span>{badge}'
         '<span class="sb-spacer"></span>'
-        f'<div id="freshness" data-state="{fresh.state}" data-seq="{seq}" data-updated="{iso}">'
-        f'<span class="sb-dot"></span><span class="sb-age">{e(fresh.headline)}</span></div></div>'
+        f'<div id="freshness" data-state="{fresh.state}" data-server-state="{fresh.state}" '
+        f'data-seq="{seq}" data-updated="{iso}" data-interval="{interval:g}">'
+        f'<span class="sb-dot"></span><span class="sb-age">{e(when)}<span class="sb-ago"></span>'
+        "</span></div></div>"
     )
 
 

@@ -1,4 +1,5 @@
-"""Kiosk behaviour as pure functions: screen rotation and the scheduled reload.
+"""Kiosk behaviour as pure functions: screen rotation, the scheduled reload, scaling, and the
+page's own clock (age, stale, offline; see `clock_script`).
 
     >>> parse_rotate("20", default=0)
     (20, None)
@@ -28,6 +29,117 @@ def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:
         return int(coerce.seconds("?rotate", raw, minimum=MIN_ROTATE_S)), None
     except ConfigurationError as exc:
         return 0, f"{exc} Rotation is off."
+
+
+#: How the page notices that the board server is gone: it asks Streamlit's /_stcore/health
+#: every HEALTH_EVERY_MS, gives each answer HEALTH_TIMEOUT_MS, and says "offline" after
+#: HEALTH_MISSES failures in a row (a killed server refuses at once: 2-4 s; a cut network
+#: times out: about 6-8 s).
+HEALTH_EVERY_MS = 2000
+HEALTH_TIMEOUT_MS = 4000
+HEALTH_MISSES = 2
+
+# Offline styling lives with the script that sets it. Streamlit's own "Connection error"
+# dialog would cover the data: the page says it in its own banner instead (the board opens no
+# dialog of its own).
+_CLOCK_CSS = (
+    '#freshness[data-state="offline"] .sb-dot { background: var(--sb-red); }'
+    '#freshness[data-state="offline"] { color: var(--sb-text); font-weight: 700; }'
+    "html.sb-offline .sb-banner:not(#sb-page-banner) { display: none; }"
+    # Offline, the last numbers stay but stop looking live (as stale tiles and charts do).
+    'html.sb-offline .sb-tile, html.sb-offline [data-testid="stVegaLiteChart"] '
+    "{ filter: grayscale(1); opacity: .6; }"
+    '[data-testid="stDialog"], div:has(> [data-testid="stDialog"]) '
+    "{ display: none !important; }"
+)
+
+_CLOCK_JS = """
+if (window.__sbClock) return; window.__sbClock=true;
+var c={offset:0,lastOk:Date.now(),misses:0,offline:false,lostAt:null,queued:false};
+function age(s){s=Math.max(0,Math.floor(s));
+ if (90>s) return s+' s ago'; if (5400>s) return Math.floor(s/60)+' min ago';
+ if (172800>s) return Math.floor(s/3600)+' h '+Math.floor(s%3600/60)+' min ago';
+ return Math.floor(s/86400)+' days ago';}
+window.__sbFormatAge=age;
+function two(n){return (n>9?'':'0')+n;}
+function hm(d){return two(d.getHours())+':'+two(d.getMinutes());}
+function hms(d){return hm(d)+':'+two(d.getSeconds());}
+function banner(want){var b=document.getElementById('sb-page-banner');
+ if (!want){if (b) b.remove();return;}
+ if (!b){b=document.createElement('div');b.id='sb-page-banner';b.className='sb-banner';
+  b.setAttribute('role','alert');
+  (document.querySelector('[data-testid="stApp"]')||document.body).appendChild(b);}
+ var key=want.join('|');if (b.dataset.key===key) return;
+ b.dataset.key=key;b.dataset.banner=want[0];b.textContent=want[1];
+ var why=document.createElement('span');why.className='sb-why';why.textContent=want[2];
+ b.appendChild(why);}
+function tick(){c.queued=false;
+ var root=document.documentElement;root.classList.toggle('sb-offline',c.offline);
+ var f=document.getElementById('freshness');
+ if (!f){banner(c.offline?['offline','This screen lost its connection to the board server at '
+   +hm(c.lostAt),'It reconnects by itself when the server is back.']:null);return;}
+ var said=f.dataset.serverState||f.dataset.state;var every=Number(f.dataset.interval)||30;
+ var updated=f.dataset.updated?Date.parse(f.dataset.updated):NaN;
+ var old=isNaN(updated)?null:(Date.now()+c.offset-updated)/1000;
+ var state=said;
+ if (c.offline) state='offline';
+ else if (said!=='error'&&old!==null&&old>2*every) state='stale';
+ if (f.dataset.state!==state) f.dataset.state=state;
+ var ago=f.querySelector('.sb-ago');var text=old===null?'':', '+age(old);
+ if (ago&&ago.textContent!==text) ago.textContent=text;
+ var want=null;
+ if (state==='offline') want=['offline','This screen lost its connection to the board server at '
+   +hm(c.lostAt)+' \u2014 '+(isNaN(updated)?'no data to show':'showing data from '
+   +hms(new Date(updated))),'The numbers are not live. The screen reconnects by itself when '
+   +'the board server is back.'];
+ else if (state==='stale'&&!document.querySelector('.sb-banner[data-banner]:not(#sb-page-banner)'))
+  want=['stale','STALE DATA \u2014 last update '+hms(new Date(updated)),
+   'No new data has reached this screen since.'];
+ banner(want);}
+function soon(){if (!c.queued){c.queued=true;setTimeout(tick,0);}}
+function check(){var ctl=new AbortController();var t0=Date.now();
+ var timer=setTimeout(function(){ctl.abort();},HEALTH_TIMEOUT);
+ fetch(HEALTH,{cache:'no-store',signal:ctl.signal}).then(function(r){clearTimeout(timer);
+  if (!r.ok) throw new Error('health '+r.status);
+  var d=Date.parse(r.headers.get('Date')||'');
+  if (!isNaN(d)){var off=d+500-(t0+Date.now())/2;c.offset=Math.abs(off)>1500?off:0;}
+  c.lastOk=Date.now();c.misses=0;if (c.offline){c.offline=false;tick();}
+ }).catch(function(){clearTimeout(timer);c.misses+=1;
+  if (c.misses>=HEALTH_MISSES&&!c.offline){c.offline=true;
+   c.lostAt=new Date(c.lastOk+c.offset);tick();}});}
+new MutationObserver(soon).observe(document.body,{childList:true,subtree:true});
+window.__sbClockTimers=[setInterval(tick,1000),setInterval(check,HEALTH_EVERY)];tick();
+"""
+
+
+def clock_script(health_url: str) -> str:
+    """HTML whose script (run once per page life) keeps the page's own clock, with no server
+    round trip: every second it turns `#freshness[data-updated]` and `data-interval` into the
+    age (", 12 s ago" in `.sb-ago`), sets `data-state` to `stale` past two intervals and shows
+    a stale banner if the server has not yet sent one. It asks `health_url` (Streamlit's
+    /_stcore/health) every HEALTH_EVERY_MS; when that fails HEALTH_MISSES times in a row it
+    sets `data-state="offline"`, `html.sb-offline` and shows `#sb-page-banner` ("This screen
+    lost its connection to the board server at 03:18 — showing data from 03:18:40"); the first
+    answer clears them. The health answer's Date header corrects a browser clock that is more
+    than 1.5 s off the server's. Streamlit reconnects by itself and redraws.
+
+        >>> "sb-page-banner" in clock_script("/_stcore/health")
+        True
+    """
+    consts = (f"var HEALTH={json.dumps(health_url)},HEALTH_EVERY={HEALTH_EVERY_MS},"
+              f"HEALTH_TIMEOUT={HEALTH_TIMEOUT_MS},HEALTH_MISSES={HEALTH_MISSES};")
+    return (f'<style>{_CLOCK_CSS}</style><div class="sb-hidden" id="sb-clock"></div>'
+            f"<script>(function(){{{consts}{_CLOCK_JS}}})();</script>")
+
+
+def health_url(base_path: str) -> str:
+    """Streamlit's health endpoint under the server's base URL path (server.baseUrlPath).
+
+        >>> health_url(""), health_url("/board/")
+        ('/_stcore/health', '/board/_stcore/health')
+    """
+    base = base_path.strip("/")
+    return f"/{base}/_stcore/health" if base else "/_stcore/health"
 
 
 #: The canvas every screen is designed for; other viewports get it scaled to fit.

@@ -1,10 +1,12 @@
 """The `render_*` helpers the pages call: the only module here that draws with Streamlit.
 
-Two fragments per screen:
-- the ticker (every second): header, `#freshness` and the stale banner; small.
-- the panels (every `BoardConfig.redraw` seconds): tiles and charts. An unchanged panel yields a
-  byte-identical element, which Streamlit sends as a short reference (see
-  `global.minCachedMessageSize` in .streamlit/config.toml), so idle redraws cost little.
+What each browser costs the server when nothing changes is one small fragment run per redraw
+period (`BoardConfig.redraw`): `render_live` draws the header and the stale banner (byte-identical
+while the snapshot is the same, so sent as a ~100-byte reference), beats for the display
+count (board.metrics) and compares what the panels show with what this browser last drew. Only
+when that moved (a panel's data, the stale/fresh flip, the configuration file) does it ask for a
+full run, which redraws the panels. The age ("12 s ago"), stale on the browser's clock and
+offline are the page's own script's (board.kiosk.clock_script): no per-second server work.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -25,12 +28,14 @@ import streamlit as st
 
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
+from stats_client.poller import Snapshot
 
 from . import charts, geometry, kiosk, theme
 from .config import CONNECTION_ID, PanelSlot, ScreenConfig
-from .connection import connection_rows
+from .connection import connection_rows, display_rows, metrics_row
 from .header import banner_html, header_html
-from .runtime import Runtime
+from .metrics import METRICS
+from .runtime import Runtime, config_stamp
 from .tiles import Threshold, Tile, number_tiles, status_tiles, tile_html
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,8 @@ def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str]
     st.html(theme.page_css())
     st.html(kiosk.kiosk_script(rt.config.reload_at, rotate_s=rotate_s, rotation=rotation),
             unsafe_allow_javascript=True)
+    base = str(st.get_option("server.baseUrlPath") or "")
+    st.html(kiosk.clock_script(kiosk.health_url(base)), unsafe_allow_javascript=True)
 
 
 def render_problems(problems: Sequence[str]) -> None:
@@ -93,21 +100,58 @@ def render_fatal(rt: Runtime) -> None:
                  "then restart the dashboard.")
 
 
-def render_ticker(rt: Runtime, title: str) -> None:
-    """Header with `#freshness` and the stale banner, redrawn every second."""
+_DISPLAY_KEY = "_sb_display"
 
-    @st.fragment(run_every=1.0)
-    def ticker() -> None:
-        if rt.replaced:  # fragments keep the runtime of the run that made them
+
+def display_token() -> str:
+    """This browser session's own random name for the display count (nothing personal)."""
+    token = st.session_state.get(_DISPLAY_KEY)
+    if not isinstance(token, str):
+        token = st.session_state[_DISPLAY_KEY] = secrets.token_hex(8)
+    return token
+
+
+def shown_key(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
+    """What the panels of `screen` show: each panel's data, stale or not, the configuration
+    file. When this moves, the panels are drawn again; otherwise nothing is sent."""
+    panels = screen.panels if screen is not None else ()
+    stale = rt.freshness(snap).state == "stale"
+    return (tuple(snap.panel_digests.get(s.panel.wire_name) for s in panels), stale,
+            config_stamp())
+
+
+def render_live(rt: Runtime, title: str, screen_id: str, shown: tuple[object, ...]) -> None:
+    """Header with `#freshness` and the stale banner, every `redraw` seconds; a full run when
+    what the panels show is no longer `shown` (what this run drew)."""
+
+    @st.fragment(run_every=rt.config.redraw)
+    def live() -> None:
+        # Fragments keep the runtime of the run that made them: a replaced poller needs a
+        # full run to read the new one.
+        if rt.replaced or shown_key(rt, screen, rt.snapshot()) != shown:
             st.rerun(scope="app")
         snap = rt.snapshot()
+        METRICS.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
-        body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo)
+        body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
+                           interval=rt.config.interval)
         body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
                             failing_since=snap.error_since)
         st.html(body)
 
-    ticker()
+    screen = rt.config.screen(screen_id)
+    token = display_token()
+    live()
+
+
+def watch_metrics(rt: Runtime) -> None:
+    """Count the shared poller's polls, and serve the metrics when STATUSBOARD_METRICS_PORT
+    says so (once per process; a port in use is a sentence on the Connection screen)."""
+    METRICS.watch(rt.source, calls=rt.http_calls)
+    # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
+    METRICS.displays.ttl_s = max(3 * rt.config.redraw, 15.0)
+    if rt.config.metrics_port is not None:
+        METRICS.serve(rt.config.metrics_port)
 
 
 # -- panels ------------------------------------------------------------------------------------
@@ -127,39 +171,34 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
     return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
 
 
-def render_panels(rt: Runtime, screen: ScreenConfig) -> None:
-    """Every panel of `screen`: a row of tiles, then a grid of charts, redrawn as data moves."""
-
-    @st.fragment(run_every=rt.config.redraw)
-    def panels() -> None:
-        snap = rt.snapshot()
-        stale = rt.freshness(snap).state == "stale"
-        placed = [(slot, panel_frame(snap.frame, slot.panel)) for slot in screen.panels]
-        tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
-        plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
-        if tiles:
-            _render_tile_row(rt, tiles, stale)
-        if plots:
-            cols, rows = geometry.grid(len(plots))
-            height = geometry.chart_height(rows, with_tiles=bool(tiles))
-            width = geometry.chart_width(cols)
-            # Rows of keyed containers in a horizontal container: fewer blocks than st.columns,
-            # and blocks, unlike elements, are re-sent on every redraw.
-            for start in range(0, len(plots), cols):
-                with st.container(horizontal=True, gap="small"):
-                    for slot, data in plots[start:start + cols]:
-                        with st.container(key=f"panel-{slot.panel.wire_name}"):
-                            _guarded(slot, partial(
-                                _render_chart, slot, data,
-                                snap.panel_digests.get(slot.panel.wire_name, ""),
-                                (width, height), stale, snap.fetched_at))
-                    for n in range(cols - len(plots[start:start + cols])):
-                        st.container(key=f"filler-{start}-{n}")  # keeps the columns even
-        if not placed:
-            st.info("This screen has no panels; add some to its `panels` list in "
-                    f"{rt.config.source}.")
-
-    panels()
+def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
+    """Every panel of `screen`: a row of tiles, then a grid of charts (drawn in full runs only:
+    render_live asks for one when what they show moved)."""
+    stale = rt.freshness(snap).state == "stale"
+    placed = [(slot, panel_frame(snap.frame, slot.panel)) for slot in screen.panels]
+    tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
+    plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
+    if tiles:
+        _render_tile_row(rt, tiles, stale)
+    if plots:
+        cols, rows = geometry.grid(len(plots))
+        height = geometry.chart_height(rows, with_tiles=bool(tiles))
+        width = geometry.chart_width(cols)
+        # Rows of keyed containers in a horizontal container: fewer blocks than st.columns,
+        # and blocks, unlike elements, are re-sent on every redraw.
+        for start in range(0, len(plots), cols):
+            with st.container(horizontal=True, gap="small"):
+                for slot, data in plots[start:start + cols]:
+                    with st.container(key=f"panel-{slot.panel.wire_name}"):
+                        _guarded(slot, partial(
+                            _render_chart, slot, data,
+                            snap.panel_digests.get(slot.panel.wire_name, ""),
+                            (width, height), stale, snap.fetched_at))
+                for n in range(cols - len(plots[start:start + cols])):
+                    st.container(key=f"filler-{start}-{n}")  # keeps the columns even
+    if not placed:
+        st.info("This screen has no panels; add some to its `panels` list in "
+                f"{rt.config.source}.")
 
 
 def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
@@ -223,14 +262,21 @@ def render_connection(rt: Runtime) -> None:
     @st.fragment(run_every=rt.config.redraw)
     def details() -> None:
         snap = rt.snapshot()
+        now = rt.clock()
         rows = connection_rows(rt.connection, snap, interval=rt.config.interval, demo=rt.demo,
-                               source=rt.config.source, now=rt.clock(), fatal=rt.fatal,
+                               source=rt.config.source, now=now, fatal=rt.fatal,
                                http_calls=rt.http_calls() if rt.http_calls else None)
+        rows.append(metrics_row(rt.config.metrics_port, METRICS.port, METRICS.problem))
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
+        shown = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in display_rows(METRICS.displays.open(now), now))
         left, right = st.columns([2, 3])
         with left:
             st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
+            st.html('<table class="sb-conn" data-displays="true"><tr><th>Open display</th>'
+                    f"<th>since</th><th>last new data drawn</th></tr>{shown}</table>")
         with right, st.container(key="raw-frame"):
             st.dataframe(snap.frame, height=geometry.full_height(), hide_index=True,
                          width="stretch")
@@ -290,19 +336,22 @@ def _no_op() -> None:
 def screen(screen_id: str) -> None:
     """The whole screen `screen_id`: what every file in pages/ calls, with its own name.
 
-    Header and freshness, problems, then the panels statusboard.toml gives the screen, or, for
-    "connection", the Connection screen."""
+    Header and freshness (render_live), problems, then the panels statusboard.toml gives the
+    screen, or, for "connection", the Connection screen."""
     ctx = context(screen_id)
     rt = ctx.runtime
     is_connection = screen_id == CONNECTION_ID
     config = ctx.screen(screen_id)
-    render_ticker(rt, "Connection" if is_connection else config.title)
+    watch_metrics(rt)
+    snap = rt.snapshot()
+    render_live(rt, "Connection" if is_connection else config.title, screen_id,
+                shown_key(rt, None if is_connection else config, snap))
     render_problems(ctx.problems)
     render_fatal(rt)
     if is_connection:
         render_connection(rt)
     else:
-        render_panels(rt, config)
+        render_panels(rt, config, snap)
 
 
 def screen_page(config: ScreenConfig) -> Callable[[], None]:

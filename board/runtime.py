@@ -16,6 +16,7 @@ import atexit
 import contextlib
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -157,6 +158,17 @@ class Runtime:
             return Freshness("error", None, "No data", self.fatal)
         return assess(snap, now=self.clock(), interval=self.config.interval,
                       demo=self.demo)
+
+
+def config_stamp(env: Mapping[str, str] | None = None) -> tuple[int, int] | None:
+    """When and how big the screen configuration file is (None when there is none): one stat
+    call, so each browser can notice an edited statusboard.toml at every redraw."""
+    path, _ = config.config_path(os.environ if env is None else env)
+    try:
+        st_ = path.stat()
+    except OSError:
+        return None
+    return (st_.st_mtime_ns, st_.st_size)
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,6 +171,16 @@ class Dashboard:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
 
+    def kill(self) -> None:
+        """SIGKILL to the whole process group at once: a crash, not a clean shutdown (the
+        browser's websocket is cut, not closed). `start()` brings it back on the same port."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+
     def __enter__(self) -> Dashboard:
         return self.start()
 

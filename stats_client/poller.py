@@ -80,6 +80,7 @@ class Poller:
         self._stop = threading.Event()
         self._published = threading.Condition()  # notified on every new snapshot
         self._thread: threading.Thread | None = None
+        self._observers: list[Callable[[Snapshot], None]] = []
 
     # -- reading ---------------------------------------------------------------------------
     def latest(self) -> Snapshot:
@@ -119,7 +120,18 @@ class Poller:
             self._snapshot = snap
         with self._published:
             self._published.notify_all()
+        for observe in tuple(self._observers):
+            try:
+                observe(snap)
+            except Exception:  # an observer (e.g. metrics) must never stop the polling
+                log.exception("a snapshot observer failed")
         return snap
+
+    def add_observer(self, observe: Callable[[Snapshot], None]) -> None:
+        """Call `observe(snapshot)` after each attempt is published, good or bad, on the
+        polling thread (keep it quick). How board.metrics counts polls without this module
+        knowing about Prometheus."""
+        self._observers.append(observe)
 
     def _failed(self, prev: Snapshot, message: str, kind: str, started: float) -> Snapshot:
         now = self._clock()

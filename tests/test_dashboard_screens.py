@@ -210,16 +210,38 @@ def test_the_connection_screen_shows_figures_and_the_raw_frame(
     assert rows["Polls made"] == "1 (1 good)"
     assert rows["Last error"] == "none"
     assert rows["Screen configuration"] == "statusboard.toml"
+    assert rows["Metrics"].startswith("off (set STATUSBOARD_METRICS_PORT")
+    # The open displays: this session, on this screen; nothing about who or where.
+    displays = _rows(at, "data-displays")
+    assert ["connection", T0.astimezone().strftime("%Y-%m-%d %H:%M:%S") + " (0 s ago)",
+            T0.astimezone().strftime("%Y-%m-%d %H:%M:%S") + " (0 s ago)"] in displays
     (table,) = at.dataframe
     assert len(table.value) == len(demo_frame)
     assert table.value["value"].tolist() == demo_frame["value"].tolist()
 
 
 def _table(at: Any) -> list[tuple[str, str]]:
-    found = tags(at)
-    heads = [text for tag, _, text in found if tag == "th"]
-    cells = [text for tag, _, text in found if tag == "td"]
+    (element,) = [e.proto.body for e in at.get("html") if 'data-connection="true"' in e.proto.body]
+    parser = _Tags()
+    parser.feed(element)
+    found = [(tag, "".join(text)) for tag, _, text in parser.found]
+    heads = [text for tag, text in found if tag == "th"]
+    cells = [text for tag, text in found if tag == "td"]
     return list(zip(heads, cells, strict=True))
+
+
+def _rows(at: Any, marker: str) -> list[list[str]]:
+    """The data rows of the HTML table carrying `marker` (an attribute name)."""
+    (element,) = [e.proto.body for e in at.get("html") if f'{marker}="true"' in e.proto.body]
+    parser = _Tags()
+    parser.feed(element)
+    rows: list[list[str]] = []
+    for tag, _, text in parser.found:
+        if tag == "tr":
+            rows.append([])
+        elif tag == "td":
+            rows[-1].append("".join(text))
+    return [r for r in rows if r]
 
 
 @pytest.mark.parametrize("page", ["pages/workload.py", "pages/trends.py", "pages/connection.py"])
@@ -263,11 +285,44 @@ def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
     clock.now = T0 + timedelta(seconds=12)
     at = open_screen(source=poller, clock=clock)
     marker = freshness(at)
-    assert marker == {"id": "freshness", "data-state": "fresh", "data-seq": "1",
-                      "data-updated": T0.isoformat()}
+    assert marker == {"id": "freshness", "data-state": "fresh", "data-server-state": "fresh",
+                      "data-seq": "1", "data-updated": T0.isoformat(), "data-interval": "30"}
     local = T0.astimezone().strftime("%H:%M:%S")
-    assert f"Updated {local}, 12 s ago" in text_of(at)
+    # "12 s ago" is the page's own (board.kiosk.clock_script, tests/browser/test_offline.py):
+    # the header the server sends does not change while the snapshot does not.
+    assert f'<span class="sb-age">Updated {local}<span class="sb-ago"></span></span>' in text_of(at)
     assert "sb-banner" not in text_of(at)
+
+
+def test_the_panels_are_drawn_again_only_when_what_they_show_moved(
+        demo_frame: pd.DataFrame, clock: ManualClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Idle costs nothing: each browser's light fragment compares `shown_key` with what it
+    drew, and asks for a full run (panels) only when it moved."""
+    from board import render, runtime
+
+    poller = publish(demo_frame, clock)
+    rt = runtime.Runtime(poller, config.DEFAULT, clock=clock)
+    status = config.DEFAULT.screen("status")
+    drawn = render.shown_key(rt, status, poller.latest())
+    poller.poll_once()  # a new snapshot, the same numbers: the header moves, the panels do not
+    assert poller.latest().seq == 2
+    assert render.shown_key(rt, status, poller.latest()) == drawn
+    clock.advance(seconds=61)  # the stale flip
+    assert render.shown_key(rt, status, poller.latest()) != drawn
+    changed = demo_frame.copy()
+    changed.loc[changed["panel"] == "UnassignedRequests", "value"] += 1
+    moved = Poller(lambda: changed, INTERVAL, clock=clock)
+    moved.poll_once()  # one panel's numbers changed
+    fresh_again = render.shown_key(rt, status, poller.latest())
+    assert render.shown_key(rt, status, moved.latest()) != fresh_again
+    # An edited configuration file is a change too.
+    toml = tmp_path / "board.toml"
+    toml.write_text('reload_at = "03:00"\n')
+    monkeypatch.setenv(config.CONFIG_ENV, str(toml))
+    before = render.shown_key(rt, status, poller.latest())
+    toml.write_text('reload_at = "04:00"\n# edited\n')
+    assert render.shown_key(rt, status, poller.latest()) != before
 
 
 @pytest.mark.parametrize(("age_s", "state"), [
@@ -333,8 +388,9 @@ def test_no_data_yet_and_failing_is_error_with_na_tiles(open_screen: Any) -> Non
     poller.poll_once()
     at = open_screen(source=poller, clock=ManualClock())
     no_exceptions(at)
-    assert freshness(at) == {"id": "freshness", "data-state": "error", "data-seq": "0",
-                             "data-updated": ""}
+    assert freshness(at) == {"id": "freshness", "data-state": "error",
+                             "data-server-state": "error", "data-seq": "0", "data-updated": "",
+                             "data-interval": "30"}
     assert "timed out after 10 s" in text_of(at)
     assert {t["value"] for t in tiles(at).values()} == {"n/a"}
     assert not charts(at)

@@ -197,8 +197,8 @@ def test_a_broken_secrets_file_is_reported_not_silently_ignored(
 def test_a_screen_notices_when_its_poller_was_replaced() -> None:
     """Regression: fragments keep the runtime of the run that made them; after a change of
     statusboard.toml or secrets replaced the shared poller, a TV without full reruns read the
-    stopped one and showed STALE until the nightly reload. The ticker now asks for a full run
-    when `replaced` is true."""
+    stopped one and showed STALE until the nightly reload. The live fragment
+    (board.render.render_live) asks for a full run when `replaced` is true."""
     from board.config import load
     from stats_client.frames import empty_frame
 

@@ -1,0 +1,212 @@
+"""What the board is doing, for monitoring: Prometheus metrics and the open displays.
+
+Plain Python (no Streamlit): board.render reports each display's heartbeat and what it drew;
+the shared poller reports each attempt through `Poller.add_observer`. With
+STATUSBOARD_METRICS_PORT set, `serve(port)` starts prometheus_client's HTTP server once per
+process, on its own registry:
+
+- `statusboard_polls_total{result="ok|error"}`, `statusboard_poll_duration_seconds`,
+  `statusboard_last_success_timestamp_seconds`, `statusboard_getstatistics_calls_total`;
+- `statusboard_displays{screen}`: browsers showing each screen (a heartbeat within
+  `Displays.ttl_s`); `statusboard_display_seconds_since_draw`: the longest any open display
+  has gone without drawing new data (alert on a frozen wall).
+
+A display is a browser session known only by a random token the session keeps; nothing about
+the person or the machine (no address, no Streamlit session id) is kept.
+
+    >>> d = Displays(ttl_s=15)
+    >>> d.beat("a1b2", "status", now=utcnow(), seq=3)
+    >>> d.counts(utcnow())
+    {'status': 1}
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from stats_client.poller import Snapshot, utcnow
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+# -- displays ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Display:
+    """One open browser on one screen, as the Connection screen lists it."""
+
+    screen: str
+    since: datetime  # first heartbeat on this screen
+    seen: datetime  # last heartbeat
+    drawn_at: datetime  # when it last drew new data (a newer snapshot), or opened
+    seq: int  # the snapshot it shows
+
+
+class Displays:
+    """The browsers showing a screen now: each beats every redraw period; one that has not
+    beaten for `ttl_s` seconds is gone (closed, or its network cut)."""
+
+    def __init__(self, ttl_s: float = 30.0) -> None:
+        self.ttl_s = ttl_s
+        self._items: dict[str, Display] = {}
+        self._lock = threading.Lock()
+
+    def beat(self, token: str, screen: str, *, now: datetime, seq: int) -> None:
+        """`token` is the session's own random name; `seq` the snapshot it shows now."""
+        with self._lock:
+            old = self._items.get(token)
+            if old is None or old.screen != screen:
+                self._items[token] = Display(screen, now, now, now, seq)
+            else:
+                drawn_at = now if seq > old.seq else old.drawn_at
+                self._items[token] = Display(screen, old.since, now, drawn_at, max(seq, old.seq))
+
+    def gone(self, token: str) -> None:
+        with self._lock:
+            self._items.pop(token, None)
+
+    def open(self, now: datetime) -> list[Display]:
+        """The open displays, oldest first; forgets the expired ones."""
+        cutoff = now - timedelta(seconds=self.ttl_s)
+        with self._lock:
+            for token in [t for t, d in self._items.items() if d.seen < cutoff]:
+                del self._items[token]
+            return sorted(self._items.values(), key=lambda d: (d.since, d.screen))
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for d in self.open(now):
+            out[d.screen] = out.get(d.screen, 0) + 1
+        return out
+
+    def seconds_since_draw(self, now: datetime) -> float:
+        """The longest any open display has gone without new data; 0 with none open."""
+        return max(((now - d.drawn_at).total_seconds() for d in self.open(now)), default=0.0)
+
+
+# -- metrics -----------------------------------------------------------------------------------
+class _Live(Collector):
+    """The display gauges, computed when scraped (no timer keeps them up to date)."""
+
+    def __init__(self, displays: Displays, clock: Clock) -> None:
+        self._displays = displays
+        self._clock = clock
+
+    def collect(self) -> Iterator[Any]:
+        now = self._clock()
+        shown = GaugeMetricFamily("statusboard_displays",
+                                  "Browsers currently showing each screen.", labels=["screen"])
+        for screen, n in sorted(self._displays.counts(now).items()):
+            shown.add_metric([screen], n)
+        yield shown
+        yield GaugeMetricFamily(
+            "statusboard_display_seconds_since_draw",
+            "The longest time any open screen has gone without drawing new data.",
+            value=self._displays.seconds_since_draw(now))
+
+
+class Metrics:
+    """The board's metrics on their own registry; `watch(poller)` counts its attempts."""
+
+    def __init__(self, *, displays: Displays | None = None, clock: Clock = utcnow) -> None:
+        self.registry = CollectorRegistry()
+        self.displays = displays or Displays()
+        r = self.registry
+        self.polls = Counter("statusboard_polls", "Polls of GetStatistics, by result.",
+                             ["result"], registry=r)
+        for result in ("ok", "error"):
+            self.polls.labels(result)  # both series exist from the start, at 0
+        self.duration = Histogram(
+            "statusboard_poll_duration_seconds", "How long each poll took, good or bad.",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=r)
+        self.last_success = Gauge("statusboard_last_success_timestamp_seconds",
+                                  "When the last good poll finished (Unix time).", registry=r)
+        self.calls = Counter("statusboard_getstatistics_calls",
+                             "GetStatistics HTTP calls made to the NetServer.", registry=r)
+        r.register(_Live(self.displays, clock))
+        self._watched: set[int] = set()
+        self._lock = threading.Lock()
+        self._server: Any = None
+        self.port: int | None = None
+        self.problem: str | None = None  # why metrics are not served, as a sentence
+
+    def watch(self, poller: Any, calls: Callable[[], int] | None = None) -> None:
+        """Count the attempts of `poller` (anything with `add_observer`) from now on, and the
+        GetStatistics calls `calls()` reports; once per poller."""
+        add = getattr(poller, "add_observer", None)
+        if add is None:
+            return
+        with self._lock:
+            if id(poller) in self._watched:
+                return
+            self._watched.add(id(poller))
+        # What the poller did before it was watched (the first poll, which the first page
+        # waits for) is counted too; its durations are not known any more.
+        before = poller.latest()
+        self.polls.labels("ok").inc(before.seq)
+        self.polls.labels("error").inc(max(0, before.calls - before.seq))
+        seen = [0]
+        if calls is not None:
+            seen[0] = calls()
+            self.calls.inc(seen[0])
+
+        def observe(snap: Snapshot) -> None:
+            self.polls.labels("error" if snap.error else "ok").inc()
+            if snap.duration_s is not None:
+                self.duration.observe(snap.duration_s)
+            if not snap.error and snap.fetched_at is not None:
+                self.last_success.set(snap.fetched_at.timestamp())
+            if calls is not None:
+                total = calls()
+                self.calls.inc(max(0, total - seen[0]))
+                seen[0] = total
+
+        add(observe)
+        if before.fetched_at is not None:
+            self.last_success.set(before.fetched_at.timestamp())
+
+    def serve(self, port: int, addr: str = "0.0.0.0") -> str | None:
+        """Serve /metrics on `port` (once per process; later calls only report). Returns why
+        not, as a sentence, or None when serving."""
+        with self._lock:
+            if self._server is not None or self.problem is not None:
+                if self.port is not None and port != self.port:
+                    return (f"Metrics are served on port {self.port}; STATUSBOARD_METRICS_PORT "
+                            f"= {port} takes effect after the board restarts.")
+                return self.problem
+            self.port = port
+            try:
+                self._server = start_http_server(port, addr=addr, registry=self.registry)
+            except OSError as exc:
+                self.problem = (f"Metrics are not served: port {port} (STATUSBOARD_METRICS_PORT) "
+                                f"cannot be opened ({exc.strerror or exc}); another program may be "
+                                "using it. Choose a free port and restart the board.")
+                log.warning("%s", self.problem)
+                return self.problem
+            log.info("Prometheus metrics on port %d", port)
+            return None
+
+    def stop(self) -> None:
+        """Stop serving (tests); the registry stays."""
+        with self._lock:
+            server, self._server = self._server, None
+            self.problem = None
+            self.port = None
+        if server is not None:
+            httpd = server[0] if isinstance(server, tuple) else server
+            httpd.shutdown()
+            httpd.server_close()
+
+
+#: The process's metrics (one board server, one registry).
+METRICS = Metrics()
