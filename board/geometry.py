@@ -37,6 +37,10 @@ def chart_height(rows: int, *, with_tiles: bool) -> int:
     return max(160, (free - GAP * (rows - 1)) // rows)
 
 
+#: The Connection screen's box of open displays (it scrolls inside when many are open).
+DISPLAYS_H = 220
+
+
 def full_height() -> int:
     """Pixels below the header on a 1080p screen."""
     return SCREEN_H - 2 * MARGIN - HEADER_H - GAP

@@ -275,11 +275,15 @@ def render_connection(rt: Runtime) -> None:
         left, right = st.columns([2, 3])
         with left:
             st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
-            st.html('<table class="sb-conn" data-displays="true"><tr><th>Open display</th>'
-                    f"<th>since</th><th>last new data drawn</th></tr>{shown}</table>")
-        with right, st.container(key="raw-frame"):
-            st.dataframe(snap.frame, height=geometry.full_height(), hide_index=True,
-                         width="stretch")
+        with right:
+            # The open displays scroll inside their own box above the raw frame, so that
+            # neither pushes the page past the screen however many TVs are watching.
+            with st.container(height=geometry.DISPLAYS_H, key="displays", border=False):
+                st.html('<table class="sb-conn" data-displays="true"><tr><th>Open display</th>'
+                        f"<th>since</th><th>last new data drawn</th></tr>{shown}</table>")
+            with st.container(key="raw-frame"):
+                st.dataframe(snap.frame, height=geometry.full_height() - geometry.DISPLAYS_H
+                             - geometry.GAP, hide_index=True, width="stretch")
 
     details()
 
