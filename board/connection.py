@@ -55,13 +55,25 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
     return rows
 
 
-def display_rows(displays: list[Display], now: datetime) -> list[tuple[str, str, str]]:
+#: Rows of open displays the Connection screen shows (its box is sized for them).
+DISPLAYS_SHOWN = 4
+
+
+def display_rows(displays: list[Display], now: datetime,
+                 limit: int = DISPLAYS_SHOWN) -> list[tuple[str, str, str]]:
     """The open displays as (screen, open since, last new data drawn); nothing personal.
+
+    At most `limit` rows: past that, the displays that went longest without new data (what an
+    operator looks for) and one row counting the rest, so the table never outgrows its box.
 
         >>> from stats_client.poller import utcnow
         >>> display_rows([], utcnow())
         []
     """
+    if len(displays) > limit:
+        stalest = sorted(displays, key=lambda d: d.drawn_at)[:limit - 1]
+        rest = len(displays) - len(stalest)
+        return [*display_rows(stalest, now, limit), (f"… and {rest} more", "", "")]
     return [(d.screen, _when(d.since, now), _when(d.drawn_at, now)) for d in displays]
 
 
