@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -38,7 +38,7 @@ def chart_height(rows: int, *, with_tiles: bool) -> int:
 
 
 #: The Connection screen's box of open displays (it scrolls inside when many are open).
-DISPLAYS_H = 250
+DISPLAYS_H = 290
 
 
 def full_height() -> int:

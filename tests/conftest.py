@@ -28,6 +28,18 @@ RUNNER_VARS = frozenset({"STATUSBOARD_REQUIRE_BROWSER", "STATUSBOARD_CHROMIUM",
 pytest_plugins = ["pg_cluster"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `make test` (pytest-xdist, --dist loadgroup) the browser tests share one worker,
+    one dashboard and one Chromium, and the PostgreSQL tests one throwaway cluster; the rest
+    spread over the other worker. Without xdist the marks do nothing."""
+    browser_dir = Path(__file__).parent / "browser"
+    for item in items:
+        if browser_dir in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("postgres"))
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts with no SUPEROFFICE_* or STATUSBOARD_* setting from the shell."""
