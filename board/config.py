@@ -1,6 +1,6 @@
 """Everything the board is told, checked once: statusboard.toml (which panels each screen
-shows, thresholds, the reload schedule, rotation, night hours), the STATUSBOARD_* knobs, and the NetServer's
-SUPEROFFICE_* settings from the environment and Streamlit secrets.
+shows, thresholds, the reload schedule, rotation, night hours), the STATUSBOARD_* knobs, and
+the NetServer's SUPEROFFICE_* settings from the environment and Streamlit secrets.
 
 `load(env, secrets)` gives one frozen `BoardConfig`, the problems found and the NetServer
 `Settings` (None in demo mode). A wrong key or value never stops the board: it becomes a
