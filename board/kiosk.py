@@ -228,10 +228,10 @@ _NIGHT_CSS = (
     "html.sb-night #freshness { top: 560px; opacity: .75; }"
     'html.sb-night #freshness:not([data-state="fresh"]):not([data-state="demo"]) '
     "{ opacity: .9; }"
-    'html.sb-night #freshness[data-state="stale"]::after { content: "\\2014 STALE"; }'
+    'html.sb-night #freshness[data-state="stale"]::after { content: "— STALE"; }'
     'html.sb-night #freshness[data-state="offline"]::after '
-    '{ content: "\\2014 OFFLINE: no connection to the board server"; }'
-    'html.sb-night #freshness[data-state="error"]::after { content: "\\2014 NO DATA"; }'
+    '{ content: "— OFFLINE: no connection to the board server"; }'
+    'html.sb-night #freshness[data-state="error"]::after { content: "— NO DATA"; }'
 )
 
 _NIGHT_JS = """
