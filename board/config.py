@@ -1,6 +1,6 @@
 """Everything the board is told, checked once: statusboard.toml (which panels each screen
-shows, thresholds, the reload schedule, rotation), the STATUSBOARD_* knobs, and the NetServer's
-SUPEROFFICE_* settings from the environment and Streamlit secrets.
+shows, thresholds, the reload schedule, rotation, night hours), the STATUSBOARD_* knobs, and
+the NetServer's SUPEROFFICE_* settings from the environment and Streamlit secrets.
 
 `load(env, secrets)` gives one frozen `BoardConfig`, the problems found and the NetServer
 `Settings` (None in demo mode). A wrong key or value never stops the board: it becomes a
@@ -45,10 +45,11 @@ CONNECTION_ID = "connection"
 RESERVED_IDS = frozenset({CONNECTION_ID})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_TOP_KEYS = ("reload_at", "rotate", "screens", "thresholds")
+_TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds")
 _SCREEN_KEYS = ("id", "title", "panels")
 _SLOT_KEYS = ("panel", "title")
 _THRESHOLD_KEYS = ("amber", "red", "direction")
+_NIGHT_KEYS = ("from", "to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,15 @@ class ScreenConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Night:
+    """Outside office hours: dark from `dark` until `wake` (statusboard.toml `night = { from,
+    to }`), local time of the browser; `dark` after `wake` spans midnight, the usual case."""
+
+    dark: time
+    wake: time
+
+
+@dataclass(frozen=True, slots=True)
 class BoardConfig:
     screens: tuple[ScreenConfig, ...]
     thresholds: Mapping[str, Threshold] = field(default_factory=lambda: MappingProxyType({}))
@@ -75,6 +85,7 @@ class BoardConfig:
     redraw: float = 5.0  # seconds between panel redraws in each browser
     max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
     metrics_port: int | None = None  # Prometheus metrics on this port; None = not served
+    night: Night | None = None  # the screens go dark outside office hours; None = never
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -175,7 +186,8 @@ def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
                   else DEFAULT_THRESHOLDS)
     reload_at = _reload_at(data["reload_at"], say) if "reload_at" in data else DEFAULT.reload_at
     rotate = _rotate(data["rotate"], say) if "rotate" in data else DEFAULT.rotate
-    config = BoardConfig(screens, thresholds, reload_at, rotate, source)
+    night = _night(data["night"], say) if "night" in data else DEFAULT.night
+    config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night)
     return Loaded(config, tuple(problems))
 
 
@@ -309,16 +321,56 @@ def _thresholds(raw: object, say: Any) -> Mapping[str, Threshold]:
     return MappingProxyType(out)
 
 
-def _reload_at(raw: object, say: Any) -> time | None:
-    if isinstance(raw, str) and raw.strip().lower() in ("", "off", "never"):
-        return None
-    if isinstance(raw, time):  # TOML local time: reload_at = 03:00:00
+def _off(raw: object) -> bool:
+    return isinstance(raw, str) and raw.strip().lower() in ("", "off", "never")
+
+
+def _time_of_day(raw: object) -> time | None:
+    """"HH:MM" (24-hour) or a TOML local time (03:00:00), to the minute; None if neither."""
+    if isinstance(raw, time):
         return raw.replace(second=0, microsecond=0)
     if isinstance(raw, str) and (m := _HHMM.match(raw.strip())):
         return time(int(m[1]), int(m[2]))
+    return None
+
+
+def _reload_at(raw: object, say: Any) -> time | None:
+    if _off(raw):
+        return None
+    if (at := _time_of_day(raw)) is not None:
+        return at
     say("reload_at", f"= {_value(raw)} is not a time of day (HH:MM, 24-hour); "
         "the default 03:00 is used.")
     return DEFAULT.reload_at
+
+
+def _night(raw: object, say: Any) -> Night | None:
+    """`night = { from = "19:00", to = "07:00" }`; anything wrong leaves night mode off."""
+    if _off(raw):
+        return None
+    if not isinstance(raw, dict):
+        say("night", f'= {_value(raw)} must be a table such as {{ from = "19:00", to = "07:00" }}; '
+            "night mode is off.")
+        return None
+    for key in raw:
+        if key not in _NIGHT_KEYS:
+            say(f"night.{_q(key)}", "is not a night setting (expected from and to); "
+                "it was ignored.")
+    at: dict[str, time] = {}
+    for key in _NIGHT_KEYS:
+        if key not in raw:
+            say(f"night.{key}", "is missing (a time of day, HH:MM); night mode is off.")
+        elif (t := _time_of_day(raw[key])) is None:
+            say(f"night.{key}", f"= {_value(raw[key])} is not a time of day (HH:MM, 24-hour); "
+                "night mode is off.")
+        else:
+            at[key] = t
+    if len(at) != len(_NIGHT_KEYS):
+        return None
+    if at["from"] == at["to"]:
+        say("night", f"has from = to = {at['from']:%H:%M}, an empty night; night mode is off.")
+        return None
+    return Night(at["from"], at["to"])
 
 
 def _rotate(raw: object, say: Any) -> int:

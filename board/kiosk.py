@@ -1,5 +1,5 @@
-"""Kiosk behaviour as pure functions: screen rotation, the scheduled reload, scaling, and the
-page's own clock (age, stale, offline; see `clock_script`).
+"""Kiosk behaviour as pure functions: screen rotation, the scheduled reload, scaling, the
+page's own clock (age, stale, offline; see `clock_script`) and night mode (`night_script`).
 
     >>> parse_rotate("20", default=0)
     (20, None)
@@ -14,6 +14,7 @@ from datetime import time
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
 
+from .config import Night
 from .geometry import SCREEN_H, SCREEN_W
 
 MIN_ROTATE_S = 5
@@ -200,3 +201,79 @@ def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
         f"{reload_js}{rotate_js}"
         "})();</script>"
     )
+
+
+#: Burn-in protection at night: the clock and the freshness line drift within ±NIGHT_DRIFT_PX
+#: (horizontally, a little less vertically), NIGHT_STEP_PX a minute along each axis, so no pixel
+#: holds the same light for long. The path repeats every few hours, never at the same minute.
+NIGHT_DRIFT_PX = 20
+NIGHT_STEP_PX = 2
+
+# Night styling lives with the script that sets it. Everything of the page is hidden (not
+# removed: Streamlit keeps drawing under it, and morning comes back as it was), except the
+# clock and #freshness, which `visibility: visible` brings back from inside the hidden page.
+# Banners are hidden too (a red bar all night is what burns in): stale and offline are said by
+# the freshness line, its red dot and a word.
+_NIGHT_CSS = (
+    "#sb-night { display: none; }"
+    "html.sb-night, html.sb-night body { background: #000 !important; }"
+    'html.sb-night [data-testid="stApp"] { visibility: hidden; }'
+    "html.sb-night #sb-night, html.sb-night #freshness { visibility: visible; position: fixed;"
+    " left: 0; right: 0; z-index: 2000; justify-content: center; text-align: center;"
+    " font-family: var(--sb-font);"
+    " transform: translate(var(--sb-night-x, 0px), var(--sb-night-y, 0px)); }"
+    "html.sb-night #sb-night { display: block; top: 330px; line-height: 1;"
+    " font-size: var(--sb-type-night-clock); font-weight: 300; color: var(--sb-muted);"
+    " opacity: .5; font-variant-numeric: tabular-nums; }"
+    "html.sb-night #freshness { top: 560px; opacity: .75; }"
+    'html.sb-night #freshness:not([data-state="fresh"]):not([data-state="demo"]) '
+    "{ opacity: .9; }"
+    'html.sb-night #freshness[data-state="stale"]::after { content: "— STALE"; }'
+    'html.sb-night #freshness[data-state="offline"]::after '
+    '{ content: "— OFFLINE: no connection to the board server"; }'
+    'html.sb-night #freshness[data-state="error"]::after { content: "— NO DATA"; }'
+)
+
+_NIGHT_JS = """
+if (window.__sbNight) return; window.__sbNight=true;
+function two(n){return (n>9?'':'0')+n;}
+// 0, 1, ... n, n-1, ... 0, 1: a step a minute, back and forth.
+function tri(m,n){var p=m%(2*n);return p>n?2*n-p:p;}
+function tick(){var d=new Date();var now=d.getHours()*60+d.getMinutes();
+ var on=DARK>WAKE?(now>=DARK||WAKE>now):(now>=DARK&&WAKE>now);
+ var root=document.documentElement;
+ var el=document.getElementById('sb-night');
+ if (!el){el=document.createElement('div');el.id='sb-night';el.setAttribute('aria-hidden','true');
+  el.dataset.from=FROM;el.dataset.to=TO;
+  (document.querySelector('[data-testid="stApp"]')||document.body).appendChild(el);}
+ var state=on?'on':'off';if (el.dataset.night!==state) el.dataset.night=state;
+ if (root.classList.contains('sb-night')!==on) root.classList.toggle('sb-night',on);
+ if (!on) return;
+ var m=Math.floor(d.getTime()/60000);var n=Math.floor(DRIFT/STEP);
+ root.style.setProperty('--sb-night-x',STEP*(tri(m,2*n)-n)+'px');
+ root.style.setProperty('--sb-night-y',STEP*(tri(m+7,2*n-2)-n+1)+'px');
+ var text=two(d.getHours())+':'+two(d.getMinutes());
+ if (el.textContent!==text) el.textContent=text;}
+window.__sbNightTimer=setInterval(tick,1000);tick();
+"""
+
+
+def night_script(night: Night) -> str:
+    """HTML whose script (run once per page life) darkens the screen outside office hours, on
+    the browser's clock (like the daily reload): every second it asks whether the local time is
+    in [`night.dark`, `night.wake`) (over midnight when dark > wake) and then sets `html.sb-night`
+    and `#sb-night[data-night="on"]` (else "off"). At night only `#sb-night` (the time, HH:MM,
+    dim) and the freshness line show, both moved every minute by a drift of at most
+    NIGHT_DRIFT_PX; at `wake` the page is as it was, with the data drawn meanwhile. No server
+    work: it keeps working when the board server is gone, and the freshness line says so.
+
+        >>> 'data-night-from="19:00"' in night_script(Night(time(19), time(7)))
+        True
+    """
+    consts = (f"var DARK={night.dark.hour * 60 + night.dark.minute},"
+              f"WAKE={night.wake.hour * 60 + night.wake.minute},"
+              f'FROM="{night.dark:%H:%M}",TO="{night.wake:%H:%M}",'
+              f"DRIFT={NIGHT_DRIFT_PX},STEP={NIGHT_STEP_PX};")
+    return (f'<style>{_NIGHT_CSS}</style><div class="sb-hidden" id="sb-night-script" '
+            f'data-night-from="{night.dark:%H:%M}" data-night-to="{night.wake:%H:%M}"></div>'
+            f"<script>(function(){{{consts}{_NIGHT_JS}}})();</script>")

@@ -78,13 +78,15 @@ def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
 
 # -- page furniture ----------------------------------------------------------------------------
 def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str] = ()) -> None:
-    """Theme CSS, the scheduled reload and screen rotation (`rotation`: URL paths in order);
-    call once per full run, before anything else."""
+    """Theme CSS, the scheduled reload, screen rotation (`rotation`: URL paths in order), the
+    page's own clock and night mode; call once per full run, before anything else."""
     st.html(theme.page_css())
     st.html(kiosk.kiosk_script(rt.config.reload_at, rotate_s=rotate_s, rotation=rotation),
             unsafe_allow_javascript=True)
     base = str(st.get_option("server.baseUrlPath") or "")
     st.html(kiosk.clock_script(kiosk.health_url(base)), unsafe_allow_javascript=True)
+    if rt.config.night is not None:
+        st.html(kiosk.night_script(rt.config.night), unsafe_allow_javascript=True)
 
 
 def render_problems(problems: Sequence[str]) -> None:

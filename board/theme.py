@@ -65,6 +65,7 @@ TYPE: dict[str, int] = {
     "screen_title": 44,
     "number_long": 68,  # a big number of five characters or more
     "number": 92,  # the big numbers
+    "night_clock": 180,  # the dim clock of night mode (board.kiosk.night_script)
 }
 
 #: The least text size on a data screen, in CSS pixels at 1920×1080.

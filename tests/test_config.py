@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from board import config
-from board.config import DEFAULT, PanelSlot, load_config, parse_config
+from board.config import DEFAULT, Night, PanelSlot, load_config, parse_config
 from board.tiles import Threshold
 from stats_client.panels import ALL_PANELS, PanelType
 
@@ -25,6 +25,7 @@ def test_the_shipped_file_is_the_built_in_default_without_problems() -> None:
     assert loaded.config.screens == DEFAULT.screens
     assert dict(loaded.config.thresholds) == dict(DEFAULT.thresholds)
     assert (loaded.config.reload_at, loaded.config.rotate) == (time(3, 0), 0)
+    assert loaded.config.night is None  # night mode is off unless the file turns it on
 
 
 def test_every_panel_type_but_none_is_on_some_shipped_screen() -> None:
@@ -161,6 +162,48 @@ def test_reload_at_forms(raw: str, expected: time | None) -> None:
     loaded = parse(f"reload_at = {raw}")
     assert loaded.problems == ()
     assert loaded.config.reload_at == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ('{ from = "19:00", to = "07:00" }', Night(time(19), time(7))),  # over midnight: the usual
+    ('{ from = "7:30", to = "8:15" }', Night(time(7, 30), time(8, 15))),
+    ("{ from = 22:00:00, to = 06:30:00 }", Night(time(22), time(6, 30))),  # TOML local times
+    ('{ from = " 00:00 ", to = "23:59" }', Night(time(0), time(23, 59))),
+    ('"off"', None),
+])
+def test_night_forms(raw: str, expected: Night | None) -> None:
+    loaded = parse(f"night = {raw}")
+    assert loaded.problems == ()
+    assert loaded.config.night == expected
+
+
+@pytest.mark.parametrize(("raw", "names"), [
+    ('"19:00-07:00"', ["night", '"19:00-07:00"', "must be a table", "night mode is off"]),
+    ("true", ["night", "True", "must be a table"]),
+    ('{ from = "19:00" }', ["night.to", "is missing", "night mode is off"]),
+    ('{ to = "07:00" }', ["night.from", "is missing"]),
+    ('{ from = "25:00", to = "07:00" }', ["night.from", '"25:00"', "HH:MM", "night mode is off"]),
+    ('{ from = "19:00", to = "7" }', ["night.to", '"7"', "not a time of day"]),
+    ('{ from = "7pm", to = "07:00" }', ["night.from", '"7pm"']),
+    ('{ from = 19, to = "07:00" }', ["night.from", "= 19 ", "not a time of day"]),
+    ('{ from = "19:00", to = "19:00" }', ["night", "from = to = 19:00", "night mode is off"]),
+    ('{ from = "19:00", to = "07:00:00" }', ["night.to", '"07:00:00"']),
+])
+def test_a_wrong_night_is_one_sentence_and_night_mode_stays_off(raw: str,
+                                                                 names: list[str]) -> None:
+    loaded = parse(f"night = {raw}")
+    (problem,) = loaded.problems
+    assert problem.startswith("board.toml: night")
+    for name in names:
+        assert name in problem
+    assert loaded.config.night is None
+
+
+def test_an_unknown_night_key_is_ignored_and_the_rest_applies() -> None:
+    loaded = parse('night = { from = "19:00", to = "07:00", days = "weekdays" }')
+    assert loaded.problems == ("board.toml: night.days is not a night setting (expected from "
+                               "and to); it was ignored.",)
+    assert loaded.config.night == Night(time(19), time(7))
 
 
 def test_broken_toml_gives_the_built_in_layout_and_names_file_and_line(tmp_path: Path) -> None:
