@@ -82,11 +82,14 @@ def test_a_killed_board_server_turns_the_page_offline_and_back(
     assert now["offlineClass"]
     assert not now["dialog"], "Streamlit's connection dialog covers the data"
     assert not now["serverBanner"]
-    assert now["seq"] == before["seq"], "the last data stays on screen"
+    # A poll may have landed between `before` and the kill; the page keeps the last it had.
+    assert now["seq"] >= before["seq"] >= 1, "the last data stays on screen"
     save_screenshot(page, "offline-banner", docs=False)
-    # Still offline a while later, with the age still counting: old data looks old.
+    # Still offline a while later, with the age still counting: old data looks old, and it is
+    # still the same data.
     wait_for(lambda: state(page)["text"] != now["text"], 30, what="the age moving while offline")
-    assert state(page)["state"] == "offline"
+    later = state(page)
+    assert (later["state"], later["seq"]) == ("offline", now["seq"])
 
     own_board.start()
     page.wait_for_function("() => document.querySelector('#freshness')?.dataset.state "
