@@ -29,13 +29,17 @@ pytest_plugins = ["pg_cluster"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `make test` (pytest-xdist, --dist loadgroup) the browser tests share one worker,
-    one dashboard and one Chromium, and the PostgreSQL tests one throwaway cluster; the rest
-    spread over the other worker. Without xdist the marks do nothing."""
+    """Under `make test` (pytest-xdist, --dist loadgroup) the browser tests on the shared board
+    share one worker (one dashboard, one Chromium), and the PostgreSQL tests one throwaway
+    cluster; the rest spread over both workers. Without xdist the marks do nothing."""
     browser_dir = Path(__file__).parent / "browser"
     for item in items:
-        if browser_dir in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        path = Path(str(item.fspath))
+        if browser_dir in path.parents:
+            # Tests on the shared session board stay together; those that start (and kill)
+            # boards of their own may run on the other worker, beside the unit tests.
+            shared = "dashboard" in getattr(item, "fixturenames", ())
+            item.add_marker(pytest.mark.xdist_group("browser" if shared else "browser-own"))
         elif "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("postgres"))
 
