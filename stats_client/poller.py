@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from .background import Background
 from .errors import StatsClientError
 from .frames import empty_frame
 
@@ -61,7 +62,7 @@ def panel_digests(frame: pd.DataFrame) -> Mapping[str, str]:
     return MappingProxyType(out)
 
 
-class Poller:
+class Poller(Background):
     """Calls `fetch` every `interval` seconds on a daemon thread; see `latest()`."""
 
     def __init__(self, fetch: Callable[[], pd.DataFrame], interval: float, *,
@@ -73,22 +74,16 @@ class Poller:
         self.interval = float(interval)
         # Back off while the NetServer is down, but never so far that recovery goes unseen long.
         self.max_backoff = float(max_backoff) if max_backoff else min(5 * self.interval, 300.0)
+        super().__init__(name)
         self._clock = clock
-        self._name = name
         self._snapshot = Snapshot(started_at=clock())
         self._lock = threading.Lock()  # serialises polls, not reads
-        self._stop = threading.Event()
         self._published = threading.Condition()  # notified on every new snapshot
-        self._thread: threading.Thread | None = None
         self._observers: list[Callable[[Snapshot], None]] = []
 
     # -- reading ---------------------------------------------------------------------------
     def latest(self) -> Snapshot:
         return self._snapshot
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     @property
     def stopped(self) -> bool:
@@ -166,19 +161,6 @@ class Poller:
             delay = self.next_delay(snap) - (time.monotonic() - started)
             if self._stop.wait(max(delay, 0.05)):
                 break
-
-    def start(self) -> Poller:
-        if not self.running:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def wait_until(self, done: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
         """The latest snapshot once `done(snapshot)` holds, or when `timeout` seconds passed.

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .background import Background
 from .errors import StatsClientError
 from .history.lease import Lease, default_holder
 from .history.retention import Retention
@@ -49,7 +49,7 @@ class HistoryStatus:
         return self.state == "ok"
 
 
-class HistoryRecorder:
+class HistoryRecorder(Background):
     """See the module. `start()` runs `tick()` on a daemon thread; tests call `tick()`."""
 
     def __init__(self, poller: Poller, database_url: str | None, *,
@@ -58,6 +58,7 @@ class HistoryRecorder:
                  holder: str | None = None, lease_ttl: float | None = None,
                  lease_clock: Callable[[], float] | None = None,
                  name: str = "statusboard-history") -> None:
+        super().__init__(name)
         self.poller = poller
         self.holder = holder or default_holder()
         interval = poller.interval
@@ -70,7 +71,6 @@ class HistoryRecorder:
         self._retry_after = timedelta(seconds=retry_after)
         self._prune_every = timedelta(seconds=prune_every)
         self._lease_clock = lease_clock
-        self._name = name
         self._store: HistoryStore | None = None
         self._lease: Lease | None = None
         self._status = HistoryStatus(state="off" if database_url is None else "ok")
@@ -79,8 +79,6 @@ class HistoryRecorder:
         self._next_poll: datetime | None = None
         self._seen_version: int | None = None
         self._pruned_at: datetime | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -196,23 +194,9 @@ class HistoryRecorder:
                 log.exception("history recorder tick failed")
             self._stop.wait(self.tick_seconds)
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> HistoryRecorder:
-        if not self.running:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self, timeout: float = 5.0) -> None:
         """Stop ticking, give the lease up (another process takes over at once), close."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().stop(timeout)
         if self._lease is not None:
             self._lease.release()
         if self._store is not None:

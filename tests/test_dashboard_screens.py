@@ -17,10 +17,10 @@ import altair as alt
 import jsonschema
 import pandas as pd
 import pytest
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from board import config
 from board.tiles import format_value
+from harness.apptest import charts
 from harness.clock import T0, ManualClock
 from stats_client.errors import NetServerUnreachable
 from stats_client.frames import panel_frame
@@ -93,19 +93,6 @@ def text_of(at: Any) -> str:
 def vega_lite_validator() -> jsonschema.Draft7Validator:
     path = Path(alt.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json"
     return jsonschema.Draft7Validator(json.loads(path.read_text()))
-
-
-def charts(at: Any) -> dict[str, dict[str, Any]]:
-    """Panel wire name → the chart's Vega-Lite spec with its data put back in (Streamlit moves
-    the data out of the spec into Arrow tables)."""
-    out = {}
-    for element in at.get("vega_lite_chart"):
-        spec = json.loads(element.proto.spec)
-        spec["datasets"] = {
-            ds.name: convert_arrow_bytes_to_pandas_df(ds.data.data).to_dict("records")
-            for ds in element.proto.datasets}
-        out[spec["usermeta"]["panel"]] = spec
-    return out
 
 
 def no_exceptions(at: Any) -> None:
