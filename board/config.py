@@ -29,7 +29,7 @@ from stats_client.errors import ConfigurationError
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
-from .tiles import Threshold
+from .tiles import COMPARES, DEFAULT_COMPARE, Compare, Threshold
 
 #: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "statusboard.toml"
@@ -45,7 +45,8 @@ CONNECTION_ID = "connection"
 RESERVED_IDS = frozenset({CONNECTION_ID})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_TOP_KEYS = ("reload_at", "rotate", "screens", "thresholds")
+#: `history` is read by stats_client.history.load_retention (board.runtime.history_settings).
+_TOP_KEYS = ("reload_at", "rotate", "screens", "thresholds", "compare", "history")
 _SCREEN_KEYS = ("id", "title", "panels")
 _SLOT_KEYS = ("panel", "title")
 _THRESHOLD_KEYS = ("amber", "red", "direction")
@@ -75,6 +76,7 @@ class BoardConfig:
     redraw: float = 5.0  # seconds between panel redraws in each browser
     max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
     metrics_port: int | None = None  # Prometheus metrics on this port; None = not served
+    compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -111,6 +113,7 @@ DEFAULT_SCREENS: tuple[ScreenConfig, ...] = (
     ScreenConfig("trends", "Trends", _slots(
         "NumberOfCreatedRequestsPerDay", "NumberOfCreatedRequestsPerMonth",
         "UserResponseTimePerDay", "UserResponseTimePerMonth")),
+    ScreenConfig("today", "Today", _slots("StatusScreen", "NumberOfCreatedRequestsPerDay")),
 )
 
 DEFAULT_THRESHOLDS: Mapping[str, Threshold] = MappingProxyType({
@@ -175,7 +178,8 @@ def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
                   else DEFAULT_THRESHOLDS)
     reload_at = _reload_at(data["reload_at"], say) if "reload_at" in data else DEFAULT.reload_at
     rotate = _rotate(data["rotate"], say) if "rotate" in data else DEFAULT.rotate
-    config = BoardConfig(screens, thresholds, reload_at, rotate, source)
+    compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
+    config = BoardConfig(screens, thresholds, reload_at, rotate, source, compare=compare)
     return Loaded(config, tuple(problems))
 
 
@@ -327,6 +331,14 @@ def _rotate(raw: object, say: Any) -> int:
     say("rotate", f"= {_value(raw)} must be 0 (no rotation) or a whole number of seconds "
         "of at least 5; rotation is off.")
     return 0
+
+
+def _compare(raw: object, say: Any) -> Compare:
+    if isinstance(raw, str) and raw in COMPARES:
+        return raw  # type: ignore[return-value]  # checked against the Literal's values
+    say("compare", f"= {_value(raw)} must be one of {', '.join(map(_value, COMPARES))}; "
+        f'the default "{DEFAULT_COMPARE}" is used.')
+    return DEFAULT_COMPARE
 
 
 def default_redraw(interval: float) -> float:

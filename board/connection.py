@@ -12,6 +12,7 @@ from datetime import datetime
 
 from stats_client.freshness import format_age
 from stats_client.poller import Snapshot
+from stats_client.recorder import HistoryStatus
 
 from .metrics import Display
 from .runtime import Connection
@@ -79,3 +80,21 @@ def metrics_row(wanted: int | None, serving: int | None, problem: str | None) ->
         return ("Metrics", f"served on port {serving} at /metrics; STATUSBOARD_METRICS_PORT = "
                 f"{wanted} takes effect after the board restarts")
     return ("Metrics", f"served on port {wanted} at /metrics")
+
+
+def history_row(status: HistoryStatus, url: str | None, now: datetime) -> tuple[str, str]:
+    """The history store's state in a sentence: where it records, or why it cannot.
+
+        >>> from stats_client.poller import utcnow
+        >>> history_row(HistoryStatus(), None, utcnow())[1][:3]
+        'off'
+    """
+    if status.state == "off":
+        return ("History", "off (STATUSBOARD_DATABASE_URL=off): nothing is recorded")
+    if status.state == "unavailable":
+        since = f" since {_when(status.since, now)}" if status.since else ""
+        return ("History", f"{status.message or 'history unavailable'}{since}; the board keeps "
+                "polling and tries the store again by itself")
+    role = ("this process polls and records" if status.role == "polling"
+            else "another board process holds the poll lease; this one shows its polls")
+    return ("History", f"recording to {url or 'the history store'}; {role}")

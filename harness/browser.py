@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Mapping
@@ -125,6 +126,10 @@ class Dashboard:
         })
         if redraw is not None:
             env["STATUSBOARD_REDRAW"] = f"{redraw:g}"
+        # History in a folder of its own, never history.sqlite3 in the repository; it lives as
+        # long as this object, so a restarted board (start() after kill()) finds its store.
+        self._history_dir = tempfile.TemporaryDirectory(prefix="statusboard-history-")
+        env["STATUSBOARD_DATABASE_URL"] = f"sqlite:///{self._history_dir.name}/history.sqlite3"
         env.update(extra_env or {})
         self._env = env
         self.log_path = log_path or OUTPUT_DIR / f"streamlit-{self.port}.log"
