@@ -524,9 +524,12 @@ def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.
               scale=alt.Scale(zero=False))
     lines = alt.Chart(chart.data).mark_line(interpolate="step-after", strokeWidth=4).encode(
         x=x, y=y,
+        # One legend for both channels: its symbols are the lines themselves, dashed or not.
         color=alt.Color("series:N", sort=series, title=None,
-                        scale=alt.Scale(domain=series, range=colours)),
-        strokeDash=alt.StrokeDash("series:N", sort=series, legend=None,
+                        scale=alt.Scale(domain=series, range=colours),
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=4,
+                                          symbolSize=900)),
+        strokeDash=alt.StrokeDash("series:N", sort=series,
                                   scale=alt.Scale(domain=series, range=dashes)),
         tooltip=[alt.Tooltip("series:N", title="Series"),
                  alt.Tooltip("time:T", title="Time", format="%H:%M"),
@@ -534,6 +537,6 @@ def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.
     out: alt.Chart = lines.properties(
         title=_title(chart.title, [chart.subtitle] if chart.subtitle else None),
         width=width or "container", height=height, autosize=FIT,
-        usermeta={"panel": f"today-{chart.key}", "panel_shape": "today",
+        usermeta={"panel": chart.panel, "panel_shape": "today",
                   "points": len(chart.data)})
     return apply_theme(out)

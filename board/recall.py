@@ -73,15 +73,15 @@ _TODAY: Memo[tuple[day.DayChart, ...] | None] = Memo(16)
 
 
 def tile_trends(store: HistoryStore, tiles: Sequence[Tile], snap: Snapshot, *,
-                compare: Compare, now: datetime,
-                thresholds: Mapping[str, Threshold]) -> Mapping[str, Trend]:
+                compare: Compare, now: datetime, thresholds: Mapping[str, Threshold],
+                recorded: int = 0) -> Mapping[str, Trend]:
     """Tile key → its trend (tiles without history are left out); read once per minute and
-    change of data, whatever the number of browsers. A store that fails gives {} (the
-    recorder reports it; the tiles show their live values)."""
+    change of data or of the store (`recorded`), whatever the number of browsers. A store
+    that fails gives {} (the recorder reports it; the tiles show their live values)."""
     minute = _minute(now)
     digests = tuple(sorted({snap.panel_digests.get(t.series[0], "") for t in tiles}))
     key = (id(store), tuple((t.key, t.value, t.level, t.series) for t in tiles), digests, minute,
-           compare, snap.fetched_at)
+           compare, snap.fetched_at, recorded)
 
     def build() -> Mapping[str, Trend]:
         try:
@@ -114,14 +114,14 @@ def _read_trends(store: HistoryStore, tiles: Sequence[Tile], snap: Snapshot, *,
     return out
 
 
-def today_charts(store: HistoryStore, snap: Snapshot, *,
-                 now: datetime) -> tuple[day.DayChart, ...] | None:
+def today_charts(store: HistoryStore, snap: Snapshot, *, now: datetime,
+                 recorded: int = 0) -> tuple[day.DayChart, ...] | None:
     """The Today screen's four charts, or None when nothing was recorded today for any of
     them (a fresh install: the screen says so in words). Read once per process per change of
-    data and per step of the charts' "now"; a store that fails gives None."""
+    the store (`recorded`) and per step of the charts' "now"; a store that fails gives None."""
     shown_now = day.now_step(now)
     key = (id(store), snap.panel_digests.get(day.STATUS_PANEL),
-           snap.panel_digests.get(day.CREATED_PANEL), shown_now)
+           snap.panel_digests.get(day.CREATED_PANEL), shown_now, recorded)
 
     def build() -> tuple[day.DayChart, ...] | None:
         try:
@@ -140,7 +140,7 @@ def _read_today(store: HistoryStore, snap: Snapshot, *,
     charts = []
     recorded = False
     for label in day.COUNTS:
-        today = store.series(day.STATUS_PANEL, label=label, since=midnight, until=now)
+        today = store.series(day.STATUS_PANEL, label=label, since=midnight)
         last = store.series(day.STATUS_PANEL, label=label, since=midnight - week,
                             until=midnight - week + timedelta(days=1))
         recorded = recorded or not today.dropna(subset=["value"]).empty
@@ -151,8 +151,7 @@ def _read_today(store: HistoryStore, snap: Snapshot, *,
     created = pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]"),
                             "value": pd.Series([], dtype="float64")})
     if today_date in days:
-        created = store.series(day.CREATED_PANEL, label=days[today_date][0], since=midnight,
-                               until=now)
+        created = store.series(day.CREATED_PANEL, label=days[today_date][0], since=midnight)
         recorded = recorded or not created.dropna(subset=["value"]).empty
     before = []
     whole = []

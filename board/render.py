@@ -120,7 +120,8 @@ def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> t
 
 def today_charts(rt: Runtime, snap: Snapshot) -> tuple[DayChart, ...] | None:
     store = rt.store
-    return None if store is None else recall.today_charts(store, snap, now=rt.clock())
+    return None if store is None else recall.today_charts(store, snap, now=rt.clock(),
+                                                          recorded=rt.recorded)
 
 
 def screen_trends(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> dict[str, Trend]:
@@ -135,7 +136,8 @@ def screen_trends(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> dict[str
     if not tiles:
         return {}
     return dict(recall.tile_trends(store, tiles, snap, compare=rt.config.compare,
-                                   now=rt.clock(), thresholds=rt.config.thresholds))
+                                   now=rt.clock(), thresholds=rt.config.thresholds,
+                                   recorded=rt.recorded))
 
 
 def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | None:
@@ -276,12 +278,12 @@ def render_today(rt: Runtime, snap: Snapshot, stale: bool) -> None:
     for start in range(0, len(made), 2):
         with st.container(horizontal=True, gap="small"):
             for chart in made[start:start + 2]:
-                with st.container(key=f"panel-today-{chart.key}"):
+                with st.container(key=f"panel-{chart.panel}"):
                     text = SPECS.get(("today", chart.digest, width, height),
                                      partial(_day_spec, chart, width, height))
                     st.vega_lite_chart(json.loads(text), theme=None, width="content")
                     if stale:
-                        _stale_tag(f"today-{chart.key}", snap.fetched_at)
+                        _stale_tag(chart.panel, snap.fetched_at)
 
 
 def _day_spec(chart: DayChart, width: int, height: int) -> str:

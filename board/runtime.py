@@ -75,6 +75,9 @@ class HistorySource(Protocol):
     @property
     def status(self) -> HistoryStatus: ...
 
+    @property
+    def recorded(self) -> int: ...
+
 
 @dataclass(frozen=True, slots=True)
 class HistorySettings:
@@ -236,6 +239,11 @@ class Runtime:
         """The history store to read (a stats_client.history.HistoryStore), or None while
         history is off or unavailable."""
         return self.history.store if self.history is not None else None
+
+    @property
+    def recorded(self) -> int:
+        """Moves when the store holds something new (the history reads are cached by it)."""
+        return self.history.recorded if self.history is not None else 0
 
     def freshness(self, snap: Snapshot) -> Freshness:
         if self.fatal is not None:

@@ -113,7 +113,7 @@ def apply_theme(chart: C) -> C:
 
 def page_css() -> str:
     """The page's <style>: the palette as CSS variables, then board/theme.css."""
-    names = ("background", "panel", "grid", "text", "muted", "bar", "amber", "red", "ok", "demo")
+    names = ("background", "panel", "grid", "text", "muted", "amber", "red", "ok", "demo")
     variables = "".join(f"--sb-{n}: {PALETTE[n]};" for n in names)
     variables += "".join(f"--sb-type-{n.replace('_', '-')}: {px}px;" for n, px in TYPE.items())
     variables += f"--sb-tiles-h: {geometry.TILES_H}px; --sb-header-h: {geometry.HEADER_H}px;"

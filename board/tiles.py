@@ -10,6 +10,7 @@ simply has no data is lying.
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,8 @@ from typing import Literal, get_args
 import pandas as pd
 
 from stats_client.history import Reading
+
+from .theme import PALETTE
 
 Level = Literal["none", "ok", "amber", "red"]
 
@@ -327,15 +330,15 @@ def level_words(level: Level, since: datetime | None, *, window: datetime,
 SPARK_W, SPARK_H = 200, 60
 
 
-def sparkline_svg(series: pd.DataFrame) -> str:
-    """A step line of `series` [time, value] from its first to its last change, as inline SVG
+def sparkline_svg(series: pd.DataFrame, *, colour: str = PALETTE["bar"]) -> str:
+    """A step line of `series` [time, value] from its first to its last change, as an SVG image
     with `data-sparkline` (its point count). It depends on the values and their times only, so
-    it changes only when the data does; "" when there is nothing to draw.
+    it changes only when the data does; "" when there is nothing to draw. (An <img> of a data:
+    URI, because Streamlit's HTML sanitiser drops inline <svg>.)
 
-    >>> from datetime import UTC
     >>> t = pd.to_datetime(["2026-11-25T08:00Z", "2026-11-25T09:00Z"], utc=True)
     >>> sparkline_svg(pd.DataFrame({"time": t, "value": [1.0, 3.0]}))[:40]
-    '<svg class="sb-spark" data-sparkline="2"'
+    '<img class="sb-spark" data-sparkline="2"'
     """
     values = series.dropna(subset=["value"])
     if values.empty:
@@ -350,8 +353,8 @@ def sparkline_svg(series: pd.DataFrame) -> str:
         return SPARK_W * (t - t0) / (t1 - t0) if t1 > t0 else 0.0
 
     def y(v: float) -> float:
-        if hi == lo:
-            return SPARK_H / 2
+        if hi == lo:  # a flat day: a low line, not a band through the number
+            return SPARK_H - 2 * pad
         return pad + (SPARK_H - 2 * pad) * (hi - v) / (hi - lo)
 
     path = f"M{x(ts[0]):.1f} {y(vs[0]):.1f}"
@@ -359,9 +362,14 @@ def sparkline_svg(series: pd.DataFrame) -> str:
         path += f"H{x(t):.1f}V{y(v):.1f}"
     if t1 == t0 or x(ts[-1]) < SPARK_W:
         path += f"H{SPARK_W}"
-    return (f'<svg class="sb-spark" data-sparkline="{len(vs)}" viewBox="0 0 {SPARK_W} {SPARK_H}" '
-            'preserveAspectRatio="none" aria-hidden="true">'
-            f'<path d="{path}" vector-effect="non-scaling-stroke"/></svg>')
+    # A light area under the line: it sits behind the big number, as a background to it.
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_W} {SPARK_H}" '
+           f'preserveAspectRatio="none"><path d="{path}V{SPARK_H}H0Z" fill="{colour}" '
+           f'fill-opacity=".22"/><path d="{path}" fill="none" stroke="{colour}" '
+           'stroke-opacity=".8" stroke-width="2" vector-effect="non-scaling-stroke"/></svg>')
+    data = base64.b64encode(svg.encode()).decode()
+    return (f'<img class="sb-spark" data-sparkline="{len(vs)}" alt="" '
+            f'src="data:image/svg+xml;base64,{data}">')
 
 
 def tile_trend(tile: Tile, series: pd.DataFrame, *, compare: Compare, now: datetime,
@@ -398,8 +406,9 @@ def tile_trend(tile: Tile, series: pd.DataFrame, *, compare: Compare, now: datet
         first = series["time"].iloc[0].to_pydatetime()
         level_for = level_words(tile.level, since_level(series, rule, tile.level),
                                 window=window, first=first, now=now)
+    spark = sparkline_svg(today, colour="#000" if tile.level == "red" else PALETTE["bar"])
     if base is None or tile.value is None:
-        return Trend(None, "", "", sparkline_svg(today), level_for)
+        return Trend(None, "", "", spark, level_for)
     delta = tile.value - base.value
-    return Trend(delta, delta_text(delta), base_words(compare, asked, base.time, now),
-                 sparkline_svg(today), level_for)
+    return Trend(delta, delta_text(delta), base_words(compare, asked, base.time, now), spark,
+                 level_for)

@@ -30,6 +30,8 @@ STATUS_PANEL = "StatusScreen"
 CREATED_PANEL = "NumberOfCreatedRequestsPerDay"
 #: The Status tile's counts drawn over the day, in the order of the screen.
 COUNTS: tuple[str, ...] = ("Open", "Unassigned", "Unread")
+#: The charts' names where a panel's wire name would be, in the order of the screen.
+PANELS: tuple[str, ...] = (*(f"today-{c}" for c in COUNTS), "today-Created")
 #: How many weeks back the pacing looks for the same weekday.
 PACING_WEEKS = 4
 #: The chart's "now" moves in steps of this many minutes: a chart is sent again when its data
@@ -63,6 +65,11 @@ class DayChart:
     dashed: tuple[str, ...] = ()  # the series drawn dashed (last week, the average)
 
     @property
+    def panel(self) -> str:
+        """Its name where a panel's wire name would be (`.st-key-panel-today-Open`)."""
+        return f"today-{self.key}"
+
+    @property
     def digest(self) -> tuple[object, ...]:
         """What the chart shows, hashable: its words and points."""
         return (self.key, self.title, self.subtitle, self.start, self.dashed,
@@ -73,24 +80,24 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series([], dtype=d) for n, d in COLUMNS.items()})
 
 
-def clip_day(series: pd.DataFrame, start: datetime, until: datetime, *, name: str,
-             shift: timedelta = timedelta(0)) -> pd.DataFrame:
-    """A step series [time, value] as the points of one line between `start` and `until`
-    (moved forward by `shift`, so last week lies over today), the value in force held to
-    `until`: [time, value, series]."""
+def clip_day(series: pd.DataFrame, start: datetime, end: datetime, *, name: str,
+             hold_to: datetime, shift: timedelta = timedelta(0)) -> pd.DataFrame:
+    """A step series [time, value] as the points of one line between `start` and `end`
+    (moved forward by `shift`, so last week lies over today), the last value held to
+    `hold_to`: [time, value, series]."""
     values = series.dropna(subset=["value"])
     if values.empty:
         return _empty()
     times = values["time"] + shift
-    inside = values[(times >= pd.Timestamp(start)) & (times <= pd.Timestamp(until))]
+    inside = values[(times >= pd.Timestamp(start)) & (times <= pd.Timestamp(end))]
     points = list(zip((inside["time"] + shift).tolist(), inside["value"].tolist(), strict=True))
     before = values[times < pd.Timestamp(start)]
     if not before.empty:
         points.insert(0, (pd.Timestamp(start), float(before["value"].iloc[-1])))
     if not points:
         return _empty()
-    if points[-1][0] < pd.Timestamp(until):
-        points.append((pd.Timestamp(until), points[-1][1]))
+    if points[-1][0] < pd.Timestamp(hold_to):
+        points.append((pd.Timestamp(hold_to), points[-1][1]))
     out = pd.DataFrame({"time": [p[0] for p in points], "value": [p[1] for p in points],
                         "series": name})
     return out.astype(COLUMNS)
@@ -105,8 +112,8 @@ def count_chart(label: str, today: pd.DataFrame, last_week: pd.DataFrame, *,
     shown_now = now_step(now)
     week = timedelta(days=7)
     name = f"Last {start:%a}"
-    lines = [clip_day(today, start, shown_now, name=TODAY),
-             clip_day(last_week, start, end, name=name, shift=week)]
+    lines = [clip_day(today, start, end, name=TODAY, hold_to=shown_now),
+             clip_day(last_week, start, end, name=name, hold_to=end, shift=week)]
     data = pd.concat([d for d in lines if not d.empty] or [_empty()], ignore_index=True)
     current = today.dropna(subset=["value"])
     words = []
@@ -169,8 +176,9 @@ def pacing_chart(today: pd.DataFrame, before: Sequence[tuple[int, pd.DataFrame]]
     shown_now = now_step(now)
     day = weekday_name(now)
     name = f"Average {start:%a}"
-    line = clip_day(today, start, shown_now, name=TODAY)
-    shifted = [clip_day(series, start, end, name=name, shift=timedelta(days=7 * weeks))
+    line = clip_day(today, start, end, name=TODAY, hold_to=shown_now)
+    shifted = [clip_day(series, start, end, name=name, hold_to=end,
+                        shift=timedelta(days=7 * weeks))
                for weeks, series in before]
     average = average_line(shifted, start, end, name=name)
     data = pd.concat([d for d in (line, average) if not d.empty] or [_empty()],

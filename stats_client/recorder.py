@@ -81,6 +81,9 @@ class HistoryRecorder:
         self._pruned_at: datetime | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Bumped each time the store holds something new this process knows of (a snapshot
+        #: recorded, or one adopted from the store): the screens' reads are cached by it.
+        self.recorded = 0
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -149,6 +152,7 @@ class HistoryRecorder:
 
     def _adopt(self, snap: Snapshot) -> None:
         self.poller.adopt(snap)
+        self.recorded += 1
         if snap.attempted_at is not None:  # whoever polled last: no second poll this interval
             started = snap.attempted_at - timedelta(seconds=snap.duration_s or 0.0)
             self._next_poll = started + timedelta(seconds=self.poller.next_delay(snap))
@@ -159,6 +163,7 @@ class HistoryRecorder:
             return
         try:
             store.record(snap, holder=self.holder)
+            self.recorded += 1
             if self._pruned_at is None or now - self._pruned_at >= self._prune_every:
                 self._pruned_at = now
                 store.prune(now)

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from board.config import load
+from board.today import PANELS as TODAY_PANELS
+from board.today import TODAY_ID
 from harness.browser import (
     CHROMIUM_ENV,
     INTERVAL,
@@ -99,10 +101,12 @@ def live_netserver(netserver: DemoNetServer, demo_clock: DemoClock) -> Iterator[
 
 @pytest.fixture(scope="session")
 def screens() -> dict[str, list[str]]:
-    """Screen id → the wire names of its panels, from the shipped statusboard.toml."""
+    """Screen id → the wire names of its panels, from the shipped statusboard.toml (the Today
+    screen: the names of its day charts)."""
     loaded = load({})
     assert not loaded.problems, loaded.problems
-    return {s.id: [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
+    return {s.id: list(TODAY_PANELS) if s.id == TODAY_ID else
+            [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
 
 
 def _base_path_probe(msg: Any) -> bool:

@@ -17,7 +17,7 @@ from harness.browser import TEXT_SIZES_JS, Dashboard, open_screen, save_screensh
 
 pytestmark = pytest.mark.browser
 
-SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends")]
+SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends"), ("today", "today")]
 SIZES = {"1080p": (1920, 1080), "4k": (3840, 2160)}
 
 # Fonts loaded, and every chart drawn as SVG text (not a canvas, whose text cannot be measured).

@@ -23,7 +23,7 @@ from harness.browser import (
 pytestmark = pytest.mark.browser
 
 # (screen id, URL path); the first configured screen is "/".
-SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends")]
+SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends"), ("today", "today")]
 SIZES = {"1080p": (1920, 1080), "4k": (3840, 2160)}
 
 SETTLE_JS = """() => document.fonts.ready.then(() => new Promise(r =>
