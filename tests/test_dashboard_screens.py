@@ -78,7 +78,8 @@ def tiles(at: Any) -> dict[str, dict[str, str]]:
     found = tags(at)
     for n, (_, attrs, _) in enumerate(found):
         if "sb-tile" in attrs.get("class", "").split():
-            parts = {a.get("class"): text for _, a, text in found[n + 1:n + 4]}
+            # The label, then (beside a sparkline, when there is history) the value.
+            parts = {a.get("class"): text for _, a, text in found[n + 1:n + 6]}
             out[attrs["data-tile"]] = {**attrs, "label": parts["sb-tile-label"],
                                        "value": parts["sb-tile-value"]}
     return out
