@@ -126,17 +126,22 @@ class Dashboard:
         })
         if redraw is not None:
             env["STATUSBOARD_REDRAW"] = f"{redraw:g}"
-        # History in a folder of its own, never history.sqlite3 in the repository; it lives as
-        # long as this object, so a restarted board (start() after kill()) finds its store.
-        self._history_dir = tempfile.TemporaryDirectory(prefix="statusboard-history-")
-        env["STATUSBOARD_DATABASE_URL"] = f"sqlite:///{self._history_dir.name}/history.sqlite3"
         env.update(extra_env or {})
         self._env = env
+        # History in a folder of its own, never history.sqlite3 in the repository (unless
+        # extra_env names a store). It outlives kill(), as a file outlives a crash, so a
+        # restarted board finds its store; stop() removes it.
+        self._own_history = "STATUSBOARD_DATABASE_URL" not in env
+        self._history_dir: Path | None = None
         self.log_path = log_path or OUTPUT_DIR / f"streamlit-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> Dashboard:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self._own_history and self._history_dir is None:
+            self._history_dir = Path(tempfile.mkdtemp(prefix="statusboard-history-"))
+            self._env["STATUSBOARD_DATABASE_URL"] = (
+                f"sqlite:///{self._history_dir / 'history.sqlite3'}")
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "dashboard.py",
@@ -163,7 +168,16 @@ class Dashboard:
             return False
 
     def stop(self, timeout: float = 10) -> None:
-        """SIGTERM to the whole process group, SIGKILL after `timeout`; no stray processes."""
+        """SIGTERM to the whole process group, SIGKILL after `timeout`; no stray processes; the
+        history folder removed."""
+        try:
+            self._terminate(timeout)
+        finally:
+            if self._history_dir is not None:
+                shutil.rmtree(self._history_dir, ignore_errors=True)
+                self._history_dir = None
+
+    def _terminate(self, timeout: float) -> None:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
