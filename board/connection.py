@@ -83,18 +83,18 @@ def metrics_row(wanted: int | None, serving: int | None, problem: str | None) ->
 
 
 def history_row(status: HistoryStatus, url: str | None, now: datetime) -> tuple[str, str]:
-    """The history store's state in a sentence: where it records, or why it cannot.
+    """The history store's state in a few words: where it records, or why it cannot (short:
+    the Connection screen fits 1080p with every row).
 
         >>> from stats_client.poller import utcnow
         >>> history_row(HistoryStatus(), None, utcnow())[1][:3]
         'off'
     """
     if status.state == "off":
-        return ("History", "off (STATUSBOARD_DATABASE_URL=off): nothing is recorded")
+        return ("History", "off (STATUSBOARD_DATABASE_URL=off)")
     if status.state == "unavailable":
-        since = f" since {_when(status.since, now)}" if status.since else ""
-        return ("History", f"{status.message or 'history unavailable'}{since}; the board keeps "
-                "polling and tries the store again by itself")
-    role = ("this process polls and records" if status.role == "polling"
-            else "another board process holds the poll lease; this one shows its polls")
-    return ("History", f"recording to {url or 'the history store'}; {role}")
+        since = f" since {status.since.astimezone():%H:%M}" if status.since else ""
+        return ("History", f"{status.message or 'history unavailable'}{since}; retrying, "
+                "the board keeps polling")
+    role = "this process polls" if status.role == "polling" else "following the poller"
+    return ("History", f"{url or 'recording'} ({role})")

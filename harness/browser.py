@@ -297,7 +297,9 @@ TEXT_SIZES_JS = """() => {
     if (el instanceof SVGElement) {
       const m = el.getScreenCTM(); return m ? Math.hypot(m.a, m.b) : 1; }
     let e = el; while (e && !(e.offsetWidth > 0)) e = e.parentElement;
-    return e ? e.getBoundingClientRect().width / e.offsetWidth : 1; };
+    // offsetWidth is rounded to whole pixels: a 109.6 px wide span would measure 0.4 % small.
+    // The scale is a zoom factor of the canvas (1 or 2), so two decimals are all it has.
+    return e ? Math.round(100 * e.getBoundingClientRect().width / e.offsetWidth) / 100 : 1; };
   const where = (el) => { const p = el.closest('[class*="st-key-panel-"]');
     if (p) return 'panel ' + p.className.match(/st-key-panel-(\\S+)/)[1];
     const h = el.closest('.sb-header, .sb-banner, [data-testid]');

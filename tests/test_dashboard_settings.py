@@ -169,7 +169,8 @@ def test_one_shared_poller_over_http_and_no_secret_on_screen(
         text = html_of(connection)
         assert f"<td>{srv.service_url()}" in text
         assert "user name and password" in text
-        assert "<th>History</th><td>recording to sqlite:///" in text
+        assert "<th>History</th><td>sqlite:///" in text
+        assert "(this process polls)</td>" in text
         assert f"<th>GetStatistics calls</th><td>{calls}</td>" in text
         for at in (first, *others):
             assert password not in everything_on(at)

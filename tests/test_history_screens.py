@@ -164,7 +164,7 @@ def test_an_unavailable_store_is_said_and_the_board_stays_live(
     assert "data-delta" not in text_of(at)
     connection = desk.open(open_screen, "pages/connection.py")
     assert "<th>History</th><td>history unavailable: " in text_of(connection)
-    assert "the board keeps polling" in text_of(connection)
+    assert "retrying, the board keeps polling" in text_of(connection)
 
 
 def test_after_a_restart_the_screens_open_on_the_stored_snapshot_as_stale(

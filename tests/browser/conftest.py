@@ -101,12 +101,17 @@ def live_netserver(netserver: DemoNetServer, demo_clock: DemoClock) -> Iterator[
 
 @pytest.fixture(scope="session")
 def screens() -> dict[str, list[str]]:
-    """Screen id → the wire names of its panels, from the shipped statusboard.toml (the Today
-    screen: the names of its day charts)."""
+    """Screen id → the wire names of its panels, from the shipped statusboard.toml."""
     loaded = load({})
     assert not loaded.problems, loaded.problems
-    return {s.id: list(TODAY_PANELS) if s.id == TODAY_ID else
-            [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
+    return {s.id: [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
+
+
+@pytest.fixture(scope="session")
+def drawn(screens: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Screen id → the panel containers it draws (`.st-key-panel-<name>`): its panels' wire
+    names, or for the Today screen the names of its day charts."""
+    return {s: list(TODAY_PANELS) if s == TODAY_ID else panels for s, panels in screens.items()}
 
 
 def _base_path_probe(msg: Any) -> bool:
