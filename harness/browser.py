@@ -259,6 +259,9 @@ FIT_JS = """() => {
                          scrollWidth: doc.scrollWidth});
   for (const e of document.querySelectorAll('body *')) {
     if (e.closest('[data-testid="stDataFrame"]')) continue;
+    // The Connection screen's open displays scroll in their own box by design (one row per
+    // browser watching: five screens open in a test session already fill it).
+    if (e.closest('.st-key-displays')) continue;
     const cs = getComputedStyle(e);
     if (!/(auto|scroll)/.test(cs.overflowY + cs.overflowX)) continue;
     const [y, x] = probe(e);
@@ -296,9 +299,13 @@ TEXT_SIZES_JS = """() => {
   const scaleOf = (el) => {
     if (el instanceof SVGElement) {
       const m = el.getScreenCTM(); return m ? Math.hypot(m.a, m.b) : 1; }
-    let e = el; while (e && !(e.offsetWidth > 0)) e = e.parentElement;
-    // offsetWidth is rounded to whole pixels: a 109.6 px wide span would measure 0.4 % small.
-    // The scale is a zoom factor of the canvas (1 or 2), so two decimals are all it has.
+    // offsetWidth is rounded to whole pixels: measured on a 39.6 px wide span the scale would
+    // come out 1 % small. The scale is the canvas zoom (1 on a 1080p screen, 2 at 4K), the same
+    // for a span as for its wide ancestor, so it is measured on one at least 400 px wide and
+    // kept to two decimals.
+    let e = el; while (e && !(e.offsetWidth >= 400) && e.parentElement) e = e.parentElement;
+    if (e && !(e.offsetWidth > 0)) {
+      e = el; while (e && !(e.offsetWidth > 0)) e = e.parentElement; }
     return e ? Math.round(100 * e.getBoundingClientRect().width / e.offsetWidth) / 100 : 1; };
   const where = (el) => { const p = el.closest('[class*="st-key-panel-"]');
     if (p) return 'panel ' + p.className.match(/st-key-panel-(\\S+)/)[1];

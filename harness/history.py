@@ -55,21 +55,29 @@ def desk_day(frame: pd.DataFrame, start: datetime, end: datetime, *,
     status = frame[frame["panel"] == "StatusScreen"]
     final = {str(k): float(v) for k, v in zip(status["label"], status["value"], strict=True)}
     final.update(last or {})
+    per_day = frame[frame["panel"] == "NumberOfCreatedRequestsPerDay"]
+    day_total = dict(zip(per_day["label"].astype(str), per_day["value"], strict=True))
     steps = max(1, int((end - start) / step))
-    created = 0.0
-    for i in range(steps + 1):
-        when = start + i * step
+    moments = [start + i * step for i in range(steps + 1)]
+
+    def busy(when: datetime) -> float:
         hour = when.hour + when.minute / 60
-        busy = max(0.0, math.sin(math.pi * (hour - 7) / 11)) if 7 <= hour <= 18 else 0.0
+        return max(0.0, math.sin(math.pi * (hour - 7) / 11)) if 7 <= hour <= 18 else 0.0
+
+    # The day's created count climbs with the arrivals to what the NetServer says for that day.
+    arrived = 0.0
+    total = sum(busy(m) for m in moments) or 1.0
+    for i, when in enumerate(moments):
         wave = math.sin(i / 3.0)
         drift = (steps - i) / steps
         values = {
-            "Open": final.get("Open", 0) - round(40 * drift) + round(12 * busy),
-            "Unassigned": max(0.0, final.get("Unassigned", 0) + round(14 * busy + 4 * wave)),
-            "Unread": max(0.0, final.get("Unread", 0) + round(8 * busy - 3 * wave)),
+            "Open": final.get("Open", 0) - round(40 * drift) + round(12 * busy(when)),
+            "Unassigned": max(0.0, final.get("Unassigned", 0) + round(14 * busy(when) + 4 * wave)),
+            "Unread": max(0.0, final.get("Unread", 0) + round(8 * busy(when) - 3 * wave)),
         }
-        created += 3 * busy
-        day = with_values(frame, "NumberOfCreatedRequestsPerDay",
-                          {when.date().isoformat(): round(created)})
+        arrived += busy(when)
+        label = when.date().isoformat()
+        created = float(day_total.get(label, 0.0) or 0.0) * arrived / total
+        day = with_values(frame, "NumberOfCreatedRequestsPerDay", {label: round(created)})
         out.append((when, with_values(day, "StatusScreen", values)))
     return out

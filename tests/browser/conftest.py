@@ -81,8 +81,41 @@ def netserver(demo_clock: DemoClock) -> Iterator[DemoNetServer]:
 
 
 @pytest.fixture(scope="session")
-def dashboard(chromium_executable: str, netserver: DemoNetServer) -> Iterator[Dashboard]:
-    board = Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF).start()
+def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A history store holding the same weekday last week and today until a minute ago (no
+    last snapshot: the board opens on its own first poll), so that the screens show what a
+    board that has run for a while shows: tiles' changes and sparklines, the Today screen with
+    last week dashed."""
+    from datetime import datetime, timedelta
+
+    from board.tiles import local_midnight
+    from harness.history import desk_day, forget_snapshot, record
+    from stats_client.client import open_client
+    from stats_client.history import HistoryStore
+    from stats_client.panels import ALL_PANELS
+    from stats_client.settings import Settings
+
+    with open_client(Settings(url=netserver.url)) as client:
+        frame = client.fetch_frame(ALL_PANELS)
+    url = f"sqlite:///{tmp_path_factory.mktemp('desk') / 'history.sqlite3'}"
+    store = HistoryStore.open(url)
+    now = datetime.now().astimezone()
+    midnight = local_midnight(now)
+    week = timedelta(days=7)
+    moments = desk_day(frame, midnight - week, midnight - week + timedelta(hours=23, minutes=50),
+                       step=timedelta(minutes=10))
+    moments += desk_day(frame, midnight, now - timedelta(minutes=1), step=timedelta(minutes=10))
+    record(store, moments)
+    forget_snapshot(store)
+    store.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def dashboard(chromium_executable: str, netserver: DemoNetServer,
+              desk_history: str) -> Iterator[Dashboard]:
+    board = Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF,
+                      extra_env={"STATUSBOARD_DATABASE_URL": desk_history}).start()
     try:
         yield board
     finally:
