@@ -5,8 +5,10 @@ config (statusboard.toml, the STATUSBOARD_* knobs and the NetServer settings fro
 the environment → one frozen `BoardConfig` plus the problems found), geometry (pixel sizes of
 the 1920×1080 canvas), charts (pure df → Altair), tiles (pure tile values and HTML), header
 (freshness line and banner HTML), kiosk (rotation, reload, scaling, the page's own clock),
-connection (Connection screen rows), theme (palette, Vega config, CSS), runtime (the shared
-poller, the test hook), metrics (Prometheus metrics and the open displays; no Streamlit), render
+connection (Connection screen rows), theme (palette, Vega config, CSS), today (the Today
+screen's content, pure), recall (what the screens read from the history store, cached per
+process), runtime (the shared poller and history recorder, the test hook), metrics
+(Prometheus metrics and the open displays; no Streamlit), render
 (the only module that draws with Streamlit).
 
 Hooks (stable; browser tests and benchmarks rely on them)
@@ -15,7 +17,9 @@ Hooks (stable; browser tests and benchmarks rely on them)
   page's own script decides it every second on the browser's clock; `data-server-state` what
   the server last sent (never `offline`); `data-seq` the snapshot's sequence number (0 before
   data); `data-updated` the last good poll in ISO 8601 UTC (empty before one); `data-interval`
-  the poll interval in seconds. Its text is "Updated 14:03:22, 12 s ago": the server sends
+  the poll interval in seconds; `data-history` the history store: `ok`, `unavailable` (the
+  board polls and shows live data; the Connection screen says why) or `off`. Its text is
+  "Updated 14:03:22, 12 s ago": the server sends
   "Updated 14:03:22", the page adds the age in `.sb-ago`. The server sends it again only when
   the snapshot moved (checked every STATUSBOARD_REDRAW seconds).
 - `.sb-banner[data-banner]` — the stale/no-data banner the server sends (fixed at the bottom);
@@ -32,6 +36,12 @@ Hooks (stable; browser tests and benchmarks rely on them)
   "StatusScreen.<label>" for the Status counts; `data-level` none|ok|amber|red; `data-na`
   true when the value is missing ("n/a"); `data-sb-stale` true|false (also class `sb-stale`).
   (Streamlit itself uses `data-stale` on its element containers, hence the `sb-` prefix.)
+  With history: `data-delta` the signed change against `compare` (a number; absent without
+  history), `.sb-tile-delta` its words ("▲12 since 08:00"), and `img.sb-spark[data-sparkline]`
+  the sparkline of today (an SVG image; `data-sparkline` its number of points).
+- Today screen: its charts in `.st-key-panel-today-Open`, `-Unassigned`, `-Unread`,
+  `-Created` (Vega-Lite `usermeta.panel_shape` "today"); without history
+  `[data-today="empty"]` holds the sentence that says why.
 - Charts: `[data-testid="stVegaLiteChart"]` inside the panel container; while data is stale
   the container also holds `.sb-chart-stale[data-sb-stale="true"]`. The chart's Vega-Lite
   spec carries `usermeta.panel_shape` (categories|timeline).
@@ -74,10 +84,13 @@ Environment knobs
 - STATUSBOARD_REDRAW: how often each browser's light fragment checks whether what it shows
   moved, and beats for the display count (default interval / 2, between 1 and 5 s); panels
   are drawn again only when their data, the stale flip or statusboard.toml moved.
+- STATUSBOARD_DATABASE_URL: the history store (sqlite:///…, postgresql://…, or `off`); unset,
+  history.sqlite3 beside the screen configuration file.
 - STATUSBOARD_METRICS_PORT: serve Prometheus metrics on this port (board.metrics; off by
   default; a port in use is a sentence on the Connection screen).
 
-Test hook: `board.runtime.inject(source, clock=..., demo=..., connection=...)` before
+Test hook: `board.runtime.inject(source, clock=..., demo=..., connection=..., history=...)`
+(history: e.g. a `HistoryRecorder` on a test's own store) before
 `AppTest.run()` replaces the client and poller by any object with `latest() -> Snapshot`;
 `board.runtime.clear_injection()` undoes it.
 """

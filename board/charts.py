@@ -28,7 +28,8 @@ import pandas as pd
 from stats_client.panels import PanelKind, PanelType
 
 from .periods import Granularity, Period, TimeOrder, time_order
-from .theme import PALETTE, TYPE, apply_theme
+from .theme import PALETTE, SERIES, TYPE, apply_theme
+from .today import TODAY, DayChart
 
 Shape = Literal["empty", "number", "categories", "timeline", "handlers"]
 
@@ -507,3 +508,35 @@ def build_chart(rows: pd.DataFrame, *, title: str, height: int, width: int | Non
     if shape == "categories":
         return category_chart(rows, title=title, width=width, height=height)
     raise ValueError(f"a {shape} panel is drawn as a tile, not a chart")
+
+
+def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.Chart:
+    """One chart of the Today screen: today's line solid, last week or the average dashed, on a
+    time axis from midnight to midnight (the board server's day), hours as labels."""
+    series = [TODAY, *chart.dashed]
+    colours = [SERIES[0], *[PALETTE["muted"]] * len(chart.dashed)]
+    dashes = [[1, 0], *[[12, 8]] * len(chart.dashed)]
+    axis = alt.Axis(format="%H:%M", labelAngle=0, grid=False, tickCount=6,
+                    labelOverlap="greedy", labelFlush=True)
+    x = alt.X("time:T", title=None, axis=axis,
+              scale=alt.Scale(domain=[chart.start.isoformat(), chart.end.isoformat()]))
+    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_NUMBER, tickCount=4),
+              scale=alt.Scale(zero=False))
+    lines = alt.Chart(chart.data).mark_line(interpolate="step-after", strokeWidth=4).encode(
+        x=x, y=y,
+        # One legend for both channels: its symbols are the lines themselves, dashed or not.
+        color=alt.Color("series:N", sort=series, title=None,
+                        scale=alt.Scale(domain=series, range=colours),
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=4,
+                                          symbolSize=900)),
+        strokeDash=alt.StrokeDash("series:N", sort=series,
+                                  scale=alt.Scale(domain=series, range=dashes)),
+        tooltip=[alt.Tooltip("series:N", title="Series"),
+                 alt.Tooltip("time:T", title="Time", format="%H:%M"),
+                 alt.Tooltip("value:Q", title="Value", format=AXIS_NUMBER)])
+    out: alt.Chart = lines.properties(
+        title=_title(chart.title, [chart.subtitle] if chart.subtitle else None),
+        width=width or "container", height=height, autosize=FIT,
+        usermeta={"panel": chart.panel, "panel_shape": "today",
+                  "points": len(chart.data)})
+    return apply_theme(out)

@@ -29,7 +29,7 @@ from stats_client.errors import ConfigurationError
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
-from .tiles import Threshold
+from .tiles import COMPARES, DEFAULT_COMPARE, Compare, Threshold
 
 #: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "statusboard.toml"
@@ -45,7 +45,8 @@ CONNECTION_ID = "connection"
 RESERVED_IDS = frozenset({CONNECTION_ID})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds")
+#: `history` is read by stats_client.history.load_retention (board.runtime.history_settings).
+_TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history")
 _SCREEN_KEYS = ("id", "title", "panels")
 _SLOT_KEYS = ("panel", "title")
 _THRESHOLD_KEYS = ("amber", "red", "direction")
@@ -86,6 +87,7 @@ class BoardConfig:
     max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
     metrics_port: int | None = None  # Prometheus metrics on this port; None = not served
     night: Night | None = None  # the screens go dark outside office hours; None = never
+    compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -122,6 +124,7 @@ DEFAULT_SCREENS: tuple[ScreenConfig, ...] = (
     ScreenConfig("trends", "Trends", _slots(
         "NumberOfCreatedRequestsPerDay", "NumberOfCreatedRequestsPerMonth",
         "UserResponseTimePerDay", "UserResponseTimePerMonth")),
+    ScreenConfig("today", "Today", _slots("StatusScreen", "NumberOfCreatedRequestsPerDay")),
 )
 
 DEFAULT_THRESHOLDS: Mapping[str, Threshold] = MappingProxyType({
@@ -187,7 +190,9 @@ def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
     reload_at = _reload_at(data["reload_at"], say) if "reload_at" in data else DEFAULT.reload_at
     rotate = _rotate(data["rotate"], say) if "rotate" in data else DEFAULT.rotate
     night = _night(data["night"], say) if "night" in data else DEFAULT.night
-    config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night)
+    compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
+    config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
+                         compare=compare)
     return Loaded(config, tuple(problems))
 
 
@@ -379,6 +384,14 @@ def _rotate(raw: object, say: Any) -> int:
     say("rotate", f"= {_value(raw)} must be 0 (no rotation) or a whole number of seconds "
         "of at least 5; rotation is off.")
     return 0
+
+
+def _compare(raw: object, say: Any) -> Compare:
+    if isinstance(raw, str) and raw in COMPARES:
+        return raw  # type: ignore[return-value]  # checked against the Literal's values
+    say("compare", f"= {_value(raw)} must be one of {', '.join(map(_value, COMPARES))}; "
+        f'the default "{DEFAULT_COMPARE}" is used.')
+    return DEFAULT_COMPARE
 
 
 def default_redraw(interval: float) -> float:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from stats_client.freshness import format_age
 from stats_client.poller import Snapshot
+from stats_client.recorder import HistoryStatus
 
 from .metrics import Display
 from .runtime import Connection
@@ -91,3 +92,21 @@ def metrics_row(wanted: int | None, serving: int | None, problem: str | None) ->
         return ("Metrics", f"served on port {serving} at /metrics; STATUSBOARD_METRICS_PORT = "
                 f"{wanted} takes effect after the board restarts")
     return ("Metrics", f"served on port {wanted} at /metrics")
+
+
+def history_row(status: HistoryStatus, url: str | None, now: datetime) -> tuple[str, str]:
+    """The history store's state in a few words: where it records, or why it cannot (short:
+    the Connection screen fits 1080p with every row).
+
+        >>> from stats_client.poller import utcnow
+        >>> history_row(HistoryStatus(), None, utcnow())[1][:3]
+        'off'
+    """
+    if status.state == "off":
+        return ("History", "off (STATUSBOARD_DATABASE_URL=off)")
+    if status.state == "unavailable":
+        since = f" since {status.since.astimezone():%H:%M}" if status.since else ""
+        return ("History", f"{status.message or 'history unavailable'}{since}; retrying, "
+                "the board keeps polling")
+    role = "this process polls" if status.role == "polling" else "following the poller"
+    return ("History", f"{url or 'recording'} ({role})")

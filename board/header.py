@@ -4,9 +4,10 @@ The header carries the one `#freshness` element monitoring and browser tests rea
 `data-state` (fresh|stale|error|demo as the server sent it; the page's own script, board.kiosk,
 then keeps it up to date on the browser's clock and adds `offline`), `data-server-state` (what
 the server said, never changed by the page), `data-seq`, `data-updated` (ISO 8601, "" before
-data) and `data-interval` (seconds between polls). The server's text says when ("Updated
-14:03:22"); the page adds how long ago (", 12 s ago") every second in `.sb-ago`. Nothing in it
-changes between two redraws of the same snapshot, so an unchanged header is sent as a reference.
+data), `data-interval` (seconds between polls) and `data-history` (the history store: ok,
+unavailable or off). The server's text says when ("Updated 14:03:22"); the page adds how
+long ago (", 12 s ago") every second in `.sb-ago`. Nothing in it changes between two redraws
+of the same snapshot, so an unchanged header is sent as a reference.
 
     >>> from stats_client.freshness import Freshness
     >>> 'data-state="demo"' in header_html("Status", Freshness("demo", 3, "Updated", None),
@@ -26,7 +27,7 @@ PAGE_STATES = ("fresh", "stale", "error", "demo", "offline")
 
 
 def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | None,
-                demo: bool, interval: float) -> str:
+                demo: bool, interval: float, history: str = "off") -> str:
     e = html.escape
     badge = ('<span class="sb-demo" data-demo="true" title="Not a real NetServer">DEMO DATA</span>'
              if demo else "")
@@ -36,7 +37,8 @@ def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | N
         f'<div class="sb-header"><span class="sb-title">{e(title)}</span>{badge}'
         '<span class="sb-spacer"></span>'
         f'<div id="freshness" data-state="{fresh.state}" data-server-state="{fresh.state}" '
-        f'data-seq="{seq}" data-updated="{iso}" data-interval="{interval:g}">'
+        f'data-seq="{seq}" data-updated="{iso}" data-interval="{interval:g}" '
+        f'data-history="{e(history)}">'
         f'<span class="sb-dot"></span><span class="sb-age">{e(when)}<span class="sb-ago"></span>'
         "</span></div></div>"
     )

@@ -15,8 +15,6 @@ import html
 import json
 import logging
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,41 +28,25 @@ from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
 
-from . import charts, geometry, kiosk, theme
+from . import charts, geometry, kiosk, recall, theme
 from .config import CONNECTION_ID, PanelSlot, ScreenConfig
-from .connection import connection_rows, display_rows, metrics_row
+from .connection import connection_rows, display_rows, history_row, metrics_row
 from .header import banner_html, header_html
 from .metrics import METRICS
+from .recall import Memo
 from .runtime import Runtime, config_stamp
-from .tiles import Threshold, Tile, number_tiles, status_tiles, tile_html
+from .tiles import Threshold, Tile, Trend, number_tiles, status_tiles, tile_html
+from .today import TODAY_ID, DayChart
 
 log = logging.getLogger(__name__)
 
 
 # -- chart specs, built once per (panel data, title, height) for the whole process ------------
-class SpecCache:
-    """Vega-Lite specs as JSON text keyed by the panel's digest: building and validating an
-    Altair chart costs tens of milliseconds, reading this costs microseconds."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[tuple[object, ...], str] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, key: tuple[object, ...], build: Callable[[], str]) -> str:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        spec = build()
-        with self._lock:
-            self._items[key] = spec
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return spec
-
-
-SPECS = SpecCache()
+#: Vega-Lite specs as JSON text keyed by the panel's digest: building and validating an Altair
+#: chart costs tens of milliseconds, reading this costs microseconds.
+SPECS: Memo[str] = Memo()
+#: Each tile panel's tiles by its data: the light fragment asks for them at every redraw.
+TILES: Memo[list[Tile]] = Memo()
 
 
 def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
@@ -115,11 +97,68 @@ def display_token() -> str:
 
 def shown_key(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
     """What the panels of `screen` show: each panel's data, stale or not, the configuration
-    file. When this moves, the panels are drawn again; otherwise nothing is sent."""
+    file, and what they show from history (the tiles' changes, sparklines and times at their
+    level; the Today charts). When this moves, the panels are drawn again; otherwise nothing
+    is sent."""
     panels = screen.panels if screen is not None else ()
     stale = rt.freshness(snap).state == "stale"
     return (tuple(snap.panel_digests.get(s.panel.wire_name) for s in panels), stale,
-            config_stamp())
+            config_stamp(), history_shown(rt, screen, snap))
+
+
+def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
+    """What `screen` shows from history, hashable (read through board.recall's per-process
+    cache: a dictionary look-up at most redraws)."""
+    state = rt.history_status.state
+    if screen is None or rt.store is None:
+        return (state,)
+    if screen.id == TODAY_ID:
+        made = today_charts(rt, snap)
+        return (state, None if made is None else tuple(c.digest for c in made))
+    trends = screen_trends(rt, screen, snap)
+    return (state, tuple(sorted((k, t.delta_text, t.base_text, t.level_for, t.spark)
+                                for k, t in trends.items())))
+
+
+def today_charts(rt: Runtime, snap: Snapshot) -> tuple[DayChart, ...] | None:
+    store = rt.store
+    return None if store is None else recall.today_charts(store, snap, now=rt.clock(),
+                                                          recorded=rt.recorded)
+
+
+def screen_trends(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> dict[str, Trend]:
+    """Every number tile's trend on `screen`, by tile key; {} without history."""
+    store = rt.store
+    if store is None:
+        return {}
+    tiles: list[Tile] = []
+    for slot in screen.panels:
+        made = cached_tiles(rt, slot, snap)
+        tiles += made or []
+    if not tiles:
+        return {}
+    return dict(recall.tile_trends(store, tiles, snap, compare=rt.config.compare,
+                                   now=rt.clock(), thresholds=rt.config.thresholds,
+                                   recorded=rt.recorded))
+
+
+def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | None:
+    """The tiles of `slot` (None when it is a chart, or its tiles cannot be computed), once per
+    change of its data and of the thresholds."""
+    wire = slot.panel.wire_name
+    key = (wire, slot.title, snap.panel_digests.get(wire), snap.seq == 0,
+           tuple(sorted(rt.config.thresholds.items())))
+
+    def build() -> list[Tile]:
+        rows = panel_frame(snap.frame, slot.panel)
+        return panel_tiles(slot, rows, rt.config.thresholds) if is_tile_panel(slot.panel, rows) \
+            else []
+
+    try:
+        return TILES.get(key, build) or None
+    except Exception:
+        log.exception("cannot compute the tiles of %s", wire)
+        return None
 
 
 def render_live(rt: Runtime, title: str, screen_id: str, shown: tuple[object, ...]) -> None:
@@ -136,7 +175,7 @@ def render_live(rt: Runtime, title: str, screen_id: str, shown: tuple[object, ..
         METRICS.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
-                           interval=rt.config.interval)
+                           interval=rt.config.interval, history=rt.history_status.state)
         body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
                             failing_since=snap.error_since)
         st.html(body)
@@ -177,11 +216,14 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
     """Every panel of `screen`: a row of tiles, then a grid of charts (drawn in full runs only:
     render_live asks for one when what they show moved)."""
     stale = rt.freshness(snap).state == "stale"
+    if screen.id == TODAY_ID:
+        render_today(rt, snap, stale)
+        return
     placed = [(slot, panel_frame(snap.frame, slot.panel)) for slot in screen.panels]
     tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
     plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
     if tiles:
-        _render_tile_row(rt, tiles, stale)
+        _render_tile_row(rt, tiles, stale, screen_trends(rt, screen, snap))
     if plots:
         cols, rows = geometry.grid(len(plots))
         height = geometry.chart_height(rows, with_tiles=bool(tiles))
@@ -204,7 +246,7 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
 
 
 def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
-                     stale: bool) -> None:
+                     stale: bool, trends: Mapping[str, Trend]) -> None:
     built: list[tuple[PanelSlot, list[Tile] | None]] = []
     for slot, rows in tiles:
         try:
@@ -212,16 +254,63 @@ def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
         except Exception:
             log.exception("cannot compute the tiles of %s", slot.panel.wire_name)
             built.append((slot, None))
+    # While the store is unavailable the tiles say so where their change would be.
+    no_history = "no history" if rt.history_status.state == "unavailable" else ""
     with st.container(horizontal=True, gap="small"):
         for slot, made in built:
             with st.container(key=f"panel-{slot.panel.wire_name}"):
                 if made is None:
                     st.html(_error_html(slot))
                     continue
-                body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale)
+                body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale,
+                                         trend=trends.get(t.key), no_history=no_history)
                                for t in made)
                 # data-count lets the CSS give each panel width in proportion to its tiles.
                 st.html(f'<div class="sb-tiles" data-count="{min(len(made), 12)}">{body}</div>')
+
+
+def render_today(rt: Runtime, snap: Snapshot, stale: bool) -> None:
+    """The Today screen: four day charts two abreast, or in words why there is no day yet."""
+    made = today_charts(rt, snap)
+    if made is None:
+        st.html(f'<div class="sb-today-empty" data-today="empty">{html.escape(today_words(rt))}'
+                "</div>")
+        return
+    width, height = geometry.chart_width(2), geometry.chart_height(2, with_tiles=False)
+    for start in range(0, len(made), 2):
+        with st.container(horizontal=True, gap="small"):
+            for chart in made[start:start + 2]:
+                with st.container(key=f"panel-{chart.panel}"):
+                    text = SPECS.get(("today", chart.digest, width, height),
+                                     partial(_day_spec, chart, width, height))
+                    st.vega_lite_chart(json.loads(text), theme=None, width="content")
+                    if stale:
+                        _stale_tag(chart.panel, snap.fetched_at)
+
+
+def _day_spec(chart: DayChart, width: int, height: int) -> str:
+    return json.dumps(charts.day_chart(chart, width=width, height=height).to_dict(),
+                      sort_keys=True)
+
+
+def today_words(rt: Runtime) -> str:
+    """Why the Today screen has no chart, as a sentence."""
+    status = rt.history_status
+    if status.state == "off":
+        return ("History is off (STATUSBOARD_DATABASE_URL=off), so the board keeps no record "
+                "of the day to show here.")
+    if status.state == "unavailable":
+        return (f"No day to show: the {status.message or 'history store is unavailable'}. "
+                "The board keeps polling and shows live data on the other screens; it tries "
+                "the store again by itself.")
+    return ("No history yet: the board records the desk's day from its first poll. The lines "
+            "of open, unassigned and unread requests start here with the next polls.")
+
+
+def _stale_tag(wire: str, fetched_at: datetime | None) -> None:
+    when = f" · data from {fetched_at.astimezone():%H:%M}" if fetched_at else ""
+    st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
+            f"STALE{when}</div>")
 
 
 def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[int, int],
@@ -236,9 +325,7 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
     st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height),
                        theme=None, width="content")
     if stale:  # after the chart, so the chart keeps its place and the browser its drawing
-        when = f" · data from {fetched_at.astimezone():%H:%M}" if fetched_at else ""
-        st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
-                f"STALE{when}</div>")
+        _stale_tag(wire, fetched_at)
 
 
 def _guarded(slot: PanelSlot, draw: Callable[[], None]) -> None:
@@ -269,6 +356,7 @@ def render_connection(rt: Runtime) -> None:
                                source=rt.config.source, now=now, fatal=rt.fatal,
                                http_calls=rt.http_calls() if rt.http_calls else None)
         rows.append(metrics_row(rt.config.metrics_port, METRICS.port, METRICS.problem))
+        rows.append(history_row(rt.history_status, rt.store.url if rt.store else None, now))
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         shown = "".join(

@@ -10,15 +10,26 @@ simply has no data is lying.
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Literal, get_args
 
 import pandas as pd
 
+from stats_client.history import Reading
+
+from .theme import PALETTE
+
 Level = Literal["none", "ok", "amber", "red"]
+
+#: What a number tile's change is counted against (`compare` in statusboard.toml).
+Compare = Literal["1h", "start_of_day", "same_time_last_week"]
+COMPARES: tuple[str, ...] = get_args(Compare)
+DEFAULT_COMPARE: Compare = "start_of_day"
 
 #: The Status tile's counts as SuperOffice orders them; used when the panel has no data yet.
 STATUS_LABELS: tuple[str, ...] = (
@@ -70,6 +81,8 @@ class Tile:
     level: Level = "none"
     cue: str = ""
     tooltip: str = ""
+    #: Where its history is stored: (panel, dataset_label, label) as the history store keys it.
+    series: tuple[str, str | None, str | None] = ("", None, None)
 
 
 def format_value(value: float | None) -> str:
@@ -82,11 +95,12 @@ def format_value(value: float | None) -> str:
 
 
 def _tile(key: str, label: str, value: float | None, tooltip: str,
-          thresholds: Mapping[str, Threshold]) -> Tile:
+          thresholds: Mapping[str, Threshold],
+          series: tuple[str, str | None, str | None] = ("", None, None)) -> Tile:
     rule = thresholds.get(key)
     level: Level = rule.level(value) if rule else "none"
     return Tile(key=key, label=label, value=value, text=format_value(value), level=level,
-                cue=rule.cue(level) if rule else "", tooltip=tooltip)
+                cue=rule.cue(level) if rule else "", tooltip=tooltip, series=series)
 
 
 def _number(value: object) -> float | None:
@@ -111,14 +125,15 @@ def number_tiles(rows: pd.DataFrame, *, key: str, title: str,
     """
     thresholds = thresholds or {}
     if rows.empty:
-        return [_tile(key, title, None, "", thresholds)]
+        return [_tile(key, title, None, "", thresholds, (key, None, None))]
     out: list[Tile] = []
     for n, (_, ds) in enumerate(rows.groupby("dataset", sort=True)):
         first = ds.iloc[0]
         label = title if n == 0 else (_text(first["dataset_label"]) or _text(first["label"]))
         tile_key = key if n == 0 else f"{key}.{label}"
         out.append(_tile(tile_key, label, _number(first["value"]), _text(first["description"]),
-                         thresholds))
+                         thresholds, (key, _text(first["dataset_label"]) or None,
+                                      _text(first["label"]) or None)))
     return out
 
 
@@ -128,27 +143,272 @@ def status_tiles(rows: pd.DataFrame, *, key: str = "StatusScreen",
     """The Status tile's counts, one tile each, in reply order (the expected seven when empty)."""
     thresholds = thresholds or {}
     if rows.empty:
-        return [_tile(f"{key}.{label}", label, None, "", thresholds) for label in expected]
+        return [_tile(f"{key}.{label}", label, None, "", thresholds, (key, None, label))
+                for label in expected]
     out: list[Tile] = []
     for _, row in rows.sort_values(["dataset", "position"], kind="stable").iterrows():
         label = _text(row["label"]) or f"Count {int(row['position']) + 1}"
         out.append(_tile(f"{key}.{label}", label, _number(row["value"]), _text(row["description"]),
-                         thresholds))
+                         thresholds, (key, None, _text(row["label"]) or None)))
     return out
 
 
-def tile_html(tile: Tile, *, panel: str, stale: bool) -> str:
-    """One tile as HTML, with the hooks the browser tests read (see board/__init__.py)."""
+def tile_html(tile: Tile, *, panel: str, stale: bool, trend: Trend | None = None,
+              no_history: str = "") -> str:
+    """One tile as HTML, with the hooks the browser tests read (see board/__init__.py): the
+    change and sparkline of `trend`, or `no_history` (a few words) in their place."""
     e = html.escape
     classes = "sb-tile sb-stale" if stale else "sb-tile"
     stale_tag = '<span class="sb-stale-tag">STALE</span>' if stale else ""
-    cue = f'<div class="sb-tile-cue">{stale_tag}{e(tile.cue)}</div>'
+    level_for = f" {trend.level_for}" if trend is not None and trend.level_for else ""
+    cue = f'<div class="sb-tile-cue">{stale_tag}{e(tile.cue)}{e(level_for)}</div>'
     na = "true" if tile.value is None else "false"
+    delta_attr = ""
+    spark = ""
+    if trend is not None and trend.delta is not None:
+        delta_attr = f' data-delta="{trend.delta:g}"'
+        change = (f'<div class="sb-tile-delta" data-direction="{trend.direction}">'
+                  f'<span class="sb-delta-num">{e(trend.delta_text)}</span> '
+                  f'<span class="sb-delta-base">{e(trend.base_text)}</span></div>')
+    else:
+        change = f'<div class="sb-tile-delta sb-delta-none">{e(no_history)}</div>'
+    if trend is not None and trend.spark:
+        spark = trend.spark
     return (
         f'<div class="{classes}" data-panel="{e(panel)}" data-tile="{e(tile.key)}" '
-        f'data-level="{tile.level}" data-na="{na}" data-sb-stale="{str(stale).lower()}" '
-        f'title="{e(tile.tooltip)}">'
+        f'data-level="{tile.level}" data-na="{na}" data-sb-stale="{str(stale).lower()}"'
+        f'{delta_attr} title="{e(tile.tooltip)}">'
         f'<div class="sb-tile-label">{e(tile.label)}</div>'
+        f'<div class="sb-tile-main">{spark}'
         f'<div class="sb-tile-value" data-long="{str(len(tile.text) > 4).lower()}">'
-        f'{e(tile.text)}</div>{cue}</div>'
+        f'{e(tile.text)}</div></div>{change}{cue}</div>'
     )
+
+
+# -- history: the change against a comparison, the sparkline, how long at this level ----------
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """What a number tile shows from history: "▲12 since 08:00", a sparkline, "for 14 min"."""
+
+    delta: float | None  # signed change against the base; None when there is no base
+    delta_text: str  # "▲12", "▼3", "±0"
+    base_text: str  # "today", "since 08:00", "in 1 h", "vs last Wed"
+    spark: str = ""  # inline SVG with data-sparkline; "" when nothing to draw
+    level_for: str = ""  # "for 14 min" while amber or red
+
+    @property
+    def direction(self) -> str:
+        if self.delta is None or self.delta == 0:
+            return "flat"
+        return "up" if self.delta > 0 else "down"
+
+
+def local_midnight(now: datetime) -> datetime:
+    """The start of `now`'s day in the board server's time zone (the header's clock)."""
+    return now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def compare_time(compare: Compare, now: datetime) -> datetime:
+    """The moment a tile's change is counted from.
+
+    >>> from datetime import UTC
+    >>> compare_time("1h", datetime(2026, 11, 25, 9, 30, tzinfo=UTC)).hour
+    8
+    """
+    if compare == "1h":
+        return now - timedelta(hours=1)
+    if compare == "same_time_last_week":
+        return now - timedelta(days=7)
+    return local_midnight(now)
+
+
+def base_words(compare: Compare, asked: datetime, got: datetime, now: datetime) -> str:
+    """How the tile says what it compares with: the comparison's own words, or, when history
+    is shorter than it needs, since when the oldest value holds.
+
+    >>> from datetime import UTC
+    >>> now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    >>> base_words("start_of_day", compare_time("start_of_day", now),
+    ...            now.replace(hour=8, minute=0), now)
+    'since 08:00'
+    """
+    if got <= asked:
+        if compare == "1h":
+            return "in 1 h"
+        if compare == "same_time_last_week":
+            return f"vs last {asked.astimezone():%a}"
+        return "today"
+    return since_words(got, now)
+
+
+def since_words(when: datetime, now: datetime) -> str:
+    """"since 08:00" today, "since Tue 14:05" before today (the board server's local time)."""
+    local = when.astimezone()
+    if local.date() == now.astimezone().date():
+        return f"since {local:%H:%M}"
+    return f"since {local:%a %H:%M}"
+
+
+def reading_at(series: pd.DataFrame, when: datetime) -> Reading | None:
+    """The value in force at `when` in a step series [time, value]; with less history, the
+    oldest value and its time (as `HistoryStore.value_at`); None for an empty series."""
+    values = series.dropna(subset=["value"])
+    if values.empty:
+        return None
+    times = values["time"]
+    before = values[times <= pd.Timestamp(when)]
+    row = before.iloc[-1] if not before.empty else values.iloc[0]
+    return Reading(row["time"].to_pydatetime(), float(row["value"]))
+
+
+def delta_text(delta: float) -> str:
+    """The signed change, with an arrow that does not rely on colour.
+
+    >>> delta_text(12), delta_text(-3.5), delta_text(0)
+    ('▲12', '▼3.5', '±0')
+    """
+    if delta == 0:
+        return "±0"
+    return ("▲" if delta > 0 else "▼") + format_value(abs(delta))
+
+
+def with_current(series: pd.DataFrame, value: float | None, at: datetime | None) -> pd.DataFrame:
+    """The series with the tile's live value appended when the store has not caught up with it
+    (the poller publishes before the recorder writes)."""
+    if value is None or at is None:
+        return series
+    if not series.empty and series["value"].iloc[-1] == value:
+        return series
+    point = pd.DataFrame({"time": [pd.Timestamp(at)], "value": [float(value)]})
+    if series.empty:
+        return point.astype({"value": "float64"})
+    return pd.concat([series[series["time"] < pd.Timestamp(at)], point], ignore_index=True)
+
+
+def since_level(series: pd.DataFrame, rule: Threshold, level: Level) -> datetime | None:
+    """When the value entered `level` and stayed there to the end of the step series; None
+    when the last value is not at `level`."""
+    values = series.dropna(subset=["value"])
+    start = None
+    for t, v in zip(reversed(values["time"].tolist()), reversed(values["value"].tolist()),
+                    strict=True):
+        if rule.level(float(v)) != level:
+            break
+        start = t
+    return None if start is None else start.to_pydatetime()
+
+
+def duration_words(seconds: float) -> str:
+    """ "14 min", "2 h 5 min"; under a minute is "<1 min".
+
+    >>> duration_words(14 * 60 + 20), duration_words(7500), duration_words(5)
+    ('14 min', '2 h 5 min', '<1 min')
+    """
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+
+
+def level_words(level: Level, since: datetime | None, *, window: datetime,
+                first: datetime | None, now: datetime) -> str:
+    """"for 14 min" while amber or red, from the history of the value. When the run began
+    before the window read, "for over N h"; when it goes back to the oldest value recorded,
+    "since 08:00" (the board does not know what came before)."""
+    if level not in ("amber", "red") or since is None:
+        return ""
+    if since <= window:
+        return f"for over {duration_words((now - window).total_seconds())}"
+    if first is not None and since <= first:
+        return since_words(since, now)
+    return f"for {duration_words((now - since).total_seconds())}"
+
+
+#: Sparkline box: viewBox units (the SVG is stretched to the tile's width by the CSS).
+SPARK_W, SPARK_H = 200, 60
+
+
+def sparkline_svg(series: pd.DataFrame, *, colour: str = PALETTE["bar"]) -> str:
+    """A step line of `series` [time, value] from its first to its last change, as an SVG image
+    with `data-sparkline` (its point count). It depends on the values and their times only, so
+    it changes only when the data does; "" when there is nothing to draw. (An <img> of a data:
+    URI, because Streamlit's HTML sanitiser drops inline <svg>.)
+
+    >>> t = pd.to_datetime(["2026-11-25T08:00Z", "2026-11-25T09:00Z"], utc=True)
+    >>> sparkline_svg(pd.DataFrame({"time": t, "value": [1.0, 3.0]}))[:40]
+    '<img class="sb-spark" data-sparkline="2"'
+    """
+    values = series.dropna(subset=["value"])
+    if values.empty:
+        return ""
+    ts = [t.timestamp() for t in values["time"]]
+    vs = [float(v) for v in values["value"]]
+    t0, t1 = ts[0], ts[-1]
+    lo, hi = min(vs), max(vs)
+    pad = 4.0
+
+    def x(t: float) -> float:
+        return SPARK_W * (t - t0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def y(v: float) -> float:
+        if hi == lo:  # a flat day: a low line, not a band through the number
+            return SPARK_H - 2 * pad
+        return pad + (SPARK_H - 2 * pad) * (hi - v) / (hi - lo)
+
+    path = f"M{x(ts[0]):.1f} {y(vs[0]):.1f}"
+    for t, v in zip(ts[1:], vs[1:], strict=True):
+        path += f"H{x(t):.1f}V{y(v):.1f}"
+    if t1 == t0 or x(ts[-1]) < SPARK_W:
+        path += f"H{SPARK_W}"
+    # A light area under the line: it sits behind the big number, as a background to it.
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_W} {SPARK_H}" '
+           f'preserveAspectRatio="none"><path d="{path}V{SPARK_H}H0Z" fill="{colour}" '
+           f'fill-opacity=".22"/><path d="{path}" fill="none" stroke="{colour}" '
+           'stroke-opacity=".8" stroke-width="2" vector-effect="non-scaling-stroke"/></svg>')
+    data = base64.b64encode(svg.encode()).decode()
+    return (f'<img class="sb-spark" data-sparkline="{len(vs)}" alt="" '
+            f'src="data:image/svg+xml;base64,{data}">')
+
+
+def tile_trend(tile: Tile, series: pd.DataFrame, *, compare: Compare, now: datetime,
+               window: datetime, rule: Threshold | None = None, at: datetime | None = None,
+               last_week: Reading | None = None) -> Trend | None:
+    """A tile's change, sparkline of today and time at its level, from the step series of its
+    value since `window` (`at`: when the tile's live value was fetched). `last_week` is the
+    store's `value_at` a week back, for `same_time_last_week`. None without any history.
+
+    >>> from datetime import UTC
+    >>> now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    >>> s = pd.DataFrame({"time": pd.to_datetime(["2026-11-25T08:00Z"], utc=True),
+    ...                   "value": [4.0]})
+    >>> tr = tile_trend(Tile("k", "Open", 16.0, "16"), s, compare="start_of_day", now=now,
+    ...                 window=now - timedelta(hours=24), at=now)
+    >>> tr.delta, tr.delta_text, tr.base_text
+    (12.0, '▲12', 'since 08:00')
+    """
+    series = with_current(series, tile.value, at)
+    if series.dropna(subset=["value"]).empty:
+        return None
+    asked = compare_time(compare, now)
+    base = last_week if compare == "same_time_last_week" else reading_at(series, asked)
+    if base is None:  # a week back, nothing at all was recorded: the oldest value today
+        base = reading_at(series, asked)
+    midnight = local_midnight(now)
+    today = series[series["time"] > pd.Timestamp(midnight)]
+    opening = reading_at(series, midnight)
+    if opening is not None and opening.time <= midnight:
+        today = pd.concat([pd.DataFrame({"time": [pd.Timestamp(midnight)],
+                                         "value": [opening.value]}), today], ignore_index=True)
+    level_for = ""
+    if rule is not None and tile.level in ("amber", "red"):
+        first = series["time"].iloc[0].to_pydatetime()
+        level_for = level_words(tile.level, since_level(series, rule, tile.level),
+                                window=window, first=first, now=now)
+    spark = sparkline_svg(today, colour="#000" if tile.level == "red" else PALETTE["bar"])
+    if base is None or tile.value is None:
+        return Trend(None, "", "", spark, level_for)
+    delta = tile.value - base.value
+    return Trend(delta, delta_text(delta), base_words(compare, asked, base.time, now), spark,
+                 level_for)

@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Mapping
@@ -127,11 +128,20 @@ class Dashboard:
             env["STATUSBOARD_REDRAW"] = f"{redraw:g}"
         env.update(extra_env or {})
         self._env = env
+        # History in a folder of its own, never history.sqlite3 in the repository (unless
+        # extra_env names a store). It outlives kill(), as a file outlives a crash, so a
+        # restarted board finds its store; stop() removes it.
+        self._own_history = "STATUSBOARD_DATABASE_URL" not in env
+        self._history_dir: Path | None = None
         self.log_path = log_path or OUTPUT_DIR / f"streamlit-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> Dashboard:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self._own_history and self._history_dir is None:
+            self._history_dir = Path(tempfile.mkdtemp(prefix="statusboard-history-"))
+            self._env["STATUSBOARD_DATABASE_URL"] = (
+                f"sqlite:///{self._history_dir / 'history.sqlite3'}")
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "dashboard.py",
@@ -158,7 +168,16 @@ class Dashboard:
             return False
 
     def stop(self, timeout: float = 10) -> None:
-        """SIGTERM to the whole process group, SIGKILL after `timeout`; no stray processes."""
+        """SIGTERM to the whole process group, SIGKILL after `timeout`; no stray processes; the
+        history folder removed."""
+        try:
+            self._terminate(timeout)
+        finally:
+            if self._history_dir is not None:
+                shutil.rmtree(self._history_dir, ignore_errors=True)
+                self._history_dir = None
+
+    def _terminate(self, timeout: float) -> None:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
@@ -240,6 +259,9 @@ FIT_JS = """() => {
                          scrollWidth: doc.scrollWidth});
   for (const e of document.querySelectorAll('body *')) {
     if (e.closest('[data-testid="stDataFrame"]')) continue;
+    // The Connection screen's open displays scroll in their own box by design (one row per
+    // browser watching: five screens open in a test session already fill it).
+    if (e.closest('.st-key-displays')) continue;
     const cs = getComputedStyle(e);
     if (!/(auto|scroll)/.test(cs.overflowY + cs.overflowX)) continue;
     const [y, x] = probe(e);
@@ -277,8 +299,14 @@ TEXT_SIZES_JS = """() => {
   const scaleOf = (el) => {
     if (el instanceof SVGElement) {
       const m = el.getScreenCTM(); return m ? Math.hypot(m.a, m.b) : 1; }
-    let e = el; while (e && !(e.offsetWidth > 0)) e = e.parentElement;
-    return e ? e.getBoundingClientRect().width / e.offsetWidth : 1; };
+    // offsetWidth is rounded to whole pixels: measured on a 39.6 px wide span the scale would
+    // come out 1 % small. The scale is the canvas zoom (1 on a 1080p screen, 2 at 4K), the same
+    // for a span as for its wide ancestor, so it is measured on one at least 400 px wide and
+    // kept to two decimals.
+    let e = el; while (e && !(e.offsetWidth >= 400) && e.parentElement) e = e.parentElement;
+    if (e && !(e.offsetWidth > 0)) {
+      e = el; while (e && !(e.offsetWidth > 0)) e = e.parentElement; }
+    return e ? Math.round(100 * e.getBoundingClientRect().width / e.offsetWidth) / 100 : 1; };
   const where = (el) => { const p = el.closest('[class*="st-key-panel-"]');
     if (p) return 'panel ' + p.className.match(/st-key-panel-(\\S+)/)[1];
     const h = el.closest('.sb-header, .sb-banner, [data-testid]');

@@ -79,6 +79,9 @@ class HistoryRecorder(Background):
         self._next_poll: datetime | None = None
         self._seen_version: int | None = None
         self._pruned_at: datetime | None = None
+        #: Bumped each time the store holds something new this process knows of (a snapshot
+        #: recorded, or one adopted from the store): the screens' reads are cached by it.
+        self.recorded = 0
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -147,6 +150,7 @@ class HistoryRecorder(Background):
 
     def _adopt(self, snap: Snapshot) -> None:
         self.poller.adopt(snap)
+        self.recorded += 1
         if snap.attempted_at is not None:  # whoever polled last: no second poll this interval
             started = snap.attempted_at - timedelta(seconds=snap.duration_s or 0.0)
             self._next_poll = started + timedelta(seconds=self.poller.next_delay(snap))
@@ -157,6 +161,7 @@ class HistoryRecorder(Background):
             return
         try:
             store.record(snap, holder=self.holder)
+            self.recorded += 1
             if self._pruned_at is None or now - self._pruned_at >= self._prune_every:
                 self._pruned_at = now
                 store.prune(now)

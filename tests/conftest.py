@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -44,12 +45,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("postgres"))
 
 
+_history_files = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test starts with no SUPEROFFICE_* or STATUSBOARD_* setting from the shell."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch,
+                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test starts with no SUPEROFFICE_* or STATUSBOARD_* setting from the shell, and a
+    history store of its own in the session's temporary folder: a board a test starts must
+    never write history.sqlite3 into the repository (nor read another test's)."""
     for var in list(os.environ):
         if var.startswith(SCRUBBED_PREFIXES) and var not in RUNNER_VARS:
             monkeypatch.delenv(var)
+    path = tmp_path_factory.getbasetemp() / f"history-{next(_history_files)}.sqlite3"
+    monkeypatch.setenv("STATUSBOARD_DATABASE_URL", f"sqlite:///{path}")
 
 
 @pytest.fixture

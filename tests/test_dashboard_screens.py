@@ -78,7 +78,8 @@ def tiles(at: Any) -> dict[str, dict[str, str]]:
     found = tags(at)
     for n, (_, attrs, _) in enumerate(found):
         if "sb-tile" in attrs.get("class", "").split():
-            parts = {a.get("class"): text for _, a, text in found[n + 1:n + 4]}
+            # The label, then (beside a sparkline, when there is history) the value.
+            parts = {a.get("class"): text for _, a, text in found[n + 1:n + 6]}
             out[attrs["data-tile"]] = {**attrs, "label": parts["sb-tile-label"],
                                        "value": parts["sb-tile-value"]}
     return out
@@ -273,7 +274,8 @@ def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
     at = open_screen(source=poller, clock=clock)
     marker = freshness(at)
     assert marker == {"id": "freshness", "data-state": "fresh", "data-server-state": "fresh",
-                      "data-seq": "1", "data-updated": T0.isoformat(), "data-interval": "30"}
+                      "data-seq": "1", "data-updated": T0.isoformat(), "data-interval": "30",
+                      "data-history": "off"}
     local = T0.astimezone().strftime("%H:%M:%S")
     # "12 s ago" is the page's own (board.kiosk.clock_script, tests/browser/test_offline.py):
     # the header the server sends does not change while the snapshot does not.
@@ -377,7 +379,7 @@ def test_no_data_yet_and_failing_is_error_with_na_tiles(open_screen: Any) -> Non
     no_exceptions(at)
     assert freshness(at) == {"id": "freshness", "data-state": "error",
                              "data-server-state": "error", "data-seq": "0", "data-updated": "",
-                             "data-interval": "30"}
+                             "data-interval": "30", "data-history": "off"}
     assert "timed out after 10 s" in text_of(at)
     assert {t["value"] for t in tiles(at).values()} == {"n/a"}
     assert not charts(at)
@@ -419,7 +421,7 @@ def test_a_panel_that_cannot_be_drawn_says_so_and_the_rest_renders(
         return real(rows, **kw)
 
     monkeypatch.setattr(chart_module, "build_chart", build)
-    monkeypatch.setattr(render, "SPECS", render.SpecCache())
+    monkeypatch.setattr(render, "SPECS", render.Memo())
     at = open_screen(source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
     (failed,) = [(a, text) for _, a, text in tags(at) if a.get("data-panel-error") == "true"]
@@ -442,7 +444,7 @@ def test_rotation_is_the_browser_going_to_the_next_screen_keeping_the_query(
     (kiosk,) = [a for _, a, _ in tags(at) if a.get("id") == "sb-kiosk"]
     assert kiosk["data-rotate"] == "20"
     script = "".join(e.proto.body for e in at.get("html") if 'id="sb-kiosk"' in e.proto.body)
-    assert 'var paths=["", "workload", "trends"]' in script
+    assert 'var paths=["", "workload", "trends", "today"]' in script
     assert "20000" in script
     assert "window.location.search" in script, "the query (?rotate, ?embed) is kept"
     assert '["connection"].indexOf(here) != -1) return;' in script, "Connection stays put"

@@ -153,6 +153,8 @@ def test_one_shared_poller_over_http_and_no_secret_on_screen(
         no_exceptions(first)
         assert state_of(first) == "fresh"
         assert 'data-seq="1"' in html_of(first)
+        # The recorder drives the poller and records to the test's own SQLite file.
+        assert 'data-history="ok"' in html_of(first)
         assert "n/a" not in html_of(first)
         calls = srv.call_count("GetStatistics")
         assert calls >= 1
@@ -167,6 +169,8 @@ def test_one_shared_poller_over_http_and_no_secret_on_screen(
         text = html_of(connection)
         assert f"<td>{srv.service_url()}" in text
         assert "user name and password" in text
+        assert "<th>History</th><td>sqlite:///" in text
+        assert "(this process polls)</td>" in text
         assert f"<th>GetStatistics calls</th><td>{calls}</td>" in text
         for at in (first, *others):
             assert password not in everything_on(at)

@@ -74,7 +74,8 @@ def test_number_tile_from_a_one_value_panel() -> None:
     (tile,) = number_tiles(rows, key="UnassignedRequests", title="Unassigned requests",
                            thresholds={"UnassignedRequests": Threshold(amber=10, red=20)})
     assert tile == Tile("UnassignedRequests", "Unassigned requests", 23.0, "23", "red",
-                        "▲▲ RED ≥ 20", "Unassigned: 23")
+                        "▲▲ RED ≥ 20", "Unassigned: 23",
+                        series=("UnassignedRequests", "Unassigned requests", "Unassigned"))
 
 
 @pytest.mark.parametrize("rows", [pd.DataFrame(), empty_frame()])

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from board.config import load
+from board.today import PANELS as TODAY_PANELS
+from board.today import TODAY_ID
 from harness.browser import (
     CHROMIUM_ENV,
     INTERVAL,
@@ -79,8 +81,41 @@ def netserver(demo_clock: DemoClock) -> Iterator[DemoNetServer]:
 
 
 @pytest.fixture(scope="session")
-def dashboard(chromium_executable: str, netserver: DemoNetServer) -> Iterator[Dashboard]:
-    board = Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF).start()
+def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A history store holding the same weekday last week and today until a minute ago (no
+    last snapshot: the board opens on its own first poll), so that the screens show what a
+    board that has run for a while shows: tiles' changes and sparklines, the Today screen with
+    last week dashed."""
+    from datetime import datetime, timedelta
+
+    from board.tiles import local_midnight
+    from harness.history import desk_day, forget_snapshot, record
+    from stats_client.client import open_client
+    from stats_client.history import HistoryStore
+    from stats_client.panels import ALL_PANELS
+    from stats_client.settings import Settings
+
+    with open_client(Settings(url=netserver.url)) as client:
+        frame = client.fetch_frame(ALL_PANELS)
+    url = f"sqlite:///{tmp_path_factory.mktemp('desk') / 'history.sqlite3'}"
+    store = HistoryStore.open(url)
+    now = datetime.now().astimezone()
+    midnight = local_midnight(now)
+    week = timedelta(days=7)
+    moments = desk_day(frame, midnight - week, midnight - week + timedelta(hours=23, minutes=50),
+                       step=timedelta(minutes=10))
+    moments += desk_day(frame, midnight, now - timedelta(minutes=1), step=timedelta(minutes=10))
+    record(store, moments)
+    forget_snapshot(store)
+    store.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def dashboard(chromium_executable: str, netserver: DemoNetServer,
+              desk_history: str) -> Iterator[Dashboard]:
+    board = Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF,
+                      extra_env={"STATUSBOARD_DATABASE_URL": desk_history}).start()
     try:
         yield board
     finally:
@@ -103,6 +138,13 @@ def screens() -> dict[str, list[str]]:
     loaded = load({})
     assert not loaded.problems, loaded.problems
     return {s.id: [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
+
+
+@pytest.fixture(scope="session")
+def drawn(screens: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Screen id → the panel containers it draws (`.st-key-panel-<name>`): its panels' wire
+    names, or for the Today screen the names of its day charts."""
+    return {s: list(TODAY_PANELS) if s == TODAY_ID else panels for s, panels in screens.items()}
 
 
 def _base_path_probe(msg: Any) -> bool:

@@ -17,7 +17,7 @@ from harness.browser import TEXT_SIZES_JS, Dashboard, open_screen, save_screensh
 
 pytestmark = pytest.mark.browser
 
-SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends")]
+SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends"), ("today", "today")]
 SIZES = {"1080p": (1920, 1080), "4k": (3840, 2160)}
 
 # Fonts loaded, and every chart drawn as SVG text (not a canvas, whose text cannot be measured).
@@ -41,14 +41,14 @@ def too_small(texts: list[dict[str, Any]], least: float) -> list[str]:
 
 @pytest.mark.parametrize(("screen", "path"), SCREENS)
 def test_every_text_on_a_data_screen_is_at_least_24_px_at_1080p(
-        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]],
+        dashboard: Dashboard, new_page: Any, drawn: dict[str, list[str]],
         js_errors: dict[int, list[str]], screen: str, path: str) -> None:
     page = new_page(*SIZES["1080p"])
-    texts = measure(page, dashboard, path, screens[screen])
+    texts = measure(page, dashboard, path, drawn[screen])
     save_screenshot(page, f"readable-{screen}-1920x1080", docs=False)
     # What is measured: the freshness line, and text in every chart and every tile panel.
     assert any(t["where"] == ".sb-header" and "Updated" in t["text"] for t in texts), texts
-    assert {t["where"] for t in texts} >= {f"panel {p}" for p in screens[screen]}
+    assert {t["where"] for t in texts} >= {f"panel {p}" for p in drawn[screen]}
     assert any(t["svg"] for t in texts), "no chart text was measured"
     small = too_small(texts, MIN_TEXT_PX)
     assert small == [], (f"text below {MIN_TEXT_PX} px on /{path} at 1920×1080:\n"
@@ -61,10 +61,10 @@ def test_every_text_on_a_data_screen_is_at_least_24_px_at_1080p(
 
 @pytest.mark.parametrize(("screen", "path"), SCREENS)
 def test_at_4k_every_text_is_twice_as_large(
-        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]],
+        dashboard: Dashboard, new_page: Any, drawn: dict[str, list[str]],
         screen: str, path: str) -> None:
     page = new_page(*SIZES["4k"])
-    texts = measure(page, dashboard, path, screens[screen])
+    texts = measure(page, dashboard, path, drawn[screen])
     save_screenshot(page, f"{screen}-3840x2160", docs=False)
     assert any(t["svg"] for t in texts)
     small = too_small(texts, 2 * MIN_TEXT_PX)

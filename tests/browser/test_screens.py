@@ -23,7 +23,7 @@ from harness.browser import (
 pytestmark = pytest.mark.browser
 
 # (screen id, URL path); the first configured screen is "/".
-SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends")]
+SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends"), ("today", "today")]
 SIZES = {"1080p": (1920, 1080), "4k": (3840, 2160)}
 
 SETTLE_JS = """() => document.fonts.ready.then(() => new Promise(r =>
@@ -75,10 +75,10 @@ def assert_fits(page: Any, panels: list[str], *, strict: bool = True) -> None:
 
 @pytest.mark.parametrize(("screen", "path"), SCREENS)
 def test_screen_renders_every_panel_and_fits_1080p(
-        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]],
+        dashboard: Dashboard, new_page: Any, drawn: dict[str, list[str]],
         js_errors: dict[int, list[str]], screen: str, path: str) -> None:
     page = new_page(*SIZES["1080p"])
-    panels = screens[screen]
+    panels = drawn[screen]
     open_screen(page, dashboard, path, panels)
     page.evaluate(SETTLE_JS)
     assert_clean(page)

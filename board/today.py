@@ -1,0 +1,199 @@
+"""The Today screen's content, pure: step series from the history store → what each chart draws.
+
+Four charts of a screen quarter each: Open, Unassigned and Unread requests over today (from the
+Status tile's counts, panel StatusScreen), each with the same weekday last week dashed where it
+was recorded; and Created requests today (the running count NumberOfCreatedRequestsPerDay gives
+for today's date) against the average of the same weekday in the weeks before, where those days
+were recorded, and the NetServer's own whole-day counts of those days.
+
+    >>> from datetime import UTC
+    >>> now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    >>> weekday_name(now)
+    'Wednesday'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from .periods import Period, parse_period
+from .tiles import format_value, local_midnight
+
+#: The Today screen's id (statusboard.toml); its panels are what it needs polled.
+TODAY_ID = "today"
+STATUS_PANEL = "StatusScreen"
+CREATED_PANEL = "NumberOfCreatedRequestsPerDay"
+#: The Status tile's counts drawn over the day, in the order of the screen.
+COUNTS: tuple[str, ...] = ("Open", "Unassigned", "Unread")
+#: The charts' names where a panel's wire name would be, in the order of the screen.
+PANELS: tuple[str, ...] = (*(f"today-{c}" for c in COUNTS), "today-Created")
+#: How many weeks back the pacing looks for the same weekday.
+PACING_WEEKS = 4
+#: The chart's "now" moves in steps of this many minutes: a chart is sent again when its data
+#: changed or this step passed, not at every poll.
+NOW_STEP_MIN = 10
+
+TODAY = "Today"
+COLUMNS = {"time": "datetime64[ns, UTC]", "value": "float64", "series": "string"}
+
+
+def weekday_name(now: datetime) -> str:
+    return f"{now.astimezone():%A}"
+
+
+def now_step(now: datetime) -> datetime:
+    """`now` rounded down to NOW_STEP_MIN minutes."""
+    return now - timedelta(minutes=now.minute % NOW_STEP_MIN, seconds=now.second,
+                           microseconds=now.microsecond)
+
+
+@dataclass(frozen=True, slots=True)
+class DayChart:
+    """One chart of the Today screen: its data [time, value, series] and words."""
+
+    key: str  # "Open", "Unassigned", "Unread", "Created"
+    title: str
+    subtitle: str
+    data: pd.DataFrame
+    start: datetime  # the x axis: today's local midnight to the next
+    end: datetime
+    dashed: tuple[str, ...] = ()  # the series drawn dashed (last week, the average)
+
+    @property
+    def panel(self) -> str:
+        """Its name where a panel's wire name would be (`.st-key-panel-today-Open`)."""
+        return f"today-{self.key}"
+
+    @property
+    def digest(self) -> tuple[object, ...]:
+        """What the chart shows, hashable: its words and points."""
+        return (self.key, self.title, self.subtitle, self.start, self.dashed,
+                tuple(self.data.itertuples(index=False, name=None)))
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({n: pd.Series([], dtype=d) for n, d in COLUMNS.items()})
+
+
+def clip_day(series: pd.DataFrame, start: datetime, end: datetime, *, name: str,
+             hold_to: datetime, shift: timedelta = timedelta(0)) -> pd.DataFrame:
+    """A step series [time, value] as the points of one line between `start` and `end`
+    (moved forward by `shift`, so last week lies over today), the last value held to
+    `hold_to`: [time, value, series]."""
+    values = series.dropna(subset=["value"])
+    if values.empty:
+        return _empty()
+    times = values["time"] + shift
+    inside = values[(times >= pd.Timestamp(start)) & (times <= pd.Timestamp(end))]
+    points = list(zip((inside["time"] + shift).tolist(), inside["value"].tolist(), strict=True))
+    before = values[times < pd.Timestamp(start)]
+    if not before.empty:
+        points.insert(0, (pd.Timestamp(start), float(before["value"].iloc[-1])))
+    if not points:
+        return _empty()
+    if points[-1][0] < pd.Timestamp(hold_to):
+        points.append((pd.Timestamp(hold_to), points[-1][1]))
+    out = pd.DataFrame({"time": [p[0] for p in points], "value": [p[1] for p in points],
+                        "series": name})
+    return out.astype(COLUMNS)
+
+
+def count_chart(label: str, today: pd.DataFrame, last_week: pd.DataFrame, *,
+                now: datetime) -> DayChart:
+    """One count over today (`today`: its step series since midnight) and, dashed, the same
+    weekday last week (`last_week`: the series of that day, in its own time)."""
+    start = local_midnight(now)
+    end = start + timedelta(days=1)
+    shown_now = now_step(now)
+    week = timedelta(days=7)
+    name = f"Last {start:%a}"
+    lines = [clip_day(today, start, end, name=TODAY, hold_to=shown_now),
+             clip_day(last_week, start, end, name=name, hold_to=end, shift=week)]
+    data = pd.concat([d for d in lines if not d.empty] or [_empty()], ignore_index=True)
+    current = today.dropna(subset=["value"])
+    words = []
+    if not current.empty:
+        words.append(f"now {format_value(float(current['value'].iloc[-1]))}")
+    then = last_week.dropna(subset=["value"])
+    then = then[then["time"] <= pd.Timestamp(now - week)]
+    if not then.empty:
+        words.append(f"last {start:%a} at this time {format_value(float(then['value'].iloc[-1]))}")
+    elif lines[1].empty:
+        words.append(f"last {start:%A} was not recorded")
+    return DayChart(label, f"{label} requests", " · ".join(words), data, start, end,
+                    dashed=(name,))
+
+
+def day_dates(rows: pd.DataFrame) -> dict[date, tuple[str, float | None]]:
+    """A per-day panel's rows → date → (label as sent, value), for labels that name a day."""
+    out: dict[date, tuple[str, float | None]] = {}
+    for label, value in zip(rows["label"].tolist(), rows["value"].tolist(), strict=True):
+        period = parse_period(label, "day")
+        if isinstance(period, Period) and period.granularity == "day":
+            number = None if value is None or pd.isna(value) else float(value)
+            out[period.start] = (str(label), number)
+    return out
+
+
+def same_weekdays(days: Mapping[date, object], today: date,
+                  weeks: int = PACING_WEEKS) -> list[date]:
+    """The same weekday in the `weeks` weeks before `today`, newest first, that `days` holds."""
+    return [d for d in (today - timedelta(days=7 * k) for k in range(1, weeks + 1)) if d in days]
+
+
+def average_line(lines: Sequence[pd.DataFrame], start: datetime, end: datetime,
+                 *, name: str) -> pd.DataFrame:
+    """The mean of several step lines (each already over today's axis) every NOW_STEP_MIN
+    minutes, where at least one was recorded."""
+    grid = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=f"{NOW_STEP_MIN}min")
+    columns = []
+    for line in lines:
+        if line.empty:
+            continue
+        stepped = line.drop_duplicates("time", keep="last").set_index("time")["value"]
+        held = stepped.reindex(stepped.index.union(grid)).ffill().reindex(grid)
+        held[(grid < stepped.index[0]) | (grid > stepped.index[-1])] = math.nan
+        columns.append(held)
+    if not columns:
+        return _empty()
+    mean = pd.concat(columns, axis=1).mean(axis=1, skipna=True).dropna()
+    out = pd.DataFrame({"time": mean.index, "value": mean.to_numpy(), "series": name})
+    return out.astype(COLUMNS)
+
+
+def pacing_chart(today: pd.DataFrame, before: Sequence[tuple[int, pd.DataFrame]],
+                 whole_days: Sequence[float], *, now: datetime) -> DayChart:
+    """Created requests today (`today`: the running count's step series) against the average
+    of the same weekday before (`before`: (weeks back, that day's series in its own time))
+    and the whole-day counts the NetServer gives for those days (`whole_days`)."""
+    start = local_midnight(now)
+    end = start + timedelta(days=1)
+    shown_now = now_step(now)
+    day = weekday_name(now)
+    name = f"Average {start:%a}"
+    line = clip_day(today, start, end, name=TODAY, hold_to=shown_now)
+    shifted = [clip_day(series, start, end, name=name, hold_to=end,
+                        shift=timedelta(days=7 * weeks))
+               for weeks, series in before]
+    average = average_line(shifted, start, end, name=name)
+    data = pd.concat([d for d in (line, average) if not d.empty] or [_empty()],
+                     ignore_index=True)
+    words = []
+    current = today.dropna(subset=["value"])
+    if not current.empty:
+        words.append(f"{format_value(float(current['value'].iloc[-1]))} so far")
+    by_now = average[average["time"] <= pd.Timestamp(now)]
+    if not by_now.empty:
+        words.append(f"an average {day} had {format_value(round(by_now['value'].iloc[-1]))} "
+                     "by now")
+    if whole_days:
+        words.append(f"{format_value(round(sum(whole_days) / len(whole_days)))} all day")
+    if by_now.empty and not whole_days:
+        words.append(f"no earlier {day} recorded yet")
+    return DayChart("Created", "Created requests today", " · ".join(words), data, start, end,
+                    dashed=(name,))
