@@ -26,14 +26,16 @@ from typing import Any
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
+from stats_client.history import CONFIG_ENV, DEFAULT_CONFIG_PATH
+from stats_client.history import config_path as history_config_path
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
 from .tiles import COMPARES, DEFAULT_COMPARE, Compare, Threshold
 
 #: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "statusboard.toml"
-CONFIG_ENV = "STATUSBOARD_CONFIG"
+# The file and its variable are the data side's too (the history store sits beside the file).
+DEFAULT_PATH = DEFAULT_CONFIG_PATH
 INTERVAL_ENV = "STATUSBOARD_INTERVAL"
 BACKOFF_ENV = "STATUSBOARD_MAX_BACKOFF"
 REDRAW_ENV = "STATUSBOARD_REDRAW"
@@ -138,8 +140,7 @@ DEFAULT = BoardConfig(DEFAULT_SCREENS, DEFAULT_THRESHOLDS)
 
 def config_path(env: Mapping[str, str]) -> tuple[Path, bool]:
     """The file to read and whether the user named it (a missing named file is a problem)."""
-    named = (env.get(CONFIG_ENV) or "").strip()
-    return (Path(named).expanduser(), True) if named else (DEFAULT_PATH, False)
+    return history_config_path(env), bool((env.get(CONFIG_ENV) or "").strip())
 
 
 def load_config(path: Path, *, named: bool = True) -> Loaded:
