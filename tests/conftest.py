@@ -30,17 +30,16 @@ pytest_plugins = ["pg_cluster"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `make test` (pytest-xdist, --dist loadgroup) the browser tests on the shared board
-    share one worker (one dashboard, one Chromium), and the PostgreSQL tests one throwaway
-    cluster; the rest spread over both workers. Without xdist the marks do nothing."""
+    """Under `make test` (pytest-xdist, --dist loadgroup) each browser test module stays on one
+    worker, and the PostgreSQL tests share one throwaway cluster; the rest spread over both
+    workers. Without xdist the marks do nothing."""
     browser_dir = Path(__file__).parent / "browser"
     for item in items:
         path = Path(str(item.fspath))
         if browser_dir in path.parents:
-            # Tests on the shared session board stay together; those that start (and kill)
-            # boards of their own may run on the other worker, beside the unit tests.
-            shared = "dashboard" in getattr(item, "fixturenames", ())
-            item.add_marker(pytest.mark.xdist_group("browser" if shared else "browser-own"))
+            # One browser module runs on one worker (its module fixtures, its boards); the
+            # session's board and Chromium start once on each worker that runs any.
+            item.add_marker(pytest.mark.xdist_group(f"browser-{path.stem}"))
         elif "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("postgres"))
 
