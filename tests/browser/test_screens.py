@@ -48,8 +48,12 @@ def assert_clean(page: Any) -> None:
     assert got["empty"] == [], f"panels without data: {got['empty']}"
     assert got["na"] == [], f"tiles showing n/a: {got['na']}"
     assert got["alerts"] == [], f"warnings on the screen: {got['alerts']}"
-    assert not got["banner"], "a stale/no-data banner is showing while the NetServer is up"
     assert "Traceback" not in got["text"]
+    # With the NetServer up the board is fresh; on a machine so busy that a poll outlasts two
+    # intervals (2 s each here) it honestly says stale for a moment, so wait for fresh.
+    if got["banner"]:
+        wait_for(lambda: not page.evaluate(PROBLEMS_JS)["banner"], 60,
+                 what="no stale/no-data banner while the NetServer is up")
 
 
 def assert_fits(page: Any, panels: list[str], *, strict: bool = True) -> None:
