@@ -510,7 +510,7 @@ def build_chart(rows: pd.DataFrame, *, title: str, height: int, width: int | Non
     raise ValueError(f"a {shape} panel is drawn as a tile, not a chart")
 
 
-def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.Chart:
+def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.LayerChart:
     """One chart of the Today screen: today's line solid, last week or the average dashed, on a
     time axis from midnight to midnight (the board server's day), hours as labels."""
     series = [TODAY, *chart.dashed]
@@ -520,7 +520,9 @@ def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.
                     labelOverlap="greedy", labelFlush=True)
     x = alt.X("time:T", title=None, axis=axis,
               scale=alt.Scale(domain=[chart.start.isoformat(), chart.end.isoformat()]))
-    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_NUMBER, tickCount=4),
+    # Counts: whole-number ticks only (a day of 1s and 2s must not read 1.2, 1.4, …).
+    y = alt.Y("value:Q", title=None,
+              axis=alt.Axis(format=AXIS_NUMBER, tickCount=4, tickMinStep=1),
               scale=alt.Scale(zero=False))
     lines = alt.Chart(chart.data).mark_line(interpolate="step-after", strokeWidth=4).encode(
         x=x, y=y,
@@ -534,7 +536,12 @@ def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.
         tooltip=[alt.Tooltip("series:N", title="Series"),
                  alt.Tooltip("time:T", title="Time", format="%H:%M"),
                  alt.Tooltip("value:Q", title="Value", format=AXIS_NUMBER)])
-    out: alt.Chart = lines.properties(
+    # Where today's line ends, a dot: the value now, visible even before the line has two
+    # points (a board started minutes ago).
+    latest = chart.data[chart.data["series"] == TODAY].tail(1)
+    now_dot = alt.Chart(latest).mark_point(filled=True, size=400, color=SERIES[0],
+                                           opacity=1).encode(x=x, y=y)
+    out = alt.LayerChart(layer=[lines, now_dot]).properties(
         title=_title(chart.title, [chart.subtitle] if chart.subtitle else None),
         width=width or "container", height=height, autosize=FIT,
         usermeta={"panel": chart.panel, "panel_shape": "today",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from functools import cache
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from board import config
 from board.tiles import format_value
-from harness.apptest import charts
+from harness.apptest import TagParser, charts, freshness, no_exceptions, tags, text_of, tiles
 from harness.clock import T0, ManualClock
 from stats_client.errors import NetServerUnreachable
 from stats_client.frames import panel_frame
@@ -39,65 +38,10 @@ def publish(frame: pd.DataFrame, clock: ManualClock) -> Poller:
 
 
 # -- reading the hooks out of an AppTest run ----------------------------------------------------
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple[str, dict[str, str], list[str]]] = []
-        self._open: list[int] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found.append((tag, {k: v or "" for k, v in attrs}, []))
-        self._open.append(len(self.found) - 1)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._open:
-            self._open.pop()
-
-    def handle_data(self, data: str) -> None:
-        for i in self._open:
-            self.found[i][2].append(data)
-
-
-def tags(at: Any) -> list[tuple[str, dict[str, str], str]]:
-    out = []
-    for element in at.get("html"):
-        parser = _Tags()
-        parser.feed(element.proto.body)
-        out += [(tag, attrs, "".join(text)) for tag, attrs, text in parser.found]
-    return out
-
-
-def freshness(at: Any) -> dict[str, str]:
-    (marker,) = [attrs for _, attrs, _ in tags(at) if attrs.get("id") == "freshness"]
-    return marker
-
-
-def tiles(at: Any) -> dict[str, dict[str, str]]:
-    """data-tile → the tile's attributes plus its label and value text."""
-    out: dict[str, dict[str, str]] = {}
-    found = tags(at)
-    for n, (_, attrs, _) in enumerate(found):
-        if "sb-tile" in attrs.get("class", "").split():
-            # The label, then (beside a sparkline, when there is history) the value.
-            parts = {a.get("class"): text for _, a, text in found[n + 1:n + 6]}
-            out[attrs["data-tile"]] = {**attrs, "label": parts["sb-tile-label"],
-                                       "value": parts["sb-tile-value"]}
-    return out
-
-
-def text_of(at: Any) -> str:
-    """The page's HTML without the stylesheet."""
-    return "\n".join(e.proto.body for e in at.get("html") if not e.proto.body.startswith("<style"))
-
-
 @cache
 def vega_lite_validator() -> jsonschema.Draft7Validator:
     path = Path(alt.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json"
     return jsonschema.Draft7Validator(json.loads(path.read_text()))
-
-
-def no_exceptions(at: Any) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 # -- every screen --------------------------------------------------------------------------------
@@ -210,7 +154,7 @@ def test_the_connection_screen_shows_figures_and_the_raw_frame(
 
 def _table(at: Any) -> list[tuple[str, str]]:
     (element,) = [e.proto.body for e in at.get("html") if 'data-connection="true"' in e.proto.body]
-    parser = _Tags()
+    parser = TagParser()
     parser.feed(element)
     found = [(tag, "".join(text)) for tag, _, text in parser.found]
     heads = [text for tag, text in found if tag == "th"]
@@ -221,7 +165,7 @@ def _table(at: Any) -> list[tuple[str, str]]:
 def _rows(at: Any, marker: str) -> list[list[str]]:
     """The data rows of the HTML table carrying `marker` (an attribute name)."""
     (element,) = [e.proto.body for e in at.get("html") if f'{marker}="true"' in e.proto.body]
-    parser = _Tags()
+    parser = TagParser()
     parser.feed(element)
     rows: list[list[str]] = []
     for tag, _, text in parser.found:

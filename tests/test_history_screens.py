@@ -19,13 +19,13 @@ import pytest
 
 from board import today
 from board.tiles import local_midnight, since_words
+from harness.apptest import charts, freshness, no_exceptions, text_of, tiles
 from harness.clock import ManualClock
 from harness.history import with_values
 from stats_client.errors import NetServerUnreachable
 from stats_client.freshness import assess
 from stats_client.poller import Poller
 from stats_client.recorder import HistoryRecorder
-from tests.test_dashboard_screens import charts, freshness, no_exceptions, text_of, tiles
 
 INTERVAL = 30
 
@@ -116,12 +116,15 @@ def test_today_screen_draws_the_day_with_last_week_dashed(open_screen: Any, desk
     drawn = charts(at)
     assert set(drawn) == set(today.PANELS)
     spec = drawn["today-Open"]
-    rows = [r for rows in spec["datasets"].values() for r in rows]
+    line, dot = spec["layer"]
+    rows = spec["datasets"][line["data"]["name"]]
     assert {r["series"] for r in rows} == {"Today", "Last Wed"}
+    # A dot where today's line ends: the value now.
+    assert [r["value"] for r in spec["datasets"][dot["data"]["name"]]] == [290]
     # Today opens on the value in force at midnight (recorded last week).
     assert [r["value"] for r in rows if r["series"] == "Today"] == [270, 280, 290]
     assert [r["value"] for r in rows if r["series"] == "Last Wed"] == [250, 270, 270]
-    assert spec["encoding"]["strokeDash"]["scale"]["domain"] == ["Today", "Last Wed"]
+    assert line["encoding"]["strokeDash"]["scale"]["domain"] == ["Today", "Last Wed"]
     assert spec["title"]["subtitle"] == ["now 290 · last Wed at this time 250"]
 
 
