@@ -249,6 +249,13 @@ def since_words(when: datetime, now: datetime) -> str:
     return f"since {local:%a %H:%M}"
 
 
+def _datetime(stamp: pd.Timestamp) -> datetime:
+    """A stored time as a datetime; its nanoseconds (the store keeps float seconds) do not
+    matter to words like "since 08:00" and are dropped without a warning on every redraw."""
+    moment: datetime = stamp.floor("us").to_pydatetime()
+    return moment
+
+
 def reading_at(series: pd.DataFrame, when: datetime) -> Reading | None:
     """The value in force at `when` in a step series [time, value]; with less history, the
     oldest value and its time (as `HistoryStore.value_at`); None for an empty series."""
@@ -258,7 +265,7 @@ def reading_at(series: pd.DataFrame, when: datetime) -> Reading | None:
     times = values["time"]
     before = values[times <= pd.Timestamp(when)]
     row = before.iloc[-1] if not before.empty else values.iloc[0]
-    return Reading(row["time"].to_pydatetime(), float(row["value"]))
+    return Reading(_datetime(row["time"]), float(row["value"]))
 
 
 def delta_text(delta: float) -> str:
@@ -295,7 +302,7 @@ def since_level(series: pd.DataFrame, rule: Threshold, level: Level) -> datetime
         if rule.level(float(v)) != level:
             break
         start = t
-    return None if start is None else start.to_pydatetime()
+    return None if start is None else _datetime(start)
 
 
 def duration_words(seconds: float) -> str:
@@ -403,7 +410,7 @@ def tile_trend(tile: Tile, series: pd.DataFrame, *, compare: Compare, now: datet
                                          "value": [opening.value]}), today], ignore_index=True)
     level_for = ""
     if rule is not None and tile.level in ("amber", "red"):
-        first = series["time"].iloc[0].to_pydatetime()
+        first = _datetime(series["time"].iloc[0])
         level_for = level_words(tile.level, since_level(series, rule, tile.level),
                                 window=window, first=first, now=now)
     spark = sparkline_svg(today, colour="#000" if tile.level == "red" else PALETTE["bar"])

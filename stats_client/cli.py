@@ -248,7 +248,9 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
         frame = store.export(since, until, panels)
     finally:
         store.close()
-    frame = frame.assign(time=[t.isoformat() for t in frame["time"]])
+    # Whole seconds (polls are at least a second apart): the store keeps float seconds, whose
+    # nanosecond digits only look precise.
+    frame = frame.assign(time=[t.floor("s").isoformat() for t in frame["time"]])
     (write_history_table if args.format == "table" else WRITERS[args.format])(frame, out)
     return 0
 

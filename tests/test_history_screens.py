@@ -270,3 +270,15 @@ def test_the_compare_setting(raw: str, compare: str, problem: str | None) -> Non
                           source="s.toml")
     assert loaded.config.compare == compare
     assert [p for p in loaded.problems if problem and problem in p] or not loaded.problems
+
+
+def test_stored_times_with_nanoseconds_read_without_a_warning(day: datetime) -> None:
+    """Regression: every redraw warned "Discarding nonzero nanoseconds in conversion" (the store
+    keeps float seconds); the suite turns warnings into errors."""
+    from board.tiles import reading_at
+
+    series = pd.DataFrame({"time": [pd.Timestamp(hours(day, 8)) + pd.Timedelta(nanoseconds=915)],
+                           "value": [3.0]})
+    reading = reading_at(series, hours(day, 9))
+    assert reading is not None
+    assert (reading.time, reading.value) == (hours(day, 8), 3.0)
