@@ -313,6 +313,13 @@ class DemoNetServer:
         with self._lock:
             return len(self._connections)
 
+    def nagle_off(self) -> list[bool]:
+        """Whether each client connection being served has Nagle off (TCP_NODELAY), as
+        `_Handler.setup` sets it: one flag per open connection."""
+        with self._lock:
+            return [bool(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                    for c in self._connections]
+
     # used by tests and the control port
     def wait_until_refused(self, timeout: float = 2.0) -> bool:
         """True once a TCP connect to the port is refused (DOWN has taken effect)."""

@@ -399,17 +399,13 @@ def test_no_secret_in_any_output_log_or_repr(demo_server_factory: Make,
 
 
 def test_keep_alive_replies_are_not_stalled_by_delayed_acks(demo_server: DemoNetServer) -> None:
-    # Regression: the demo server wrote headers and body separately with Nagle on, so each
-    # reply on a kept-alive connection waited ~40 ms for the client's delayed ACK.
-    import time
-
+    """Regression: the demo server wrote headers and body separately with Nagle on, so each
+    reply on a kept-alive connection waited ~40 ms for the client's delayed ACK. A timing
+    would not hold on a busy machine; the cause is checked instead: every connection the
+    server holds has Nagle off, while the client keeps it alive across calls."""
     with rest(demo_server) as client:
         client.fetch_frame([PanelType.UnassignedRequests])
-        times = []
-        for _ in range(9):
-            started = time.perf_counter()
-            client.fetch_frame([PanelType.UnassignedRequests])
-            times.append(time.perf_counter() - started)
-    # A stalled reply waits ~40 ms every time; the quickest of nine shows it even on a busy
-    # machine, where a median may not.
-    assert min(times) < 0.030, times
+        client.fetch_frame([PanelType.UnassignedRequests])
+        flags = demo_server.nagle_off()
+    assert flags
+    assert all(flags)
