@@ -64,6 +64,10 @@ MSG_UNKNOWN_SYSTEM_USER = "Unknown system user token."
 MSG_MALFORMED = "SignedSystemToken must be '<system user token>.<yyyyMMddHHmm>.<signature>'."
 
 
+#: The tenant an OTHER_TENANT token names.
+OTHER_CONTEXT = "Cust777"
+
+
 class PartnerFault(Enum):
     NONE = "none"
     UNKNOWN_TENANT = "unknown-tenant"
@@ -71,6 +75,7 @@ class PartnerFault(Enum):
     BAD_SIGNATURE = "bad-signature"
     CLOCK_SKEW = "clock-skew"  # the service's clock runs an hour ahead of the client's
     BAD_JWT = "bad-jwt"  # the JWT is signed with a key that is not in the JWKS
+    OTHER_TENANT = "other-tenant"  # the JWT names another tenant (ctx) than the one asked for
 
 
 @dataclass
@@ -224,7 +229,7 @@ class PartnerLogin:
             "nbf": int(now.timestamp()),
             "exp": int((now + TICKET_LIFETIME).timestamp()),
             TICKET_CLAIM: ticket,
-            CONTEXT_CLAIM: ctx,
+            CONTEXT_CLAIM: OTHER_CONTEXT if fault is PartnerFault.OTHER_TENANT else ctx,
             SERIAL_CLAIM: self.serial,
             "http://schemes.superoffice.net/identity/netserver_url":
                 f"{srv.url}/Remote/Services87/",
