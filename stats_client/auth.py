@@ -86,15 +86,6 @@ def is_unfamiliar(error: ServiceError) -> bool:
     return refusal_kind(error.exception_type, error.server_message) is Refusal.UNKNOWN
 
 
-def is_auth_refusal(exception_type: str | None, message: str | None) -> bool:
-    """Whether an `ExceptionInfo` says the ticket, token or credentials were refused.
-
-    >>> is_auth_refusal("SoSessionExpiredException", "whatever it says")
-    True
-    """
-    return refusal_kind(exception_type, message) is Refusal.CREDENTIALS
-
-
 def exception_error(operation: str, exception_type: str | None, message: str | None, *,
                     secrets: Iterable[str | None], refusal_hint: str,
                     who: str = "The NetServer") -> StatsClientError:

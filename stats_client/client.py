@@ -30,12 +30,12 @@ from typing import Protocol
 import pandas as pd
 
 from .auth import is_unfamiliar, refused_error
-from .credentials import Clock, Credential, PasswordLoginCall, Proof, credential_for
+from .credentials import Credential, PasswordLoginCall, Proof, credential_for
 from .errors import AuthenticationFailed, ServiceError, StatsClientError
 from .frames import DataSet, PanelData, to_frame
 from .http import Exchange, scrub
 from .matching import DatasetMatcher, requested_panels
-from .online import utcnow
+from .online import Clock, utcnow
 from .panels import ALL_PANELS, PanelType
 from .rest import RestWire
 from .settings import CredentialKind, Settings

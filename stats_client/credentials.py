@@ -25,10 +25,9 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from .errors import ConfigurationError
-from .online import SystemUserAuth, load_private_key, utcnow
+from .online import Clock, SystemUserAuth, load_private_key, utcnow
 from .settings import CredentialKind, Settings
 
-Clock = Callable[[], datetime]
 #: Logs in with a user name and password and answers a ticket (SOAP's SoPrincipal).
 PasswordLoginCall = Callable[[str, str], str]
 #: How a proof is sent: a NetServer ticket, an OAuth bearer token, or Basic user:password.

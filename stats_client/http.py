@@ -197,6 +197,10 @@ def connection_reason(exc: BaseException) -> str:
     return "the connection failed"
 
 
+#: Statuses that carry no reply worth parsing, whatever the body: `status_error` words them.
+PLAIN_STATUSES = frozenset({401, 403, 404, 405, 407, 502, 503, 504})
+
+
 def status_error(status: int, media: str, peer: Peer, *, refusal_hint: str,
                  said: str = "") -> StatsClientError:
     """The error for an HTTP status that carries no usable reply (`said`: the server's words)."""

@@ -23,6 +23,7 @@ from .credentials import PasswordLoginCall, Proof
 from .errors import InvalidReply, StatsClientError
 from .frames import DataSet, DataValue
 from .http import (
+    PLAIN_STATUSES,
     Exchange,
     Peer,
     bounded_request,
@@ -38,14 +39,11 @@ from .settings import Settings
 _JSON_TYPES = ("application/json", "text/json", "application/problem+json")
 _NUMBER_WORDS = {"nan": math.nan, "infinity": math.inf, "-infinity": -math.inf,
                  "inf": math.inf, "-inf": -math.inf}
-#: Statuses whose meaning does not depend on what the body says.
-_PLAIN_STATUSES = frozenset({401, 403, 404, 405, 407, 502, 503, 504})
 
 
 class RestWire:
     """One GetStatistics call over the REST WebAPI with a given credential."""
 
-    transport = "rest"
     #: REST takes the user name and password with every call (Basic): no login to a ticket.
     password_login: PasswordLoginCall | None = None
 
@@ -104,7 +102,7 @@ class RestWire:
     def _http_error(self, status: int, media: str, payload: bytes, *, refusal_hint: str,
                     secrets: Sequence[str]) -> StatsClientError:
         kind, message = _error_text(payload, media)
-        if (kind or message) and status not in _PLAIN_STATUSES:
+        if (kind or message) and status not in PLAIN_STATUSES:
             # A NetServer exception the WebAPI passed on: classified as SOAP's ExceptionInfo.
             return exception_error("GetStatistics", kind, message, secrets=secrets,
                                    refusal_hint=refusal_hint, who="The REST WebAPI")
@@ -131,8 +129,9 @@ def parse_statistics(payload: bytes, *, where: str) -> tuple[DataSet, ...]:
     try:
         return tuple(_dataset(ds) for ds in doc)
     except (TypeError, ValueError, OverflowError) as exc:
+        # The message may quote a server's value: shortened like every server text.
         raise InvalidReply(f"The reply from {where} does not have the shape of GetStatistics "
-                           f"data sets ({exc}).") from None
+                           f"data sets ({redact(str(exc), ())}).") from None
 
 
 def _field(obj: Mapping[str, Any], name: str) -> Any:

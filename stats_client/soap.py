@@ -32,6 +32,7 @@ from .credentials import PasswordLoginCall, Proof
 from .errors import ConfigurationError, InvalidReply, StatsClientError
 from .frames import DataSet, DataValue
 from .http import (
+    PLAIN_STATUSES,
     Exchange,
     Observer,
     Peer,
@@ -58,8 +59,6 @@ _DOCTYPE_MARKERS = tuple(
     for text in ("<!DOCTYPE", "<!doctype")
     for variant in (text.encode("ascii"), text.encode("utf-16-le"), text.encode("utf-16-be"))
 )
-#: Statuses that never carry a SOAP envelope worth parsing.
-_NOT_SOAP_STATUSES = frozenset({401, 403, 404, 405, 407, 502, 503, 504})
 #: zeep's and lxml's refusals of a reply → our sentence; the first row that matches wins.
 _REPLY_ERRORS: tuple[tuple[tuple[type[Exception], ...], str], ...] = (
     ((zeep.exceptions.DTDForbidden, zeep.exceptions.EntitiesForbidden),
@@ -150,7 +149,7 @@ class LimitedTransport(Transport):
 
         def soap_or_refused(response: requests.Response) -> None:
             media = media_type(response, "text/xml")
-            if response.status_code in _NOT_SOAP_STATUSES or (soap and media not in _XML_TYPES):
+            if response.status_code in PLAIN_STATUSES or (soap and media not in _XML_TYPES):
                 raise status_error(response.status_code, media, peer,
                                    refusal_hint=_HTTP_REFUSAL_HINT)
 
@@ -175,7 +174,6 @@ def has_doctype(body: bytes) -> bool:
 class SoapWire:
     """One GetStatistics call over SOAP with a given ticket; SoPrincipal login for passwords."""
 
-    transport = "soap"
 
     def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
         self._settings = settings

@@ -55,6 +55,7 @@ def test_every_text_on_a_data_screen_is_at_least_24_px_at_1080p(
                          + "\n".join(small))
     # The big numbers stay big.
     numbers = [t["px"] for t in texts if t["element"].startswith("div.sb-tile-value")]
+    assert len(numbers) == page.evaluate("document.querySelectorAll('.sb-tile-value').length")
     assert all(px >= TYPE["number_long"] for px in numbers), numbers
     assert js_errors[id(page)] == []
 
