@@ -124,8 +124,8 @@ class DemoState:
     def set_fault(self, fault: Fault | str) -> Fault:
         """Switch to `fault` (NONE clears); returns the fault it replaced.
 
-        EXPIRED_TICKET revokes every ticket valid now, once; NONE forgets the SOAP raw reply and
-        accepts the fixed ticket again."""
+        EXPIRED_TICKET revokes every ticket valid now, once; NONE forgets the raw replies of
+        both transports and accepts the fixed ticket again."""
         fault = Fault(fault)
         with self._lock:
             was, self._fault = self._fault, fault
@@ -134,7 +134,7 @@ class DemoState:
                 self._issued = set()
                 self._fixed_revoked = True
             if fault is Fault.NONE:
-                self._raw.pop("soap", None)
+                self._raw.clear()
                 self._fixed_revoked = False
         return was
 

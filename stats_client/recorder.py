@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -79,6 +80,7 @@ class HistoryRecorder(Background):
         self._next_poll: datetime | None = None
         self._seen_version: int | None = None
         self._pruned_at: datetime | None = None
+        self._closing = threading.Lock()
         #: Bumped each time the store holds something new this process knows of (a snapshot
         #: recorded, or one adopted from the store): the screens' reads are cached by it.
         self.recorded = 0
@@ -115,7 +117,7 @@ class HistoryRecorder(Background):
             started = self._clock()  # the next poll is counted from this one's start
             snap = self.poller.poll_once()
             self._next_poll = started + timedelta(seconds=self.poller.next_delay(snap))
-            self._record(snap, now)
+            self._record(snap, self._clock())
 
     def _open(self, now: datetime) -> HistoryStore | None:
         if self._url is None or self._store is not None:
@@ -138,6 +140,7 @@ class HistoryRecorder(Background):
         self._verify = False
         if stored is not None:  # a restart opens on the last stored data, shown with its age
             self._adopt(stored)
+            self._seen_version = store.snapshot_version()
         return store
 
     def _follow(self, store: HistoryStore) -> None:
@@ -160,7 +163,11 @@ class HistoryRecorder(Background):
         if store is None:
             return
         try:
-            store.record(snap, holder=self.holder)
+            # The poll may have outlasted the lease: write only while still holding it (this
+            # also renews it), so that a process that took over is not written across.
+            if self._lease is not None and not self._lease.try_acquire():
+                return
+            self._seen_version = store.record(snap, holder=self.holder)
             self.recorded += 1
             if self._pruned_at is None or now - self._pruned_at >= self._prune_every:
                 self._pruned_at = now
@@ -197,13 +204,27 @@ class HistoryRecorder(Background):
                 self.tick()
             except Exception:  # the loop must survive anything
                 log.exception("history recorder tick failed")
-            self._stop.wait(self.tick_seconds)
+            self._stop.wait(self._until_next_tick())
+        self._close()  # on this thread: a tick still running is never left without its store
+
+    def _until_next_tick(self) -> float:
+        """A tick's wait, cut short when the next poll is due sooner (no poll a tick late)."""
+        if self._next_poll is None:
+            return self.tick_seconds
+        due = (self._next_poll - self._clock()).total_seconds()
+        return min(self.tick_seconds, max(due, 0.0))
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop ticking, give the lease up (another process takes over at once), close."""
         super().stop(timeout)
-        if self._lease is not None:
-            self._lease.release()
-        if self._store is not None:
-            self._store.close()
-        self._store, self._lease = None, None
+        if not self.running:  # else the thread closes when its tick ends
+            self._close()
+
+    def _close(self) -> None:
+        with self._closing:
+            lease, store = self._lease, self._store
+            self._store, self._lease = None, None
+        if lease is not None:
+            lease.release()
+        if store is not None:
+            store.close()

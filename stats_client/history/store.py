@@ -149,12 +149,13 @@ class HistoryStore:
             raise unavailable(exc, self._url, doing) from exc
 
     # -- writing ---------------------------------------------------------------------------
-    def record(self, snap: Snapshot, *, holder: str = "") -> None:
+    def record(self, snap: Snapshot, *, holder: str = "") -> int | None:
         """Log one poll (its time, result and duration), store the values that changed since
-        the last stored snapshot, and store `snap` as the last snapshot; one transaction."""
+        the last stored snapshot, and store `snap` as the last snapshot; one transaction.
+        Returns the stored snapshot's version (None: nothing was attempted, nothing stored)."""
         attempted = snap.attempted_at or snap.fetched_at
         if attempted is None:
-            return  # nothing was attempted yet: nothing to record
+            return None  # nothing was attempted yet: nothing to record
         with self._transaction("write to") as conn:
             version = conn.execute(sa.select(t.snapshot.c.version)
                                    .where(t.snapshot.c.id == _SNAPSHOT_ID)).scalar()
@@ -186,6 +187,7 @@ class HistoryStore:
             self._values, self._digests = new_values, dict(snap.panel_digests)
         else:
             self._values, self._digests = values, digests
+        return self._version
 
     def _series_ids(self, conn: sa.Connection, keys: Iterable[Key]) -> dict[Key, int]:
         missing = {_key_text(k): k for k in keys if k not in self._ids}
