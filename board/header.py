@@ -22,9 +22,6 @@ from datetime import datetime
 
 from stats_client.freshness import Freshness
 
-#: Every value of `#freshness[data-state]`; only the page's script sets `offline`.
-PAGE_STATES = ("fresh", "stale", "error", "demo", "offline")
-
 
 def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | None,
                 demo: bool, interval: float, history: str = "off") -> str:

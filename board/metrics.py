@@ -71,10 +71,6 @@ class Displays:
                 drawn_at = now if seq > old.seq else old.drawn_at
                 self._items[token] = Display(screen, old.since, now, drawn_at, max(seq, old.seq))
 
-    def gone(self, token: str) -> None:
-        with self._lock:
-            self._items.pop(token, None)
-
     def open(self, now: datetime) -> list[Display]:
         """The open displays, oldest first; forgets the expired ones."""
         cutoff = now - timedelta(seconds=self.ttl_s)

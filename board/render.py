@@ -169,9 +169,11 @@ def render_live(rt: Runtime, title: str, screen_id: str, shown: tuple[object, ..
     def live() -> None:
         # Fragments keep the runtime of the run that made them: a replaced poller needs a
         # full run to read the new one.
-        if rt.replaced or shown_key(rt, screen, rt.snapshot()) != shown:
-            st.rerun(scope="app")
+        # One snapshot for the check and the header: a poll landing in between must not put
+        # its time on a header (and the display's "drawn") above panels that show the last one.
         snap = rt.snapshot()
+        if rt.replaced or shown_key(rt, screen, snap) != shown:
+            st.rerun(scope="app")
         METRICS.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
@@ -260,7 +262,7 @@ def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
         for slot, made in built:
             with st.container(key=f"panel-{slot.panel.wire_name}"):
                 if made is None:
-                    st.html(_error_html(slot))
+                    st.html(_error_html(slot.panel.wire_name, slot.title))
                     continue
                 body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale,
                                          trend=trends.get(t.key), no_history=no_history)
@@ -281,11 +283,17 @@ def render_today(rt: Runtime, snap: Snapshot, stale: bool) -> None:
         with st.container(horizontal=True, gap="small"):
             for chart in made[start:start + 2]:
                 with st.container(key=f"panel-{chart.panel}"):
-                    text = SPECS.get(("today", chart.digest, width, height),
-                                     partial(_day_spec, chart, width, height))
-                    st.vega_lite_chart(json.loads(text), theme=None, width="content")
+                    # Like every panel: one chart that fails is a sentence, not a broken page.
+                    _guarded_as(chart.panel, chart.title,
+                                partial(_draw_day, chart, width, height))
                     if stale:
                         _stale_tag(chart.panel, snap.fetched_at)
+
+
+def _draw_day(chart: DayChart, width: int, height: int) -> None:
+    text = SPECS.get(("today", chart.digest, width, height),
+                     partial(_day_spec, chart, width, height))
+    st.vega_lite_chart(json.loads(text), theme=None, width="content")
 
 
 def _day_spec(chart: DayChart, width: int, height: int) -> str:
@@ -330,16 +338,20 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
 
 def _guarded(slot: PanelSlot, draw: Callable[[], None]) -> None:
     """A panel that fails says so in a sentence; the other panels are unaffected."""
+    _guarded_as(slot.panel.wire_name, slot.title, draw)
+
+
+def _guarded_as(name: str, title: str, draw: Callable[[], None]) -> None:
     try:
         draw()
     except Exception:
-        log.exception("cannot draw panel %s", slot.panel.wire_name)
-        st.html(_error_html(slot))
+        log.exception("cannot draw panel %s", name)
+        st.html(_error_html(name, title))
 
 
-def _error_html(slot: PanelSlot) -> str:
-    return (f'<div class="sb-panel-error" data-panel="{slot.panel.wire_name}" '
-            f'data-panel-error="true"><b>{html.escape(slot.title)}</b> cannot be drawn from the '
+def _error_html(name: str, title: str) -> str:
+    return (f'<div class="sb-panel-error" data-panel="{html.escape(name)}" '
+            f'data-panel-error="true"><b>{html.escape(title)}</b> cannot be drawn from the '
             "data the NetServer sent. Check the dashboard's log for the details; "
             "the other panels are unaffected.</div>")
 

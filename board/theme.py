@@ -8,6 +8,7 @@ Everything visual is defined here once; charts and tiles only refer to these nam
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -112,8 +113,10 @@ def apply_theme(chart: C) -> C:
     return themed
 
 
+@functools.cache
 def page_css() -> str:
-    """The page's <style>: the palette as CSS variables, then board/theme.css."""
+    """The page's <style>: the palette as CSS variables, then board/theme.css (built once per
+    process: it is the same for every run)."""
     names = ("background", "panel", "grid", "text", "muted", "amber", "red", "ok", "demo")
     variables = "".join(f"--sb-{n}: {PALETTE[n]};" for n in names)
     variables += "".join(f"--sb-type-{n.replace('_', '-')}: {px}px;" for n, px in TYPE.items())

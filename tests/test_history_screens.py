@@ -284,3 +284,29 @@ def test_stored_times_with_nanoseconds_read_without_a_warning(day: datetime) -> 
     reading = reading_at(series, hours(day, 9))
     assert reading is not None
     assert (reading.time, reading.value) == (hours(day, 8), 3.0)
+
+
+def test_a_today_chart_that_cannot_be_drawn_is_a_sentence_and_the_others_draw(
+        open_screen: Any, desk: Desk, day: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: the Today charts were not guarded like every other panel, so one chart
+    that failed ended the whole page run."""
+    from board import charts as chart_module
+    from board import render
+    from harness.apptest import tags
+
+    real = chart_module.day_chart
+
+    def day_chart(chart: Any, **kw: Any) -> Any:
+        if chart.key == "Unread":
+            raise RuntimeError("boom")
+        return real(chart, **kw)
+
+    monkeypatch.setattr(chart_module, "day_chart", day_chart)
+    monkeypatch.setattr(render, "SPECS", render.Memo())
+    desk.at(hours(day, 8), Open=280, Unassigned=5, Unread=3)
+    at = desk.open(open_screen, "pages/today.py")
+    no_exceptions(at)
+    (failed,) = [(a, text) for _, a, text in tags(at) if a.get("data-panel-error") == "true"]
+    assert failed[0]["data-panel"] == "today-Unread"
+    assert "cannot be drawn" in failed[1]
+    assert set(charts(at)) == set(today.PANELS) - {"today-Unread"}
