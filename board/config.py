@@ -26,7 +26,7 @@ from typing import Any
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
-from stats_client.history import CONFIG_ENV, DEFAULT_CONFIG_PATH
+from stats_client.history import CONFIG_ENV, DEFAULT_CONFIG_PATH, Retention
 from stats_client.history import config_path as history_config_path
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
@@ -47,7 +47,7 @@ CONNECTION_ID = "connection"
 RESERVED_IDS = frozenset({CONNECTION_ID})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-#: `history` is read by stats_client.history.load_retention (board.runtime.history_settings).
+#: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history")
 _SCREEN_KEYS = ("id", "title", "panels")
 _SLOT_KEYS = ("panel", "title")
@@ -90,6 +90,7 @@ class BoardConfig:
     metrics_port: int | None = None  # Prometheus metrics on this port; None = not served
     night: Night | None = None  # the screens go dark outside office hours; None = never
     compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
+    retention: Retention = field(default_factory=Retention)  # [history]: kept how long
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -192,8 +193,9 @@ def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
     rotate = _rotate(data["rotate"], say) if "rotate" in data else DEFAULT.rotate
     night = _night(data["night"], say) if "night" in data else DEFAULT.night
     compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
+    retention = _retention(data["history"], say) if "history" in data else DEFAULT.retention
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
-                         compare=compare)
+                         compare=compare, retention=retention)
     return Loaded(config, tuple(problems))
 
 
@@ -393,6 +395,18 @@ def _compare(raw: object, say: Any) -> Compare:
     say("compare", f"= {_value(raw)} must be one of {', '.join(map(_value, COMPARES))}; "
         f'the default "{DEFAULT_COMPARE}" is used.')
     return DEFAULT_COMPARE
+
+
+def _retention(raw: object, say: Any) -> Retention:
+    """`[history]`: the store's retention (stats_client.history.Retention's own rules)."""
+    if not isinstance(raw, Mapping):
+        say("[history]", "must be a table; the default retention is used.")
+        return Retention()
+    try:
+        return Retention.from_mapping(raw)
+    except ConfigurationError as exc:
+        say("[history]", f"is not usable ({exc}); the default retention is used.")
+        return Retention()
 
 
 def default_redraw(interval: float) -> float:

@@ -161,9 +161,10 @@ def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | N
         return None
 
 
-def render_live(rt: Runtime, title: str, screen_id: str, shown: tuple[object, ...]) -> None:
+def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | None,
+                shown: tuple[object, ...]) -> None:
     """Header with `#freshness` and the stale banner, every `redraw` seconds; a full run when
-    what the panels show is no longer `shown` (what this run drew)."""
+    what the panels of `screen` show is no longer `shown` (what this run drew)."""
 
     @st.fragment(run_every=rt.config.redraw)
     def live() -> None:
@@ -182,7 +183,6 @@ def render_live(rt: Runtime, title: str, screen_id: str, shown: tuple[object, ..
                             failing_since=snap.error_since)
         st.html(body)
 
-    screen = rt.config.screen(screen_id)
     token = display_token()
     live()
 
@@ -450,8 +450,10 @@ def screen(screen_id: str) -> None:
     config = ctx.screen(screen_id)
     watch_metrics(rt)
     snap = rt.snapshot()
-    render_live(rt, "Connection" if is_connection else config.title, screen_id,
-                shown_key(rt, None if is_connection else config, snap))
+    # The same screen for this run's key and the fragment's checks, or they never agree.
+    panels = None if is_connection else config
+    render_live(rt, "Connection" if is_connection else config.title, screen_id, panels,
+                shown_key(rt, panels, snap))
     render_problems(ctx.problems)
     render_fatal(rt)
     if is_connection:

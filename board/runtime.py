@@ -39,7 +39,6 @@ from stats_client.history import (
     DATABASE_URL_ENV,
     Retention,
     database_url,
-    load_retention,
     redact,
 )
 from stats_client.panels import PanelType
@@ -82,11 +81,10 @@ class HistorySource(Protocol):
 @dataclass(frozen=True, slots=True)
 class HistorySettings:
     """Where history goes (None: off) and how long it is kept, from the environment and
-    `[history]` in statusboard.toml; `problem` says what was wrong, as a sentence."""
+    `[history]` in statusboard.toml."""
 
     url: str | None
     retention: Retention = field(default_factory=Retention)
-    problem: str | None = None
 
     @property
     def display_url(self) -> str:
@@ -98,17 +96,14 @@ class HistorySettings:
             return "(not a database URL)"
 
 
-def history_settings(env: Mapping[str, str]) -> HistorySettings:
+def history_settings(env: Mapping[str, str], retention: Retention) -> HistorySettings:
     """STATUSBOARD_DATABASE_URL (`off`, a URL, or unset: history.sqlite3 beside the screen
-    configuration file) and the retention; a wrong `[history]` keeps the defaults and says so."""
+    configuration file) and the retention `[history]` set (parsed with the rest of the file,
+    where a wrong value is reported and the default kept)."""
     path, _ = config.config_path(env)
     if env.get(DATABASE_URL_ENV, "").strip().lower() == HISTORY_OFF:
         return HistorySettings(None)
-    url = database_url(env, path)
-    try:
-        return HistorySettings(url, load_retention(path))
-    except ConfigurationError as exc:
-        return HistorySettings(url, problem=f"{exc} The default retention is used.")
+    return HistorySettings(database_url(env, path), retention)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,9 +297,8 @@ def current(env: Mapping[str, str] | None = None,
     if secrets is None:
         secrets, unreadable = config.read_secrets()
     loaded = config.load(env, secrets)
-    history = history_settings(os.environ if env is None else env)
-    problems = (loaded.problems + ((unreadable,) if unreadable else ())
-                + ((history.problem,) if history.problem else ()))
+    history = history_settings(os.environ if env is None else env, loaded.config.retention)
+    problems = loaded.problems + ((unreadable,) if unreadable else ())
     if loaded.fatal is not None:
         return Runtime(None, loaded.config, problems=problems, fatal=loaded.fatal)
     try:

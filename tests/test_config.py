@@ -317,3 +317,31 @@ def test_the_netserver_settings_or_why_not(env: dict[str, str], secrets: dict[st
     assert (loaded.fatal or "").startswith(fatal or "")
     assert (loaded.fatal is None) is (fatal is None)
     assert loaded.problems == ()
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ('[history]\nfull = "soon"\n', "[history] is not usable"),
+    ('[history]\nforever = "2y"\n', "no setting 'forever'"),
+    ('history = 3\n', "[history] must be a table"),
+])
+def test_a_wrong_history_table_is_one_sentence_and_the_default_retention(table: str,
+                                                                          words: str) -> None:
+    """[history] is read with the rest of the file (once per run), not parsed a second time."""
+    import tomllib
+
+    from stats_client.history import Retention
+
+    loaded = config.parse_config(tomllib.loads(table), source="s.toml")
+    assert loaded.config.retention == Retention()
+    assert len(loaded.problems) == 1
+    assert words in loaded.problems[0]
+    assert "default retention" in loaded.problems[0]
+
+
+def test_the_history_table_sets_the_retention() -> None:
+    import tomllib
+    from datetime import timedelta
+
+    loaded = config.parse_config(tomllib.loads('[history]\nfull = "24h"\n'), source="s.toml")
+    assert loaded.problems == ()
+    assert loaded.config.retention.full == timedelta(hours=24)
