@@ -27,7 +27,7 @@ from stats_client import (
     Reading,
     Retention,
 )
-from stats_client.errors import ConfigurationError, NetServerUnreachable
+from stats_client.errors import ConfigurationError, NetServerUnreachable, StatsClientError
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
 from stats_client.history import schema
 from stats_client.history.database import database_url, redact
@@ -409,3 +409,32 @@ def test_a_crash_in_the_middle_of_writes_loses_nothing_committed(sqlite_url: str
 
 def wait_status(recorder: HistoryRecorder, ok: Callable[[HistoryRecorder], bool]) -> None:
     wait_for(lambda: ok(recorder), timeout=30, what="recorder status")
+
+
+def test_a_rolled_back_write_leaves_no_series_id_behind(sqlite_url: str) -> None:
+    """Regression (review): the ids of series inserted in a write that rolled back stayed in
+    the store's cache; the database then gave those ids to other series, and a later change of
+    the first series was written under the other's id."""
+    from harness.history import record
+
+    store = HistoryStore.open(sqlite_url, now=T0)
+    try:
+        record(store, [(T0, desk(1.0))])
+        with store.engine.begin() as conn:  # the next snapshot write fails: the write rolls back
+            conn.execute(sa.text(f"CREATE TRIGGER no_snapshot BEFORE UPDATE ON "
+                                 f"{schema.snapshot.name} "
+                                 "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"))
+        with pytest.raises(StatsClientError):
+            record(store, [(T0 + timedelta(minutes=1), desk(1.0, Sales=3.0, Support=4.0,
+                                                              Billing=5.0))])
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER no_snapshot"))
+        # Another new series first (it takes the id the rolled-back one had), then Billing.
+        record(store, [(T0 + timedelta(minutes=2), desk(1.0, Sales=3.0, Support=4.0, Legal=7.0)),
+                       (T0 + timedelta(minutes=3), desk(1.0, Sales=3.0, Support=4.0, Legal=7.0,
+                                                        Billing=5.0))])
+        exported = store.export(T0, T0 + timedelta(minutes=4))
+        values = dict(zip(exported["label"], exported["value"], strict=True))
+        assert (values["Legal"], values["Billing"]) == (7.0, 5.0)
+    finally:
+        store.close()

@@ -156,6 +156,7 @@ class HistoryStore:
         attempted = snap.attempted_at or snap.fetched_at
         if attempted is None:
             return None  # nothing was attempted yet: nothing to record
+        learned: dict[Key, int] = {}
         with self._transaction("write to") as conn:
             version = conn.execute(sa.select(t.snapshot.c.version)
                                    .where(t.snapshot.c.id == _SNAPSHOT_ID)).scalar()
@@ -171,7 +172,7 @@ class HistoryStore:
                 new_values = keyed_values(snap.frame)
                 changed = changed_values(values, new_values)
                 if changed and snap.fetched_at is not None:
-                    ids = self._series_ids(conn, changed)
+                    ids = learned = self._series_ids(conn, changed)
                     at = _ts(snap.fetched_at)
                     upsert(conn, t.changes, [{"series_id": ids[key], "at": at, "value": value}
                                              for key, value in changed.items()])
@@ -183,6 +184,7 @@ class HistoryStore:
                 conn.execute(sa.update(t.snapshot).where(t.snapshot.c.id == _SNAPSHOT_ID)
                              .values(row))
         self._version = row["version"]
+        self._ids.update(learned)  # committed: the ids are the database's now
         if new_values is not None:
             self._values, self._digests = new_values, dict(snap.panel_digests)
         else:
@@ -199,7 +201,9 @@ class HistoryStore:
                 conn.execute(sa.insert(t.series), [_series_row(k) for k in new])
                 found.update(conn.execute(sa.select(c.key, c.id)
                                           .where(c.key.in_([_key_text(k) for k in new]))).all())
-            self._ids.update({missing[text]: sid for text, sid in found.items()})
+            # Returned, not cached: the caller caches them once its transaction has committed
+            # (after a rollback the database may hand the same ids to other keys).
+            return {**self._ids, **{missing[text]: sid for text, sid in found.items()}}
         return self._ids
 
     def prune(self, now: datetime) -> PruneReport:
