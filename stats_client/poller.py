@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 import pandas as pd
@@ -52,6 +52,14 @@ class Snapshot:
     error_kind: str | None = None  # StatsClientError.kind, or "internal"
     error_since: datetime | None = None  # when the current run of failures began
 
+    @property
+    def attempt_began_at(self) -> datetime | None:
+        """When the last attempt began: the poll log's start, which the next poll counts from
+        (whichever process made it), so polls start at least an interval apart."""
+        if self.attempted_at is None:
+            return None
+        return self.attempted_at - timedelta(seconds=self.duration_s or 0.0)
+
 
 def panel_digests(frame: pd.DataFrame) -> Mapping[str, str]:
     """A short digest of each panel's rows, to tell which panels changed between polls."""
@@ -60,6 +68,11 @@ def panel_digests(frame: pd.DataFrame) -> Mapping[str, str]:
         hashed = pd.util.hash_pandas_object(rows.reset_index(drop=True), index=False)
         out[str(panel)] = hashlib.blake2b(hashed.to_numpy().tobytes(), digest_size=8).hexdigest()
     return MappingProxyType(out)
+
+
+def _seconds(began: datetime, ended: datetime) -> float:
+    """Seconds from `began` to `ended`, never negative (the wall clock may be set back)."""
+    return max((ended - began).total_seconds(), 0.0)
 
 
 class Poller(Background):
@@ -95,22 +108,24 @@ class Poller(Background):
         """One attempt, synchronously; publishes and returns the new snapshot."""
         with self._lock:
             prev = self._snapshot
-            started = time.perf_counter()
+            # Begin and end on the one clock, so that end - duration is exactly the begin the
+            # next poll is counted from (a second clock differed by the thread's wait, ms).
+            began = self._clock()
             try:
                 frame = self._fetch()
             except StatsClientError as exc:
-                snap = self._failed(prev, str(exc), exc.kind, started)
+                snap = self._failed(prev, str(exc), exc.kind, began)
                 log.warning("poll failed (%s): %s", exc.kind, exc)
             except Exception as exc:  # the poller must survive anything
                 log.exception("poll failed with an unexpected error")
                 msg = f"Unexpected error while polling ({type(exc).__name__}); see the server log."
-                snap = self._failed(prev, msg, "internal", started)
+                snap = self._failed(prev, msg, "internal", began)
             else:
                 now = self._clock()
                 snap = Snapshot(
                     seq=prev.seq + 1, started_at=prev.started_at, frame=frame, fetched_at=now,
                     panel_digests=panel_digests(frame), attempted_at=now,
-                    duration_s=time.perf_counter() - started, calls=prev.calls + 1,
+                    duration_s=_seconds(began, now), calls=prev.calls + 1,
                 )
             self._snapshot = snap
         with self._published:
@@ -128,13 +143,13 @@ class Poller(Background):
         knowing about Prometheus."""
         self._observers.append(observe)
 
-    def _failed(self, prev: Snapshot, message: str, kind: str, started: float) -> Snapshot:
+    def _failed(self, prev: Snapshot, message: str, kind: str, began: datetime) -> Snapshot:
         now = self._clock()
         return Snapshot(
             seq=prev.seq, started_at=prev.started_at, frame=prev.frame,
             fetched_at=prev.fetched_at,
             panel_digests=prev.panel_digests, attempted_at=now,
-            duration_s=time.perf_counter() - started, calls=prev.calls + 1,
+            duration_s=_seconds(began, now), calls=prev.calls + 1,
             failures=prev.failures + 1, error=message, error_kind=kind,
             error_since=prev.error_since or now,
         )

@@ -114,9 +114,8 @@ class HistoryRecorder(Background):
                 polling = True
         self._set(role="polling" if polling else "following")
         if polling and (self._next_poll is None or now >= self._next_poll):
-            started = self._clock()  # the next poll is counted from this one's start
             snap = self.poller.poll_once()
-            self._next_poll = started + timedelta(seconds=self.poller.next_delay(snap))
+            self._schedule_after(snap)
             self._record(snap, self._clock())
 
     def _open(self, now: datetime) -> HistoryStore | None:
@@ -154,9 +153,13 @@ class HistoryRecorder(Background):
     def _adopt(self, snap: Snapshot) -> None:
         self.poller.adopt(snap)
         self.recorded += 1
-        if snap.attempted_at is not None:  # whoever polled last: no second poll this interval
-            started = snap.attempted_at - timedelta(seconds=snap.duration_s or 0.0)
-            self._next_poll = started + timedelta(seconds=self.poller.next_delay(snap))
+        self._schedule_after(snap)  # whoever polled last: no second poll this interval
+
+    def _schedule_after(self, snap: Snapshot) -> None:
+        """The next poll is due an interval (or the back-off) after `snap`'s poll began."""
+        began = snap.attempt_began_at
+        if began is not None:
+            self._next_poll = began + timedelta(seconds=self.poller.next_delay(snap))
 
     def _record(self, snap: Snapshot, now: datetime) -> None:
         store = self._store

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from harness import wait_for
-from harness.clock import ManualClock
+from harness.clock import T0, ManualClock
 from netserver_demo import DemoNetServer
 from stats_client import HistoryRecorder, HistoryStore, Lease, Poller
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
@@ -108,6 +108,35 @@ def test_followers_read_the_holders_snapshots_and_take_over_when_it_dies(
     finally:
         for recorder in recorders:
             recorder.stop()
+
+
+def test_the_poll_log_starts_polls_an_interval_apart_whatever_they_took(
+        tmp_path: Path, clock: ManualClock) -> None:
+    """Regression: the next poll was counted from a clock read before the poll, the log's start
+    (end minus a duration from a second clock) from inside it. A slow poll followed by a quick
+    one then put two starts less than an interval apart in the log (CI saw 0.98 intervals)."""
+    took = iter([5.0, 0.0, 12.0, 0.5, 0.0])
+
+    def slow_fetch() -> pd.DataFrame:
+        clock.advance(seconds=next(took))
+        return desk(1.0)
+
+    recorder = HistoryRecorder(Poller(slow_fetch, interval=30, clock=clock),
+                               f"sqlite:///{tmp_path / 'history.sqlite3'}", clock=clock,
+                               lease_clock=lambda: seconds(clock))
+    try:
+        while recorder.poller.latest().calls < 5:
+            recorder.tick()
+            clock.advance(seconds=recorder.tick_seconds)
+        store = recorder.store
+        assert store is not None
+        log = store.polls(T0)
+        assert log["duration_s"].tolist() == [5.0, 0.0, 12.0, 0.5, 0.0]
+        starts = log["time"] - pd.to_timedelta(log["duration_s"], unit="s")
+        assert (starts.diff().dropna() >= pd.Timedelta(seconds=30)).all(), starts.tolist()
+        assert starts.iloc[0] == pd.Timestamp(T0)
+    finally:
+        recorder.stop()
 
 
 # -- two real processes on one PostgreSQL server -----------------------------------------------
