@@ -121,6 +121,8 @@ class LimitedTransport(Transport):
         self.allowed_origin = allowed_origin
         self.seconds = timeout
         self.observer: Observer | None = None  # sees SOAP POST replies while set
+        #: What an HTTP 401/403 tells to check: the credential's own hint during GetStatistics.
+        self.refusal_hint = _HTTP_REFUSAL_HINT
 
     def post(self, address: str, message: bytes | str,
              headers: dict[str, str]) -> requests.Response:
@@ -151,7 +153,7 @@ class LimitedTransport(Transport):
             media = media_type(response, "text/xml")
             if response.status_code in PLAIN_STATUSES or (soap and media not in _XML_TYPES):
                 raise status_error(response.status_code, media, peer,
-                                   refusal_hint=_HTTP_REFUSAL_HINT)
+                                   refusal_hint=self.refusal_hint)
 
         response = bounded_request(self.session, method, url, peer=peer, timeout=self.seconds,
                                    limit=self.max_reply_bytes, before_body=soap_or_refused,
@@ -210,10 +212,12 @@ class SoapWire:
         functions = {"StatusScreenPanelType": [p.wire_name for p in panels]}
         service = self._service()
         self._transport.observer = self._record
+        self._transport.refusal_hint = refusal_hint
         try:
             result = service.GetStatistics(Functions=functions, _soapheaders=headers)
         finally:
             self._transport.observer = None
+            self._transport.refusal_hint = _HTTP_REFUSAL_HINT
         check_succeeded(getattr(result, "header", None), operation="GetStatistics",
                         secrets=secrets, refusal_hint=refusal_hint)
         return read_datasets(getattr(result, "body", None))

@@ -299,3 +299,20 @@ def test_an_unfamiliar_type_waits_an_hour_of_the_given_clock() -> None:
     memory.renewal_failed("OddStateException", now)
     assert not memory.may_try("oddstateexception", now + timedelta(minutes=59))
     assert memory.may_try("OddStateException", now + timedelta(hours=1))
+
+
+@pytest.mark.parametrize(("credential", "hint"), [
+    ("ticket", "Check SUPEROFFICE_TICKET (tickets expire)"),
+    ("password", "Check SUPEROFFICE_USER, SUPEROFFICE_PASSWORD"),
+    # renewed once, refused again: the Online path's own sentence, which names the context
+    ("system user", "check that SUPEROFFICE_CONTEXT names the same tenant"),
+])
+def test_an_http_refusal_over_soap_names_the_settings_of_the_credential_in_use(
+        desk: Desk, credential: str, hint: str) -> None:
+    """Regression: HTTP 401 over SOAP named the ticket and password whatever was set."""
+    desk.srv.serve_raw(b"<html><body>Unauthorized</body></html>", status=401,
+                       content_type="text/html")
+    with desk.client(credential, "soap") as client, pytest.raises(AuthenticationFailed) as info:
+        client.fetch(PANELS)
+    assert hint in str(info.value), str(info.value)
+    assert "SUPEROFFICE_PASSWORD" not in str(info.value) or credential == "password"
