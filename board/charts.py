@@ -510,21 +510,32 @@ def build_chart(rows: pd.DataFrame, *, title: str, height: int, width: int | Non
     raise ValueError(f"a {shape} panel is drawn as a tile, not a chart")
 
 
+def _wall(times: pd.Series, zone: Any, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> pd.Series:
+    """UTC times as text of the wall clock in `zone` (for a UTC scale: see day_chart)."""
+    return pd.to_datetime(times, utc=True).dt.tz_convert(zone).dt.strftime(fmt)
+
+
 def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.LayerChart:
     """One chart of the Today screen: today's line solid, last week or the average dashed, on a
     time axis from midnight to midnight (the board server's day), hours as labels."""
     series = [TODAY, *chart.dashed]
     colours = [SERIES[0], *[PALETTE["muted"]] * len(chart.dashed)]
     dashes = [[1, 0], *[[12, 8]] * len(chart.dashed)]
+    # Times go to the browser as the board's wall-clock times on a UTC scale, so the axis
+    # reads the board's day whatever the time zone of the TV's browser.
+    zone = chart.start.tzinfo
+    data = chart.data.assign(time=_wall(chart.data["time"], zone),
+                             at=_wall(chart.data["time"], zone, "%H:%M"))
     axis = alt.Axis(format="%H:%M", labelAngle=0, grid=False, tickCount=6,
                     labelOverlap="greedy", labelFlush=True)
     x = alt.X("time:T", title=None, axis=axis,
-              scale=alt.Scale(domain=[chart.start.isoformat(), chart.end.isoformat()]))
+              scale=alt.Scale(type="utc", domain=[f"{chart.start:%Y-%m-%dT%H:%M:%S}Z",
+                                                  f"{chart.end:%Y-%m-%dT%H:%M:%S}Z"]))
     # Counts: whole-number ticks only (a day of 1s and 2s must not read 1.2, 1.4, …).
     y = alt.Y("value:Q", title=None,
               axis=alt.Axis(format=AXIS_NUMBER, tickCount=4, tickMinStep=1),
               scale=alt.Scale(zero=False))
-    lines = alt.Chart(chart.data).mark_line(interpolate="step-after", strokeWidth=4).encode(
+    lines = alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=4).encode(
         x=x, y=y,
         # One legend for both channels: its symbols are the lines themselves, dashed or not.
         color=alt.Color("series:N", sort=series, title=None,
@@ -534,11 +545,11 @@ def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.
         strokeDash=alt.StrokeDash("series:N", sort=series,
                                   scale=alt.Scale(domain=series, range=dashes)),
         tooltip=[alt.Tooltip("series:N", title="Series"),
-                 alt.Tooltip("time:T", title="Time", format="%H:%M"),
+                 alt.Tooltip("at:N", title="Time"),
                  alt.Tooltip("value:Q", title="Value", format=AXIS_NUMBER)])
     # Where today's line ends, a dot: the value now, visible even before the line has two
     # points (a board started minutes ago).
-    latest = chart.data[chart.data["series"] == TODAY].tail(1)
+    latest = data[data["series"] == TODAY].tail(1)
     now_dot = alt.Chart(latest).mark_point(filled=True, size=400, color=SERIES[0],
                                            opacity=1).encode(x=x, y=y)
     out = alt.LayerChart(layer=[lines, now_dot]).properties(

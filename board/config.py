@@ -1,6 +1,7 @@
 """Everything the board is told, checked once: statusboard.toml (which panels each screen
-shows, thresholds, the reload schedule, rotation, night hours), the STATUSBOARD_* knobs, and
-the NetServer's SUPEROFFICE_* settings from the environment and Streamlit secrets.
+shows, thresholds, the reload schedule, rotation, night hours, the time zone), the
+STATUSBOARD_* knobs, and the NetServer's SUPEROFFICE_* settings from the environment and
+Streamlit secrets.
 
 `load(env, secrets)` gives one frozen `BoardConfig`, the problems found and the NetServer
 `Settings` (None in demo mode). A wrong key or value never stops the board: it becomes a
@@ -23,6 +24,7 @@ from datetime import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
@@ -32,6 +34,7 @@ from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
 from .tiles import COMPARES, DEFAULT_COMPARE, Compare, Threshold
+from .zone import parse_zone, server_zone
 
 #: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
 # The file and its variable are the data side's too (the history store sits beside the file).
@@ -48,7 +51,8 @@ RESERVED_IDS = frozenset({CONNECTION_ID})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
-_TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history")
+_TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
+             "time_zone")
 _SCREEN_KEYS = ("id", "title", "panels")
 _SLOT_KEYS = ("panel", "title")
 _THRESHOLD_KEYS = ("amber", "red", "direction")
@@ -71,7 +75,7 @@ class ScreenConfig:
 @dataclass(frozen=True, slots=True)
 class Night:
     """Outside office hours: dark from `dark` until `wake` (statusboard.toml `night = { from,
-    to }`), local time of the browser; `dark` after `wake` spans midnight, the usual case."""
+    to }`), in the board's time zone; `dark` after `wake` spans midnight, the usual case."""
 
     dark: time
     wake: time
@@ -81,7 +85,7 @@ class Night:
 class BoardConfig:
     screens: tuple[ScreenConfig, ...]
     thresholds: Mapping[str, Threshold] = field(default_factory=lambda: MappingProxyType({}))
-    reload_at: time | None = time(3, 0)  # local time of the browser; None = never
+    reload_at: time | None = time(3, 0)  # in the board's time zone; None = never
     rotate: int = 0  # seconds per screen when the URL has no ?rotate=; 0 = no rotation
     source: str = "built-in defaults"
     interval: float = DEFAULT_INTERVAL  # seconds between polls
@@ -91,6 +95,7 @@ class BoardConfig:
     night: Night | None = None  # the screens go dark outside office hours; None = never
     compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
     retention: Retention = field(default_factory=Retention)  # [history]: kept how long
+    zone: ZoneInfo = field(default_factory=server_zone)  # every time on a screen is told in it
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -194,8 +199,9 @@ def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
     night = _night(data["night"], say) if "night" in data else DEFAULT.night
     compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
     retention = _retention(data["history"], say) if "history" in data else DEFAULT.retention
+    zone = _zone(data["time_zone"], say) if "time_zone" in data else server_zone()
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
-                         compare=compare, retention=retention)
+                         compare=compare, retention=retention, zone=zone)
     return Loaded(config, tuple(problems))
 
 
@@ -395,6 +401,18 @@ def _compare(raw: object, say: Any) -> Compare:
     say("compare", f"= {_value(raw)} must be one of {', '.join(map(_value, COMPARES))}; "
         f'the default "{DEFAULT_COMPARE}" is used.')
     return DEFAULT_COMPARE
+
+
+def _zone(raw: object, say: Any) -> ZoneInfo:
+    zone = server_zone()
+    try:
+        if isinstance(raw, str):
+            return parse_zone(raw)
+        raise ConfigurationError(f"{_value(raw)} is not a time zone name; use an IANA name "
+                                 'such as "Europe/Oslo" or "UTC"')
+    except ConfigurationError as exc:
+        say("time_zone", f"= {exc}; the board server's own zone, {zone.key}, is used.")
+    return zone
 
 
 def _retention(raw: object, say: Any) -> Retention:

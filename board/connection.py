@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from stats_client.freshness import format_age
 from stats_client.poller import Snapshot
@@ -19,9 +20,10 @@ from .runtime import Connection
 
 
 def _when(moment: datetime | None, now: datetime | None) -> str:
+    """A moment in `now`'s zone (the board's), with its age; UTC when there is no `now`."""
     if moment is None:
         return "never"
-    local = moment.astimezone()
+    local = moment.astimezone(now.tzinfo if now is not None else UTC)
     text = f"{local:%Y-%m-%d %H:%M:%S}"
     return f"{text} ({format_age((now - moment).total_seconds())})" if now else text
 
@@ -54,6 +56,25 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
     if snap.error_since is not None and snap.failures:
         rows.insert(-1, ("Failing since", _when(snap.error_since, now)))
     return rows
+
+
+def zone_row(zone: ZoneInfo, browser_zone: str | None) -> tuple[str, str]:
+    """The board's time zone, and what to set when this browser is in another one.
+
+        >>> zone_row(ZoneInfo("UTC"), "Europe/Oslo")[1]
+        'UTC; this browser is in Europe/Oslo: set time_zone = "Europe/Oslo" in statusboard.toml'
+    """
+    if not browser_zone or browser_zone == zone.key:
+        return ("Time zone", zone.key)
+    try:
+        same = ZoneInfo(browser_zone).utcoffset(datetime.now(UTC)) == zone.utcoffset(
+            datetime.now(UTC))
+    except (ValueError, OSError, LookupError):
+        same = False
+    if same:  # another name for the same clock (Etc/UTC, UTC): nothing to do
+        return ("Time zone", zone.key)
+    return ("Time zone", f'{zone.key}; this browser is in {browser_zone}: set time_zone = '
+            f'"{browser_zone}" in statusboard.toml')
 
 
 #: Rows of open displays the Connection screen shows (its box is sized for them).
@@ -105,7 +126,7 @@ def history_row(status: HistoryStatus, url: str | None, now: datetime) -> tuple[
     if status.state == "off":
         return ("History", "off (STATUSBOARD_DATABASE_URL=off)")
     if status.state == "unavailable":
-        since = f" since {status.since.astimezone():%H:%M}" if status.since else ""
+        since = f" since {status.since.astimezone(now.tzinfo):%H:%M}" if status.since else ""
         return ("History", f"{status.message or 'history unavailable'}{since}; retrying, "
                 "the board keeps polling")
     role = "this process polls" if status.role == "polling" else "following the poller"

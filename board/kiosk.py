@@ -1,12 +1,17 @@
 """Kiosk behaviour as pure functions: screen rotation, the scheduled reload, scaling, the
 page's own clock (age, stale, offline; see `clock_script`) and night mode (`night_script`).
 
+Every time these scripts tell or act on (the banners' "03:18", night hours, the reload) is in
+the board's time zone (board.zone), passed to them by name and read with the browser's Intl,
+so a TV whose browser is set to another zone still agrees with the server's texts.
+
     >>> parse_rotate("20", default=0)
     (20, None)
 """
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from datetime import time
@@ -54,6 +59,22 @@ _CLOCK_CSS = (
     "{ display: none !important; }"
 )
 
+def wall_js(zone: str) -> str:
+    """JavaScript defining `wall(date)` → [hours, minutes, seconds] of a Date in `zone` (an
+    IANA name), with the browser's own zone only where Intl does not know the name.
+
+        >>> "Europe/Oslo" in wall_js("Europe/Oslo")
+        True
+    """
+    return (
+        "var wall=(function(){try{var f=new Intl.DateTimeFormat('en-GB',{timeZone:"
+        f"{json.dumps(zone)},hourCycle:'h23',hour:'2-digit',minute:'2-digit',second:'2-digit'}});"
+        "return function(d){var p={};f.formatToParts(d).forEach(function(x){p[x.type]=x.value;});"
+        "return [Number(p.hour)%24,Number(p.minute),Number(p.second)];};}"
+        "catch(e){return function(d){return [d.getHours(),d.getMinutes(),d.getSeconds()];};}})();"
+    )
+
+
 _CLOCK_JS = """
 if (window.__sbClock) return; window.__sbClock=true;
 var c={offset:0,lastOk:Date.now(),misses:0,offline:false,lostAt:null,queued:false};
@@ -63,8 +84,8 @@ function age(s){s=Math.max(0,Math.floor(s));
  return Math.floor(s/86400)+' days ago';}
 window.__sbFormatAge=age;
 function two(n){return (n>9?'':'0')+n;}
-function hm(d){return two(d.getHours())+':'+two(d.getMinutes());}
-function hms(d){return hm(d)+':'+two(d.getSeconds());}
+function hm(d){var w=wall(d);return two(w[0])+':'+two(w[1]);}
+function hms(d){return hm(d)+':'+two(wall(d)[2]);}
 function banner(want){var b=document.getElementById('sb-page-banner');
  if (!want){if (b) b.remove();return;}
  if (!b){b=document.createElement('div');b.id='sb-page-banner';b.className='sb-banner';
@@ -113,7 +134,7 @@ window.__sbClockTimers=[setInterval(tick,1000),setInterval(check,HEALTH_EVERY)];
 """
 
 
-def clock_script(health_url: str) -> str:
+def clock_script(health_url: str, zone: str = "UTC") -> str:
     """HTML whose script (run once per page life) keeps the page's own clock, with no server
     round trip: every second it turns `#freshness[data-updated]` and `data-interval` into the
     age (", 12 s ago" in `.sb-ago`), sets `data-state` to `stale` past two intervals and shows
@@ -122,13 +143,14 @@ def clock_script(health_url: str) -> str:
     sets `data-state="offline"`, `html.sb-offline` and shows `#sb-page-banner` ("This screen
     lost its connection to the board server at 03:18 — showing data from 03:18:40"); the first
     answer clears them. The health answer's Date header corrects a browser clock that is more
-    than 1.5 s off the server's. Streamlit reconnects by itself and redraws.
+    than 1.5 s off the server's. Streamlit reconnects by itself and redraws. Times are told
+    in `zone`, the board's.
 
-        >>> "sb-page-banner" in clock_script("/_stcore/health")
+        >>> "sb-page-banner" in clock_script("/_stcore/health", "Europe/Oslo")
         True
     """
     consts = (f"var HEALTH={json.dumps(health_url)},HEALTH_EVERY={HEALTH_EVERY_MS},"
-              f"HEALTH_TIMEOUT={HEALTH_TIMEOUT_MS},HEALTH_MISSES={HEALTH_MISSES};")
+              f"HEALTH_TIMEOUT={HEALTH_TIMEOUT_MS},HEALTH_MISSES={HEALTH_MISSES};{wall_js(zone)}")
     return (f'<style>{_CLOCK_CSS}</style><div class="sb-hidden" id="sb-clock"></div>'
             f"<script>(function(){{{consts}{_CLOCK_JS}}})();</script>")
 
@@ -148,9 +170,11 @@ CANVAS = (SCREEN_W, SCREEN_H)
 
 
 def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
-                 rotation: Sequence[str] = (), still: Sequence[str] = ("connection",)) -> str:
+                 rotation: Sequence[str] = (), still: Sequence[str] = ("connection",),
+                 zone: str = "UTC") -> str:
     """HTML whose script (run once per page life) scales the 1920×1080 canvas to the viewport
-    and, when `reload_at` is set, reloads the page at the next such time (browser local time).
+    and, when `reload_at` is set, reloads the page at the next such time in `zone` (the
+    board's time zone; `data-time-zone` names it).
     `location.reload()` keeps the URL, so the screen and its query parameters come back.
 
     With `rotate_s`, the browser goes on to the next of the `rotation` URL paths ("" is the
@@ -162,15 +186,17 @@ def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
     The script never writes "<" before a letter or digit: Streamlit's sanitizer (DOMPurify)
     drops a script whose text looks like markup."""
     width, height = CANVAS
-    attr = f' data-reload-at="{reload_at:%H:%M}"' if reload_at is not None else ""
+    attr = f' data-time-zone="{html.escape(zone)}"'
+    attr += f' data-reload-at="{reload_at:%H:%M}"' if reload_at is not None else ""
     reload_js = ""
     if reload_at is not None:
-        target = json.dumps([reload_at.hour, reload_at.minute])
+        # Seconds from now to the next reload_at on the zone's wall clock (on the night summer
+        # time begins or ends, once an hour early or late).
         reload_js = (
-            f"var hm={target};var now=new Date();var next=new Date(now.getTime());"
-            "next.setHours(hm[0],hm[1],0,0);"
-            "if (now >= next) next.setDate(next.getDate()+1);"
-            "window.__sbReload=setTimeout(function(){window.location.reload();},next-now);"
+            f"{wall_js(zone)}var w=wall(new Date());"
+            f"var wait={reload_at.hour * 3600 + reload_at.minute * 60}-(w[0]*3600+w[1]*60+w[2]);"
+            "if (0>=wait) wait+=86400;window.__sbReloadAt=Date.now()+wait*1000;"
+            "window.__sbReload=setTimeout(function(){window.location.reload();},wait*1000);"
         )
     rotate_js = ""
     if rotate_s > 0 and len(rotation) > 1:
@@ -241,7 +267,7 @@ if (window.__sbNight) return; window.__sbNight=true;
 function two(n){return (n>9?'':'0')+n;}
 // 0, 1, ... n, n-1, ... 0, 1: a step a minute, back and forth.
 function tri(m,n){var p=m%(2*n);return p>n?2*n-p:p;}
-function tick(){var d=new Date();var now=d.getHours()*60+d.getMinutes();
+function tick(){var d=new Date();var w=wall(d);var now=w[0]*60+w[1];
  var on=DARK>WAKE?(now>=DARK||WAKE>now):(now>=DARK&&WAKE>now);
  var root=document.documentElement;
  var el=document.getElementById('sb-night');
@@ -254,16 +280,17 @@ function tick(){var d=new Date();var now=d.getHours()*60+d.getMinutes();
  var m=Math.floor(d.getTime()/60000);var n=Math.floor(DRIFT/STEP);
  root.style.setProperty('--sb-night-x',STEP*(tri(m,2*n)-n)+'px');
  root.style.setProperty('--sb-night-y',STEP*(tri(m+7,2*n-2)-n+1)+'px');
- var text=two(d.getHours())+':'+two(d.getMinutes());
+ var text=two(w[0])+':'+two(w[1]);
  if (el.textContent!==text) el.textContent=text;}
 window.__sbNightTimer=setInterval(tick,1000);tick();
 """
 
 
-def night_script(night: Night) -> str:
+def night_script(night: Night, zone: str = "UTC") -> str:
     """HTML whose script (run once per page life) darkens the screen outside office hours, on
-    the browser's clock (like the daily reload): every second it asks whether the local time is
-    in [`night.dark`, `night.wake`) (over midnight when dark > wake) and then sets `html.sb-night`
+    the browser's clock (like the daily reload): every second it asks whether the time in
+    `zone` (the board's) is in [`night.dark`, `night.wake`) (over midnight when dark > wake)
+    and then sets `html.sb-night`
     and `#sb-night[data-night="on"]` (else "off"). At night only `#sb-night` (the time, HH:MM,
     dim) and the freshness line show, both moved every minute by a drift of at most
     NIGHT_DRIFT_PX; at `wake` the page is as it was, with the data drawn meanwhile. No server
@@ -275,7 +302,7 @@ def night_script(night: Night) -> str:
     consts = (f"var DARK={night.dark.hour * 60 + night.dark.minute},"
               f"WAKE={night.wake.hour * 60 + night.wake.minute},"
               f'FROM="{night.dark:%H:%M}",TO="{night.wake:%H:%M}",'
-              f"DRIFT={NIGHT_DRIFT_PX},STEP={NIGHT_STEP_PX};")
+              f"DRIFT={NIGHT_DRIFT_PX},STEP={NIGHT_STEP_PX};{wall_js(zone)}")
     return (f'<style>{_NIGHT_CSS}</style><div class="sb-hidden" id="sb-night-script" '
             f'data-night-from="{night.dark:%H:%M}" data-night-to="{night.wake:%H:%M}"></div>'
             f"<script>(function(){{{consts}{_NIGHT_JS}}})();</script>")

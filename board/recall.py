@@ -121,7 +121,7 @@ def today_charts(store: HistoryStore, snap: Snapshot, *, now: datetime,
     the store (`recorded`) and per step of the charts' "now"; a store that fails gives None."""
     shown_now = day.now_step(now)
     key = (id(store), snap.panel_digests.get(day.STATUS_PANEL),
-           snap.panel_digests.get(day.CREATED_PANEL), shown_now, recorded)
+           snap.panel_digests.get(day.CREATED_PANEL), shown_now, str(now.tzinfo), recorded)
 
     def build() -> tuple[day.DayChart, ...] | None:
         try:

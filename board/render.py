@@ -30,7 +30,7 @@ from stats_client.poller import Snapshot
 
 from . import charts, geometry, kiosk, recall, theme
 from .config import CONNECTION_ID, PanelSlot, ScreenConfig
-from .connection import connection_rows, display_rows, history_row, metrics_row
+from .connection import connection_rows, display_rows, history_row, metrics_row, zone_row
 from .header import banner_html, header_html
 from .metrics import METRICS
 from .recall import Memo
@@ -63,12 +63,14 @@ def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str]
     """Theme CSS, the scheduled reload, screen rotation (`rotation`: URL paths in order), the
     page's own clock and night mode; call once per full run, before anything else."""
     st.html(theme.page_css())
-    st.html(kiosk.kiosk_script(rt.config.reload_at, rotate_s=rotate_s, rotation=rotation),
+    zone = rt.config.zone.key
+    st.html(kiosk.kiosk_script(rt.config.reload_at, rotate_s=rotate_s, rotation=rotation,
+                               zone=zone),
             unsafe_allow_javascript=True)
     base = str(st.get_option("server.baseUrlPath") or "")
-    st.html(kiosk.clock_script(kiosk.health_url(base)), unsafe_allow_javascript=True)
+    st.html(kiosk.clock_script(kiosk.health_url(base), zone), unsafe_allow_javascript=True)
     if rt.config.night is not None:
-        st.html(kiosk.night_script(rt.config.night), unsafe_allow_javascript=True)
+        st.html(kiosk.night_script(rt.config.night, zone), unsafe_allow_javascript=True)
 
 
 def render_problems(problems: Sequence[str]) -> None:
@@ -122,7 +124,7 @@ def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> t
 
 def today_charts(rt: Runtime, snap: Snapshot) -> tuple[DayChart, ...] | None:
     store = rt.store
-    return None if store is None else recall.today_charts(store, snap, now=rt.clock(),
+    return None if store is None else recall.today_charts(store, snap, now=rt.now(),
                                                           recorded=rt.recorded)
 
 
@@ -138,7 +140,7 @@ def screen_trends(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> dict[str
     if not tiles:
         return {}
     return dict(recall.tile_trends(store, tiles, snap, compare=rt.config.compare,
-                                   now=rt.clock(), thresholds=rt.config.thresholds,
+                                   now=rt.now(), thresholds=rt.config.thresholds,
                                    recorded=rt.recorded))
 
 
@@ -178,9 +180,10 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         METRICS.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
-                           interval=rt.config.interval, history=rt.history_status.state)
+                           interval=rt.config.interval, zone=rt.config.zone,
+                           history=rt.history_status.state)
         body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
-                            failing_since=snap.error_since)
+                            failing_since=snap.error_since, zone=rt.config.zone)
         st.html(body)
 
     token = display_token()
@@ -239,7 +242,7 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
                         _guarded(slot, partial(
                             _render_chart, slot, data,
                             snap.panel_digests.get(slot.panel.wire_name, ""),
-                            (width, height), stale, snap.fetched_at))
+                            (width, height), stale, rt.local(snap.fetched_at)))
                 for n in range(cols - len(plots[start:start + cols])):
                     st.container(key=f"filler-{start}-{n}")  # keeps the columns even
     if not placed:
@@ -287,7 +290,7 @@ def render_today(rt: Runtime, snap: Snapshot, stale: bool) -> None:
                     _guarded_as(chart.panel, chart.title,
                                 partial(_draw_day, chart, width, height))
                     if stale:
-                        _stale_tag(chart.panel, snap.fetched_at)
+                        _stale_tag(chart.panel, rt.local(snap.fetched_at))
 
 
 def _draw_day(chart: DayChart, width: int, height: int) -> None:
@@ -316,7 +319,8 @@ def today_words(rt: Runtime) -> str:
 
 
 def _stale_tag(wire: str, fetched_at: datetime | None) -> None:
-    when = f" · data from {fetched_at.astimezone():%H:%M}" if fetched_at else ""
+    """"STALE · data from 14:03" under a chart; `fetched_at` in the board's time zone."""
+    when = f" · data from {fetched_at:%H:%M}" if fetched_at else ""
     st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
             f"STALE{when}</div>")
 
@@ -363,12 +367,13 @@ def render_connection(rt: Runtime) -> None:
     @st.fragment(run_every=rt.config.redraw)
     def details() -> None:
         snap = rt.snapshot()
-        now = rt.clock()
+        now = rt.now()
         rows = connection_rows(rt.connection, snap, interval=rt.config.interval, demo=rt.demo,
                                source=rt.config.source, now=now, fatal=rt.fatal,
                                http_calls=rt.http_calls() if rt.http_calls else None)
         rows.append(metrics_row(rt.config.metrics_port, METRICS.port, METRICS.problem))
         rows.append(history_row(rt.history_status, rt.store.url if rt.store else None, now))
+        rows.append(zone_row(rt.config.zone, st.context.timezone))
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         shown = "".join(

@@ -219,6 +219,14 @@ class Runtime:
     def snapshot(self) -> Snapshot:
         return self.source.latest() if self.source is not None else Snapshot()
 
+    def now(self) -> datetime:
+        """The clock's time in the board's time zone: what the screens tell times by."""
+        return self.clock().astimezone(self.config.zone)
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        """`moment` in the board's time zone (board.zone)."""
+        return None if moment is None else moment.astimezone(self.config.zone)
+
     @property
     def replaced(self) -> bool:
         """True when this run's poller was stopped because a new one replaced it (the screen
@@ -243,7 +251,7 @@ class Runtime:
     def freshness(self, snap: Snapshot) -> Freshness:
         if self.fatal is not None:
             return Freshness("error", None, "No data", self.fatal)
-        return assess(snap, now=self.clock(), interval=self.config.interval,
+        return assess(snap, now=self.now(), interval=self.config.interval,
                       demo=self.demo)
 
 

@@ -15,7 +15,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 import pandas as pd
@@ -204,8 +204,9 @@ class Trend:
 
 
 def local_midnight(now: datetime) -> datetime:
-    """The start of `now`'s day in the board server's time zone (the header's clock)."""
-    return now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    """The start of `now`'s day in `now`'s time zone: pass `now` in the board's (board.zone),
+    as every `now` of this module is."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def compare_time(compare: Compare, now: datetime) -> datetime:
@@ -215,8 +216,8 @@ def compare_time(compare: Compare, now: datetime) -> datetime:
     >>> compare_time("1h", datetime(2026, 11, 25, 9, 30, tzinfo=UTC)).hour
     8
     """
-    if compare == "1h":
-        return now - timedelta(hours=1)
+    if compare == "1h":  # an hour of real time, also across a change to or from summer time
+        return (now.astimezone(UTC) - timedelta(hours=1)).astimezone(now.tzinfo)
     if compare == "same_time_last_week":
         return now - timedelta(days=7)
     return local_midnight(now)
@@ -236,15 +237,15 @@ def base_words(compare: Compare, asked: datetime, got: datetime, now: datetime) 
         if compare == "1h":
             return "in 1 h"
         if compare == "same_time_last_week":
-            return f"vs last {asked.astimezone():%a}"
+            return f"vs last {asked.astimezone(now.tzinfo):%a}"
         return "today"
     return since_words(got, now)
 
 
 def since_words(when: datetime, now: datetime) -> str:
-    """"since 08:00" today, "since Tue 14:05" before today (the board server's local time)."""
-    local = when.astimezone()
-    if local.date() == now.astimezone().date():
+    """"since 08:00" today, "since Tue 14:05" before today (in `now`'s zone, the board's)."""
+    local = when.astimezone(now.tzinfo)
+    if local.date() == now.date():
         return f"since {local:%H:%M}"
     return f"since {local:%a %H:%M}"
 

@@ -43,7 +43,8 @@ COLUMNS = {"time": "datetime64[ns, UTC]", "value": "float64", "series": "string"
 
 
 def weekday_name(now: datetime) -> str:
-    return f"{now.astimezone():%A}"
+    """`now`'s weekday in `now`'s zone (pass it in the board's, board.zone)."""
+    return f"{now:%A}"
 
 
 def now_step(now: datetime) -> datetime:

@@ -37,22 +37,23 @@ def format_age(seconds: float) -> str:
 
 
 def assess(snap: Snapshot, *, now: datetime, interval: float, demo: bool) -> Freshness:
-    """`stale` once the last good poll is older than two intervals; `error` before any data."""
+    """`stale` once the last good poll is older than two intervals; `error` before any data.
+    Times in the words are told in `now`'s time zone."""
     if snap.fetched_at is None:
         if snap.error:
             return Freshness("error", None, "No data yet", snap.error)
         waited = (now - snap.started_at).total_seconds() if snap.started_at else 0.0
         if waited > 2 * interval:  # a first poll that never ends must not look fresh
-            since = snap.started_at.astimezone().strftime("%H:%M") if snap.started_at else ""
+            since = f"{snap.started_at.astimezone(now.tzinfo):%H:%M}" if snap.started_at else ""
             return Freshness("error", None, "No data yet",
                              f"No data since {since}: the NetServer has not answered the first "
                              "request yet. Check that it is running and not overloaded.")
         return Freshness("demo" if demo else "fresh", None, "Waiting for data…", None)
     age = (now - snap.fetched_at).total_seconds()
-    local = snap.fetched_at.astimezone().strftime("%H:%M:%S")
+    local = snap.fetched_at.astimezone(now.tzinfo).strftime("%H:%M:%S")
     headline = f"Updated {local}, {format_age(age)}"
     if age > 2 * interval:
-        since = snap.fetched_at.astimezone().strftime("%H:%M")
+        since = snap.fetched_at.astimezone(now.tzinfo).strftime("%H:%M")
         reason = snap.error or "no poll has completed since"
         return Freshness("stale", age, headline, f"Data is from {since} — {reason}")
     return Freshness("demo" if demo else "fresh", age, headline, None)

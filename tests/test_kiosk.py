@@ -33,9 +33,10 @@ def script_of(html: str) -> str:
 
 
 def test_kiosk_script_schedules_the_reload_and_survives_the_sanitizer() -> None:
-    html = kiosk.kiosk_script(time(3, 0))
+    html = kiosk.kiosk_script(time(3, 0), zone="Europe/Oslo")
     assert 'data-reload-at="03:00"' in html
-    assert "var hm=[3, 0]" in html
+    assert 'data-time-zone="Europe/Oslo"' in html
+    assert "var wait=10800-" in html  # 03:00 in seconds; tests/browser/test_zone.py runs it
     assert "location.reload()" in html
     assert "--sb-scale" in html
     script_of(html)

@@ -7,9 +7,7 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -26,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from harness import wait_for
+from harness import process, wait_for
 from netserver_demo import (
     DATASETS_PER_PANEL,
     EXC_APP_TOKEN,
@@ -857,21 +855,8 @@ def test_control_port_switches_faults(demo_server: DemoNetServer) -> None:
 
 def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "netserver_demo",
-            "--port",
-            "0",
-            "--ticket",
-            "7T:cli-secret",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = process.start([sys.executable, "-m", "netserver_demo", "--port", "0",
+                          "--ticket", "7T:cli-secret"], env=env)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         urls = re.findall(r"http://127\.0\.0\.1:\d+", line)
@@ -890,8 +875,7 @@ def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
             requests.get(site, timeout=2)
         assert json.loads(requests.get(control, timeout=5).text)["fault"] == "down"
     finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)  # generous: a busy machine
+        out, err = process.ctrl_c(proc)
     assert proc.returncode == 0
     assert "Traceback" not in err
     assert "7T:cli-secret" not in out + err

@@ -10,8 +10,6 @@ import json
 import math
 import os
 import re
-import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ import pandas as pd
 import pytest
 import requests
 
+from harness import process
 from netserver_demo import Capture, DemoNetServer, ReplayError, load_capture, main, soap
 from stats_client import (
     ALL_PANELS,
@@ -326,12 +325,9 @@ def test_simulate_shapes_and_replay_exclude_each_other(capsys: pytest.CaptureFix
 
 def test_simulate_replay_serves_the_capture(soap_capture: dict[str, Any], tmp_path: Path) -> None:
     path = write(tmp_path, soap_capture)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "netserver_demo", "--port", "0", "--control-port", "-1",
-         "--replay", str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = process.start([sys.executable, "-m", "netserver_demo", "--port", "0",
+                          "--control-port", "-1", "--replay", str(path)],
+                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         assert "replaying" in line, line
@@ -341,7 +337,6 @@ def test_simulate_replay_serves_the_capture(soap_capture: dict[str, Any], tmp_pa
             frame = client.fetch_frame([PanelType.StatusScreen])
         assert frame["label"].tolist()[0] == "Open"
     finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=120)  # generous: a busy machine
+        _out, err = process.ctrl_c(proc)
     assert proc.returncode == 0
     assert "Traceback" not in err
