@@ -318,6 +318,36 @@ def test_a_corrupt_sqlite_file_is_moved_aside_with_one_log_line(
         store.close()
 
 
+def test_a_damaged_file_another_store_has_open_is_left_in_place_until_it_lets_go(
+        tmp_path: Path) -> None:
+    """Regression: the file was moved aside under a process that had it open, which then went
+    on writing into the moved file while the others used a new one."""
+    path = tmp_path / "history.sqlite3"
+    url = f"sqlite:///{path}"
+    other = HistoryStore.open(url)  # another dashboard process, say, with the file open
+    with other.engine.begin() as conn:  # everything into the file itself, none in the WAL
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    with path.open("r+b") as damage:
+        damage.write(b"not a database header, not at all")
+    damaged = path.read_bytes()
+    with pytest.raises(HistoryUnavailable) as info:
+        HistoryStore.open(url, now=T0)
+    assert str(info.value) == (
+        f"The history file {path} is damaged, and another dashboard process still has it open, "
+        "so it was left in place; stop the other dashboard processes that use it (the board "
+        "then moves it aside to history.sqlite3.corrupt-<time> and starts a new one), or move "
+        "it away yourself.")
+    assert path.read_bytes() == damaged
+    assert not list(tmp_path.glob("*.corrupt-*"))
+    other.close()
+    store = HistoryStore.open(url, now=T0)  # alone with it now: moved aside, a new one begun
+    try:
+        assert (tmp_path / "history.sqlite3.corrupt-20261125T093000Z").read_bytes() == damaged
+        assert store.first_record_time() is None
+    finally:
+        store.close()
+
+
 def recorder_on(url: str, clock: ManualClock, fetch: Desk | None = None) -> HistoryRecorder:
     poller = Poller(fetch or Desk(desk(4)), interval=30, clock=clock)
     return HistoryRecorder(poller, url, clock=clock, retry_after=60)

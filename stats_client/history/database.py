@@ -17,6 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock
+    fcntl = None  # type: ignore[assignment]
+
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -122,6 +127,56 @@ def is_corrupt(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", exc)
     return isinstance(orig, sqlite3.DatabaseError) and any(
         text in str(orig).lower() for text in _CORRUPT)
+
+
+class FileUsers:
+    """Says that a store has the SQLite file at `path` open, for as long as it has: a shared
+    flock on `<file>.lock` (a lock file of its own: a second descriptor on the database file
+    would drop SQLite's own locks when closed). A damaged file is moved aside only by a store
+    that is `alone()` with it; moved while another process still had it open, that process
+    would go on writing into the moved file. Where flock does not exist (Windows), every store
+    is alone."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.with_name(path.name + ".lock")
+        self._fd: int | None = None
+        if fcntl is not None:
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self._fd, fcntl.LOCK_SH)
+            except OSError as exc:
+                self.close()
+                raise HistoryUnavailable(
+                    f"Cannot open {self.path} ({exc.strerror}), which says which processes use "
+                    "the history file; check the folder's permissions.") from exc
+
+    def alone(self) -> bool:
+        """True when no other store has the file open (this one then holds it exclusively until
+        `share()`): the moment to move it aside."""
+        if fcntl is None or self._fd is None:
+            return True
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def share(self) -> None:
+        if fcntl is not None and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def in_use_elsewhere(path: Path) -> HistoryUnavailable:
+    return HistoryUnavailable(
+        f"The history file {path} is damaged, and another dashboard process still has it "
+        "open, so it was left in place; stop the other dashboard processes that use it (the "
+        f"board then moves it aside to {path.name}.corrupt-<time> and starts a new one), or "
+        "move it away yourself.")
 
 
 def move_aside(path: Path, now: datetime) -> Path:

@@ -32,6 +32,8 @@ from ..frames import COLUMNS, empty_frame
 from ..poller import Snapshot, panel_digests
 from . import schema as t
 from .database import (
+    FileUsers,
+    in_use_elsewhere,
     is_corrupt,
     make_engine,
     move_aside,
@@ -86,10 +88,12 @@ class HistoryStore:
 
     Writes (`record`, `prune`) belong to the one process that polls; reads are for everyone."""
 
-    def __init__(self, engine: sa.Engine, url: URL, retention: Retention) -> None:
+    def __init__(self, engine: sa.Engine, url: URL, retention: Retention,
+                 users: FileUsers | None = None) -> None:
         self.engine = engine
         self.retention = retention
         self._url = url
+        self._users = users  # a SQLite file's: that this store has it open
         # What this process last wrote, to store only changes: the snapshot row's version, the
         # values by key and the panel digests of that frame. Reloaded when another wrote since.
         self._version: int | None = None
@@ -102,27 +106,36 @@ class HistoryStore:
     def open(cls, url: str, *, retention: Retention | None = None, now: datetime | None = None,
              verify: bool = False) -> HistoryStore:
         """Connect, create or upgrade the schema. A damaged SQLite file is moved aside (named
-        with `now`) and a new one started; `verify` runs SQLite's quick_check first."""
+        with `now`) and a new one started, unless another store, of any process, still has it
+        open (HistoryUnavailable: retried later); `verify` runs SQLite's quick_check first."""
         parsed = parse_url(url)
         engine = make_engine(parsed)
+        path = sqlite_path(parsed)
+        users = None
         try:
-            _prepare(engine, verify=verify)
-        except HistoryUnavailable:
-            engine.dispose()
-            raise
-        except (sa.exc.SQLAlchemyError, _Damaged) as exc:
-            engine.dispose()
-            path = sqlite_path(parsed)
-            if path is None or not (isinstance(exc, _Damaged) or is_corrupt(exc)):
-                raise unavailable(exc, parsed, "open the history store") from exc
-            move_aside(path, now or datetime.now(UTC))
-            engine = make_engine(parsed)
+            users = FileUsers(path) if path is not None else None
             try:
-                _prepare(engine, verify=False)
-            except sa.exc.SQLAlchemyError as again:
+                _prepare(engine, verify=verify)
+            except (sa.exc.SQLAlchemyError, _Damaged) as exc:
                 engine.dispose()
-                raise unavailable(again, parsed, "start a new history file") from again
-        return cls(engine, parsed, retention or Retention())
+                if path is None or users is None or not (
+                        isinstance(exc, _Damaged) or is_corrupt(exc)):
+                    raise unavailable(exc, parsed, "open the history store") from exc
+                if not users.alone():
+                    raise in_use_elsewhere(path) from exc
+                move_aside(path, now or datetime.now(UTC))
+                users.share()
+                engine = make_engine(parsed)
+                try:
+                    _prepare(engine, verify=False)
+                except sa.exc.SQLAlchemyError as again:
+                    raise unavailable(again, parsed, "start a new history file") from again
+        except BaseException:
+            engine.dispose()
+            if users is not None:
+                users.close()
+            raise
+        return cls(engine, parsed, retention or Retention(), users)
 
     @property
     def url(self) -> str:
@@ -136,6 +149,8 @@ class HistoryStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._users is not None:  # after the engine: no connection of ours is left open
+            self._users.close()
 
     def __repr__(self) -> str:
         return f"HistoryStore({self.url!r})"
