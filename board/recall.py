@@ -81,7 +81,7 @@ def tile_trends(store: HistoryStore, tiles: Sequence[Tile], snap: Snapshot, *,
     minute = _minute(now)
     digests = tuple(sorted({snap.panel_digests.get(t.series[0], "") for t in tiles}))
     key = (id(store), tuple((t.key, t.value, t.level, t.series) for t in tiles), digests, minute,
-           compare, snap.fetched_at, recorded)
+           str(now.tzinfo), compare, snap.fetched_at, recorded)
 
     def build() -> Mapping[str, Trend]:
         try:
