@@ -149,27 +149,30 @@ def config_path(env: Mapping[str, str]) -> tuple[Path, bool]:
     return history_config_path(env), bool((env.get(CONFIG_ENV) or "").strip())
 
 
-def load_config(path: Path, *, named: bool = True) -> Loaded:
-    """Read and check a TOML file; an unreadable file gives the defaults and one problem."""
+def load_config(path: Path, *, named: bool = True, server: ZoneInfo | None = None) -> Loaded:
+    """Read and check a TOML file; an unreadable file gives the defaults and one problem.
+    `server`: the board server's own time zone, the default (board.zone.server_zone())."""
     source = _display(path)
+    server = server or server_zone()
+    default = replace(DEFAULT, zone=server)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         if not named:
-            return Loaded(DEFAULT)
-        return Loaded(DEFAULT, (f"{source}: the file named by {CONFIG_ENV} does not exist; "
+            return Loaded(default)
+        return Loaded(default, (f"{source}: the file named by {CONFIG_ENV} does not exist; "
                                 "the built-in layout is shown.",))
     except OSError as exc:
-        return Loaded(DEFAULT, (f"{source}: cannot be read ({exc.strerror}); "
+        return Loaded(default, (f"{source}: cannot be read ({exc.strerror}); "
                                 "the built-in layout is shown.",))
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        return Loaded(DEFAULT, (f"{source}: is not UTF-8 text; the built-in layout is shown.",))
+        return Loaded(default, (f"{source}: is not UTF-8 text; the built-in layout is shown.",))
     except tomllib.TOMLDecodeError as exc:
-        return Loaded(DEFAULT, (f"{source}: is not valid TOML ({exc}); "
+        return Loaded(default, (f"{source}: is not valid TOML ({exc}); "
                                 "the built-in layout is shown.",))
-    return parse_config(data, source=source)
+    return parse_config(data, source=source, server=server)
 
 
 def _display(path: Path) -> str:
@@ -179,8 +182,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
-    """Check every key; keep what is right, report the rest as sentences."""
+def parse_config(data: Mapping[str, Any], *, source: str,
+                 server: ZoneInfo | None = None) -> Loaded:
+    """Check every key; keep what is right, report the rest as sentences. `server`: the board
+    server's own time zone, used when `time_zone` is not set (board.zone.server_zone())."""
+    server = server or server_zone()
     problems: list[str] = []
 
     def say(key: str, what: str) -> None:
@@ -199,7 +205,7 @@ def parse_config(data: Mapping[str, Any], *, source: str) -> Loaded:
     night = _night(data["night"], say) if "night" in data else DEFAULT.night
     compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
     retention = _retention(data["history"], say) if "history" in data else DEFAULT.retention
-    zone = _zone(data["time_zone"], say) if "time_zone" in data else server_zone()
+    zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, zone=zone)
     return Loaded(config, tuple(problems))
@@ -403,16 +409,15 @@ def _compare(raw: object, say: Any) -> Compare:
     return DEFAULT_COMPARE
 
 
-def _zone(raw: object, say: Any) -> ZoneInfo:
-    zone = server_zone()
+def _zone(raw: object, server: ZoneInfo, say: Any) -> ZoneInfo:
     try:
         if isinstance(raw, str):
             return parse_zone(raw)
         raise ConfigurationError(f"{_value(raw)} is not a time zone name; use an IANA name "
                                  'such as "Europe/Oslo" or "UTC"')
     except ConfigurationError as exc:
-        say("time_zone", f"= {exc}; the board server's own zone, {zone.key}, is used.")
-    return zone
+        say("time_zone", f"= {exc}; the board server's own zone, {server.key}, is used.")
+    return server
 
 
 def _retention(raw: object, say: Any) -> Retention:
@@ -483,7 +488,7 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
     knobs, and the NetServer settings from `secrets` overridden by `env` (os.environ if None)."""
     env = os.environ if env is None else env
     path, named = config_path(env)
-    loaded = load_config(path, named=named)
+    loaded = load_config(path, named=named, server=server_zone(env))
     problems = list(loaded.problems)
     interval = _seconds(env, INTERVAL_ENV, minimum=1, problems=problems,
                         otherwise=f"The default {DEFAULT_INTERVAL:g} s is used.")

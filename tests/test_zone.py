@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from board.charts import day_chart
-from board.config import parse_config
+from board.config import load, parse_config
 from board.connection import zone_row
 from board.header import banner_html, header_html
 from board.tiles import compare_time, local_midnight, since_words
@@ -64,6 +64,15 @@ def test_time_zone_in_statusboard_toml() -> None:
             f"b.toml: time_zone = {shown} is not a time zone name; use an IANA name such as "
             f'"Europe/Oslo" or "UTC"; the board server\'s own zone, {server_zone().key}, '
             "is used.",)
+
+
+def test_load_takes_the_server_zone_from_the_environment_it_is_given(tmp_path: Path) -> None:
+    assert load({"TZ": "Asia/Tokyo"}).config.zone.key == "Asia/Tokyo"  # the shipped file
+    missing = {"TZ": "Asia/Tokyo", "STATUSBOARD_CONFIG": str(tmp_path / "none.toml")}
+    assert load(missing).config.zone.key == "Asia/Tokyo"  # the built-in layout
+    named = tmp_path / "board.toml"
+    named.write_text('time_zone = "Europe/Oslo"\n')
+    assert load({"TZ": "Asia/Tokyo", "STATUSBOARD_CONFIG": str(named)}).config.zone == OSLO
 
 
 # -- the server's texts --------------------------------------------------------------------------
