@@ -34,7 +34,7 @@ from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
 from .tiles import COMPARES, DEFAULT_COMPARE, Compare, Threshold
-from .zone import parse_zone, server_zone
+from .zone import parse_zone, server_zone, unnamed_problem
 
 #: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
 # The file and its variable are the data side's too (the history store sits beside the file).
@@ -206,6 +206,8 @@ def parse_config(data: Mapping[str, Any], *, source: str,
     compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
     retention = _retention(data["history"], say) if "history" in data else DEFAULT.retention
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
+    if "time_zone" not in data and (unnamed := unnamed_problem(server)):
+        problems.append(unnamed)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, zone=zone)
     return Loaded(config, tuple(problems))

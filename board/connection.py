@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from stats_client.errors import ConfigurationError
 from stats_client.freshness import format_age
 from stats_client.poller import Snapshot
 from stats_client.recorder import HistoryStatus
 
 from .metrics import Display
 from .runtime import Connection
+from .zone import parse_zone
 
 
 def _when(moment: datetime | None, now: datetime | None) -> str:
@@ -64,17 +66,21 @@ def zone_row(zone: ZoneInfo, browser_zone: str | None) -> tuple[str, str]:
         >>> zone_row(ZoneInfo("UTC"), "Europe/Oslo")[1]
         'UTC; this browser is in Europe/Oslo: set time_zone = "Europe/Oslo" in statusboard.toml'
     """
-    if not browser_zone or browser_zone == zone.key:
+    try:  # what the browser says it is: only a zone name we know is worth repeating
+        other = parse_zone(browser_zone or "")
+    except ConfigurationError:
         return ("Time zone", zone.key)
-    try:
-        same = ZoneInfo(browser_zone).utcoffset(datetime.now(UTC)) == zone.utcoffset(
-            datetime.now(UTC))
-    except (ValueError, OSError, LookupError):
-        same = False
-    if same:  # another name for the same clock (Etc/UTC, UTC): nothing to do
+    if _same_clock(zone, other):  # the same zone, or another name for it (Etc/UTC and UTC)
         return ("Time zone", zone.key)
     return ("Time zone", f'{zone.key}; this browser is in {browser_zone}: set time_zone = '
             f'"{browser_zone}" in statusboard.toml')
+
+
+def _same_clock(zone: ZoneInfo, other: ZoneInfo) -> bool:
+    """Whether `other` keeps `zone`'s time on every month of this year."""
+    year = datetime.now(UTC).year
+    return all(t.astimezone(other).utcoffset() == t.astimezone(zone).utcoffset()
+               for t in (datetime(year, month, 15, 12, tzinfo=UTC) for month in range(1, 13)))
 
 
 #: Rows of open displays the Connection screen shows (its box is sized for them).

@@ -69,6 +69,7 @@ def wall_js(zone: str) -> str:
     return (
         "var wall=(function(){try{var f=new Intl.DateTimeFormat('en-GB',{timeZone:"
         f"{json.dumps(zone)},hourCycle:'h23',hour:'2-digit',minute:'2-digit',second:'2-digit'}});"
+        "if (typeof f.formatToParts!=='function') throw new Error('no formatToParts');"
         "return function(d){var p={};f.formatToParts(d).forEach(function(x){p[x.type]=x.value;});"
         "return [Number(p.hour)%24,Number(p.minute),Number(p.second)];};}"
         "catch(e){return function(d){return [d.getHours(),d.getMinutes(),d.getSeconds()];};}})();"
@@ -96,6 +97,8 @@ function banner(want){var b=document.getElementById('sb-page-banner');
  var why=document.createElement('span');why.className='sb-why';why.textContent=want[2];
  b.appendChild(why);}
 function tick(){c.queued=false;
+ var k=document.getElementById('sb-kiosk');
+ if (k&&k.dataset.timeZone&&k.dataset.timeZone!==ZONE){window.location.reload();return;}
  var root=document.documentElement;root.classList.toggle('sb-offline',c.offline);
  var f=document.getElementById('freshness');
  if (!f){banner(c.offline?['offline','This screen lost its connection to the board server at '
@@ -144,13 +147,16 @@ def clock_script(health_url: str, zone: str = "UTC") -> str:
     lost its connection to the board server at 03:18 — showing data from 03:18:40"); the first
     answer clears them. The health answer's Date header corrects a browser clock that is more
     than 1.5 s off the server's. Streamlit reconnects by itself and redraws. Times are told
-    in `zone`, the board's.
+    in `zone`, the board's; when the server's page names another (`#sb-kiosk[data-time-zone]`:
+    statusboard.toml's time_zone was changed), the page reloads, so that all its scripts
+    start again in the new zone.
 
         >>> "sb-page-banner" in clock_script("/_stcore/health", "Europe/Oslo")
         True
     """
     consts = (f"var HEALTH={json.dumps(health_url)},HEALTH_EVERY={HEALTH_EVERY_MS},"
-              f"HEALTH_TIMEOUT={HEALTH_TIMEOUT_MS},HEALTH_MISSES={HEALTH_MISSES};{wall_js(zone)}")
+              f"HEALTH_TIMEOUT={HEALTH_TIMEOUT_MS},HEALTH_MISSES={HEALTH_MISSES},"
+              f"ZONE={json.dumps(zone)};{wall_js(zone)}")
     return (f'<style>{_CLOCK_CSS}</style><div class="sb-hidden" id="sb-clock"></div>'
             f"<script>(function(){{{consts}{_CLOCK_JS}}})();</script>")
 

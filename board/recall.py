@@ -17,7 +17,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
 import pandas as pd
@@ -98,7 +98,7 @@ def _read_trends(store: HistoryStore, tiles: Sequence[Tile], snap: Snapshot, *,
                  compare: Compare, now: datetime,
                  thresholds: Mapping[str, Threshold]) -> Mapping[str, Trend]:
     out: dict[str, Trend] = {}
-    window = now - WINDOW
+    window = (now.astimezone(UTC) - WINDOW).astimezone(now.tzinfo)  # 24 real hours
     for tile in tiles:
         panel, dataset_label, label = tile.series
         series = store.series(panel, label=label, dataset_label=dataset_label, since=window)

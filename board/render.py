@@ -378,7 +378,7 @@ def render_connection(rt: Runtime) -> None:
                        for k, v in rows)
         shown = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-            for row in display_rows(METRICS.displays.open(now), now))
+            for row in display_rows(METRICS.displays.open(rt.clock()), now))
         left, right = st.columns([2, 3])
         with left:
             st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')

@@ -328,10 +328,15 @@ def level_words(level: Level, since: datetime | None, *, window: datetime,
     if level not in ("amber", "red") or since is None:
         return ""
     if since <= window:
-        return f"for over {duration_words((now - window).total_seconds())}"
+        return f"for over {duration_words(_seconds(window, now))}"
     if first is not None and since <= first:
         return since_words(since, now)
-    return f"for {duration_words((now - since).total_seconds())}"
+    return f"for {duration_words(_seconds(since, now))}"
+
+
+def _seconds(start: datetime, end: datetime) -> float:
+    """Real seconds from `start` to `end` (two times of one zone subtract as wall clocks)."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
 
 
 #: Sparkline box: viewBox units (the SVG is stretched to the tile's width by the CSS).

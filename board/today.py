@@ -18,7 +18,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .periods import Period, parse_period
@@ -48,9 +50,9 @@ def weekday_name(now: datetime) -> str:
 
 
 def now_step(now: datetime) -> datetime:
-    """`now` rounded down to NOW_STEP_MIN minutes."""
-    return now - timedelta(minutes=now.minute % NOW_STEP_MIN, seconds=now.second,
-                           microseconds=now.microsecond)
+    """`now` rounded down to NOW_STEP_MIN minutes (on the wall clock, keeping `fold`: in the
+    hour repeated when summer time ends, 02:35 of the second pass is 02:30 of that pass)."""
+    return now.replace(minute=now.minute - now.minute % NOW_STEP_MIN, second=0, microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +83,30 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series([], dtype=d) for n, d in COLUMNS.items()})
 
 
+def _wall_shift(times: pd.Series, days: int, zone: Any) -> pd.Series:
+    """UTC times moved `days` forward on the wall clock of `zone` (a time that does not exist
+    there that day moves past the gap; one that exists twice is taken as winter time)."""
+    wall = pd.to_datetime(times, utc=True).dt.tz_convert(zone).dt.tz_localize(None)
+    moved = (wall + pd.Timedelta(days=days)).dt.tz_localize(
+        zone, nonexistent="shift_forward", ambiguous=np.zeros(len(wall), dtype=bool))
+    return moved.dt.tz_convert("UTC")
+
+
 def clip_day(series: pd.DataFrame, start: datetime, end: datetime, *, name: str,
-             hold_to: datetime, shift: timedelta = timedelta(0)) -> pd.DataFrame:
+             hold_to: datetime, days: int = 0) -> pd.DataFrame:
     """A step series [time, value] as the points of one line between `start` and `end`
-    (moved forward by `shift`, so last week lies over today), the last value held to
+    (moved forward by `days` on the wall clock of `start`'s zone, so that last week's 09:00
+    lies over today's 09:00 also across a change of summer time), the last value held to
     `hold_to`: [time, value, series]."""
     values = series.dropna(subset=["value"])
     if values.empty:
         return _empty()
-    times = values["time"] + shift
-    inside = values[(times >= pd.Timestamp(start)) & (times <= pd.Timestamp(end))]
-    points = list(zip((inside["time"] + shift).tolist(), inside["value"].tolist(), strict=True))
+    times = values["time"]
+    if days:
+        times = _wall_shift(times, days, start.tzinfo)
+    inside = times[(times >= pd.Timestamp(start)) & (times <= pd.Timestamp(end))]
+    points = list(zip(inside.tolist(), values.loc[inside.index, "value"].tolist(),
+                      strict=True))
     before = values[times < pd.Timestamp(start)]
     if not before.empty:
         points.insert(0, (pd.Timestamp(start), float(before["value"].iloc[-1])))
@@ -114,7 +129,7 @@ def count_chart(label: str, today: pd.DataFrame, last_week: pd.DataFrame, *,
     week = timedelta(days=7)
     name = f"Last {start:%a}"
     lines = [clip_day(today, start, end, name=TODAY, hold_to=shown_now),
-             clip_day(last_week, start, end, name=name, hold_to=end, shift=week)]
+             clip_day(last_week, start, end, name=name, hold_to=end, days=7)]
     data = pd.concat([d for d in lines if not d.empty] or [_empty()], ignore_index=True)
     current = today.dropna(subset=["value"])
     words = []
@@ -178,8 +193,7 @@ def pacing_chart(today: pd.DataFrame, before: Sequence[tuple[int, pd.DataFrame]]
     day = weekday_name(now)
     name = f"Average {start:%a}"
     line = clip_day(today, start, end, name=TODAY, hold_to=shown_now)
-    shifted = [clip_day(series, start, end, name=name, hold_to=end,
-                        shift=timedelta(days=7 * weeks))
+    shifted = [clip_day(series, start, end, name=name, hold_to=end, days=7 * weeks)
                for weeks, series in before]
     average = average_line(shifted, start, end, name=name)
     data = pd.concat([d for d in (line, average) if not d.empty] or [_empty()],

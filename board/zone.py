@@ -14,26 +14,34 @@ server's own zone: `TZ`, then /etc/timezone, then where /etc/localtime points, t
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import time
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from stats_client.errors import ConfigurationError
 
 UTC_ZONE = ZoneInfo("UTC")
 _ETC_TIMEZONE = Path("/etc/timezone")
 _ETC_LOCALTIME = Path("/etc/localtime")
+#: Names zoneinfo knows that are no place's zone (and that a browser's Intl refuses).
+_NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
+_BIG_AREAS = frozenset({"Africa", "America", "Asia", "Australia", "Europe", "Pacific"})
+
+
+@functools.cache
+def _names_known() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) - _NOT_PLACES
 
 
 def parse_zone(name: str) -> ZoneInfo:
     """The zone of an IANA name; ConfigurationError with a sentence for anything else."""
     text = name.strip()
-    try:
-        if text and not text.startswith(("/", ".")):
-            return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        pass
+    if text in _names_known():
+        return ZoneInfo(text)
     raise ConfigurationError(
         f'"{name}" is not a time zone name; use an IANA name such as "Europe/Oslo" or "UTC"')
 
@@ -41,13 +49,29 @@ def parse_zone(name: str) -> ZoneInfo:
 def server_zone(env: Mapping[str, str] | None = None,
                 etc_timezone: Path = _ETC_TIMEZONE,
                 etc_localtime: Path = _ETC_LOCALTIME) -> ZoneInfo:
-    """The board server's own zone, by name (a name, not a fixed offset: summer time moves)."""
+    """The board server's own zone, by name (a name, not a fixed offset: summer time moves);
+    UTC when the system does not name one (see `unnamed_problem`)."""
     for name in _names(os.environ if env is None else env, etc_timezone, etc_localtime):
         try:
             return parse_zone(name)
         except ConfigurationError:
             continue
+    with contextlib.suppress(OSError):  # a copy, not a link (Docker, Alpine): by its content
+        for name in _same_rules(etc_localtime.read_bytes()):
+            return ZoneInfo(name)
     return UTC_ZONE
+
+
+def unnamed_problem(zone: ZoneInfo) -> str | None:
+    """A sentence when `zone` is UTC only because the system's zone has no name we could
+    find, while the system's clock is not on UTC: then the screens would tell the wrong time."""
+    offset = time.localtime().tm_gmtoff
+    if zone.key != "UTC" or not offset:
+        return None
+    sign, minutes = "+" if offset > 0 else "-", abs(offset) // 60
+    return (f"The board server's time zone has no name the board could find (its clock is at "
+            f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}), so the screens tell time in UTC; "
+            'set time_zone = "Area/City" in statusboard.toml, or TZ.')
 
 
 def _names(env: Mapping[str, str], etc_timezone: Path, etc_localtime: Path) -> list[str]:
@@ -64,5 +88,36 @@ def _names(env: Mapping[str, str], etc_timezone: Path, etc_localtime: Path) -> l
 
 def _after_zoneinfo(path: str) -> str:
     """"/usr/share/zoneinfo/Europe/Oslo" → "Europe/Oslo"; a bare name stays as it is."""
-    marker = "zoneinfo/"
-    return path.split(marker, 1)[1] if marker in path else path
+    for marker in ("zoneinfo/posix/", "zoneinfo/right/", "zoneinfo/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
+
+
+def _same_rules(content: bytes) -> list[str]:
+    """The names whose zone file holds exactly `content` (the big areas' cities first: of
+    Europe/Oslo and Arctic/Longyearbyen, which may share a file, Oslo)."""
+    for name in sorted(_names_known(), key=_rank):
+        if content in _zone_files(name):
+            return [name]
+    return []
+
+
+def _rank(name: str) -> tuple[int, str]:
+    area = name.split("/", 1)[0] if "/" in name else ""
+    return (0 if area in _BIG_AREAS else 1 if area and area != "Etc" else 2, name)
+
+
+def _zone_files(name: str) -> list[bytes]:
+    """The zone file of `name` as the system has it (zoneinfo.TZPATH) and as the tzdata
+    package does."""
+    found = []
+    for base in zoneinfo.TZPATH:
+        with contextlib.suppress(OSError):
+            found.append((Path(base) / name).read_bytes())
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        from importlib.resources import files
+
+        package, _, leaf = f"tzdata.zoneinfo/{name}".rpartition("/")
+        found.append(files(package.replace("/", ".")).joinpath(leaf).read_bytes())
+    return found

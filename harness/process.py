@@ -3,25 +3,29 @@ Ctrl-C.
 
 A process started from a background job (`make test &`, nohup, some CI runners) inherits SIGINT
 ignored, and Python then installs no KeyboardInterrupt handler: Ctrl-C would do nothing and the
-test would wait for a stop that never comes. `start` gives the child the default disposition, as
-a terminal's foreground process has.
+test would wait for a stop that never comes. `start` gives the child Python's own Ctrl-C
+handler, as a terminal's foreground process has.
 """
 
 from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 from typing import Any
 
+#: Runs a module as `python -m` does, with Ctrl-C raising KeyboardInterrupt whatever the
+#: disposition inherited (set in the child itself: no preexec_fn, unsafe with threads).
+_RUN_MODULE = ("import runpy, signal, sys;"
+               " signal.signal(signal.SIGINT, signal.default_int_handler);"
+               " sys.argv[0] = sys.argv[1]; del sys.argv[1];"
+               " runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)")
 
-def _ctrl_c_works() -> None:  # runs in the child, before exec
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-
-def start(args: list[str], **popen: Any) -> subprocess.Popen[str]:
-    """`subprocess.Popen(args, text=True, stdout/stderr piped, **popen)` with Ctrl-C working."""
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_ctrl_c_works, **popen)
+def start(module: str, args: list[str], **popen: Any) -> subprocess.Popen[str]:
+    """`python -m module args…` with Ctrl-C working, text stdout and stderr piped."""
+    return subprocess.Popen([sys.executable, "-c", _RUN_MODULE, module, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
 def ctrl_c(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[str, str]:

@@ -333,10 +333,10 @@ def test_a_damaged_file_another_store_has_open_is_left_in_place_until_it_lets_go
     with pytest.raises(HistoryUnavailable) as info:
         HistoryStore.open(url, now=T0)
     assert str(info.value) == (
-        f"The history file {path} is damaged, and another dashboard process still has it open, "
-        "so it was left in place; stop the other dashboard processes that use it (the board "
-        "then moves it aside to history.sqlite3.corrupt-<time> and starts a new one), or move "
-        "it away yourself.")
+        f"The history file {path} is damaged, and another process (a dashboard, or the history "
+        "command) still has it open, so it was left in place; stop the other processes that use "
+        "it (the board then moves it aside to history.sqlite3.corrupt-<time> and starts a new "
+        "one), or move it away yourself.")
     assert path.read_bytes() == damaged
     assert not list(tmp_path.glob("*.corrupt-*"))
     other.close()

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import socket
-import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -855,8 +854,8 @@ def test_control_port_switches_faults(demo_server: DemoNetServer) -> None:
 
 def test_simulate_command_runs_and_stops_cleanly_on_ctrl_c() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = process.start([sys.executable, "-m", "netserver_demo", "--port", "0",
-                          "--ticket", "7T:cli-secret"], env=env)
+    proc = process.start("netserver_demo", ["--port", "0", "--ticket", "7T:cli-secret"],
+                         env=env)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         urls = re.findall(r"http://127\.0\.0\.1:\d+", line)

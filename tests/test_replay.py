@@ -10,7 +10,6 @@ import json
 import math
 import os
 import re
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -325,8 +324,8 @@ def test_simulate_shapes_and_replay_exclude_each_other(capsys: pytest.CaptureFix
 
 def test_simulate_replay_serves_the_capture(soap_capture: dict[str, Any], tmp_path: Path) -> None:
     path = write(tmp_path, soap_capture)
-    proc = process.start([sys.executable, "-m", "netserver_demo", "--port", "0",
-                          "--control-port", "-1", "--replay", str(path)],
+    proc = process.start("netserver_demo", ["--port", "0", "--control-port", "-1",
+                                            "--replay", str(path)],
                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         line = proc.stdout.readline() if proc.stdout else ""

@@ -4,7 +4,8 @@ zone of the board server. tests/browser/test_zone.py checks the page's own scrip
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,9 +17,9 @@ from board.charts import day_chart
 from board.config import load, parse_config
 from board.connection import zone_row
 from board.header import banner_html, header_html
-from board.tiles import compare_time, local_midnight, since_words
-from board.today import count_chart, weekday_name
-from board.zone import parse_zone, server_zone
+from board.tiles import compare_time, level_words, local_midnight, since_words
+from board.today import count_chart, now_step, weekday_name
+from board.zone import _zone_files, parse_zone, server_zone, unnamed_problem
 from harness.apptest import tags
 from harness.clock import ManualClock
 from stats_client.errors import ConfigurationError
@@ -47,7 +48,41 @@ def test_server_zone_reads_tz_then_etc_timezone_then_localtime_then_utc(tmp_path
     assert server_zone({}, nothing, nothing).key == "UTC"
 
 
-@pytest.mark.parametrize("name", ["Europe/Olso", "", "../etc/passwd", "/etc/localtime", "+01:00"])
+def test_a_copied_localtime_is_named_by_its_content(tmp_path: Path) -> None:
+    """Docker and Alpine copy /etc/localtime rather than link it; it still names the zone."""
+    nothing = tmp_path / "missing"
+    for name in ("Asia/Tokyo", "America/New_York"):
+        localtime = tmp_path / f"localtime-{name.replace('/', '-')}"
+        localtime.write_bytes(_zone_files(name)[0])
+        found = server_zone({}, nothing, localtime)
+        assert all(datetime(2026, m, 15, tzinfo=UTC).astimezone(found).utcoffset()
+                   == datetime(2026, m, 15, tzinfo=UTC).astimezone(ZoneInfo(name)).utcoffset()
+                   for m in range(1, 13)), (name, found)
+    (tmp_path / "garbage").write_bytes(b"TZif but not really")
+    assert server_zone({}, nothing, tmp_path / "garbage").key == "UTC"
+
+
+def test_an_unnamed_server_zone_off_utc_is_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert unnamed_problem(ZoneInfo("UTC")) is None  # this process runs on UTC
+    monkeypatch.setenv("TZ", "JST-9")  # a POSIX rule: a clock nine hours ahead, with no name
+    time.tzset()
+    try:
+        assert unnamed_problem(ZoneInfo("UTC")) == (
+            "The board server's time zone has no name the board could find (its clock is at "
+            "UTC+09:00), so the screens tell time in UTC; set time_zone = \"Area/City\" in "
+            "statusboard.toml, or TZ.")
+        assert unnamed_problem(TOKYO) is None  # named: nothing to say
+        loaded = parse_config({}, source="b.toml", server=ZoneInfo("UTC"))
+        assert any("has no name" in p for p in loaded.problems)
+        assert not parse_config({"time_zone": "UTC"}, source="b.toml",
+                                server=ZoneInfo("UTC")).problems
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize("name", ["Europe/Olso", "", "../etc/passwd", "/etc/localtime", "+01:00",
+                                  "posix/Europe/Oslo", "right/UTC", "Factory", "localtime"])
 def test_a_wrong_zone_name_is_a_sentence(name: str) -> None:
     with pytest.raises(ConfigurationError, match="is not a time zone name; use an IANA name"):
         parse_zone(name)
@@ -108,6 +143,36 @@ def test_an_hour_ago_is_an_hour_of_real_time_across_the_change_of_summer_time() 
     assert (f"{hour_ago:%H:%M %Z}", f"{now:%H:%M %Z}") == ("02:30 CEST", "02:30 CET")
 
 
+def test_the_now_step_keeps_the_second_pass_of_the_repeated_hour() -> None:
+    second_pass = datetime(2026, 10, 25, 1, 35, tzinfo=UTC).astimezone(OSLO)  # 02:35 CET
+    assert second_pass.fold == 1
+    assert now_step(second_pass).astimezone(UTC) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+
+
+def test_last_week_lies_over_today_on_the_wall_clock_across_the_change_of_summer_time() -> None:
+    # Sunday 25 October 2026 in Oslo, the day winter time begins; last week was summer time.
+    now = datetime(2026, 10, 25, 12, 0, tzinfo=UTC).astimezone(OSLO)  # 13:00 CET
+    last_week = pd.DataFrame({"time": pd.to_datetime(
+        [datetime(2026, 10, 18, 7, 0, tzinfo=UTC)]),  # 09:00 CEST
+        "value": [7.0]})
+    today = pd.DataFrame({"time": pd.to_datetime([datetime(2026, 10, 25, 8, 0, tzinfo=UTC)]),
+                          "value": [5.0]})  # 09:00 CET
+    chart = count_chart("Open", today, last_week, now=now)
+    dashed = chart.data[chart.data["series"] == "Last Sun"]
+    nine = [t.astimezone(OSLO) for t, v in zip(dashed["time"], dashed["value"], strict=True)
+            if v == 7.0]
+    assert f"{nine[0]:%H:%M}" == "09:00"  # not 08:00: a week back is seven days, not 168 hours
+
+
+def test_red_for_over_24_h_means_24_real_hours_on_the_day_summer_time_ends() -> None:
+    now = datetime(2026, 10, 25, 12, 0, tzinfo=UTC).astimezone(OSLO)
+    window = (now.astimezone(UTC) - timedelta(hours=24)).astimezone(OSLO)
+    assert level_words("red", window - timedelta(hours=1), window=window, first=None,
+                       now=now) == "for over 24 h"
+    assert level_words("red", datetime(2026, 10, 25, 0, 0, tzinfo=UTC), window=window,
+                       first=None, now=now) == "for 12 h"
+
+
 def test_the_today_chart_draws_the_board_zone_day_whatever_the_browser_zone() -> None:
     now = AT.astimezone(TOKYO)
     today = pd.DataFrame({"time": pd.to_datetime([datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
@@ -139,6 +204,11 @@ def test_the_connection_screen_names_the_zone_and_a_browser_in_another(
 
 def test_another_name_for_the_same_clock_is_no_mismatch() -> None:
     assert zone_row(ZoneInfo("Etc/UTC"), "UTC") == ("Time zone", "Etc/UTC")
+    # The same offset in winter is not the same clock: London has summer time, UTC has not.
+    assert zone_row(ZoneInfo("UTC"), "Europe/London")[1].startswith("UTC; this browser is in")
+    # Whatever a browser claims that is no zone name is not repeated on the screen.
+    assert zone_row(OSLO, "../../etc/passwd") == ("Time zone", "Europe/Oslo")
+    assert zone_row(OSLO, "<b>x</b>") == ("Time zone", "Europe/Oslo")
 
 
 # -- on a screen -----------------------------------------------------------------------------

@@ -173,10 +173,10 @@ class FileUsers:
 
 def in_use_elsewhere(path: Path) -> HistoryUnavailable:
     return HistoryUnavailable(
-        f"The history file {path} is damaged, and another dashboard process still has it "
-        "open, so it was left in place; stop the other dashboard processes that use it (the "
-        f"board then moves it aside to {path.name}.corrupt-<time> and starts a new one), or "
-        "move it away yourself.")
+        f"The history file {path} is damaged, and another process (a dashboard, or the "
+        "history command) still has it open, so it was left in place; stop the other processes "
+        f"that use it (the board then moves it aside to {path.name}.corrupt-<time> and starts "
+        "a new one), or move it away yourself.")
 
 
 def move_aside(path: Path, now: datetime) -> Path:

@@ -63,6 +63,30 @@ def test_an_unknown_zone_name_falls_back_to_the_browsers_own(page: Any) -> None:
     assert got == [local.hour, local.minute, local.second]
 
 
+def test_a_browser_without_format_to_parts_uses_its_own_zone_and_keeps_working(
+        page: Any) -> None:
+    instant = INSTANTS[-1]
+    got = page.evaluate("([js, ms]) => { delete Intl.DateTimeFormat.prototype.formatToParts;"
+                        " return new Function(js + 'return wall;')()(new Date(ms)); }",
+                        [kiosk.wall_js(BOARD_ZONE), ms(instant)])
+    local = in_zone(instant, BROWSER_ZONE)
+    assert got == [local.hour, local.minute, local.second]
+
+
+def test_a_changed_time_zone_reloads_the_page_so_its_scripts_start_in_it(page: Any) -> None:
+    page.clock.install(time=INSTANTS[-1])
+    page.set_content(kiosk.kiosk_script(None, zone=BOARD_ZONE)
+                     + kiosk.clock_script("http://127.0.0.1:9/_stcore/health", BOARD_ZONE))
+    page.evaluate("() => { window.__sbMark = 1; }")
+    page.clock.run_for(1100)  # the clock's ticks: same zone, nothing happens
+    assert page.evaluate("() => window.__sbMark") == 1
+    # A full run after statusboard.toml's time_zone changed: the kiosk element names another.
+    page.evaluate("() => { document.getElementById('sb-kiosk').dataset.timeZone ="
+                  " 'Europe/Oslo'; }")
+    with page.expect_event("framenavigated"):
+        page.clock.run_for(1100)
+
+
 @pytest.mark.parametrize("instant", INSTANTS)
 def test_the_daily_reload_is_due_at_reload_at_in_the_board_zone(page: Any,
                                                                  instant: datetime) -> None:
