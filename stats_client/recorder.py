@@ -166,11 +166,14 @@ class HistoryRecorder(Background):
         if store is None:
             return
         try:
-            # The poll may have outlasted the lease: write only while still holding it (this
-            # also renews it), so that a process that took over is not written across.
-            if self._lease is not None and not self._lease.try_acquire():
+            # The poll may have outlasted the lease: write only while still holding it, checked
+            # and renewed in the write's own transaction, so that a process that took over is
+            # never written across.
+            version = store.record(snap, holder=self.holder,
+                                   guard=None if self._lease is None else self._lease.keep)
+            if version is None:
                 return
-            self._seen_version = store.record(snap, holder=self.holder)
+            self._seen_version = version
             self.recorded += 1
             if self._pruned_at is None or now - self._pruned_at >= self._prune_every:
                 self._pruned_at = now

@@ -69,6 +69,33 @@ def test_one_holder_at_a_time_expiry_and_release(db_url: str, clock: ManualClock
         store.close()
 
 
+def test_a_write_keeps_the_lease_in_its_own_transaction_or_stores_nothing(
+        db_url: str, clock: ManualClock) -> None:
+    """Regression: the lease was checked, then the poll written in another transaction; a
+    process stalled in between could write across the one that had taken over."""
+    store = HistoryStore.open(db_url)
+    try:
+        a = Lease(store.engine, ttl=45, holder="a", clock=lambda: seconds(clock))
+        b = Lease(store.engine, ttl=45, holder="b", clock=lambda: seconds(clock))
+        assert a.try_acquire()
+        poller = Poller(Counter(), interval=30, clock=clock)
+        first = poller.poll_once()
+        assert store.record(first, holder="a", guard=a.keep) == 1
+        clock.advance(seconds=40)
+        assert not b.try_acquire()  # kept 40 s ago by a's write: still a's
+        clock.advance(seconds=46)  # a stalled past its lease; b takes over and writes
+        assert b.try_acquire()
+        second = poller.poll_once()
+        assert store.record(second, holder="a", guard=a.keep) is None  # nothing stored
+        assert not a.held
+        assert len(store.polls(T0)) == 1
+        assert store.record(second, holder="b", guard=b.keep) == 2
+        assert store.polls(T0)["holder"].tolist() == ["a", "b"]
+        assert store.last_snapshot() is not None
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("interval", [1, 5, 30, 60, 300])
 def test_a_dead_holder_is_replaced_within_two_intervals_by_construction(interval: float) -> None:
     recorder = HistoryRecorder(Poller(Counter(), interval=interval), None)

@@ -82,6 +82,17 @@ class Lease:
 
     renew = try_acquire
 
+    def keep(self, conn: sa.Connection) -> bool:
+        """Within the caller's transaction: renew the lease if it is still ours, and say so.
+        A write that starts with this is atomic with the check (the lease row stays locked
+        until it commits, so no other process can take the lease in between)."""
+        c = table.c
+        now = self._now(conn)
+        kept = conn.execute(sa.update(table).where(c.name == self.name, c.holder == self.holder)
+                            .values(expires_at=now + self.ttl)).rowcount == 1
+        self.held = kept
+        return kept
+
     def release(self) -> None:
         """Give the lease up now (on a clean stop), so another process need not wait for it."""
         if not self.held:

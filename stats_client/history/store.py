@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -164,15 +164,19 @@ class HistoryStore:
             raise unavailable(exc, self._url, doing) from exc
 
     # -- writing ---------------------------------------------------------------------------
-    def record(self, snap: Snapshot, *, holder: str = "") -> int | None:
+    def record(self, snap: Snapshot, *, holder: str = "",
+               guard: Callable[[sa.Connection], bool] | None = None) -> int | None:
         """Log one poll (its time, result and duration), store the values that changed since
-        the last stored snapshot, and store `snap` as the last snapshot; one transaction.
-        Returns the stored snapshot's version (None: nothing was attempted, nothing stored)."""
+        the last stored snapshot, and store `snap` as the last snapshot; one transaction,
+        which begins with `guard(conn)` (the poll lease's `keep`) and stores nothing when that
+        says no. Returns the stored snapshot's version (None: nothing stored)."""
         attempted = snap.attempted_at or snap.fetched_at
         if attempted is None:
             return None  # nothing was attempted yet: nothing to record
         learned: dict[Key, int] = {}
         with self._transaction("write to") as conn:
+            if guard is not None and not guard(conn):
+                return None  # another process polls now: its snapshots are the ones to keep
             version = conn.execute(sa.select(t.snapshot.c.version)
                                    .where(t.snapshot.c.id == _SNAPSHOT_ID)).scalar()
             if version is None or version != self._version:
