@@ -37,24 +37,43 @@ WINDOW = timedelta(hours=24)
 
 
 class Memo(Generic[T]):
-    """A small thread-safe LRU of values by key; `get(key, build)` builds on a miss."""
+    """A small thread-safe LRU of values by key; `get(key, build)` builds on a miss, once: the
+    browsers that ask for the same key meanwhile wait for that build (a poll makes every open
+    screen ask at about the same time) rather than read the store again each."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 256, *, wait_s: float = 30.0) -> None:
         self._items: OrderedDict[tuple[object, ...], T] = OrderedDict()
+        self._building: dict[tuple[object, ...], threading.Event] = {}
         self._lock = threading.Lock()
         self._size = size
+        self._wait_s = wait_s  # a build that takes longer is no longer waited for
 
     def get(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
+        waited = False
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+                pending = self._building.get(key)
+                if pending is None or waited:
+                    done = threading.Event()
+                    self._building.setdefault(key, done)
+                    break
+            # Another thread builds it: take its value, or build ourselves if it failed.
+            waited = not pending.wait(self._wait_s)
+        try:
+            value = build()
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                if self._building.get(key) is done:
+                    del self._building[key]
+            done.set()
 
 
 class HistorySource(Protocol):

@@ -9,6 +9,7 @@ any time zone the tests run in.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,9 @@ import pandas as pd
 import pytest
 
 from board import today
+from board.recall import Memo
 from board.tiles import local_midnight, since_words
+from harness import wait_for
 from harness.apptest import charts, freshness, no_exceptions, text_of, tiles
 from harness.clock import ManualClock
 from harness.history import with_values
@@ -310,3 +313,47 @@ def test_a_today_chart_that_cannot_be_drawn_is_a_sentence_and_the_others_draw(
     assert failed[0]["data-panel"] == "today-Unread"
     assert "cannot be drawn" in failed[1]
     assert set(charts(at)) == set(today.PANELS) - {"today-Unread"}
+
+
+# -- the screens' reads: once per change, however many browsers ask ------------------------------
+def test_browsers_asking_for_the_same_reads_at_once_share_one_build() -> None:
+    """Regression: after a poll every open screen asked at about the same time, and each one
+    that missed the cache read the store again."""
+    memo: Memo[int] = Memo()
+    started, release = threading.Event(), threading.Event()
+    builds: list[int] = []
+    entered: list[int] = []
+    got: list[int] = []
+
+    def build() -> int:
+        builds.append(1)
+        started.set()
+        assert release.wait(60)
+        return 42
+
+    def browser(n: int) -> None:
+        entered.append(n)
+        got.append(memo.get(("trends", 1), build))
+
+    first = threading.Thread(target=browser, args=(0,))
+    first.start()
+    assert started.wait(60)
+    others = [threading.Thread(target=browser, args=(n,)) for n in range(1, 5)]
+    for thread in others:
+        thread.start()
+    wait_for(lambda: len(entered) == 5, what="every browser asking")
+    release.set()
+    for thread in [first, *others]:
+        thread.join(60)
+    assert (len(builds), got) == (1, [42] * 5)
+
+
+def test_a_failed_build_is_not_shared_the_next_asker_builds_again() -> None:
+    memo: Memo[int] = Memo()
+
+    def fails() -> int:
+        raise RuntimeError("the store went away")
+
+    with pytest.raises(RuntimeError):
+        memo.get(("k",), fails)
+    assert memo.get(("k",), lambda: 7) == 7
