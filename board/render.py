@@ -145,8 +145,8 @@ def screen_trends(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> dict[str
 
 
 def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | None:
-    """The tiles of `slot` (None when it is a chart, or its tiles cannot be computed), once per
-    change of its data and of the thresholds."""
+    """The tiles of `slot` ([] when it is a chart; None when its tiles cannot be computed),
+    once per change of its data and of the thresholds, for the tile row and the trends."""
     wire = slot.panel.wire_name
     key = (wire, slot.title, snap.panel_digests.get(wire), snap.seq == 0,
            tuple(sorted(rt.config.thresholds.items())))
@@ -157,7 +157,7 @@ def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | N
             else []
 
     try:
-        return TILES.get(key, build) or None
+        return TILES.get(key, build)
     except Exception:
         log.exception("cannot compute the tiles of %s", wire)
         return None
@@ -228,7 +228,8 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
     tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
     plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
     if tiles:
-        _render_tile_row(rt, tiles, stale, screen_trends(rt, screen, snap))
+        _render_tile_row(rt, [slot for slot, _ in tiles], snap, stale,
+                         screen_trends(rt, screen, snap))
     if plots:
         cols, rows = geometry.grid(len(plots))
         height = geometry.chart_height(rows, with_tiles=bool(tiles))
@@ -250,15 +251,9 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
                 f"{rt.config.source}.")
 
 
-def _render_tile_row(rt: Runtime, tiles: list[tuple[PanelSlot, pd.DataFrame]],
-                     stale: bool, trends: Mapping[str, Trend]) -> None:
-    built: list[tuple[PanelSlot, list[Tile] | None]] = []
-    for slot, rows in tiles:
-        try:
-            built.append((slot, panel_tiles(slot, rows, rt.config.thresholds)))
-        except Exception:
-            log.exception("cannot compute the tiles of %s", slot.panel.wire_name)
-            built.append((slot, None))
+def _render_tile_row(rt: Runtime, slots: list[PanelSlot], snap: Snapshot, stale: bool,
+                     trends: Mapping[str, Trend]) -> None:
+    built = [(slot, cached_tiles(rt, slot, snap)) for slot in slots]
     # While the store is unavailable the tiles say so where their change would be.
     no_history = "no history" if rt.history_status.state == "unavailable" else ""
     with st.container(horizontal=True, gap="small"):

@@ -376,6 +376,28 @@ def test_a_panel_that_cannot_be_drawn_says_so_and_the_rest_renders(
                                "UserReponseTimePerWeek"}
 
 
+def test_a_tile_panel_that_fails_says_so_and_the_other_tiles_stay(
+        open_screen: Any, demo_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch,
+        clock: ManualClock) -> None:
+    from board import render
+
+    real = render.number_tiles
+
+    def number_tiles(rows: pd.DataFrame, **kw: Any) -> Any:
+        if kw.get("key") == "OwnOpenRequests":
+            raise RuntimeError("boom")
+        return real(rows, **kw)
+
+    monkeypatch.setattr(render, "number_tiles", number_tiles)
+    monkeypatch.setattr(render, "TILES", render.Memo())
+    at = open_screen(source=publish(demo_frame, clock), clock=clock)
+    no_exceptions(at)
+    (failed,) = [(a, text) for _, a, text in tags(at) if a.get("data-panel-error") == "true"]
+    assert failed[0]["data-panel"] == "OwnOpenRequests"
+    assert "boom" not in failed[1]
+    assert {t["data-panel"] for t in tiles(at).values()} == {"StatusScreen", "UnassignedRequests"}
+
+
 def test_rotation_is_the_browser_going_to_the_next_screen_keeping_the_query(
         open_screen: Any, demo_frame: pd.DataFrame, clock: ManualClock) -> None:
     """Rotation is a real navigation by the page's script, not a Streamlit page switch: the
