@@ -2,7 +2,8 @@
 
 1. Write cost per poll for a frame of every panel (fetched once from the demo NetServer over
    HTTP): an unchanged desk, and a changing desk (a few values move each poll). Median and p95
-   of `HistoryStore.record`, change rows and bytes stored per poll.
+   of `HistoryStore.record` as the recorder calls it (keeping the poll lease in the same
+   transaction), change rows and bytes stored per poll.
 2. A year of simulated history at a 30 s interval, already downsampled the way `prune` leaves it
    (48 h of changes, 5-minute aggregates to 90 days, daily values before), then the screens'
    queries: a tile's sparkline of today, the Today screen (three series today and the same
@@ -32,7 +33,7 @@ import sqlalchemy as sa
 
 from harness.postgres import Cluster, find_bindir
 from netserver_demo import DemoNetServer
-from stats_client import ALL_PANELS, HistoryStore, Poller, Settings, open_client
+from stats_client import ALL_PANELS, HistoryStore, Lease, Poller, Settings, open_client
 from stats_client.history import schema
 from stats_client.history.database import upsert
 from stats_client.history.retention import DAY, FIVE_MINUTES
@@ -85,7 +86,9 @@ def write_cost(url: str, frame: pd.DataFrame, polls: int, changing: bool) -> dic
 
     poller = Poller(fetch, interval=INTERVAL, clock=lambda: clock_now[0])
     store = HistoryStore.open(url)
+    lease = Lease(store.engine, ttl=1.5 * INTERVAL, holder="bench")  # as the recorder writes
     try:
+        assert lease.try_acquire()
         store.record(poller.poll_once())  # the first poll stores every value once
         before_rows, before_bytes = count(store, schema.changes), size_bytes(store)
         times = []
@@ -93,7 +96,7 @@ def write_cost(url: str, frame: pd.DataFrame, polls: int, changing: bool) -> dic
             clock_now[0] += timedelta(seconds=INTERVAL)
             snap = poller.poll_once()
             started = time.perf_counter()
-            store.record(snap, holder="bench")
+            store.record(snap, holder="bench", guard=lease.keep)
             times.append(time.perf_counter() - started)
         rows = (count(store, schema.changes) - before_rows) / polls
         grown = (size_bytes(store) - before_bytes) / polls
