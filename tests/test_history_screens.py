@@ -21,6 +21,7 @@ import pytest
 from board import today
 from board.recall import Memo
 from board.tiles import local_midnight, since_words
+from board.zone import server_zone
 from harness import wait_for
 from harness.apptest import charts, freshness, no_exceptions, text_of, tiles
 from harness.clock import ManualClock
@@ -62,8 +63,9 @@ class Desk:
 
 @pytest.fixture
 def day(clock: ManualClock) -> datetime:
-    """Local midnight of a Wednesday; the clock is put at 10:00 that day."""
-    midnight = local_midnight(clock())
+    """Midnight of a Wednesday in the board's zone (here the server's own, as by default);
+    the clock is put at 10:00 that day."""
+    midnight = local_midnight(clock().astimezone(server_zone()))
     while midnight.weekday() != 2:
         midnight = local_midnight(midnight - timedelta(hours=1))
     clock.now = midnight + timedelta(hours=10)
@@ -185,7 +187,7 @@ def test_after_a_restart_the_screens_open_on_the_stored_snapshot_as_stale(
     restarted.recorder.tick()
     at = restarted.open(open_screen)
     assert freshness(at)["data-state"] == "stale"
-    assert freshness(at)["data-updated"] == hours(day, 9).isoformat()
+    assert datetime.fromisoformat(freshness(at)["data-updated"]) == hours(day, 9)
     opened = tiles(at)["StatusScreen.Open"]
     assert (opened["value"], opened["data-sb-stale"]) == ("311", "true")
     assert "10 min ago" in assess(restarted.poller.latest(), now=clock(), interval=INTERVAL,

@@ -63,10 +63,12 @@ def test_a_copied_localtime_is_named_by_its_content(tmp_path: Path) -> None:
 
 
 def test_an_unnamed_server_zone_off_utc_is_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert unnamed_problem(ZoneInfo("UTC")) is None  # this process runs on UTC
-    monkeypatch.setenv("TZ", "JST-9")  # a POSIX rule: a clock nine hours ahead, with no name
-    time.tzset()
     try:
+        monkeypatch.setenv("TZ", "UTC0")  # a process whose clock is on UTC
+        time.tzset()
+        assert unnamed_problem(ZoneInfo("UTC")) is None
+        monkeypatch.setenv("TZ", "JST-9")  # a POSIX rule: a clock nine hours ahead, no name
+        time.tzset()
         assert unnamed_problem(ZoneInfo("UTC")) == (
             "The board server's time zone has no name the board could find (its clock is at "
             "UTC+09:00), so the screens tell time in UTC; set time_zone = \"Area/City\" in "

@@ -89,6 +89,7 @@ def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFact
     from datetime import datetime, timedelta
 
     from board.tiles import local_midnight
+    from board.zone import server_zone
     from harness.history import desk_day, forget_snapshot, record
     from stats_client.client import open_client
     from stats_client.history import HistoryStore
@@ -99,7 +100,7 @@ def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFact
         frame = client.fetch_frame(ALL_PANELS)
     url = f"sqlite:///{tmp_path_factory.mktemp('desk') / 'history.sqlite3'}"
     store = HistoryStore.open(url)
-    now = datetime.now().astimezone()
+    now = datetime.now(server_zone())  # the board's zone: the server's own, as by default
     midnight = local_midnight(now)
     week = timedelta(days=7)
     moments = desk_day(frame, midnight - week, midnight - week + timedelta(hours=23, minutes=50),
