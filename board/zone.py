@@ -3,7 +3,8 @@ Today screen's day and axis, the page's own banners, night mode and the daily re
 in this one zone, whatever the zone of the server or of the TV's browser.
 
 It is `time_zone` in statusboard.toml (an IANA name such as "Europe/Oslo"), else the board
-server's own zone: `TZ`, then /etc/timezone, then where /etc/localtime points, then UTC.
+server's own zone: `TZ`, then /etc/timezone, then the zone /etc/localtime links to or is a
+copy of, then UTC (with a sentence on the screen when the server's clock is not on UTC).
 
     >>> from datetime import UTC, datetime
     >>> oslo = parse_zone("Europe/Oslo")
@@ -94,13 +95,14 @@ def _after_zoneinfo(path: str) -> str:
     return path
 
 
-def _same_rules(content: bytes) -> list[str]:
+@functools.lru_cache(maxsize=4)  # every full page run asks; the search reads ~600 files
+def _same_rules(content: bytes) -> tuple[str, ...]:
     """The names whose zone file holds exactly `content` (the big areas' cities first: of
     Europe/Oslo and Arctic/Longyearbyen, which may share a file, Oslo)."""
     for name in sorted(_names_known(), key=_rank):
         if content in _zone_files(name):
-            return [name]
-    return []
+            return (name,)
+    return ()
 
 
 def _rank(name: str) -> tuple[int, str]:
