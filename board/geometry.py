@@ -9,7 +9,10 @@ from __future__ import annotations
 SCREEN_W, SCREEN_H = 1920, 1080  # the canvas (board.kiosk scales it to the viewport)
 SIDE = 20  # left and right padding of the page
 HEADER_H = 64  # title, demo badge, freshness line (--sb-header-h, its height, in theme.css)
-TILES_H = 268  # tiles with change and sparkline (--sb-tiles-h, the .sb-tile height)
+#: Tiles with change and sparkline (--sb-tiles-h, the .sb-tile height): a two-line label, the
+#: big number, and four 24 px lines, two for the change and two for the ▲ cue with how long
+#: ("▲▲ RED ≥ 20" / "since Mon 18:00"), both of which wrap in the narrow tiles of the Status row.
+TILES_H = 297
 GAP = 12  # between rows and columns
 MARGIN = 12  # top padding of the page, and a little air at the bottom
 

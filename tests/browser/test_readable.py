@@ -8,12 +8,23 @@ Streamlit's own, drawn on a canvas, with desk-sized text).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from board.theme import MIN_TEXT_PX, TYPE
-from harness.browser import TEXT_SIZES_JS, Dashboard, open_screen, save_screenshot
+from harness.browser import (
+    INTERVAL,
+    MAX_BACKOFF,
+    TEXT_SIZES_JS,
+    Dashboard,
+    open_screen,
+    save_screenshot,
+    wait_for,
+)
+from netserver_demo import DemoNetServer
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +82,55 @@ def test_at_4k_every_text_is_twice_as_large(
     small = too_small(texts, 2 * MIN_TEXT_PX)
     assert small == [], (f"text below {2 * MIN_TEXT_PX} px on /{path} at 3840×2160:\n"
                          + "\n".join(small))
+
+
+# -- tiles at their longest ---------------------------------------------------------------------
+#: Every Status tile past a threshold (red and amber in turn), on a board with a history of its
+#: own: each cue then says how long, from the first value recorded ("▲▲ RED ≥ 1 since 07:54"),
+#: the longest a tile's words get.
+ALARMS = [("StatusScreen.Open", "red"), ("StatusScreen.Unread", "amber"),
+          ("StatusScreen.New information", "red"), ("StatusScreen.Closed", "amber"),
+          ("StatusScreen.Postponed", "red"), ("StatusScreen.Unassigned", "amber"),
+          ("StatusScreen.Favourites", "red"), ("OwnOpenRequests", "amber"),
+          ("UnassignedRequests", "red")]
+
+# What a tile does not show of its words: the tile's own box, its label, change and cue, each
+# cut off at its edge (overflow hidden). A hidden line is 24 px or more; a few pixels are the
+# glyphs' own overhang.
+CLIPPED_JS = """() => [...document.querySelectorAll('.sb-tile')].flatMap(t =>
+  [t, ...t.querySelectorAll('.sb-tile-delta, .sb-tile-cue, .sb-tile-label')]
+    .filter(e => e.scrollHeight > e.clientHeight + 4)
+    .map(e => `${t.dataset.tile}: ${e.className} shows ${e.clientHeight} of ${e.scrollHeight} px`
+              + ` (${e.textContent})`))"""
+
+
+@pytest.fixture
+def alarm_board(chromium_executable: str, netserver: DemoNetServer,
+                tmp_path: Path) -> Iterator[Dashboard]:
+    lines = []
+    for key, level in ALARMS:
+        lines.append(f'[thresholds."{key}"]')
+        lines.append("amber = 0\nred = 0" if level == "red" else "amber = 0\nred = 1000000")
+    (tmp_path / "statusboard.toml").write_text("\n".join(lines) + "\n")
+    with Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF,
+                   extra_env={"STATUSBOARD_CONFIG": str(tmp_path / "statusboard.toml")}) as b:
+        yield b
+
+
+def test_tiles_at_their_longest_show_every_word_at_24_px(
+        alarm_board: Dashboard, new_page: Any, drawn: dict[str, list[str]]) -> None:
+    page = new_page(*SIZES["1080p"])
+    open_screen(page, alarm_board, "", drawn["status"])
+    cues = "() => [...document.querySelectorAll('.sb-tile-cue')].map(c => c.textContent)"
+    wait_for(lambda: (lambda got: len(got) == len(ALARMS) and all(" since " in c or " for " in c
+                                                               for c in got))(
+        page.evaluate(cues)), 60, what="every tile saying how long it has been at its level")
+    page.wait_for_function(SETTLED_JS)
+    levels = page.evaluate("() => Object.fromEntries([...document.querySelectorAll('.sb-tile')]"
+                           ".map(t => [t.dataset.tile, t.dataset.level]))")
+    assert levels == dict(ALARMS)
+    save_screenshot(page, "readable-alarms-1920x1080", docs=False)
+    assert page.evaluate(CLIPPED_JS) == []
+    small = too_small(page.evaluate(TEXT_SIZES_JS), MIN_TEXT_PX)
+    assert small == [], "\n".join(small)
+    assert page.evaluate("() => document.documentElement.scrollHeight") <= 1080
