@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 SCREEN_W, SCREEN_H = 1920, 1080  # the canvas (board.kiosk scales it to the viewport)
 SIDE = 20  # left and right padding of the page
 HEADER_H = 64  # title, demo badge, freshness line (--sb-header-h, its height, in theme.css)
@@ -32,12 +34,30 @@ def grid(n_charts: int) -> tuple[int, int]:
     return 4, -(-n_charts // 4)
 
 
-def chart_height(rows: int, *, with_tiles: bool) -> int:
-    """Pixels per chart so that `rows` rows (below a tile row, if any) fill a 1080p screen."""
+def chart_height(rows: int, *, with_tiles: bool, reserved: int = 0) -> int:
+    """Pixels per chart so that `rows` rows (below a tile row, if any, and `reserved` pixels
+    of other things, such as the problems box) fill a 1080p screen."""
     if rows <= 0:
         return 0
-    free = SCREEN_H - 2 * MARGIN - HEADER_H - GAP - ((TILES_H + GAP) if with_tiles else 0)
+    free = (SCREEN_H - 2 * MARGIN - HEADER_H - GAP - ((TILES_H + GAP) if with_tiles else 0)
+            - reserved)
     return max(160, (free - GAP * (rows - 1)) // rows)
+
+
+#: The problems box (wrong settings, as sentences): at most this many 24 px lines are shown at
+#: once, the rest scroll inside it, so that a typo never pushes the panels off the screen.
+PROBLEM_LINES = 3
+_LINE = 32  # a 24 px line at line-height 1.3 (theme.css, Streamlit's messages)
+_CHARS_PER_LINE = 110  # of a 24 px sentence across the 1880-pixel page (a little under)
+_ALERT_PADDING = 34  # Streamlit's warning box around its text
+
+
+def problems_height(problems: Sequence[str]) -> int:
+    """The problems box's height in pixels (0 without problems)."""
+    if not problems:
+        return 0
+    lines = sum(max(1, -(-len(p) // _CHARS_PER_LINE)) for p in problems)
+    return min(lines, PROBLEM_LINES) * _LINE + _ALERT_PADDING
 
 
 #: The Connection screen's box of open displays (it scrolls inside when many are open).

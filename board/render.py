@@ -73,10 +73,16 @@ def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str]
         st.html(kiosk.night_script(rt.config.night, zone), unsafe_allow_javascript=True)
 
 
-def render_problems(problems: Sequence[str]) -> None:
-    """Wrong settings, each a sentence naming the key and the file; the board still runs."""
-    if problems:
+def render_problems(problems: Sequence[str]) -> int:
+    """Wrong settings, each a sentence naming the key and the file; the board still runs. In a
+    box of a fixed height (the rest scrolls inside it): the pixels it takes, gap included,
+    which the panels leave free."""
+    height = geometry.problems_height(problems)
+    if not height:
+        return 0
+    with st.container(height=height, border=False, key="problems"):
         st.warning("\n\n".join(f"⚠ {p}" for p in problems))
+    return height + geometry.GAP
 
 
 def render_fatal(rt: Runtime) -> None:
@@ -217,12 +223,12 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
     return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
 
 
-def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
+def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: int = 0) -> None:
     """Every panel of `screen`: a row of tiles, then a grid of charts (drawn in full runs only:
     render_live asks for one when what they show moved)."""
     stale = rt.freshness(snap).state == "stale"
     if screen.id == TODAY_ID:
-        render_today(rt, snap, stale)
+        render_today(rt, snap, stale, reserved)
         return
     placed = [(slot, panel_frame(snap.frame, slot.panel)) for slot in screen.panels]
     tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
@@ -232,7 +238,7 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> None:
                          screen_trends(rt, screen, snap))
     if plots:
         cols, rows = geometry.grid(len(plots))
-        height = geometry.chart_height(rows, with_tiles=bool(tiles))
+        height = geometry.chart_height(rows, with_tiles=bool(tiles), reserved=reserved)
         width = geometry.chart_width(cols)
         # Rows of keyed containers in a horizontal container: fewer blocks than st.columns,
         # and blocks, unlike elements, are re-sent on every redraw.
@@ -269,14 +275,15 @@ def _render_tile_row(rt: Runtime, slots: list[PanelSlot], snap: Snapshot, stale:
                 st.html(f'<div class="sb-tiles" data-count="{min(len(made), 12)}">{body}</div>')
 
 
-def render_today(rt: Runtime, snap: Snapshot, stale: bool) -> None:
+def render_today(rt: Runtime, snap: Snapshot, stale: bool, reserved: int = 0) -> None:
     """The Today screen: four day charts two abreast, or in words why there is no day yet."""
     made = today_charts(rt, snap)
     if made is None:
         st.html(f'<div class="sb-today-empty" data-today="empty">{html.escape(today_words(rt))}'
                 "</div>")
         return
-    width, height = geometry.chart_width(2), geometry.chart_height(2, with_tiles=False)
+    width = geometry.chart_width(2)
+    height = geometry.chart_height(2, with_tiles=False, reserved=reserved)
     for start in range(0, len(made), 2):
         with st.container(horizontal=True, gap="small"):
             for chart in made[start:start + 2]:
@@ -356,7 +363,7 @@ def _error_html(name: str, title: str) -> str:
 
 
 # -- the Connection screen ---------------------------------------------------------------------
-def render_connection(rt: Runtime) -> None:
+def render_connection(rt: Runtime, reserved: int = 0) -> None:
     """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land."""
 
     @st.fragment(run_every=rt.config.redraw)
@@ -384,7 +391,8 @@ def render_connection(rt: Runtime) -> None:
                 st.html('<table class="sb-conn" data-displays="true"><tr><th>Open display</th>'
                         f"<th>since</th><th>last new data drawn</th></tr>{shown}</table>")
             with st.container(key="raw-frame"):
-                st.dataframe(snap.frame, height=geometry.full_height() - geometry.DISPLAYS_H
+                st.dataframe(snap.frame, height=geometry.full_height() - reserved
+                             - geometry.DISPLAYS_H
                              - geometry.GAP, hide_index=True, width="stretch")
 
     details()
@@ -454,12 +462,12 @@ def screen(screen_id: str) -> None:
     panels = None if is_connection else config
     render_live(rt, "Connection" if is_connection else config.title, screen_id, panels,
                 shown_key(rt, panels, snap))
-    render_problems(ctx.problems)
+    reserved = render_problems(ctx.problems)
     render_fatal(rt)
     if is_connection:
-        render_connection(rt)
+        render_connection(rt, reserved)
     else:
-        render_panels(rt, config, snap)
+        render_panels(rt, config, snap, reserved)
 
 
 def screen_page(config: ScreenConfig) -> Callable[[], None]:

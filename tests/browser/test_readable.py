@@ -111,13 +111,15 @@ def alarm_board(chromium_executable: str, netserver: DemoNetServer,
     for key, level in ALARMS:
         lines.append(f'[thresholds."{key}"]')
         lines.append("amber = 0\nred = 0" if level == "red" else "amber = 0\nred = 1000000")
-    (tmp_path / "statusboard.toml").write_text("\n".join(lines) + "\n")
+    # And a typo, as an administrator makes one: its sentence shows, the screen still fits.
+    (tmp_path / "statusboard.toml").write_text('time_zone = "Europe/Olso"\n'
+                                               + "\n".join(lines) + "\n")
     with Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF,
                    extra_env={"STATUSBOARD_CONFIG": str(tmp_path / "statusboard.toml")}) as b:
         yield b
 
 
-def test_tiles_at_their_longest_show_every_word_at_24_px(
+def test_tiles_at_their_longest_and_a_settings_problem_show_every_word_and_fit(
         alarm_board: Dashboard, new_page: Any, drawn: dict[str, list[str]]) -> None:
     page = new_page(*SIZES["1080p"])
     open_screen(page, alarm_board, "", drawn["status"])
@@ -133,4 +135,13 @@ def test_tiles_at_their_longest_show_every_word_at_24_px(
     assert page.evaluate(CLIPPED_JS) == []
     small = too_small(page.evaluate(TEXT_SIZES_JS), MIN_TEXT_PX)
     assert small == [], "\n".join(small)
+    alerts = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stAlert\"]')]"
+                           ".map(e => e.innerText)")
+    (alert,) = alerts
+    assert 'time_zone = "Europe/Olso"' in alert
+    # The panels made room for it: nothing below the screen's edge, nothing to scroll.
     assert page.evaluate("() => document.documentElement.scrollHeight") <= 1080
+    bottom = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                           "'[data-testid=\"stVegaLiteChart\"]')].map("
+                           "e => e.getBoundingClientRect().bottom))")
+    assert bottom <= 1080, bottom
