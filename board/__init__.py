@@ -52,19 +52,23 @@ Hooks (stable; browser tests and benchmarks rely on them)
 - `#sb-clock` — the page-clock script's element (board.kiosk.clock_script): it asks
   `/_stcore/health` every 2 s and says offline after two failures in a row;
   `window.__sbFormatAge(seconds)` is its "12 s ago" (the same words as format_age).
-- `#sb-kiosk` — the kiosk script's element; `data-reload-at="HH:MM"` when the daily reload is
-  scheduled (statusboard.toml `reload_at`, browser local time). The script also scales the
+- `#sb-kiosk` — the kiosk script's element; `data-time-zone` the board's time zone (board.zone)
+  that every script of the page tells time in; `data-settings` a short name of what the
+  page's scripts run on (zone, reload time, rotation, night hours: when a full run names
+  others, the page reloads); `data-reload-at="HH:MM"` when the daily reload is scheduled
+  (statusboard.toml `reload_at`, in the board's time zone). The script also scales the
   1920×1080 canvas to the viewport: `html.sb-scaled` with `--sb-scale` (2 on a 3840×2160
   viewport at device pixel ratio 1; no class at 1920×1080). With `?rotate=`, `data-rotate`
   holds the seconds, and the script loads the next screen's address when they have passed.
 - `#sb-night[data-night="on"|"off"]` — night mode (statusboard.toml `night = { from, to }`;
   no element when it is not set), made by board.kiosk.night_script and decided every second on
-  the browser's clock (like `reload_at`, not the server's): `data-from`/`data-to` the hours
-  (HH:MM). While "on", `html.sb-night` is set, the page is hidden (`visibility`, not removed:
-  tiles and charts keep updating underneath), banners too, and only `#sb-night` (the time,
-  HH:MM, 180 px, dim) and `#freshness` (30 px, with " — STALE", " — OFFLINE: …" or
-  " — NO DATA" after it when not fresh) show, both moved together every minute within ±20 px
-  (`--sb-night-x`, `--sb-night-y` on the root). At `to` it all comes back by itself.
+  the browser's clock in the board's time zone (like `reload_at`), never on `/connection`:
+  `data-from`/`data-to` the hours (HH:MM). While "on", `html.sb-night` is set, the page is
+  hidden (`visibility`, not removed: tiles and charts keep updating underneath), banners
+  too, and only `#sb-night` (the time, HH:MM, 180 px, dim) and `#freshness` (30 px, with
+  " — STALE", " — OFFLINE: …" or " — NO DATA" after it when not fresh) show, both moved
+  together every minute within ±20 px (`--sb-night-x`, `--sb-night-y` on the root). At `to`
+  it all comes back by itself.
 - URLs: the first configured screen is `/`, the others `/<id>` (`/workload`, `/trends`),
   and `/connection`; a deep link works on a freshly started server. `?rotate=SECONDS` (≥ 5)
   cycles through the configured screens (not Connection) keeping the query;

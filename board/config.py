@@ -34,7 +34,7 @@ from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
 from .tiles import COMPARES, DEFAULT_COMPARE, Compare, Threshold
-from .zone import parse_zone, server_zone, unnamed_problem
+from .zone import parse_zone, server_zone, tz_problem, unnamed_problem
 
 #: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
 # The file and its variable are the data side's too (the history store sits beside the file).
@@ -149,30 +149,38 @@ def config_path(env: Mapping[str, str]) -> tuple[Path, bool]:
     return history_config_path(env), bool((env.get(CONFIG_ENV) or "").strip())
 
 
-def load_config(path: Path, *, named: bool = True, server: ZoneInfo | None = None) -> Loaded:
+def load_config(path: Path, *, named: bool = True, server: ZoneInfo | None = None,
+                server_problem: str | None = None) -> Loaded:
     """Read and check a TOML file; an unreadable file gives the defaults and one problem.
-    `server`: the board server's own time zone, the default (board.zone.server_zone())."""
+    `server`: the board server's own time zone, the default (board.zone.server_zone()), and
+    `server_problem` what is wrong with how it was found (told only when the file has no
+    time_zone)."""
     source = _display(path)
     server = server or server_zone()
-    default = replace(DEFAULT, zone=server)
+    data, problem = _read_toml(path, source, named=named)
+    if data is None:  # the built-in layout, in the server's zone
+        zone_problem = server_problem or unnamed_problem(server)
+        return Loaded(replace(DEFAULT, zone=server),
+                      tuple(p for p in (problem, zone_problem) if p))
+    return parse_config(data, source=source, server=server, server_problem=server_problem)
+
+
+def _read_toml(path: Path, source: str, *,
+               named: bool) -> tuple[dict[str, Any] | None, str | None]:
+    """The file's TOML, or None and why not (None too for a missing file nobody named)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        if not named:
-            return Loaded(default)
-        return Loaded(default, (f"{source}: the file named by {CONFIG_ENV} does not exist; "
-                                "the built-in layout is shown.",))
+        return None, (f"{source}: the file named by {CONFIG_ENV} does not exist; the built-in "
+                      "layout is shown.") if named else None
     except OSError as exc:
-        return Loaded(default, (f"{source}: cannot be read ({exc.strerror}); "
-                                "the built-in layout is shown.",))
+        return None, f"{source}: cannot be read ({exc.strerror}); the built-in layout is shown."
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")), None
     except UnicodeDecodeError:
-        return Loaded(default, (f"{source}: is not UTF-8 text; the built-in layout is shown.",))
+        return None, f"{source}: is not UTF-8 text; the built-in layout is shown."
     except tomllib.TOMLDecodeError as exc:
-        return Loaded(default, (f"{source}: is not valid TOML ({exc}); "
-                                "the built-in layout is shown.",))
-    return parse_config(data, source=source, server=server)
+        return None, f"{source}: is not valid TOML ({exc}); the built-in layout is shown."
 
 
 def _display(path: Path) -> str:
@@ -182,10 +190,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def parse_config(data: Mapping[str, Any], *, source: str,
-                 server: ZoneInfo | None = None) -> Loaded:
+def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | None = None,
+                 server_problem: str | None = None) -> Loaded:
     """Check every key; keep what is right, report the rest as sentences. `server`: the board
-    server's own time zone, used when `time_zone` is not set (board.zone.server_zone())."""
+    server's own time zone, used when `time_zone` is not set (board.zone.server_zone()), and
+    `server_problem` what is wrong with how it was found."""
     server = server or server_zone()
     problems: list[str] = []
 
@@ -206,7 +215,7 @@ def parse_config(data: Mapping[str, Any], *, source: str,
     compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
     retention = _retention(data["history"], say) if "history" in data else DEFAULT.retention
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
-    if "time_zone" not in data and (unnamed := unnamed_problem(server)):
+    if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, zone=zone)
@@ -490,7 +499,8 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
     knobs, and the NetServer settings from `secrets` overridden by `env` (os.environ if None)."""
     env = os.environ if env is None else env
     path, named = config_path(env)
-    loaded = load_config(path, named=named, server=server_zone(env))
+    server = server_zone(env)
+    loaded = load_config(path, named=named, server=server, server_problem=tz_problem(env, server))
     problems = list(loaded.problems)
     interval = _seconds(env, INTERVAL_ENV, minimum=1, problems=problems,
                         otherwise=f"The default {DEFAULT_INTERVAL:g} s is used.")

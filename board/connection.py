@@ -60,11 +60,13 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
     return rows
 
 
-def zone_row(zone: ZoneInfo, browser_zone: str | None) -> tuple[str, str]:
-    """The board's time zone, and what to set when this browser is in another one.
+def zone_row(zone: ZoneInfo, browser_zone: str | None,
+             source: str = "statusboard.toml") -> tuple[str, str]:
+    """The board's time zone, and, when this browser keeps another time, what to set if the
+    wall's screens are where this browser is (the administrator's laptop may not be).
 
-        >>> zone_row(ZoneInfo("UTC"), "Europe/Oslo")[1]
-        'UTC; this browser is in Europe/Oslo: set time_zone = "Europe/Oslo" in statusboard.toml'
+        >>> zone_row(ZoneInfo("UTC"), "Europe/Oslo")[1][:46]
+        'UTC; this browser keeps Europe/Oslo time: if t'
     """
     try:  # what the browser says it is: only a zone name we know is worth repeating
         other = parse_zone(browser_zone or "")
@@ -72,8 +74,8 @@ def zone_row(zone: ZoneInfo, browser_zone: str | None) -> tuple[str, str]:
         return ("Time zone", zone.key)
     if _same_clock(zone, other):  # the same zone, or another name for it (Etc/UTC and UTC)
         return ("Time zone", zone.key)
-    return ("Time zone", f'{zone.key}; this browser is in {browser_zone}: set time_zone = '
-            f'"{browser_zone}" in statusboard.toml')
+    return ("Time zone", f"{zone.key}; this browser keeps {other.key} time: if the wall's "
+            f'screens are there too, set time_zone = "{other.key}" in {source}')
 
 
 def _same_clock(zone: ZoneInfo, other: ZoneInfo) -> bool:

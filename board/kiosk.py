@@ -11,6 +11,7 @@ so a TV whose browser is set to another zone still agrees with the server's text
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ function banner(want){var b=document.getElementById('sb-page-banner');
  b.appendChild(why);}
 function tick(){c.queued=false;
  var k=document.getElementById('sb-kiosk');
- if (k&&k.dataset.timeZone&&k.dataset.timeZone!==ZONE){window.location.reload();return;}
+ if (k&&k.dataset.settings&&k.dataset.settings!==SETTINGS){window.location.reload();return;}
  var root=document.documentElement;root.classList.toggle('sb-offline',c.offline);
  var f=document.getElementById('freshness');
  if (!f){banner(c.offline?['offline','This screen lost its connection to the board server at '
@@ -137,7 +138,7 @@ window.__sbClockTimers=[setInterval(tick,1000),setInterval(check,HEALTH_EVERY)];
 """
 
 
-def clock_script(health_url: str, zone: str = "UTC") -> str:
+def clock_script(health_url: str, zone: str = "UTC", settings: str = "") -> str:
     """HTML whose script (run once per page life) keeps the page's own clock, with no server
     round trip: every second it turns `#freshness[data-updated]` and `data-interval` into the
     age (", 12 s ago" in `.sb-ago`), sets `data-state` to `stale` past two intervals and shows
@@ -147,18 +148,29 @@ def clock_script(health_url: str, zone: str = "UTC") -> str:
     lost its connection to the board server at 03:18 — showing data from 03:18:40"); the first
     answer clears them. The health answer's Date header corrects a browser clock that is more
     than 1.5 s off the server's. Streamlit reconnects by itself and redraws. Times are told
-    in `zone`, the board's; when the server's page names another (`#sb-kiosk[data-time-zone]`:
-    statusboard.toml's time_zone was changed), the page reloads, so that all its scripts
-    start again in the new zone.
+    in `zone`, the board's. `settings` names what the page's scripts were started with (see
+    `page_settings`); when the server's page names others (`#sb-kiosk[data-settings]`: the
+    time zone, reload time, rotation or night hours were changed in statusboard.toml), the
+    page reloads, so that all its scripts start again with the new ones.
 
         >>> "sb-page-banner" in clock_script("/_stcore/health", "Europe/Oslo")
         True
     """
     consts = (f"var HEALTH={json.dumps(health_url)},HEALTH_EVERY={HEALTH_EVERY_MS},"
               f"HEALTH_TIMEOUT={HEALTH_TIMEOUT_MS},HEALTH_MISSES={HEALTH_MISSES},"
-              f"ZONE={json.dumps(zone)};{wall_js(zone)}")
+              f"SETTINGS={json.dumps(settings)};{wall_js(zone)}")
     return (f'<style>{_CLOCK_CSS}</style><div class="sb-hidden" id="sb-clock"></div>'
             f"<script>(function(){{{consts}{_CLOCK_JS}}})();</script>")
+
+
+def page_settings(*parts: object) -> str:
+    """A short name for what the page's scripts are started with (time zone, reload time,
+    rotation, night hours): when it changes, open pages reload (clock_script).
+
+        >>> page_settings("UTC", None) == page_settings("UTC", None) != page_settings("UTC", 1)
+        True
+    """
+    return hashlib.blake2b(repr(parts).encode(), digest_size=6).hexdigest()
 
 
 def health_url(base_path: str) -> str:
@@ -177,7 +189,7 @@ CANVAS = (SCREEN_W, SCREEN_H)
 
 def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
                  rotation: Sequence[str] = (), still: Sequence[str] = ("connection",),
-                 zone: str = "UTC") -> str:
+                 zone: str = "UTC", settings: str = "") -> str:
     """HTML whose script (run once per page life) scales the 1920×1080 canvas to the viewport
     and, when `reload_at` is set, reloads the page at the next such time in `zone` (the
     board's time zone; `data-time-zone` names it).
@@ -192,7 +204,7 @@ def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
     The script never writes "<" before a letter or digit: Streamlit's sanitizer (DOMPurify)
     drops a script whose text looks like markup."""
     width, height = CANVAS
-    attr = f' data-time-zone="{html.escape(zone)}"'
+    attr = f' data-time-zone="{html.escape(zone)}" data-settings="{html.escape(settings)}"'
     attr += f' data-reload-at="{reload_at:%H:%M}"' if reload_at is not None else ""
     reload_js = ""
     if reload_at is not None:
@@ -275,6 +287,7 @@ function two(n){return (n>9?'':'0')+n;}
 function tri(m,n){var p=m%(2*n);return p>n?2*n-p:p;}
 function tick(){var d=new Date();var w=wall(d);var now=w[0]*60+w[1];
  var on=DARK>WAKE?(now>=DARK||WAKE>now):(now>=DARK&&WAKE>now);
+ if (STILL.indexOf(window.location.pathname.split('/').pop())!=-1) on=false;
  var root=document.documentElement;
  var el=document.getElementById('sb-night');
  if (!el){el=document.createElement('div');el.id='sb-night';el.setAttribute('aria-hidden','true');
@@ -292,7 +305,8 @@ window.__sbNightTimer=setInterval(tick,1000);tick();
 """
 
 
-def night_script(night: Night, zone: str = "UTC") -> str:
+def night_script(night: Night, zone: str = "UTC",
+                 still: Sequence[str] = ("connection",)) -> str:
     """HTML whose script (run once per page life) darkens the screen outside office hours, on
     the browser's clock (like the daily reload): every second it asks whether the time in
     `zone` (the board's) is in [`night.dark`, `night.wake`) (over midnight when dark > wake)
@@ -300,7 +314,8 @@ def night_script(night: Night, zone: str = "UTC") -> str:
     and `#sb-night[data-night="on"]` (else "off"). At night only `#sb-night` (the time, HH:MM,
     dim) and the freshness line show, both moved every minute by a drift of at most
     NIGHT_DRIFT_PX; at `wake` the page is as it was, with the data drawn meanwhile. No server
-    work: it keeps working when the board server is gone, and the freshness line says so.
+    work: it keeps working when the board server is gone, and the freshness line says so. The
+    `still` screens (the Connection screen, for the administrator) never go dark.
 
         >>> 'data-night-from="19:00"' in night_script(Night(time(19), time(7)))
         True
@@ -308,7 +323,8 @@ def night_script(night: Night, zone: str = "UTC") -> str:
     consts = (f"var DARK={night.dark.hour * 60 + night.dark.minute},"
               f"WAKE={night.wake.hour * 60 + night.wake.minute},"
               f'FROM="{night.dark:%H:%M}",TO="{night.wake:%H:%M}",'
-              f"DRIFT={NIGHT_DRIFT_PX},STEP={NIGHT_STEP_PX};{wall_js(zone)}")
+              f"DRIFT={NIGHT_DRIFT_PX},STEP={NIGHT_STEP_PX},STILL={json.dumps(list(still))};"
+              f"{wall_js(zone)}")
     return (f'<style>{_NIGHT_CSS}</style><div class="sb-hidden" id="sb-night-script" '
             f'data-night-from="{night.dark:%H:%M}" data-night-to="{night.wake:%H:%M}"></div>'
             f"<script>(function(){{{consts}{_NIGHT_JS}}})();</script>")

@@ -64,11 +64,14 @@ def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str]
     page's own clock and night mode; call once per full run, before anything else."""
     st.html(theme.page_css())
     zone = rt.config.zone.key
+    settings = kiosk.page_settings(zone, rt.config.reload_at, rotate_s, tuple(rotation),
+                                   rt.config.night)
     st.html(kiosk.kiosk_script(rt.config.reload_at, rotate_s=rotate_s, rotation=rotation,
-                               zone=zone),
+                               zone=zone, settings=settings),
             unsafe_allow_javascript=True)
     base = str(st.get_option("server.baseUrlPath") or "")
-    st.html(kiosk.clock_script(kiosk.health_url(base), zone), unsafe_allow_javascript=True)
+    st.html(kiosk.clock_script(kiosk.health_url(base), zone, settings),
+            unsafe_allow_javascript=True)
     if rt.config.night is not None:
         st.html(kiosk.night_script(rt.config.night, zone), unsafe_allow_javascript=True)
 
@@ -375,7 +378,7 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
                                http_calls=rt.http_calls() if rt.http_calls else None)
         rows.append(metrics_row(rt.config.metrics_port, METRICS.port, METRICS.problem))
         rows.append(history_row(rt.history_status, rt.store.url if rt.store else None, now))
-        rows.append(zone_row(rt.config.zone, st.context.timezone))
+        rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         shown = "".join(

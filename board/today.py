@@ -203,11 +203,15 @@ def pacing_chart(today: pd.DataFrame, before: Sequence[tuple[int, pd.DataFrame]]
     if not current.empty:
         words.append(f"{format_value(float(current['value'].iloc[-1]))} so far")
     by_now = average[average["time"] <= pd.Timestamp(now)]
+    # One sentence about an average earlier weekday: by now, and all day (the NetServer's own
+    # counts), so that "all day" is never read as where today will end.
+    had = []
     if not by_now.empty:
-        words.append(f"an average {day} had {format_value(round(by_now['value'].iloc[-1]))} "
-                     "by now")
+        had.append(f"{format_value(round(by_now['value'].iloc[-1]))} by now")
     if whole_days:
-        words.append(f"{format_value(round(sum(whole_days) / len(whole_days)))} all day")
+        had.append(f"{format_value(round(sum(whole_days) / len(whole_days)))} all day")
+    if had:
+        words.append(f"an average {day} had {' and '.join(had)}")
     if by_now.empty and not whole_days:
         words.append(f"no earlier {day} recorded yet")
     return DayChart("Created", "Created requests today", " · ".join(words), data, start, end,

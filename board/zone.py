@@ -75,6 +75,17 @@ def unnamed_problem(zone: ZoneInfo) -> str | None:
             'set time_zone = "Area/City" in statusboard.toml, or TZ.')
 
 
+def tz_problem(env: Mapping[str, str], zone: ZoneInfo) -> str | None:
+    """A sentence when TZ is set to something that is no zone name (a typo, or a POSIX rule
+    the page's scripts cannot use), so that the board tells time in `zone` instead."""
+    tz = (env.get("TZ") or "").strip()
+    if not tz or _after_zoneinfo(tz.lstrip(":")) in _names_known():
+        return None
+    return (f'TZ = "{tz}" is not a time zone name the board can use, so the screens tell time '
+            f'in {zone.key}; set TZ to an IANA name such as "Europe/Oslo", or time_zone in '
+            "statusboard.toml.")
+
+
 def _names(env: Mapping[str, str], etc_timezone: Path, etc_localtime: Path) -> list[str]:
     names = []
     tz = (env.get("TZ") or "").strip().lstrip(":")

@@ -256,7 +256,7 @@ def test_pacing_averages_the_same_weekday_where_recorded(day: datetime) -> None:
                                [400.0, 300.0], now=now)
     average = chart.data[chart.data["series"] == "Average Wed"]
     assert average[average["time"] == pd.Timestamp(hours(day, 9))]["value"].tolist() == [40.0]
-    assert chart.subtitle == "44 so far · an average Wednesday had 40 by now · 350 all day"
+    assert chart.subtitle == "44 so far · an average Wednesday had 40 by now and 350 all day"
     alone = today.pacing_chart(_series((hours(day, 7), 10.0)), [], [], now=now)
     assert alone.subtitle == "10 so far · no earlier Wednesday recorded yet"
 

@@ -112,6 +112,21 @@ def test_load_takes_the_server_zone_from_the_environment_it_is_given(tmp_path: P
     assert load({"TZ": "Asia/Tokyo", "STATUSBOARD_CONFIG": str(named)}).config.zone == OSLO
 
 
+@pytest.mark.parametrize("tz", ["Europe/Olso", "JST-9", "/etc/nothing"])
+def test_a_tz_that_names_no_zone_is_a_problem_unless_time_zone_is_set(
+        tz: str, tmp_path: Path) -> None:
+    missing = tmp_path / "none.toml"
+    loaded = load({"TZ": tz, "STATUSBOARD_CONFIG": str(missing)})
+    server = loaded.config.zone.key
+    assert f'TZ = "{tz}" is not a time zone name the board can use, so the screens tell time in ' \
+        f'{server}; set TZ to an IANA name such as "Europe/Oslo", or time_zone in ' \
+        "statusboard.toml." in loaded.problems
+    named = tmp_path / "board.toml"
+    named.write_text('time_zone = "Europe/Oslo"\n')
+    assert load({"TZ": tz, "STATUSBOARD_CONFIG": str(named)}).problems == ()
+    assert load({"TZ": "Asia/Tokyo", "STATUSBOARD_CONFIG": str(named)}).problems == ()
+
+
 # -- the server's texts --------------------------------------------------------------------------
 AT = datetime(2026, 12, 2, 7, 30, 5, tzinfo=UTC)  # 08:30:05 in Oslo, 16:30:05 in Tokyo
 
@@ -196,8 +211,8 @@ def test_the_today_chart_draws_the_board_zone_day_whatever_the_browser_zone() ->
 @pytest.mark.parametrize(("browser", "words"), [
     (None, "Europe/Oslo"),
     ("Europe/Oslo", "Europe/Oslo"),
-    ("Asia/Tokyo", 'Europe/Oslo; this browser is in Asia/Tokyo: set time_zone = "Asia/Tokyo" '
-                   "in statusboard.toml"),
+    ("Asia/Tokyo", "Europe/Oslo; this browser keeps Asia/Tokyo time: if the wall's screens "
+                   'are there too, set time_zone = "Asia/Tokyo" in statusboard.toml'),
 ])
 def test_the_connection_screen_names_the_zone_and_a_browser_in_another(
         browser: str | None, words: str) -> None:
@@ -207,7 +222,9 @@ def test_the_connection_screen_names_the_zone_and_a_browser_in_another(
 def test_another_name_for_the_same_clock_is_no_mismatch() -> None:
     assert zone_row(ZoneInfo("Etc/UTC"), "UTC") == ("Time zone", "Etc/UTC")
     # The same offset in winter is not the same clock: London has summer time, UTC has not.
-    assert zone_row(ZoneInfo("UTC"), "Europe/London")[1].startswith("UTC; this browser is in")
+    assert zone_row(ZoneInfo("UTC"), "Europe/London", "b.toml")[1] == (
+        "UTC; this browser keeps Europe/London time: if the wall's screens are there too, set "
+        'time_zone = "Europe/London" in b.toml')
     # Whatever a browser claims that is no zone name is not repeated on the screen.
     assert zone_row(OSLO, "../../etc/passwd") == ("Time zone", "Europe/Oslo")
     assert zone_row(OSLO, "<b>x</b>") == ("Time zone", "Europe/Oslo")

@@ -7,14 +7,14 @@ test kills it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
-from board.config import DEFAULT_PATH
-from board.kiosk import HEALTH_EVERY_MS, HEALTH_MISSES
+from board.config import DEFAULT_PATH, Night
+from board.kiosk import HEALTH_EVERY_MS, HEALTH_MISSES, night_script
 from board.theme import MIN_TEXT_PX
 from harness.browser import (
     INTERVAL,
@@ -119,3 +119,18 @@ def test_the_screen_goes_dark_at_night_moves_its_clock_and_wakes_at_to(
     assert (morning["dark"], morning["clock"]) == (False, None)
     assert (morning["tiles"], morning["charts"]) == (day["tiles"], day["charts"])
     assert page.locator("#sb-page-banner[data-banner='offline']").is_visible()
+
+
+def test_the_connection_screen_never_goes_dark(new_page: Any) -> None:
+    """The administrator reads it at any hour (found by a newcomer's try at night)."""
+    page = new_page()
+    page.clock.install(time=NOON.replace(hour=23))
+    script = night_script(Night(time(19), time(7)), "UTC")
+    for path, dark in (("/connection", "off"), ("/", "on"), ("/workload", "on")):
+        page.route("http://board.test/**", lambda route: route.fulfill(
+            content_type="text/html", body=f"<html><body>{script}</body></html>"))
+        page.goto(f"http://board.test{path}")
+        wait_for(lambda d=dark: page.evaluate(
+            "() => document.getElementById('sb-night')?.dataset.night") == d, 10,
+            what=f"night {dark} on {path}")
+        page.unroute("http://board.test/**")

@@ -73,16 +73,18 @@ def test_a_browser_without_format_to_parts_uses_its_own_zone_and_keeps_working(
     assert got == [local.hour, local.minute, local.second]
 
 
-def test_a_changed_time_zone_reloads_the_page_so_its_scripts_start_in_it(page: Any) -> None:
+def test_changed_page_settings_reload_the_page_so_its_scripts_start_with_them(
+        page: Any) -> None:
+    """A full run after statusboard.toml's time zone, reload time, rotation or night hours
+    changed names other page settings on the kiosk element: the page reloads by itself."""
     page.clock.install(time=INSTANTS[-1])
-    page.set_content(kiosk.kiosk_script(None, zone=BOARD_ZONE)
-                     + kiosk.clock_script("http://127.0.0.1:9/_stcore/health", BOARD_ZONE))
+    page.set_content(kiosk.kiosk_script(None, zone=BOARD_ZONE, settings="before")
+                     + kiosk.clock_script("http://127.0.0.1:9/_stcore/health", BOARD_ZONE,
+                                          "before"))
     page.evaluate("() => { window.__sbMark = 1; }")
-    page.clock.run_for(1100)  # the clock's ticks: same zone, nothing happens
+    page.clock.run_for(1100)  # the clock's ticks: the same settings, nothing happens
     assert page.evaluate("() => window.__sbMark") == 1
-    # A full run after statusboard.toml's time_zone changed: the kiosk element names another.
-    page.evaluate("() => { document.getElementById('sb-kiosk').dataset.timeZone ="
-                  " 'Europe/Oslo'; }")
+    page.evaluate("() => { document.getElementById('sb-kiosk').dataset.settings = 'after'; }")
     with page.expect_event("framenavigated"):
         page.clock.run_for(1100)
 
