@@ -167,10 +167,15 @@ def redirect_refusal(response: requests.Response, url: str, peer: Peer) -> Inval
 def unreachable(exc: BaseException, peer: Peer, timeout: float) -> NetServerUnreachable:
     """The sentence for a request that failed below HTTP: TLS, timeout, connection."""
     if isinstance(exc, requests.exceptions.SSLError):
-        return NetServerUnreachable(
-            f"Cannot reach {peer.name} at {peer.where}: the TLS handshake failed (certificate "
-            "not trusted or not valid for this host). Check the server's certificate, or "
-            "SUPEROFFICE_VERIFY_TLS for a test server.")
+        if "certificate" in repr(exc).lower():
+            return NetServerUnreachable(
+                f"Cannot reach {peer.name} at {peer.where}: the TLS handshake failed "
+                "(certificate not trusted or not valid for this host). Check the server's "
+                "certificate, or SUPEROFFICE_VERIFY_TLS for a test server.")
+        return NetServerUnreachable(  # e.g. https:// to a port that speaks plain HTTP
+            f"Cannot reach {peer.name} at {peer.where}: the TLS handshake failed (the server "
+            "did not answer in TLS). Check the address's scheme and port: https:// to a port "
+            "that serves plain http:// fails this way.")
     if isinstance(exc, requests.exceptions.Timeout):
         return NetServerUnreachable(
             f"{peer.subject} did not answer within {timeout:g} s; check that it is running and "

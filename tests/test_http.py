@@ -9,9 +9,17 @@ from __future__ import annotations
 import pytest
 import requests
 
-from stats_client import AuthenticationFailed, InvalidReply, NetServerUnreachable
+from netserver_demo import DemoNetServer
+from stats_client import (
+    AuthenticationFailed,
+    InvalidReply,
+    NetServerUnreachable,
+    Settings,
+    open_client,
+)
 from stats_client.errors import StatsClientError
 from stats_client.http import Peer, connection_reason, redact, status_error, unreachable
+from stats_client.panels import PanelType
 
 REDACTIONS = [
     # text, secrets, shown
@@ -67,9 +75,24 @@ def test_statuses_without_a_usable_reply_become_one_error_each(
 
 
 def test_tls_and_timeouts_name_the_place_and_what_to_check() -> None:
-    tls = unreachable(requests.exceptions.SSLError("bad cert"), PEER, 5)
+    tls = unreachable(requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+                                                   "verify failed"), PEER, 5)
     late = unreachable(requests.exceptions.ReadTimeout("slow"), PEER, 2.5)
     assert "TLS handshake failed" in str(tls)
     assert "SUPEROFFICE_VERIFY_TLS" in str(tls)
     assert str(late).startswith("The REST WebAPI at https://host/Cust1/api did not answer "
                                 "within 2.5 s")
+
+
+def test_https_to_a_plain_http_port_says_to_check_the_scheme_and_port(
+        demo_server: DemoNetServer) -> None:
+    """Regression: it said the certificate was not trusted, also with SUPEROFFICE_VERIFY_TLS
+    off, and sent the administrator chasing certificates."""
+    url = demo_server.url.replace("http://", "https://")
+    for verify in (True, False):
+        with open_client(Settings(url, verify_tls=verify)) as client, \
+                pytest.raises(NetServerUnreachable) as info:
+            client.fetch([PanelType.Hotlist])
+        assert "the server did not answer in TLS" in str(info.value)
+        assert "Check the address's scheme and port" in str(info.value)
+        assert "certificate" not in str(info.value)
