@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ import pandas as pd
 
 from .errors import ConfigurationError, StatsClientError
 from .panels import ALL_PANELS, PanelType
-from .settings import Settings
+from .settings import ENV_VARS, Settings
 
 FORMATS = ("table", "csv", "json")
 
@@ -171,7 +172,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str] | None, out: TextIO,
             return history(args, os.environ if env is None else env, out)
         raise ConfigurationError(f"Unknown command {args.command!r}.")  # pragma: no cover
     except StatsClientError as exc:
-        _say(err, f"error: {exc}")
+        _say(err, f"error: {_in_options(str(exc), args)}")
         return exc.exit_code
     except KeyboardInterrupt:
         _say(err, "interrupted")
@@ -253,6 +254,15 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
     frame = frame.assign(time=[t.floor("s").isoformat() for t in frame["time"]])
     (write_history_table if args.format == "table" else WRITERS[args.format])(frame, out)
     return 0
+
+
+def _in_options(sentence: str, args: argparse.Namespace) -> str:
+    """`sentence` naming the options given on the command line where it names the variables
+    they stand for ("--url must be an http(s) URL", not SUPEROFFICE_URL, when --url was given)."""
+    for name, value in settings_overrides(args).items():
+        if value is not None and name in ENV_VARS:
+            sentence = re.sub(rf"\b{ENV_VARS[name]}\b", f"--{name.replace('_', '-')}", sentence)
+    return sentence
 
 
 def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
