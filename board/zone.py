@@ -51,8 +51,15 @@ def server_zone(env: Mapping[str, str] | None = None,
                 etc_timezone: Path = _ETC_TIMEZONE,
                 etc_localtime: Path = _ETC_LOCALTIME) -> ZoneInfo:
     """The board server's own zone, by name (a name, not a fixed offset: summer time moves);
-    UTC when the system does not name one (see `unnamed_problem`)."""
-    for name in _names(os.environ if env is None else env, etc_timezone, etc_localtime):
+    UTC when the system does not name one (see `unnamed_problem`). Found once per process for
+    each TZ: every full page run asks."""
+    return _server_zone((os.environ if env is None else env).get("TZ") or "", etc_timezone,
+                        etc_localtime)
+
+
+@functools.lru_cache(maxsize=8)
+def _server_zone(tz: str, etc_timezone: Path, etc_localtime: Path) -> ZoneInfo:
+    for name in _names(tz, etc_timezone, etc_localtime):
         try:
             return parse_zone(name)
         except ConfigurationError:
@@ -86,9 +93,9 @@ def tz_problem(env: Mapping[str, str], zone: ZoneInfo) -> str | None:
             "statusboard.toml.")
 
 
-def _names(env: Mapping[str, str], etc_timezone: Path, etc_localtime: Path) -> list[str]:
+def _names(tz: str, etc_timezone: Path, etc_localtime: Path) -> list[str]:
     names = []
-    tz = (env.get("TZ") or "").strip().lstrip(":")
+    tz = tz.strip().lstrip(":")
     if tz:
         names.append(_after_zoneinfo(tz))
     with contextlib.suppress(OSError, UnicodeDecodeError):
@@ -106,7 +113,6 @@ def _after_zoneinfo(path: str) -> str:
     return path
 
 
-@functools.lru_cache(maxsize=4)  # every full page run asks; the search reads ~600 files
 def _same_rules(content: bytes) -> tuple[str, ...]:
     """The names whose zone file holds exactly `content` (the big areas' cities first: of
     Europe/Oslo and Arctic/Longyearbyen, which may share a file, Oslo)."""

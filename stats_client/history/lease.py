@@ -80,8 +80,6 @@ class Lease:
         self.held = won
         return won
 
-    renew = try_acquire
-
     def keep(self, conn: sa.Connection) -> bool:
         """Within the caller's transaction: renew the lease if it is still ours, and say so.
         A write that starts with this is atomic with the check (the lease row stays locked
