@@ -1,8 +1,11 @@
-"""Service Status Board: `streamlit run dashboard.py` (or `make run`).
+"""Service Status Board: the page script Streamlit runs for every browser.
 
-Page config and theme, the configuration and the shared poller (board.runtime), the screens
-from statusboard.toml as pages, kiosk rotation (?rotate=SECONDS) and the scheduled reload.
-Hooks and knobs for tests and monitoring are listed in board/__init__.py.
+`statusboard serve` (or `make run`) starts the deployment (statusboard.deployment: the desks,
+their pollers and the history) before the first browser, then serves this script; under
+`streamlit run dashboard.py` (development) this script starts one for the environment, the
+working folder and Streamlit's secrets. Page config and theme, the screens from
+statusboard.toml as pages, kiosk rotation (?rotate=SECONDS) and the scheduled reload. Hooks and
+knobs for tests and monitoring are listed in board/__init__.py.
 
 The screen scripts live in pages/, one call each. On a freshly started server, Streamlit's older
 multipage mode may run a deep link such as /workload straight from that folder, without this
@@ -14,15 +17,27 @@ from pathlib import Path
 import streamlit as st
 
 from board import render, runtime
-from board.config import CONNECTION_ID
 from board.kiosk import parse_rotate
+from statusboard import deployment
+from statusboard.config import CONNECTION_ID
 
 PAGES_DIR = Path(__file__).parent / "pages"
+
+
+def running() -> deployment.Deployment:
+    """The deployment `statusboard serve` started, else one for development."""
+    found = deployment.running()
+    if found is not None:
+        return found
+    secrets, problem = runtime.streamlit_secrets()
+    return deployment.for_development(
+        deployment.Options.from_environment(secrets=secrets, secrets_problem=problem))
+
 
 st.set_page_config(page_title="Service Status Board", page_icon="📟", layout="wide",
                    initial_sidebar_state="collapsed")
 
-rt = runtime.current()
+rt = runtime.current(running)
 rotate, bad_rotate = parse_rotate(st.query_params.get("rotate"), default=rt.config.rotate)
 # The first screen is "/" (its URL path is empty); rotation goes through the configured screens.
 render.render_page_setup(rt, rotate_s=rotate,

@@ -22,7 +22,6 @@ for extra in (REPO,):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from board.config import load  # noqa: E402
 from harness.browser import (  # noqa: E402
     FRESHNESS_JS,
     PANELS_DRAWN_JS,
@@ -33,6 +32,7 @@ from harness.browser import (  # noqa: E402
     wait_for,
 )
 from netserver_demo import DATASETS_PER_PANEL, DemoNetServer  # noqa: E402
+from statusboard.config import load  # noqa: E402
 
 __all__ = [
     "FRESHNESS_JS", "Bench", "DemoClock", "calls_per_poll", "cdp_metrics", "deadline",

@@ -32,7 +32,7 @@ from _screen import (
 )
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from board.config import default_redraw
+from statusboard.config import default_redraw
 
 
 def kind(frame: bytes) -> str:

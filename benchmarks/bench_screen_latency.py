@@ -34,8 +34,8 @@ from _screen import (
     wait_for,
 )
 
-from board.config import default_redraw
 from stats_client.panels import PanelType
+from statusboard.config import default_redraw
 
 WATCH_JS = """() => { window.__sbPaints = [];
   const tiles = () => [...document.querySelectorAll('.sb-tile-value')].map(e => e.textContent)

@@ -15,10 +15,9 @@ from stats_client.errors import ConfigurationError
 from stats_client.freshness import format_age
 from stats_client.poller import Snapshot
 from stats_client.recorder import HistoryStatus
-
-from .metrics import Display
-from .runtime import Connection
-from .zone import parse_zone
+from statusboard.deployment import Connection
+from statusboard.metrics import Display
+from statusboard.zone import parse_zone
 
 
 def _when(moment: datetime | None, now: datetime | None) -> str:

@@ -19,8 +19,8 @@ from datetime import time
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
+from statusboard.rules import Night
 
-from .config import Night
 from .geometry import SCREEN_H, SCREEN_W
 
 MIN_ROTATE_S = 5

@@ -24,9 +24,10 @@ import pandas as pd
 
 from stats_client.history import HistoryStore
 from stats_client.poller import Snapshot
+from statusboard.rules import Compare, Threshold, compare_time, local_midnight
 
 from . import today as day
-from .tiles import Compare, Threshold, Tile, Trend, compare_time, local_midnight, tile_trend
+from .tiles import Tile, Trend, tile_trend
 
 log = logging.getLogger(__name__)
 

@@ -27,15 +27,15 @@ import streamlit as st
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
+from statusboard.config import CONNECTION_ID, PanelSlot, ScreenConfig
+from statusboard.rules import Threshold
 
 from . import charts, geometry, kiosk, recall, theme
-from .config import CONNECTION_ID, PanelSlot, ScreenConfig
 from .connection import connection_rows, display_rows, history_row, metrics_row, zone_row
 from .header import banner_html, header_html
-from .metrics import METRICS
 from .recall import Memo
-from .runtime import Runtime, config_stamp
-from .tiles import Threshold, Tile, Trend, number_tiles, status_tiles, tile_html
+from .runtime import Runtime
+from .tiles import Tile, Trend, number_tiles, status_tiles, tile_html
 from .today import TODAY_ID, DayChart
 
 log = logging.getLogger(__name__)
@@ -107,14 +107,14 @@ def display_token() -> str:
 
 
 def shown_key(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
-    """What the panels of `screen` show: each panel's data, stale or not, the configuration
-    file, and what they show from history (the tiles' changes, sparklines and times at their
-    level; the Today charts). When this moves, the panels are drawn again; otherwise nothing
-    is sent."""
+    """What the panels of `screen` show: each panel's data, stale or not, and what they show
+    from history (the tiles' changes, sparklines and times at their level; the Today charts).
+    When this moves, the panels are drawn again; otherwise nothing is sent. (A configuration
+    read again makes `rt.replaced` true: a full run.)"""
     panels = screen.panels if screen is not None else ()
     stale = rt.freshness(snap).state == "stale"
     return (tuple(snap.panel_digests.get(s.panel.wire_name) for s in panels), stale,
-            config_stamp(), history_shown(rt, screen, snap))
+            history_shown(rt, screen, snap))
 
 
 def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
@@ -186,7 +186,7 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         snap = rt.snapshot()
         if rt.replaced or shown_key(rt, screen, snap) != shown:
             st.rerun(scope="app")
-        METRICS.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
+        rt.metrics.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
                            interval=rt.config.interval, zone=rt.config.zone,
@@ -197,16 +197,6 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
 
     token = display_token()
     live()
-
-
-def watch_metrics(rt: Runtime) -> None:
-    """Count the shared poller's polls, and serve the metrics when STATUSBOARD_METRICS_PORT
-    says so (once per process; a port in use is a sentence on the Connection screen)."""
-    METRICS.watch(rt.source, calls=rt.http_calls)
-    # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
-    METRICS.displays.ttl_s = max(3 * rt.config.redraw, 15.0)
-    if rt.config.metrics_port is not None:
-        METRICS.serve(rt.config.metrics_port)
 
 
 # -- panels ------------------------------------------------------------------------------------
@@ -376,14 +366,14 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
         rows = connection_rows(rt.connection, snap, interval=rt.config.interval, demo=rt.demo,
                                source=rt.config.source, now=now, fatal=rt.fatal,
                                http_calls=rt.http_calls() if rt.http_calls else None)
-        rows.append(metrics_row(rt.config.metrics_port, METRICS.port, METRICS.problem))
+        rows.append(metrics_row(rt.config.metrics_port, rt.metrics.port, rt.metrics.problem))
         rows.append(history_row(rt.history_status, rt.store.url if rt.store else None, now))
         rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         shown = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-            for row in display_rows(METRICS.displays.open(rt.clock()), now))
+            for row in display_rows(rt.metrics.displays.open(rt.clock()), now))
         left, right = st.columns([2, 3])
         with left:
             st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
@@ -459,7 +449,6 @@ def screen(screen_id: str) -> None:
     rt = ctx.runtime
     is_connection = screen_id == CONNECTION_ID
     config = ctx.screen(screen_id)
-    watch_metrics(rt)
     snap = rt.snapshot()
     # The same screen for this run's key and the fragment's checks, or they never agree.
     panels = None if is_connection else config

@@ -1,64 +1,32 @@
-"""The shared poller: one client, one poller and one history recorder per server process, and
-the test hook.
+"""What a page run reads: the running deployment, seen from one screen, as one `Runtime`.
 
-One `Shared` per process (held by `st.cache_resource`, stopped when released and at interpreter
-exit) polls GetStatistics for the panels of every screen through a `HistoryRecorder`, which
-records every poll in the history store and, with PostgreSQL, lets only the lease holder poll
-(the others adopt its snapshots). Each browser session only reads `poller.latest()`.
-`current()` gives the `Runtime` a page run reads: the configuration (board.config), the
-snapshot source and the history.
-
-The store never takes the board down: while it is unavailable the recorder polls anyway and
-says why in `history.status`. STATUSBOARD_DATABASE_URL=off turns history off.
+The view never builds what runs. `statusboard serve` starts a deployment
+(statusboard.deployment) before the first browser; under `streamlit run dashboard.py` the entry
+script starts one for development. `current(find)` gives the `Runtime` of this page run: the
+deployment's configuration and problems, and its desk's snapshots and history.
 
 Test hook (tiny on purpose): `inject(source=..., clock=..., history=...)` makes `current()`
 use an object with `latest() -> Snapshot` (and a recorder, for history) and a clock instead of
-starting a client and a poller; everything else (environment, configuration, rendering) stays
-real. `clear_injection()` undoes it.
+a deployment; everything else (environment, configuration, rendering) stays real.
+`clear_injection()` undoes it.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import hashlib
-import logging
-import os
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import streamlit as st
-
-from stats_client import open_client
-from stats_client.errors import ConfigurationError
 from stats_client.freshness import Freshness, assess
-from stats_client.history import (
-    DATABASE_URL_ENV,
-    Retention,
-    database_url,
-    redact,
-)
-from stats_client.panels import PanelType
-from stats_client.poller import Poller, Snapshot, utcnow
-from stats_client.recorder import HistoryRecorder, HistoryStatus
-from stats_client.settings import ENV_VARS, Settings
-
-from . import config
-from .config import BoardConfig
-
-log = logging.getLogger(__name__)
+from stats_client.poller import Snapshot, utcnow
+from stats_client.recorder import HistoryStatus
+from statusboard import config
+from statusboard.config import BoardConfig
+from statusboard.deployment import Connection, Deployment
+from statusboard.metrics import Metrics
 
 Clock = Callable[[], datetime]
-
-#: How long the first page waits for the first poll, so it opens on data rather than "waiting".
-FIRST_POLL_WAIT_S = 3.0
-
-
-#: STATUSBOARD_DATABASE_URL=off: no history store (nothing recorded, no trends, no Today).
-HISTORY_OFF = "off"
 
 
 class SnapshotSource(Protocol):
@@ -79,132 +47,6 @@ class HistorySource(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class HistorySettings:
-    """Where history goes (None: off) and how long it is kept, from the environment and
-    `[history]` in statusboard.toml."""
-
-    url: str | None
-    retention: Retention = field(default_factory=Retention)
-
-    @property
-    def display_url(self) -> str:
-        if self.url is None:
-            return f"off ({DATABASE_URL_ENV}={HISTORY_OFF})"
-        try:
-            return redact(self.url)
-        except ConfigurationError:
-            return "(not a database URL)"
-
-
-def history_settings(env: Mapping[str, str], retention: Retention) -> HistorySettings:
-    """STATUSBOARD_DATABASE_URL (`off`, a URL, or unset: history.sqlite3 beside the screen
-    configuration file) and the retention `[history]` set (parsed with the rest of the file,
-    where a wrong value is reported and the default kept)."""
-    path, _ = config.config_path(env)
-    if env.get(DATABASE_URL_ENV, "").strip().lower() == HISTORY_OFF:
-        return HistorySettings(None)
-    return HistorySettings(database_url(env, path), retention)
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """What the Connection screen may show about the endpoint: never a secret."""
-
-    endpoint: str
-    transport: str
-    credential: str
-    details: Mapping[str, str] = field(default_factory=dict)
-
-
-# -- the shared poller -----------------------------------------------------------------------
-class Shared:
-    """One client, one poller (and in demo mode one demo NetServer) for the whole process."""
-
-    def __init__(self, settings: Settings | None, *, interval: float, panels: tuple[PanelType, ...],
-                 max_backoff: float | None, history: HistorySettings | None = None) -> None:
-        self.demo_server: Any = None
-        if settings is None:
-            from netserver_demo import DemoNetServer
-
-            self.demo_server = DemoNetServer(port=0, seed=42).start()
-            settings = Settings(url=self.demo_server.url)
-        self.settings = settings
-        self.client = open_client(settings)
-        self.panels = panels
-        self.poller = Poller(lambda: self.client.fetch_frame(panels), interval,
-                             max_backoff=max_backoff)
-        history = history or HistorySettings(None)
-        # The recorder drives the poller: it polls (or, with PostgreSQL and another process
-        # holding the lease, follows) and records; after a restart it first adopts the last
-        # stored snapshot, so the screens open at once on it, shown with its age.
-        self.recorder = HistoryRecorder(self.poller, history.url,
-                                        retention=history.retention).start()
-        self._stopped = False
-        self._lock = threading.Lock()
-        atexit.register(self.stop)  # unregistered in stop(): a replaced Shared is not kept
-        # The first page opens on data (stored or polled), or on the first failure's reason,
-        # not on "waiting".
-        self.poller.wait_until(lambda snap: snap.calls > 0, FIRST_POLL_WAIT_S)
-
-    @property
-    def demo(self) -> bool:
-        return self.demo_server is not None
-
-    def connection(self) -> Connection:
-        details = dict(self.client.status_info())
-        transport = details.get("transport_name") or "SOAP 1.1 (Services87)"
-        endpoint = details.get("endpoint") or self.settings.display_url  # REST has its own
-        return Connection(endpoint=endpoint, transport=transport,
-                          credential=self.client.credential_kind, details=details)
-
-    def stop(self) -> None:
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-        atexit.unregister(self.stop)
-        with contextlib.suppress(Exception):  # stopping must go on to the client
-            self.recorder.stop()
-        self.poller.stop()
-        with contextlib.suppress(Exception):  # stopping must go on to the demo server
-            self.client.close()
-        if self.demo_server is not None:
-            self.demo_server.stop()
-        log.info("stopped the shared poller%s", " and the demo NetServer" if self.demo else "")
-
-
-def _fingerprint(settings: Settings | None) -> str:
-    """A key that changes when any setting (secrets included) changes, without holding them."""
-    if settings is None:
-        return "demo"
-    fields = [f"{name}={getattr(settings, name, None)!r}" for name in ENV_VARS]
-    return hashlib.blake2b("\n".join(fields).encode(), digest_size=12).hexdigest()
-
-
-def _release(shared: Shared) -> None:
-    shared.stop()
-
-
-@st.cache_resource(max_entries=1, show_spinner=False, on_release=_release)
-def _shared(key: str, _settings: Settings | None, interval: float,
-            panels: tuple[str, ...], max_backoff: float | None,
-            history: HistorySettings) -> Shared:
-    # Keyed by the fingerprint (the settings themselves are not hashed: they hold secrets).
-    return Shared(_settings, interval=interval, panels=tuple(PanelType[p] for p in panels),
-                  max_backoff=max_backoff, history=history)
-
-
-def shared(settings: Settings | None, cfg: BoardConfig,
-           history: HistorySettings | None = None) -> Shared:
-    """The process's `Shared` for these settings; a new one (and the old one stopped) when they,
-    the polling configuration or the history settings change."""
-    return _shared(_fingerprint(settings), settings, cfg.interval,
-                   tuple(p.name for p in cfg.panels), cfg.max_backoff,
-                   history or HistorySettings(None))
-
-
-# -- what a page run reads -------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
 class Runtime:
     source: SnapshotSource | None  # None when the configuration is unusable
     config: BoardConfig
@@ -215,6 +57,9 @@ class Runtime:
     clock: Clock = utcnow
     http_calls: Callable[[], int] | None = None  # GetStatistics calls the client has made
     history: HistorySource | None = None  # None: history off
+    metrics: Metrics = field(default_factory=Metrics)  # the deployment's, with its displays
+    generation: int = 0  # the deployment's configuration this run drew
+    latest_generation: Callable[[], int] | None = None  # the deployment's configuration now
 
     def snapshot(self) -> Snapshot:
         return self.source.latest() if self.source is not None else Snapshot()
@@ -224,13 +69,16 @@ class Runtime:
         return self.clock().astimezone(self.config.zone)
 
     def local(self, moment: datetime | None) -> datetime | None:
-        """`moment` in the board's time zone (board.zone)."""
+        """`moment` in the board's time zone (statusboard.zone)."""
         return None if moment is None else moment.astimezone(self.config.zone)
 
     @property
     def replaced(self) -> bool:
-        """True when this run's poller was stopped because a new one replaced it (the screen
-        configuration or the secrets changed): the page must run again to read the new one."""
+        """True when the deployment read its configuration again since this run (an edited
+        statusboard.toml or secrets file), or this run's desk was stopped: the page must run
+        again to read what is in force now."""
+        if self.latest_generation is not None and self.latest_generation() != self.generation:
+            return True
         return self.source is not None and getattr(self.source, "stopped", False) is True
 
     @property
@@ -255,15 +103,22 @@ class Runtime:
                       demo=self.demo)
 
 
-def config_stamp(env: Mapping[str, str] | None = None) -> tuple[int, int] | None:
-    """When and how big the screen configuration file is (None when there is none): one stat
-    call, so each browser can notice an edited statusboard.toml at every redraw."""
-    path, _ = config.config_path(os.environ if env is None else env)
-    try:
-        st_ = path.stat()
-    except OSError:
-        return None
-    return (st_.st_mtime_ns, st_.st_size)
+def of(deployment: Deployment) -> Runtime:
+    """The runtime of a page run on `deployment`: its state now, read once."""
+    state = deployment.state
+
+    def latest_generation() -> int:
+        return deployment.state.generation
+
+    common: dict[str, Any] = {"problems": state.problems, "clock": deployment.clock,
+                              "metrics": deployment.metrics, "generation": state.generation,
+                              "latest_generation": latest_generation}
+    desk = state.desk
+    if desk is None:
+        fatal = state.fatal or "The board is not running; start it with `statusboard serve`."
+        return Runtime(None, state.config, fatal=fatal, **common)
+    return Runtime(desk.poller, state.config, demo=desk.demo, connection=desk.connection(),
+                   http_calls=desk.calls, history=desk.recorder, **common)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +128,7 @@ class Injection:
     demo: bool = False
     connection: Connection | None = None
     history: HistorySource | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 _injection: Injection | None = None
@@ -281,7 +137,7 @@ _injection: Injection | None = None
 def inject(source: SnapshotSource, *, clock: Clock = utcnow, demo: bool = False,
            connection: Connection | None = None, history: HistorySource | None = None) -> None:
     """Test hook: pages read `source` (and `clock`, and `history`, e.g. a HistoryRecorder)
-    instead of a real client, poller and recorder."""
+    instead of a deployment's desk."""
     global _injection
     _injection = Injection(source, clock, demo, connection, history)
 
@@ -291,28 +147,29 @@ def clear_injection() -> None:
     _injection = None
 
 
-def current(env: Mapping[str, str] | None = None,
-            secrets: Mapping[str, Any] | None = None) -> Runtime:
-    """The runtime for this page run: the configuration and the shared snapshot source.
-    `env` defaults to os.environ, `secrets` to Streamlit's (read only when polling for real)."""
+def current(find: Callable[[], Deployment], env: Mapping[str, str] | None = None) -> Runtime:
+    """The runtime for this page run: the injected source (tests), else `find()`'s deployment
+    (the running one)."""
     injected = _injection
     if injected is not None:
         loaded = config.load(env, {})
         return Runtime(injected.source, loaded.config, demo=injected.demo,
                        connection=injected.connection, problems=loaded.problems,
-                       clock=injected.clock, history=injected.history)
-    unreadable = None
-    if secrets is None:
-        secrets, unreadable = config.read_secrets()
-    loaded = config.load(env, secrets)
-    history = history_settings(os.environ if env is None else env, loaded.config.retention)
-    problems = loaded.problems + ((unreadable,) if unreadable else ())
-    if loaded.fatal is not None:
-        return Runtime(None, loaded.config, problems=problems, fatal=loaded.fatal)
+                       clock=injected.clock, history=injected.history,
+                       metrics=injected.metrics)
+    return of(find())
+
+
+def streamlit_secrets() -> tuple[Mapping[str, Any], str | None]:
+    """Streamlit's secrets (`streamlit run` in development, AppTest: Streamlit decides which
+    files), and why they could not be read when a file is broken: the board must not quietly
+    fall back to demo data."""
+    import streamlit as st
+
     try:
-        sh = shared(loaded.netserver, loaded.config, history)
-    except ConfigurationError as exc:  # e.g. a credential the client cannot use
-        return Runtime(None, loaded.config, problems=problems, fatal=str(exc))
-    return Runtime(sh.poller, loaded.config, demo=sh.demo, connection=sh.connection(),
-                   problems=problems, clock=utcnow, http_calls=lambda: int(sh.client.calls),
-                   history=sh.recorder)
+        return {k: st.secrets[k] for k in st.secrets}, None
+    except Exception as exc:  # Streamlit raises one error type for "missing" and "broken"
+        if "No secrets found" in str(exc):
+            return {}, None
+        return {}, (f"The Streamlit secrets file could not be read ({exc}); only the "
+                    "environment variables are used.")

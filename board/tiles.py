@@ -15,21 +15,23 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
+from datetime import datetime
 
 import pandas as pd
 
 from stats_client.history import Reading
+from statusboard.rules import (
+    Compare,
+    Level,
+    Threshold,
+    compare_time,
+    local_midnight,
+    seconds_between,
+    since_level,
+    stored_time,
+)
 
 from .theme import PALETTE
-
-Level = Literal["none", "ok", "amber", "red"]
-
-#: What a number tile's change is counted against (`compare` in statusboard.toml).
-Compare = Literal["1h", "start_of_day", "same_time_last_week"]
-COMPARES: tuple[str, ...] = get_args(Compare)
-DEFAULT_COMPARE: Compare = "start_of_day"
 
 #: The Status tile's counts as SuperOffice orders them; used when the panel has no data yet.
 STATUS_LABELS: tuple[str, ...] = (
@@ -37,39 +39,16 @@ STATUS_LABELS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Threshold:
-    """`amber`/`red` limits; `above` means high values are bad (the usual case)."""
-
-    amber: float | None = None
-    red: float | None = None
-    direction: Literal["above", "below"] = "above"
-
-    def level(self, value: float | None) -> Level:
-        if value is None or not math.isfinite(value):
-            return "none"
-        if self.direction == "above":
-            if self.red is not None and value >= self.red:
-                return "red"
-            if self.amber is not None and value >= self.amber:
-                return "amber"
-        else:
-            if self.red is not None and value <= self.red:
-                return "red"
-            if self.amber is not None and value <= self.amber:
-                return "amber"
-        return "ok"
-
-    def cue(self, level: Level) -> str:
-        """The text that carries the level for readers who cannot tell the colours apart."""
-        limit = self.red if level == "red" else self.amber
-        if level not in ("amber", "red") or limit is None:
-            return ""
-        sign = "≥" if self.direction == "above" else "≤"
-        mark = "▲▲" if level == "red" else "▲"
-        if self.direction == "below":
-            mark = "▼▼" if level == "red" else "▼"
-        return f"{mark} {level.upper()} {sign} {format_value(limit)}"
+def cue_text(rule: Threshold, level: Level) -> str:
+    """The text that carries the level for readers who cannot tell the colours apart."""
+    limit = rule.limit(level)
+    if limit is None:
+        return ""
+    sign = "≥" if rule.direction == "above" else "≤"
+    mark = "▲▲" if level == "red" else "▲"
+    if rule.direction == "below":
+        mark = "▼▼" if level == "red" else "▼"
+    return f"{mark} {level.upper()} {sign} {format_value(limit)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +79,7 @@ def _tile(key: str, label: str, value: float | None, tooltip: str,
     rule = thresholds.get(key)
     level: Level = rule.level(value) if rule else "none"
     return Tile(key=key, label=label, value=value, text=format_value(value), level=level,
-                cue=rule.cue(level) if rule else "", tooltip=tooltip, series=series)
+                cue=cue_text(rule, level) if rule else "", tooltip=tooltip, series=series)
 
 
 def _number(value: object) -> float | None:
@@ -203,26 +182,6 @@ class Trend:
         return "up" if self.delta > 0 else "down"
 
 
-def local_midnight(now: datetime) -> datetime:
-    """The start of `now`'s day in `now`'s time zone: pass `now` in the board's (board.zone),
-    as every `now` of this module is."""
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def compare_time(compare: Compare, now: datetime) -> datetime:
-    """The moment a tile's change is counted from.
-
-    >>> from datetime import UTC
-    >>> compare_time("1h", datetime(2026, 11, 25, 9, 30, tzinfo=UTC)).hour
-    8
-    """
-    if compare == "1h":  # an hour of real time, also across a change to or from summer time
-        return (now.astimezone(UTC) - timedelta(hours=1)).astimezone(now.tzinfo)
-    if compare == "same_time_last_week":
-        return now - timedelta(days=7)
-    return local_midnight(now)
-
-
 def base_words(compare: Compare, asked: datetime, got: datetime, now: datetime) -> str:
     """How the tile says what it compares with: the comparison's own words, or, when history
     is shorter than it needs, since when the oldest value holds.
@@ -250,13 +209,6 @@ def since_words(when: datetime, now: datetime) -> str:
     return f"since {local:%a %H:%M}"
 
 
-def _datetime(stamp: pd.Timestamp) -> datetime:
-    """A stored time as a datetime; its nanoseconds (the store keeps float seconds) do not
-    matter to words like "since 08:00" and are dropped without a warning on every redraw."""
-    moment: datetime = stamp.floor("us").to_pydatetime()
-    return moment
-
-
 def reading_at(series: pd.DataFrame, when: datetime) -> Reading | None:
     """The value in force at `when` in a step series [time, value]; with less history, the
     oldest value and its time (as `HistoryStore.value_at`); None for an empty series."""
@@ -266,7 +218,7 @@ def reading_at(series: pd.DataFrame, when: datetime) -> Reading | None:
     times = values["time"]
     before = values[times <= pd.Timestamp(when)]
     row = before.iloc[-1] if not before.empty else values.iloc[0]
-    return Reading(_datetime(row["time"]), float(row["value"]))
+    return Reading(stored_time(row["time"]), float(row["value"]))
 
 
 def delta_text(delta: float) -> str:
@@ -293,19 +245,6 @@ def with_current(series: pd.DataFrame, value: float | None, at: datetime | None)
     return pd.concat([series[series["time"] < pd.Timestamp(at)], point], ignore_index=True)
 
 
-def since_level(series: pd.DataFrame, rule: Threshold, level: Level) -> datetime | None:
-    """When the value entered `level` and stayed there to the end of the step series; None
-    when the last value is not at `level`."""
-    values = series.dropna(subset=["value"])
-    start = None
-    for t, v in zip(reversed(values["time"].tolist()), reversed(values["value"].tolist()),
-                    strict=True):
-        if rule.level(float(v)) != level:
-            break
-        start = t
-    return None if start is None else _datetime(start)
-
-
 def duration_words(seconds: float) -> str:
     """ "14 min", "2 h 5 min"; under a minute is "<1 min".
 
@@ -328,15 +267,10 @@ def level_words(level: Level, since: datetime | None, *, window: datetime,
     if level not in ("amber", "red") or since is None:
         return ""
     if since <= window:
-        return f"for over {duration_words(_seconds(window, now))}"
+        return f"for over {duration_words(seconds_between(window, now))}"
     if first is not None and since <= first:
         return since_words(since, now)
-    return f"for {duration_words(_seconds(since, now))}"
-
-
-def _seconds(start: datetime, end: datetime) -> float:
-    """Real seconds from `start` to `end` (two times of one zone subtract as wall clocks)."""
-    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+    return f"for {duration_words(seconds_between(since, now))}"
 
 
 #: Sparkline box: viewBox units (the SVG is stretched to the tile's width by the CSS).
@@ -392,7 +326,7 @@ def tile_trend(tile: Tile, series: pd.DataFrame, *, compare: Compare, now: datet
     value since `window` (`at`: when the tile's live value was fetched). `last_week` is the
     store's `value_at` a week back, for `same_time_last_week`. None without any history.
 
-    >>> from datetime import UTC
+    >>> from datetime import UTC, timedelta
     >>> now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     >>> s = pd.DataFrame({"time": pd.to_datetime(["2026-11-25T08:00Z"], utc=True),
     ...                   "value": [4.0]})
@@ -416,7 +350,7 @@ def tile_trend(tile: Tile, series: pd.DataFrame, *, compare: Compare, now: datet
                                          "value": [opening.value]}), today], ignore_index=True)
     level_for = ""
     if rule is not None and tile.level in ("amber", "red"):
-        first = _datetime(series["time"].iloc[0])
+        first = stored_time(series["time"].iloc[0])
         level_for = level_words(tile.level, since_level(series, rule, tile.level),
                                 window=window, first=first, now=now)
     spark = sparkline_svg(today, colour="#000" if tile.level == "red" else PALETTE["bar"])

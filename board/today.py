@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from statusboard.rules import local_midnight
+
 from .periods import Period, parse_period
-from .tiles import format_value, local_midnight
+from .tiles import format_value
 
 #: The Today screen's id (statusboard.toml); its panels are what it needs polled.
 TODAY_ID = "today"

@@ -15,7 +15,7 @@ from .errors import (
     StatsClientError,
 )
 from .frames import COLUMNS, DataSet, DataValue, PanelData, empty_frame, to_frame
-from .history import HistoryStore, Lease, Reading, Retention, database_url
+from .history import HistoryStore, Lease, Location, Reading, Retention, locate
 from .online import (
     AUTHENTICATE_PATH,
     CONTEXT_CLAIM,
@@ -51,6 +51,7 @@ __all__ = [
     "HistoryUnavailable",
     "InvalidReply",
     "Lease",
+    "Location",
     "NetServerUnreachable",
     "PanelData",
     "PanelKind",
@@ -63,8 +64,8 @@ __all__ = [
     "Snapshot",
     "StatisticsClient",
     "StatsClientError",
-    "database_url",
     "empty_frame",
+    "locate",
     "open_client",
     "to_frame",
 ]

@@ -85,7 +85,9 @@ def add_history_parser(commands: Any) -> None:
         "history", help="export the recorded values, or apply the retention now (prune)",
         description="Export the values the board recorded (time, panel, dataset_label, label, "
                     "value), or prune the store. The store is STATUSBOARD_DATABASE_URL, else "
-                    "history.sqlite3 beside the screen configuration (STATUSBOARD_CONFIG).",
+                    "history.sqlite3 in the data folder: --data-dir, else beside the "
+                    "configuration file (--config, STATUSBOARD_CONFIG, or ./statusboard.toml), "
+                    "else the per-user data folder, as for `statusboard serve`.",
     )
     history.add_argument("action", nargs="?", choices=("export", "prune"), default="export",
                          help="export (default) or prune")
@@ -94,6 +96,10 @@ def add_history_parser(commands: Any) -> None:
     history.add_argument("--until", metavar="TIME", help="the end, like --since; default now")
     history.add_argument("--panels", metavar="NAME,NAME",
                          help="panel types by wire name or number (default: all)")
+    history.add_argument("--config", metavar="FILE",
+                         help="the board's statusboard.toml [STATUSBOARD_CONFIG]")
+    history.add_argument("--data-dir", dest="data_dir", metavar="DIR",
+                         help="the board's data folder [STATUSBOARD_DATA_DIR]")
     add_output_options(history)
 
 
@@ -223,13 +229,15 @@ def capture(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> in
 
 def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     """The `history` command: export recorded values, or prune with the configured retention."""
-    from .history import HistoryStore, config_path, database_url, load_retention, parse_time
+    from pathlib import Path
+
+    from .history import HistoryStore, load_retention, locate, parse_time
 
     now = datetime.now(UTC)
-    config = config_path(env)
-    url = database_url(env, config)
+    where = locate(env, cwd=Path.cwd(), config=args.config, data_dir=args.data_dir)
+    url = where.database_url(env)
     if args.action == "prune":
-        store = HistoryStore.open(url, retention=load_retention(config), now=now)
+        store = HistoryStore.open(url, retention=load_retention(where.config), now=now)
         try:
             report = store.prune(now)
         finally:

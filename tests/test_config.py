@@ -1,4 +1,4 @@
-"""board.config: statusboard.toml checked key by key, the STATUSBOARD_* knobs, the NetServer
+"""statusboard.config: statusboard.toml checked key by key, the STATUSBOARD_* knobs, the NetServer
 settings from secrets and the environment: one frozen configuration plus the problems found."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from board import config
-from board.config import DEFAULT, Night, PanelSlot, load_config, parse_config
-from board.tiles import Threshold
+from stats_client.history import Location
 from stats_client.panels import ALL_PANELS, PanelType
+from statusboard import config, site
+from statusboard.config import PanelSlot, builtin, load_config, parse_config
+from statusboard.rules import Night, Threshold
 
 OK_SCREEN = '\n[[screens]]\ntitle = "Fine"\npanels = []'  # so a dropped screen is not the last
 SHIPPED = Path(__file__).resolve().parent.parent / "statusboard.toml"
@@ -22,19 +23,21 @@ SHIPPED = Path(__file__).resolve().parent.parent / "statusboard.toml"
 def test_the_shipped_file_is_the_built_in_default_without_problems() -> None:
     loaded = load_config(SHIPPED)
     assert loaded.problems == ()
-    assert loaded.config.screens == DEFAULT.screens
-    assert dict(loaded.config.thresholds) == dict(DEFAULT.thresholds)
+    assert site.builtin_config().read_bytes() == SHIPPED.read_bytes()  # one file, shipped
+    assert loaded.config.screens == builtin().screens
+    assert dict(loaded.config.thresholds) == dict(builtin().thresholds)
+    assert load_config(None).config.screens == builtin().screens  # no file: the built-in
     assert (loaded.config.reload_at, loaded.config.rotate) == (time(3, 0), 0)
     assert loaded.config.night is None  # night mode is off unless the file turns it on
 
 
 def test_every_panel_type_but_none_is_on_some_shipped_screen() -> None:
-    assert set(DEFAULT.panels) == set(ALL_PANELS)
-    assert PanelType.None_ not in DEFAULT.panels
+    assert set(builtin().panels) == set(ALL_PANELS)
+    assert PanelType.None_ not in builtin().panels
 
 
 def test_the_status_screen_recreates_superoffices_status_page() -> None:
-    status = DEFAULT.screen("status")
+    status = builtin().screen("status")
     assert status is not None
     assert [s.panel.name for s in status.panels] == [
         "StatusScreen", "OwnOpenRequests", "UnassignedRequests", "OpenRequestsPerCategory",
@@ -42,7 +45,7 @@ def test_the_status_screen_recreates_superoffices_status_page() -> None:
 
 
 def test_the_union_of_panels_is_in_first_seen_order_without_repeats() -> None:
-    panels = DEFAULT.panels
+    panels = builtin().panels
     assert len(panels) == len(set(panels))
     assert panels[:3] == (PanelType.StatusScreen, PanelType.OwnOpenRequests,
                           PanelType.UnassignedRequests)
@@ -150,7 +153,7 @@ amber = "x"
 
 def test_a_file_with_no_usable_screen_shows_the_built_in_screens() -> None:
     loaded = parse('[[screens]]\ntitle = 5\npanels = ["Hotlist"]')
-    assert loaded.config.screens == DEFAULT.screens
+    assert loaded.config.screens == builtin().screens
     assert len(loaded.problems) == 2
 
 
@@ -210,7 +213,7 @@ def test_broken_toml_gives_the_built_in_layout_and_names_file_and_line(tmp_path:
     path = tmp_path / "board.toml"
     path.write_text('reload_at = "03:00"\n[[screens]\ntitle = "x"\n')
     loaded = load_config(path)
-    assert loaded.config.screens == DEFAULT.screens
+    assert loaded.config.screens == builtin().screens
     (problem,) = loaded.problems
     assert str(path) in problem
     assert "not valid TOML" in problem
@@ -229,9 +232,10 @@ def test_a_named_file_that_is_missing_is_a_problem_the_default_file_is_not(
 def test_statusboard_config_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "x.toml"
     path.write_text("rotate = 30\n")
-    assert config.config_path({"STATUSBOARD_CONFIG": str(path)}) == (path, True)
-    assert config.config_path({}) == (config.DEFAULT_PATH, False)
     assert config.load({"STATUSBOARD_CONFIG": str(path)}).config.rotate == 30
+    where = Location(path, tmp_path, named=True)
+    assert config.load({}, location=where).config.rotate == 30
+    assert config.load({}, location=Location(None, tmp_path)).config.rotate == 0  # built-in
 
 
 # -- the STATUSBOARD_* knobs ---------------------------------------------------------------------

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from board.connection import DISPLAYS_SHOWN, display_rows
-from board.metrics import Display
 from harness.clock import T0
+from statusboard.metrics import Display
 
 
 def _display(screen: str, minutes_without_data: int) -> Display:

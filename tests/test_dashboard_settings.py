@@ -13,6 +13,7 @@ import streamlit as st
 from board import runtime
 from netserver_demo import DemoNetServer
 from stats_client.poller import Poller
+from statusboard import deployment
 
 
 def html_of(at: Any) -> str:
@@ -138,9 +139,9 @@ def test_a_configuration_error_is_a_sentence_on_the_screen(
 # -- the real thing: client, poller and a demo NetServer with a password -----------------------
 @pytest.fixture
 def shared_released() -> Iterator[None]:
-    """Stops the process-wide poller the app starts (cache_resource's on_release)."""
+    """Stops the development deployment dashboard.py starts (no `statusboard serve` here)."""
     yield
-    st.cache_resource.clear()
+    deployment.stop_development()
 
 
 def test_one_shared_poller_over_http_and_no_secret_on_screen(
@@ -203,8 +204,8 @@ def test_a_screen_notices_when_its_poller_was_replaced() -> None:
     statusboard.toml or secrets replaced the shared poller, a TV without full reruns read the
     stopped one and showed STALE until the nightly reload. The live fragment
     (board.render.render_live) asks for a full run when `replaced` is true."""
-    from board.config import load
     from stats_client.frames import empty_frame
+    from statusboard.config import load
 
     poller = Poller(empty_frame, interval=5)
     rt = runtime.Runtime(source=poller, config=load({}).config)
@@ -222,7 +223,7 @@ def test_the_first_page_opens_on_the_first_attempt_not_on_waiting(
     """The shared poller's first attempt is waited for (on a condition, up to
     FIRST_POLL_WAIT_S): a refused password is on the very first screen, not "Waiting for
     data…" until some later redraw."""
-    monkeypatch.setattr(runtime, "FIRST_POLL_WAIT_S", 120.0)  # a busy machine is no failure
+    monkeypatch.setattr(deployment, "FIRST_POLL_WAIT_S", 120.0)  # a busy machine is no failure
     with DemoNetServer(port=0, users={"kiosk": "right"}) as srv:
         at = open_screen(secrets={"superoffice": {"url": srv.url, "user": "kiosk",
                                                   "password": "wrong"}})

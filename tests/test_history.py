@@ -29,8 +29,8 @@ from stats_client import (
 )
 from stats_client.errors import ConfigurationError, NetServerUnreachable, StatsClientError
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
-from stats_client.history import schema
-from stats_client.history.database import database_url, redact
+from stats_client.history import Location, schema
+from stats_client.history.database import redact
 from stats_client.history.retention import parse_duration, parse_time
 from stats_client.panels import PanelType
 
@@ -259,10 +259,10 @@ def test_times_people_type() -> None:
 
 
 # -- the URL -----------------------------------------------------------------------------------
-def test_the_default_is_a_sqlite_file_beside_the_configuration(tmp_path: Path) -> None:
-    assert database_url({}, tmp_path / "statusboard.toml") == \
-        f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    assert database_url({"STATUSBOARD_DATABASE_URL": "postgresql://h/db"}, tmp_path) == \
+def test_the_default_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None:
+    where = Location(tmp_path / "statusboard.toml", tmp_path)
+    assert where.database_url({}) == f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    assert where.database_url({"STATUSBOARD_DATABASE_URL": "postgresql://h/db"}) == \
         "postgresql://h/db"
 
 

@@ -20,8 +20,7 @@ import pytest
 
 from board import today
 from board.recall import Memo
-from board.tiles import local_midnight, since_words
-from board.zone import server_zone
+from board.tiles import since_words
 from harness import wait_for
 from harness.apptest import charts, freshness, no_exceptions, text_of, tiles
 from harness.clock import ManualClock
@@ -30,6 +29,8 @@ from stats_client.errors import NetServerUnreachable
 from stats_client.freshness import assess
 from stats_client.poller import Poller
 from stats_client.recorder import HistoryRecorder
+from statusboard.rules import local_midnight
+from statusboard.zone import server_zone
 
 INTERVAL = 30
 
@@ -231,7 +232,8 @@ def test_the_tiles_change_against_each_comparison(day: datetime, compare: str, f
 
 
 def test_how_long_at_a_level_says_so_honestly(day: datetime) -> None:
-    from board.tiles import Threshold, level_words, since_level
+    from board.tiles import level_words
+    from statusboard.rules import Threshold, since_level
 
     rule = Threshold(amber=10, red=20)
     now = hours(day, 10)
@@ -269,7 +271,7 @@ def test_pacing_averages_the_same_weekday_where_recorded(day: datetime) -> None:
 def test_the_compare_setting(raw: str, compare: str, problem: str | None) -> None:
     import tomllib
 
-    from board.config import parse_config
+    from statusboard.config import parse_config
 
     loaded = parse_config(tomllib.loads(f"compare = {raw}\n[history]\nfull = \"24h\"\n"),
                           source="s.toml")

@@ -1,4 +1,5 @@
-"""The import graph of stats_client, board and netserver_demo: no cycle, and each side in its lane.
+"""The import graph of stats_client, statusboard, board and netserver_demo: no cycle, and each
+side in its lane (view → product layer → data side; only the view imports Streamlit).
 
 Read from the source with `ast`, lazy imports inside functions included: a cycle that only
 shows at call time is still two modules that cannot be understood one without the other.
@@ -15,7 +16,7 @@ import pytest
 import stats_client
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("stats_client", "board", "netserver_demo")
+PACKAGES = ("stats_client", "statusboard", "board", "netserver_demo")
 
 
 def _name(path: Path) -> str:
@@ -84,10 +85,10 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_walk_sees_every_package() -> None:
     assert {m.partition(".")[0] for m in modules()} == set(PACKAGES)
     # Demo mode imports the demo server inside a function: lazy imports are seen.
-    assert any("netserver_demo" in edges(m) for m in modules() if m.startswith("board."))
+    assert any("netserver_demo" in edges(m) for m in modules() if m.startswith("statusboard."))
 
 
-def test_no_import_cycle_in_stats_client_board_or_the_demo() -> None:
+def test_no_import_cycle_in_any_package() -> None:
     assert find_cycle({m: edges(m) for m in modules()}) is None
 
 
@@ -104,6 +105,18 @@ def test_find_cycle_finds_what_is_there(graph: dict[str, set[str]],
 @pytest.mark.parametrize("module", sorted(m for m in modules() if m.startswith("stats_client")))
 def test_the_data_side_imports_neither_the_view_nor_the_demo(module: str) -> None:
     assert not {m for m in edges(module) if not m.startswith("stats_client")}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in modules() if m.startswith("statusboard")))
+def test_the_product_layer_imports_neither_the_view_nor_streamlit(module: str) -> None:
+    assert not {m for m in edges(module) if m.startswith("board")}
+    assert not {t for t, _ in imported_names(module) if t.partition(".")[0] == "streamlit"}
+
+
+def test_below_the_view_nothing_imports_streamlit() -> None:
+    below = [m for m in modules() if not m.startswith("board")]
+    assert not [m for m in below
+                if any(t.partition(".")[0] == "streamlit" for t, _ in imported_names(m))]
 
 
 @pytest.mark.parametrize("module", sorted(m for m in modules() if m.startswith("netserver_demo")))

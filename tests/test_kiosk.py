@@ -8,7 +8,7 @@ from datetime import time
 import pytest
 
 from board import kiosk
-from board.config import Night
+from statusboard.config import Night
 
 
 @pytest.mark.parametrize(("raw", "default", "seconds", "problem"), [

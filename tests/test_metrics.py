@@ -1,5 +1,5 @@
-"""board.metrics: Prometheus metrics scraped over HTTP on a real port while a real poller polls
-the demo NetServer; the open displays; a port in use is a sentence, not a crash."""
+"""statusboard.metrics: Prometheus metrics scraped over HTTP on a real port while a real poller
+polls the demo NetServer; the open displays; a port in use is a sentence, not a crash."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from board import config
-from board.metrics import Displays, Metrics
 from harness.browser import free_port
 from harness.clock import T0
 from netserver_demo import DemoNetServer, Fault
@@ -21,6 +19,8 @@ from stats_client import Settings, open_client
 from stats_client.frames import empty_frame
 from stats_client.panels import PanelType
 from stats_client.poller import Poller, utcnow
+from statusboard import config, deployment
+from statusboard.metrics import Displays, Metrics
 
 
 def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -154,15 +154,15 @@ def test_the_metrics_port_knob(raw: str, port: int | None, problem: bool) -> Non
 
 def test_the_connection_screen_says_when_metrics_cannot_be_served(
         open_screen: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from board import render
-
-    monkeypatch.setattr(render, "METRICS", Metrics())
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))  # where the board binds its metrics
         taken.listen()
         port = taken.getsockname()[1]
         monkeypatch.setenv(config.METRICS_PORT_ENV, str(port))
-        at = open_screen("pages/connection.py", source=Poller(empty_frame, interval=30))
+        try:  # the deployment dashboard.py starts (demo mode) serves the metrics
+            at = open_screen("pages/connection.py")
+        finally:
+            deployment.stop_development()
     assert not at.exception, [e.value for e in at.exception]
     body = "\n".join(e.proto.body for e in at.get("html"))
     assert f"Metrics are not served: port {port} (STATUSBOARD_METRICS_PORT) cannot be" in body

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 from board import charts as board_charts
-from board import config
 from harness.apptest import charts, records
 from harness.clock import ManualClock
 from netserver_demo import SHAPES, DemoNetServer
 from stats_client import Poller, Settings, open_client
 from stats_client.frames import panel_frame
+from statusboard import config
 
 SCREENS = {"status": None, "workload": "pages/workload.py", "trends": "pages/trends.py"}
 _FRAMES: dict[str, pd.DataFrame] = {}
@@ -58,7 +58,7 @@ def test_time_panels_keep_every_point_and_nan_shows_as_na(
     frame = shaped_frame(shape)
     at = _open(open_screen, screen, frame, clock)
     drawn = charts(at)
-    configured = config.DEFAULT.screen(screen)
+    configured = config.builtin().screen(screen)
     assert configured is not None
     for slot in configured.panels:
         spec = drawn.get(slot.panel.wire_name)

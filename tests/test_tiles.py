@@ -9,8 +9,8 @@ import pytest
 
 from board.tiles import (
     STATUS_LABELS,
-    Threshold,
     Tile,
+    cue_text,
     format_value,
     number_tiles,
     status_tiles,
@@ -18,6 +18,7 @@ from board.tiles import (
 )
 from stats_client.frames import DataSet, DataValue, PanelData, empty_frame, panel_frame, to_frame
 from stats_client.panels import PanelType
+from statusboard.rules import Threshold
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -61,7 +62,7 @@ def test_threshold_level(rule: Threshold, value: float | None, level: str) -> No
 ])
 def test_every_level_has_a_text_cue_beside_its_colour(rule: Threshold, level: str,
                                                       cue: str) -> None:
-    assert rule.cue(level) == cue  # type: ignore[arg-type]
+    assert cue_text(rule, level) == cue  # type: ignore[arg-type]
 
 
 def one_value(panel: PanelType, value: float, label: str = "x") -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The board's time zone (board.zone): where it comes from, and every time the server tells in
+"""The board's time zone (statusboard.zone): where it comes from, and every time the server tells in
 it (header, banners, tiles, the Today screen's day and axis, the Connection screen), whatever the
 zone of the board server. tests/browser/test_zone.py checks the page's own scripts."""
 
@@ -14,17 +14,18 @@ import pandas as pd
 import pytest
 
 from board.charts import day_chart
-from board.config import load, parse_config
 from board.connection import zone_row
 from board.header import banner_html, header_html
-from board.tiles import compare_time, level_words, local_midnight, since_words
+from board.tiles import level_words, since_words
 from board.today import count_chart, now_step, weekday_name
-from board.zone import _zone_files, parse_zone, server_zone, unnamed_problem
 from harness.apptest import tags
 from harness.clock import ManualClock
 from stats_client.errors import ConfigurationError
 from stats_client.freshness import Freshness
 from stats_client.poller import Poller
+from statusboard.config import load, parse_config
+from statusboard.rules import compare_time, local_midnight
+from statusboard.zone import _zone_files, parse_zone, server_zone, unnamed_problem
 
 OSLO = ZoneInfo("Europe/Oslo")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -2,8 +2,6 @@
 
     >>> redact("postgresql://board:s3cret@db.example/status")
     'postgresql+psycopg://board:***@db.example/status'
-    >>> database_url({}, Path("/srv/board/statusboard.toml"))
-    'sqlite:////srv/board/history.sqlite3'
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import functools
 import logging
 import os
 import sqlite3
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,33 +24,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..errors import ConfigurationError, HistoryUnavailable
+from .location import DATABASE_URL_ENV
 
 log = logging.getLogger(__name__)
 
-#: The one variable that chooses the store; unset means the SQLite file beside the configuration.
-DATABASE_URL_ENV = "STATUSBOARD_DATABASE_URL"
-#: The screen configuration file's variable, and the file shipped in the repository root.
-CONFIG_ENV = "STATUSBOARD_CONFIG"
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "statusboard.toml"
-DEFAULT_FILE = "history.sqlite3"
 #: How long SQLite waits for another writer, and PostgreSQL for a connection: short, because
 #: the poller thread waits too, and the store is retried later anyway.
 BUSY_TIMEOUT_S = 2.0
 CONNECT_TIMEOUT_S = 5
-
-
-def config_path(env: Mapping[str, str]) -> Path:
-    """The screen configuration file: STATUSBOARD_CONFIG, else the repository's statusboard.toml."""
-    named = env.get(CONFIG_ENV, "").strip()
-    return Path(named).expanduser() if named else DEFAULT_CONFIG_PATH
-
-
-def database_url(env: Mapping[str, str], config: Path) -> str:
-    """STATUSBOARD_DATABASE_URL, else a SQLite file `history.sqlite3` beside `config`."""
-    named = env.get(DATABASE_URL_ENV, "").strip()
-    if named:
-        return named
-    return f"sqlite:///{config.expanduser().resolve().parent / DEFAULT_FILE}"
 
 
 def parse_url(text: str) -> URL:

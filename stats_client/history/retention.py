@@ -84,9 +84,11 @@ class Retention:
         return cls(**values)
 
 
-def load_retention(path: Path) -> Retention:
+def load_retention(path: Path | None) -> Retention:
     """The retention set under `[history]` in the screen configuration file at `path` (its
-    other keys belong to the board); the defaults when the file or the table is absent."""
+    other keys belong to the board); the defaults when there is no file or no table."""
+    if path is None:
+        return Retention()
     try:
         document = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from board.config import load
 from board.today import PANELS as TODAY_PANELS
 from board.today import TODAY_ID
 from harness.browser import (
@@ -28,6 +27,7 @@ from harness.browser import (
     launch_chromium,
 )
 from netserver_demo import DemoNetServer
+from statusboard.config import load
 
 
 def _unavailable(reason: str) -> None:
@@ -88,13 +88,13 @@ def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFact
     last week dashed."""
     from datetime import datetime, timedelta
 
-    from board.tiles import local_midnight
-    from board.zone import server_zone
     from harness.history import desk_day, forget_snapshot, record
     from stats_client.client import open_client
     from stats_client.history import HistoryStore
     from stats_client.panels import ALL_PANELS
     from stats_client.settings import Settings
+    from statusboard.rules import local_midnight
+    from statusboard.zone import server_zone
 
     with open_client(Settings(url=netserver.url)) as client:
         frame = client.fetch_frame(ALL_PANELS)

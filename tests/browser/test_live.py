@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from board.config import PanelSlot
 from board.render import is_tile_panel, panel_tiles
 from harness.browser import (
     INTERVAL,
@@ -24,6 +23,7 @@ from netserver_demo import DATASETS_PER_PANEL, DemoNetServer, Fault
 from stats_client import Settings, open_client
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelType
+from statusboard.config import PanelSlot
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,6 @@ from typing import Any, cast
 
 import pytest
 
-from board.config import DEFAULT_PATH, Night
 from board.kiosk import HEALTH_EVERY_MS, HEALTH_MISSES, night_script
 from board.theme import MIN_TEXT_PX
 from harness.browser import (
@@ -26,6 +25,7 @@ from harness.browser import (
     wait_for,
 )
 from netserver_demo import DemoNetServer
+from statusboard.config import DEFAULT_PATH, Night
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from board import kiosk
-from board.config import Night
 from harness.browser import wait_for
+from statusboard.config import Night
 
 pytestmark = pytest.mark.browser
 

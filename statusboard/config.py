@@ -1,11 +1,13 @@
 """Everything the board is told, checked once: statusboard.toml (which panels each screen
 shows, thresholds, the reload schedule, rotation, night hours, the time zone), the
 STATUSBOARD_* knobs, and the NetServer's SUPEROFFICE_* settings from the environment and
-Streamlit secrets.
+the secrets file.
 
-`load(env, secrets)` gives one frozen `BoardConfig`, the problems found and the NetServer
-`Settings` (None in demo mode). A wrong key or value never stops the board: it becomes a
-sentence naming the key and the file (or the variable), and the rest still applies.
+`load(env, secrets, location=...)` gives one frozen `BoardConfig`, the problems found and the
+NetServer `Settings` (None in demo mode). A wrong key or value never stops the board: it
+becomes a sentence naming the key and the file (or the variable), and the rest still applies.
+The built-in layout is the statusboard.toml shipped with the board (`statusboard.site`),
+parsed like any other: a key a file leaves out takes the built-in file's value.
 
     >>> parse_config({"reload_at": "25:00"}, source="board.toml").problems[0][:42]
     'board.toml: reload_at = "25:00" is not a t'
@@ -15,6 +17,7 @@ sentence naming the key and the file (or the variable), and the rest still appli
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -28,22 +31,22 @@ from zoneinfo import ZoneInfo
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
-from stats_client.history import CONFIG_ENV, DEFAULT_CONFIG_PATH, Retention
-from stats_client.history import config_path as history_config_path
+from stats_client.history import CONFIG_ENV, Location, Retention, locate
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
-from .tiles import COMPARES, DEFAULT_COMPARE, Compare, Threshold
+from . import site
+from .rules import COMPARES, DEFAULT_COMPARE, Compare, Night, Threshold
 from .zone import parse_zone, server_zone, tz_problem, unnamed_problem
 
-#: The file shipped in the repository root; STATUSBOARD_CONFIG names another.
-# The file and its variable are the data side's too (the history store sits beside the file).
-DEFAULT_PATH = DEFAULT_CONFIG_PATH
 INTERVAL_ENV = "STATUSBOARD_INTERVAL"
 BACKOFF_ENV = "STATUSBOARD_MAX_BACKOFF"
 REDRAW_ENV = "STATUSBOARD_REDRAW"
 METRICS_PORT_ENV = "STATUSBOARD_METRICS_PORT"
 DEFAULT_INTERVAL = 30.0
+
+#: How problems of the shipped statusboard.toml name it (it should have none).
+BUILTIN_SOURCE = "the built-in statusboard.toml"
 
 #: The Connection screen's id; like any id with its own page, it cannot be configured.
 CONNECTION_ID = "connection"
@@ -73,21 +76,12 @@ class ScreenConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class Night:
-    """Outside office hours: dark from `dark` until `wake` (statusboard.toml `night = { from,
-    to }`), in the board's time zone; `dark` after `wake` spans midnight, the usual case."""
-
-    dark: time
-    wake: time
-
-
-@dataclass(frozen=True, slots=True)
 class BoardConfig:
     screens: tuple[ScreenConfig, ...]
     thresholds: Mapping[str, Threshold] = field(default_factory=lambda: MappingProxyType({}))
     reload_at: time | None = time(3, 0)  # in the board's time zone; None = never
     rotate: int = 0  # seconds per screen when the URL has no ?rotate=; 0 = no rotation
-    source: str = "built-in defaults"
+    source: str = BUILTIN_SOURCE
     interval: float = DEFAULT_INTERVAL  # seconds between polls
     redraw: float = 5.0  # seconds between panel redraws in each browser
     max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
@@ -118,51 +112,41 @@ class Loaded:
     fatal: str | None = None  # why the NetServer settings cannot be used, as a sentence
 
 
-def _slots(*names: str) -> tuple[PanelSlot, ...]:
-    return tuple(PanelSlot(PanelType[n], PanelType[n].title) for n in names)
+#: What the built-in file itself falls back on: the dataclass's defaults, no screens.
+_FALLBACK = BoardConfig(screens=())
 
 
-DEFAULT_SCREENS: tuple[ScreenConfig, ...] = (
-    ScreenConfig("status", "Status", _slots(
-        "StatusScreen", "OwnOpenRequests", "UnassignedRequests", "OpenRequestsPerCategory",
-        "OpenRequestsPerUser", "NumberOfCreatedRequestsPerWeek", "UserReponseTimePerWeek")),
-    ScreenConfig("workload", "Workload", _slots(
-        "OpenRequestsPerTopCategory", "OpenRequestsPerUserGroup", "OpenRequestsPerPriority",
-        "OpenRequestsPerStatus", "OpenRequestsPerOrigin", "Hotlist")),
-    ScreenConfig("trends", "Trends", _slots(
-        "NumberOfCreatedRequestsPerDay", "NumberOfCreatedRequestsPerMonth",
-        "UserResponseTimePerDay", "UserResponseTimePerMonth")),
-    ScreenConfig("today", "Today", _slots("StatusScreen", "NumberOfCreatedRequestsPerDay")),
-)
-
-DEFAULT_THRESHOLDS: Mapping[str, Threshold] = MappingProxyType({
-    "UnassignedRequests": Threshold(amber=10, red=20),
-    "StatusScreen.Unassigned": Threshold(amber=10, red=20),
-    "StatusScreen.Unread": Threshold(amber=15, red=30),
-})
-
-DEFAULT = BoardConfig(DEFAULT_SCREENS, DEFAULT_THRESHOLDS)
+def builtin() -> BoardConfig:
+    """The built-in layout: the statusboard.toml shipped with the board, parsed once (in the
+    server's zone; `load` puts the zone in force)."""
+    return _builtin(server_zone())
 
 
-def config_path(env: Mapping[str, str]) -> tuple[Path, bool]:
-    """The file to read and whether the user named it (a missing named file is a problem)."""
-    return history_config_path(env), bool((env.get(CONFIG_ENV) or "").strip())
+@functools.cache
+def _builtin(zone: ZoneInfo) -> BoardConfig:
+    data = tomllib.loads(site.builtin_config().read_text("utf-8"))
+    loaded = parse_config(data, source=BUILTIN_SOURCE, server=zone, fallback=_FALLBACK)
+    problems = [p for p in loaded.problems if not p.startswith("The board server's time zone")]
+    if problems:  # a defect of the shipped file: the tests read it, so it never ships
+        raise ValueError(f"the built-in statusboard.toml has problems: {problems}")
+    return loaded.config
 
 
-def load_config(path: Path, *, named: bool = True, server: ZoneInfo | None = None,
+def load_config(path: Path | None, *, named: bool = True, server: ZoneInfo | None = None,
                 server_problem: str | None = None) -> Loaded:
-    """Read and check a TOML file; an unreadable file gives the defaults and one problem.
-    `server`: the board server's own time zone, the default (board.zone.server_zone()), and
-    `server_problem` what is wrong with how it was found (told only when the file has no
-    time_zone)."""
-    source = _display(path)
+    """Read and check a TOML file (None: the built-in layout); an unreadable file gives the
+    built-in layout and one problem. `server`: the board server's own time zone, the default
+    (zone.server_zone()), and `server_problem` what is wrong with how it was found (told only
+    when the file has no time_zone)."""
     server = server or server_zone()
-    data, problem = _read_toml(path, source, named=named)
+    data, problem = (None, None) if path is None else _read_toml(path, _display(path),
+                                                                  named=named)
     if data is None:  # the built-in layout, in the server's zone
         zone_problem = server_problem or unnamed_problem(server)
-        return Loaded(replace(DEFAULT, zone=server),
+        return Loaded(replace(builtin(), zone=server),
                       tuple(p for p in (problem, zone_problem) if p))
-    return parse_config(data, source=source, server=server, server_problem=server_problem)
+    return parse_config(data, source=_display(path), server=server,  # type: ignore[arg-type]
+                        server_problem=server_problem)
 
 
 def _read_toml(path: Path, source: str, *,
@@ -171,8 +155,8 @@ def _read_toml(path: Path, source: str, *,
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return None, (f"{source}: the file named by {CONFIG_ENV} does not exist; the built-in "
-                      "layout is shown.") if named else None
+        return None, (f"{source}: the configuration file named (--config or {CONFIG_ENV}) does "
+                      "not exist; the built-in layout is shown.") if named else None
     except OSError as exc:
         return None, f"{source}: cannot be read ({exc.strerror}); the built-in layout is shown."
     try:
@@ -191,11 +175,14 @@ def _display(path: Path) -> str:
 
 
 def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | None = None,
-                 server_problem: str | None = None) -> Loaded:
+                 server_problem: str | None = None,
+                 fallback: BoardConfig | None = None) -> Loaded:
     """Check every key; keep what is right, report the rest as sentences. `server`: the board
-    server's own time zone, used when `time_zone` is not set (board.zone.server_zone()), and
-    `server_problem` what is wrong with how it was found."""
+    server's own time zone, used when `time_zone` is not set (zone.server_zone()), and
+    `server_problem` what is wrong with how it was found. A key left out, or wrong, takes
+    `fallback`'s value (the built-in layout's)."""
     server = server or server_zone()
+    default = fallback or builtin()
     problems: list[str] = []
 
     def say(key: str, what: str) -> None:
@@ -206,14 +193,17 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
             say(_q(key), f"is not a setting (expected one of: {', '.join(_TOP_KEYS)}); "
                 "it was ignored.")
 
-    screens = _screens(data.get("screens"), say) if "screens" in data else DEFAULT_SCREENS
+    screens = (_screens(data.get("screens"), say, default.screens) if "screens" in data
+               else default.screens)
     thresholds = (_thresholds(data["thresholds"], say) if "thresholds" in data
-                  else DEFAULT_THRESHOLDS)
-    reload_at = _reload_at(data["reload_at"], say) if "reload_at" in data else DEFAULT.reload_at
-    rotate = _rotate(data["rotate"], say) if "rotate" in data else DEFAULT.rotate
-    night = _night(data["night"], say) if "night" in data else DEFAULT.night
-    compare = _compare(data["compare"], say) if "compare" in data else DEFAULT.compare
-    retention = _retention(data["history"], say) if "history" in data else DEFAULT.retention
+                  else default.thresholds)
+    reload_at = (_reload_at(data["reload_at"], say, default.reload_at) if "reload_at" in data
+                 else default.reload_at)
+    rotate = _rotate(data["rotate"], say) if "rotate" in data else default.rotate
+    night = _night(data["night"], say) if "night" in data else default.night
+    compare = (_compare(data["compare"], say, default.compare) if "compare" in data
+               else default.compare)
+    retention = _retention(data["history"], say) if "history" in data else default.retention
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
@@ -231,11 +221,12 @@ def _value(v: object) -> str:
     return f'"{v}"' if isinstance(v, str) else repr(v)
 
 
-def _screens(raw: object, say: Any) -> tuple[ScreenConfig, ...]:
+def _screens(raw: object, say: Any,
+             default: tuple[ScreenConfig, ...]) -> tuple[ScreenConfig, ...]:
     if not isinstance(raw, list) or not raw:
         say("screens", "must be a non-empty list of [[screens]] tables; "
             "the built-in screens are shown.")
-        return DEFAULT_SCREENS
+        return default
     out: list[ScreenConfig] = []
     for i, item in enumerate(raw):
         where = f"screens[{i}]"
@@ -262,7 +253,7 @@ def _screens(raw: object, say: Any) -> tuple[ScreenConfig, ...]:
         out.append(ScreenConfig(screen_id, title.strip(), slots))
     if not out:
         say("screens", "holds no usable screen; the built-in screens are shown.")
-        return DEFAULT_SCREENS
+        return default
     return tuple(out)
 
 
@@ -365,14 +356,15 @@ def _time_of_day(raw: object) -> time | None:
     return None
 
 
-def _reload_at(raw: object, say: Any) -> time | None:
+def _reload_at(raw: object, say: Any, default: time | None) -> time | None:
     if _off(raw):
         return None
     if (at := _time_of_day(raw)) is not None:
         return at
+    shown = "off" if default is None else f"{default:%H:%M}"
     say("reload_at", f"= {_value(raw)} is not a time of day (HH:MM, 24-hour); "
-        "the default 03:00 is used.")
-    return DEFAULT.reload_at
+        f"the default {shown} is used.")
+    return default
 
 
 def _night(raw: object, say: Any) -> Night | None:
@@ -412,12 +404,12 @@ def _rotate(raw: object, say: Any) -> int:
     return 0
 
 
-def _compare(raw: object, say: Any) -> Compare:
+def _compare(raw: object, say: Any, default: Compare) -> Compare:
     if isinstance(raw, str) and raw in COMPARES:
         return raw  # type: ignore[return-value]  # checked against the Literal's values
     say("compare", f"= {_value(raw)} must be one of {', '.join(map(_value, COMPARES))}; "
-        f'the default "{DEFAULT_COMPARE}" is used.')
-    return DEFAULT_COMPARE
+        f'the default "{default}" is used.')
+    return default
 
 
 def _zone(raw: object, server: ZoneInfo, say: Any) -> ZoneInfo:
@@ -494,13 +486,16 @@ def merged_env(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, 
     return out
 
 
-def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> Loaded:
-    """The file STATUSBOARD_CONFIG names (or the shipped statusboard.toml), the STATUSBOARD_*
+def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None, *,
+         location: Location | None = None) -> Loaded:
+    """The configuration file of `location` (default: `locate(env)` from the working folder:
+    STATUSBOARD_CONFIG, else ./statusboard.toml, else the built-in layout), the STATUSBOARD_*
     knobs, and the NetServer settings from `secrets` overridden by `env` (os.environ if None)."""
     env = os.environ if env is None else env
-    path, named = config_path(env)
+    where = location or locate(env, cwd=Path.cwd())
     server = server_zone(env)
-    loaded = load_config(path, named=named, server=server, server_problem=tz_problem(env, server))
+    loaded = load_config(where.config, named=where.named, server=server,
+                         server_problem=tz_problem(env, server))
     problems = list(loaded.problems)
     interval = _seconds(env, INTERVAL_ENV, minimum=1, problems=problems,
                         otherwise=f"The default {DEFAULT_INTERVAL:g} s is used.")
@@ -521,15 +516,24 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
         return Loaded(config, tuple(problems), fatal=str(exc))
 
 
-def read_secrets() -> tuple[Mapping[str, Any], str | None]:
-    """Streamlit secrets (nothing when there is no secrets.toml), and why they could not be
-    read when the file is broken: the board must not quietly fall back to demo data."""
-    import streamlit as st
+#: The secrets files a deployment reads, as Streamlit does: the user's, then the working
+#: folder's (which wins).
+SECRETS_FILES = (Path("~/.streamlit/secrets.toml"), Path(".streamlit/secrets.toml"))
 
-    try:
-        return {k: st.secrets[k] for k in st.secrets}, None
-    except Exception as exc:  # Streamlit raises one error type for "missing" and "broken"
-        if "No secrets found" in str(exc):
-            return {}, None
-        return {}, (f"The Streamlit secrets file could not be read ({exc}); only the "
-                    "environment variables are used.")
+
+def read_secrets(paths: tuple[Path, ...], *,
+                 cwd: Path) -> tuple[dict[str, Any], str | None]:
+    """The settings in the secrets files that exist (later files win), and why one could not
+    be read: the board must not quietly fall back to demo data."""
+    out: dict[str, Any] = {}
+    for raw in paths:
+        path = raw.expanduser()
+        path = path if path.is_absolute() else cwd / path
+        try:
+            out.update(tomllib.loads(path.read_text("utf-8")))
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return out, (f"The secrets file {path} could not be read ({exc}); only the "
+                         "environment variables are used.")
+    return out, None

@@ -1,9 +1,9 @@
 """What the board is doing, for monitoring: Prometheus metrics and the open displays.
 
-Plain Python (no Streamlit): board.render reports each display's heartbeat and what it drew;
-the shared poller reports each attempt through `Poller.add_observer`. With
-STATUSBOARD_METRICS_PORT set, `serve(port)` starts prometheus_client's HTTP server once per
-process, on its own registry:
+Plain Python (no Streamlit). Each deployment has one `Metrics` (statusboard.deployment):
+board.render reports each display's heartbeat and what it drew; each desk's poller reports
+each attempt through `Poller.add_observer`. With STATUSBOARD_METRICS_PORT set, `serve(port)`
+starts prometheus_client's HTTP server, on the deployment's own registry:
 
 - `statusboard_polls_total{result="ok|error"}`, `statusboard_poll_duration_seconds`,
   `statusboard_last_success_timestamp_seconds`, `statusboard_getstatistics_calls_total`;
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -130,7 +131,7 @@ class Metrics:
         self.calls = Counter("statusboard_getstatistics_calls",
                              "GetStatistics HTTP calls made to the NetServer.", registry=r)
         r.register(_Live(self.displays, clock))
-        self._watched: set[int] = set()
+        self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._server: Any = None
         self.port: int | None = None
@@ -143,9 +144,9 @@ class Metrics:
         if add is None:
             return
         with self._lock:
-            if id(poller) in self._watched:
+            if poller in self._watched:
                 return
-            self._watched.add(id(poller))
+            self._watched.add(poller)
         # What the poller did before it was watched (the first poll, which the first page
         # waits for) is counted too; its durations are not known any more.
         before = poller.latest()
@@ -203,6 +204,3 @@ class Metrics:
             httpd.shutdown()
             httpd.server_close()
 
-
-#: The process's metrics (one board server, one registry).
-METRICS = Metrics()

@@ -1,0 +1,450 @@
+"""What runs: one deployment of the board, built from its configuration and started with its
+server, before any browser opens.
+
+A `Deployment` holds the desks (one NetServer each: its client, poller and history recorder; in
+demo mode the demo NetServer too), the metrics and the display census. `start()` builds and
+starts them and watches the configuration and secrets files; an edited file is read again
+(`reload()`): the new configuration is in force at once, and the desks are rebuilt only when
+what they poll changed (the NetServer settings, the panels, the interval, the store). `stop()`
+stops everything: the last poll written, the poll lease released so that another process takes
+over at once.
+
+Every reader takes `state` once (one frozen `State`: configuration, problems, desks, a
+generation that moves on every reload) and reads that: a reload never shows a page half of one
+configuration and half of the next.
+
+    >>> from stats_client.history import Location
+    >>> dep = Deployment(Options(Location(None, Path("/tmp/sb")),
+    ...                          env={"STATUSBOARD_DATABASE_URL": "off"}))
+    >>> dep.state.generation, dep.running
+    (0, False)
+
+`statusboard serve` starts one per process (board.cli); `running()` is the one started last,
+which the view reads. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Self
+
+from stats_client import open_client
+from stats_client.background import Background
+from stats_client.errors import ConfigurationError
+from stats_client.history import DATABASE_URL_ENV, Location, Retention, locate, redact
+from stats_client.panels import PanelType
+from stats_client.poller import Poller, Snapshot, utcnow
+from stats_client.recorder import HistoryRecorder
+from stats_client.settings import ENV_VARS, Settings
+
+from . import config
+from .config import SECRETS_FILES, BoardConfig
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+#: The desk of the demo NetServer (demo mode: no SUPEROFFICE_URL anywhere).
+DEMO_DESK = "demo"
+#: How long `start()` may wait for the first poll, so the first page opens on data.
+FIRST_POLL_WAIT_S = 3.0
+#: STATUSBOARD_DATABASE_URL=off: no history store (nothing recorded, no trends, no Today).
+HISTORY_OFF = "off"
+#: How often the configuration and secrets files are checked for edits.
+WATCH_EVERY_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySettings:
+    """Where history goes (None: off) and how long it is kept."""
+
+    url: str | None
+    retention: Retention = field(default_factory=Retention)
+
+    @property
+    def display_url(self) -> str:
+        if self.url is None:
+            return f"off ({DATABASE_URL_ENV}={HISTORY_OFF})"
+        try:
+            return redact(self.url)
+        except ConfigurationError:
+            return "(not a database URL)"
+
+
+def history_settings(env: Mapping[str, str], location: Location,
+                     retention: Retention) -> HistorySettings:
+    """STATUSBOARD_DATABASE_URL (`off`, a URL, or unset: history.sqlite3 in the data folder)
+    and the retention `[history]` set."""
+    if env.get(DATABASE_URL_ENV, "").strip().lower() == HISTORY_OFF:
+        return HistorySettings(None)
+    return HistorySettings(location.database_url(env), retention)
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What the Connection screen may show about the endpoint: never a secret."""
+
+    endpoint: str
+    transport: str
+    credential: str
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the edge (the command line, or the entry script in development) tells a deployment:
+    where its files are, its environment, and its secrets (given, or read from
+    `secrets_files`, as Streamlit reads them, relative to `cwd`)."""
+
+    location: Location
+    env: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, Any] | None = None
+    secrets_problem: str | None = None  # why the given secrets are incomplete, as a sentence
+    secrets_files: tuple[Path, ...] = SECRETS_FILES
+    cwd: Path = field(default_factory=Path.cwd)
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None, *, cwd: Path | None = None,
+                         config: str | None = None, data_dir: str | None = None,
+                         secrets: Mapping[str, Any] | None = None,
+                         secrets_problem: str | None = None) -> Options:
+        """Options from the command line's `config`/`data_dir` and the environment."""
+        env = dict(os.environ if env is None else env)
+        cwd = cwd or Path.cwd()
+        return cls(locate(env, cwd=cwd, config=config, data_dir=data_dir), env=env,
+                   secrets=secrets, secrets_problem=secrets_problem, cwd=cwd)
+
+    def fingerprint(self) -> str:
+        """A key that changes when any option (secrets included) changes, without holding
+        them: the development entry builds a new deployment when it moves."""
+        parts = [repr(self.location), str(self.cwd), repr(self.secrets_files)]
+        parts += [f"{k}={v}" for k, v in sorted(self.env.items())
+                  if k.startswith(("SUPEROFFICE_", "STATUSBOARD_")) or k == "TZ"]
+        parts += [f"{k}={v!r}" for k, v in sorted((self.secrets or {}).items())]
+        return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
+# -- one desk ----------------------------------------------------------------------------------
+def desk_id(settings: Settings | None) -> str:
+    """The desk a NetServer's numbers belong to: "demo", or where they come from."""
+    if settings is None:
+        return DEMO_DESK
+    return settings.display_url.rstrip("/").lower()
+
+
+class Desk:
+    """One NetServer's client, poller and history recorder (and in demo mode the demo
+    NetServer itself). `start()` begins polling; `stop()` writes the last poll and gives up the
+    lease."""
+
+    def __init__(self, settings: Settings | None, *, interval: float,
+                 panels: tuple[PanelType, ...], max_backoff: float | None,
+                 history: HistorySettings) -> None:
+        self.demo_server: Any = None
+        if settings is None:
+            from netserver_demo import DemoNetServer
+
+            self.demo_server = DemoNetServer(port=0, seed=42).start()
+            settings = Settings(url=self.demo_server.url)
+        self.id = DEMO_DESK if self.demo_server is not None else desk_id(settings)
+        self.settings = settings
+        try:
+            self.client = open_client(settings)
+        except BaseException:
+            self._stop_demo()
+            raise
+        self.panels = panels
+        self.poller = Poller(lambda: self.client.fetch_frame(panels), interval,
+                             max_backoff=max_backoff)
+        # The recorder drives the poller: it polls (or, with PostgreSQL and another process
+        # holding the lease, follows) and records; after a restart it first adopts the last
+        # stored snapshot, so the screens open at once on it, shown with its age.
+        self.recorder = HistoryRecorder(self.poller, history.url, retention=history.retention)
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    @property
+    def demo(self) -> bool:
+        return self.demo_server is not None
+
+    def start(self) -> Self:
+        self.recorder.start()
+        return self
+
+    def latest(self) -> Snapshot:
+        return self.poller.latest()
+
+    def calls(self) -> int:
+        """GetStatistics calls the client has made."""
+        return int(self.client.calls)
+
+    def connection(self) -> Connection:
+        details = dict(self.client.status_info())
+        transport = details.get("transport_name") or "SOAP 1.1 (Services87)"
+        endpoint = details.get("endpoint") or self.settings.display_url  # REST has its own
+        return Connection(endpoint=endpoint, transport=transport,
+                          credential=self.client.credential_kind, details=details)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        with contextlib.suppress(Exception):  # stopping must go on to the client
+            self.recorder.stop()
+        self.poller.stop()
+        with contextlib.suppress(Exception):  # stopping must go on to the demo server
+            self.client.close()
+        self._stop_demo()
+        log.info("stopped desk %s", self.id)
+
+    def _stop_demo(self) -> None:
+        if self.demo_server is not None:
+            self.demo_server.stop()
+
+
+# -- the deployment ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the desks are built from: when it changes, they are built again."""
+
+    settings_key: str  # a fingerprint of the NetServer settings (no secret kept)
+    interval: float
+    panels: tuple[PanelType, ...]
+    max_backoff: float | None
+    history: HistorySettings
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """What a deployment runs now; replaced whole on every reload."""
+
+    config: BoardConfig
+    problems: tuple[str, ...] = ()  # wrong settings, each a sentence; the board still runs
+    fatal: str | None = None  # why nothing can be polled, as a sentence
+    desks: Mapping[str, Desk] = field(default_factory=lambda: MappingProxyType({}))
+    history: HistorySettings = field(default_factory=lambda: HistorySettings(None))
+    generation: int = 0  # moves on every reload: open pages draw again
+    plan: Plan | None = None
+
+    @property
+    def desk(self) -> Desk | None:
+        """The desk the screens show (the first; several desks come with their own screens)."""
+        return next(iter(self.desks.values()), None)
+
+
+def _settings_key(settings: Settings | None) -> str:
+    if settings is None:
+        return DEMO_DESK
+    fields_ = [f"{name}={getattr(settings, name, None)!r}" for name in ENV_VARS]
+    return hashlib.blake2b("\n".join(fields_).encode(), digest_size=12).hexdigest()
+
+
+class _Watcher(Background):
+    """Reads the configuration again when its file, or a secrets file, changes."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        super().__init__("statusboard-config-watch")
+        self._deployment = deployment
+
+    def _run(self) -> None:
+        seen = self._deployment.stamps()
+        while not self._stop.wait(WATCH_EVERY_S):
+            now = self._deployment.stamps()
+            if now != seen:
+                seen = now
+                try:
+                    self._deployment.reload()
+                except Exception:  # the watch must survive anything
+                    log.exception("reloading the configuration failed")
+
+
+class Deployment:
+    """See the module. `start()` and `stop()` are idempotent and safe from any thread."""
+
+    def __init__(self, options: Options, *, clock: Clock = utcnow) -> None:
+        self.options = options
+        self.clock = clock
+        self.metrics = Metrics(clock=clock)
+        self._state = State(config.builtin())
+        self._lock = threading.RLock()
+        self._watcher: _Watcher | None = None
+        self._running = False
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def location(self) -> Location:
+        return self.options.location
+
+    def stamps(self) -> tuple[tuple[int, int] | None, ...]:
+        """When and how big the configuration and secrets files are (one stat call each)."""
+        paths = [self.location.config] if self.location.config else []
+        paths += [self._secrets_path(p) for p in self.options.secrets_files]
+        return tuple(_stamp(p) for p in paths)
+
+    # -- life ------------------------------------------------------------------------------
+    def start(self, *, wait_first_poll: float = 0.0, announce: bool = True) -> Self:
+        """Read the configuration, start the desks, serve the metrics (when a port is set) and
+        watch the files. With `wait_first_poll`, wait up to that long for each desk's first
+        poll (stored or made), so the first page opens on data. `announce`: the view finds it
+        as `running()` (not the development one, which the entry script keeps itself)."""
+        global _running
+        with self._lock:
+            if self._running:
+                return self
+            self._running = True
+            self._apply(self._read())
+            self._watcher = _Watcher(self).start()
+            if announce:
+                _running = self
+        port = self._state.config.metrics_port
+        if port is not None:
+            self.metrics.serve(port)
+        if wait_first_poll > 0:
+            for desk in self._state.desks.values():
+                desk.poller.wait_until(lambda snap: snap.calls > 0, wait_first_poll)
+        log.info("deployment started: %s", ", ".join(self._state.desks) or "no desk")
+        return self
+
+    def stop(self) -> None:
+        """Stop watching, stop every desk (the last poll written, the lease released), stop
+        serving metrics."""
+        global _running
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
+            watcher, self._watcher = self._watcher, None
+            desks = list(self._state.desks.values())
+            self._state = replace(self._state, desks=MappingProxyType({}))
+            if _running is self:
+                _running = None
+        if watcher is not None:
+            watcher.stop()
+        for desk in desks:
+            desk.stop()
+        self.metrics.stop()
+        log.info("deployment stopped")
+
+    def reload(self) -> bool:
+        """Read the configuration and secrets again and put them in force; the desks are
+        rebuilt only when what they poll changed. True when the desks were rebuilt."""
+        with self._lock:
+            if not self._running:
+                return False
+            return self._apply(self._read())
+
+    # -- the work --------------------------------------------------------------------------
+    def _read(self) -> tuple[config.Loaded, tuple[str, ...], HistorySettings]:
+        opts = self.options
+        secrets, unreadable = (opts.secrets, opts.secrets_problem) if opts.secrets is not None \
+            else config.read_secrets(opts.secrets_files, cwd=opts.cwd)
+        loaded = config.load(opts.env, secrets, location=opts.location)
+        extra = (unreadable,) if unreadable else ()
+        history = history_settings(opts.env, opts.location, loaded.config.retention)
+        return loaded, extra, history
+
+    def _apply(self, read: tuple[config.Loaded, tuple[str, ...], HistorySettings]) -> bool:
+        loaded, extra, history = read
+        cfg = loaded.config
+        # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
+        self.metrics.displays.ttl_s = max(3 * cfg.redraw, 15.0)
+        old = self._state
+        problems = loaded.problems + extra
+        generation = old.generation + 1
+        if loaded.fatal is not None:
+            self._swap(State(cfg, problems, loaded.fatal, history=history,
+                             generation=generation))
+            return True
+        plan = Plan(_settings_key(loaded.netserver), cfg.interval, cfg.panels, cfg.max_backoff,
+                    history)
+        if plan == old.plan and old.desks:
+            self._state = replace(old, config=cfg, problems=problems, generation=generation)
+            return False
+        try:
+            desk = Desk(loaded.netserver, interval=cfg.interval, panels=cfg.panels,
+                        max_backoff=cfg.max_backoff, history=history)
+        except ConfigurationError as exc:  # e.g. a credential the client cannot use
+            self._swap(State(cfg, problems, str(exc), history=history, generation=generation,
+                             plan=plan))
+            return True
+        # The old desks stop first: their lease released, the new recorder takes it at once.
+        self._swap(State(cfg, problems, None, MappingProxyType({desk.id: desk}), history,
+                         generation, plan))
+        self.metrics.watch(desk.poller, calls=desk.calls)
+        desk.start()
+        return True
+
+    def _swap(self, new: State) -> None:
+        old, self._state = self._state, new
+        for desk in old.desks.values():
+            if desk not in new.desks.values():
+                desk.stop()
+
+    def _secrets_path(self, path: Path) -> Path:
+        path = path.expanduser()
+        return path if path.is_absolute() else self.options.cwd / path
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+_running: Deployment | None = None
+_development: Deployment | None = None
+_development_lock = threading.Lock()
+
+
+def running() -> Deployment | None:
+    """The deployment started last in this process and not stopped: what the view reads."""
+    return _running
+
+
+def for_development(options: Options) -> Deployment:
+    """`streamlit run dashboard.py`, where no `statusboard serve` started a deployment: one
+    for these options, started on first use and kept while they stay the same (a changed
+    environment or secrets file stops it and starts another)."""
+    global _development
+    with _development_lock:
+        current = _development
+        if current is not None and current.running and \
+                current.options.fingerprint() == options.fingerprint():
+            return current
+        if current is not None:
+            current.stop()
+        _development = Deployment(options).start(wait_first_poll=FIRST_POLL_WAIT_S,
+                                                 announce=False)
+        return _development
+
+
+@atexit.register
+def stop_development() -> None:
+    """Stop the development deployment, if one runs (at exit; tests)."""
+    global _development
+    with _development_lock:
+        dev, _development = _development, None
+    if dev is not None:
+        dev.stop()
