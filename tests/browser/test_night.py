@@ -25,7 +25,8 @@ from harness.browser import (
     wait_for,
 )
 from netserver_demo import DemoNetServer
-from statusboard.config import DEFAULT_PATH, Night
+from statusboard.rules import Night
+from statusboard.site import builtin_config
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,7 @@ def night_board(chromium_executable: str, netserver: DemoNetServer,
                 tmp_path: Path) -> Iterator[Dashboard]:
     """A board server whose statusboard.toml is the shipped one with night hours (and no
     daily reload, which would otherwise fall in the night the test jumps through)."""
-    toml = DEFAULT_PATH.read_text().replace('reload_at = "03:00"', 'reload_at = "off"')
+    toml = builtin_config().read_text().replace('reload_at = "03:00"', 'reload_at = "off"')
     (tmp_path / "statusboard.toml").write_text(NIGHT + toml)
     with Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF,
                    extra_env={"STATUSBOARD_CONFIG": str(tmp_path / "statusboard.toml")}) as b:
