@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
+# Loopback: this machine only. ADDRESS=0.0.0.0 for a TV on another machine.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint simulate bench clean
 
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/statusboard serve --port $(PORT) --address $(ADDRESS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -1,5 +1,5 @@
 """Real parts for browser tests and screen benchmarks: a demo NetServer with a clock the caller
-controls, `streamlit run dashboard.py` as a subprocess, and Debian's Chromium under Playwright.
+controls, `statusboard serve` as a subprocess, and Debian's Chromium under Playwright.
 
     >>> clock = DemoClock()                                    # doctest: +SKIP
     >>> srv = DemoNetServer(port=0, clock=clock).start()
@@ -108,8 +108,14 @@ class DemoClock:
         return self._frozen is not None
 
 
+def statusboard_command() -> list[str]:
+    """The installed `statusboard` console script beside this Python (as a user runs it)."""
+    script = Path(sys.executable).parent / "statusboard"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "board.cli"]
+
+
 class Dashboard:
-    """`streamlit run dashboard.py` in its own process group, pointed at a NetServer URL."""
+    """`statusboard serve` in its own process group, pointed at a NetServer URL."""
 
     def __init__(self, netserver_url: str, *, interval: float = 2, max_backoff: float = 2,
                  redraw: float | None = None, extra_env: Mapping[str, str] | None = None,
@@ -133,7 +139,7 @@ class Dashboard:
         # restarted board finds its store; stop() removes it.
         self._own_history = "STATUSBOARD_DATABASE_URL" not in env
         self._history_dir: Path | None = None
-        self.log_path = log_path or OUTPUT_DIR / f"streamlit-{self.port}.log"
+        self.log_path = log_path or OUTPUT_DIR / f"statusboard-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> Dashboard:
@@ -144,9 +150,8 @@ class Dashboard:
                 f"sqlite:///{self._history_dir / 'history.sqlite3'}")
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                 "--server.headless", "true", "--server.port", str(self.port),
-                 "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+                [*statusboard_command(), "serve", "--port", str(self.port),
+                 "--address", "127.0.0.1"],
                 cwd=REPO_ROOT, env=self._env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         try:
@@ -158,7 +163,7 @@ class Dashboard:
 
     def _healthy(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with status {self.proc.returncode} before it "
+            raise RuntimeError(f"statusboard serve exited with status {self.proc.returncode} before it "
                                f"served; see {self.log_path}:\n{self.log_tail()}")
         try:
             # http://127.0.0.1 only: the URL is built above, never from input.
@@ -221,7 +226,7 @@ class Dashboard:
 
     # -- /proc figures (Linux) for benchmarks --------------------------------------------------
     def cpu_seconds(self) -> float:
-        """User + system CPU seconds of the Streamlit process so far."""
+        """User + system CPU seconds of the board server process so far."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         # After the ")" the fields start at number 3 (state); utime, stime are 14 and 15.
         ticks = int(fields[11]) + int(fields[12])

@@ -1,0 +1,157 @@
+"""`statusboard`: the board's command line.
+
+    $ statusboard serve                       # ./statusboard.toml if there is one, else built-in
+    $ statusboard serve --config /etc/statusboard/statusboard.toml --data-dir /var/lib/statusboard
+    $ statusboard fetch --format csv          # and capture, history, simulate: as python -m
+    $ statusboard --version                   # stats_client, which keeps working
+
+`serve` builds the deployment (statusboard.deployment) from the configuration and starts it in
+the lifespan of the board's ASGI app (board.app), before the first browser: polling and
+recording begin with the server. SIGTERM or Ctrl-C stops it cleanly (exit status 0). A wrong
+option is one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from stats_client.history import DATABASE_URL_ENV
+from statusboard import __version__
+
+#: What `statusboard COMMAND …` hands to `python -m stats_client COMMAND …`.
+DATA_COMMANDS = ("fetch", "capture", "history", "simulate")
+DEFAULT_PORT = 8501
+#: Loopback unless told otherwise: a TV on another machine needs --address 0.0.0.0.
+DEFAULT_ADDRESS = "127.0.0.1"
+#: Exit status for a wrong option or setting, as python -m stats_client uses.
+USAGE_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statusboard",
+        description="A live wall screen for SuperOffice Customer Service desks.")
+    parser.add_argument("--version", action="version", version=f"statusboard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="poll, record and serve the board (before any browser opens)",
+        description="Start the board: poll the NetServer, record history and serve the "
+                    "screens. Stop it with Ctrl-C or SIGTERM.")
+    serve.add_argument("--config", metavar="FILE",
+                       help="the board's statusboard.toml (default: ./statusboard.toml if "
+                            "present, else the built-in layout) [STATUSBOARD_CONFIG]")
+    serve.add_argument("--data-dir", dest="data_dir", metavar="DIR",
+                       help="where history.sqlite3 lives (default: beside the configuration "
+                            "file, else ~/.local/share/statusboard) [STATUSBOARD_DATA_DIR]")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                       help=f"the TCP port to serve on (default {DEFAULT_PORT})")
+    serve.add_argument("--address", default=DEFAULT_ADDRESS,
+                       help=f"the address to listen on (default {DEFAULT_ADDRESS}; 0.0.0.0 "
+                            "for a TV on another machine)")
+    for name in DATA_COMMANDS:
+        commands.add_parser(name, add_help=False,
+                            help=f"as `python -m stats_client {name}` (see `{name} --help`)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    err = stderr or sys.stderr
+    if args_list and args_list[0] in DATA_COMMANDS:
+        from stats_client.cli import main as data_main
+
+        return data_main(args_list, env=env)
+    args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
+    try:
+        return serve(args, os.environ if env is None else env, err)
+    except KeyboardInterrupt:
+        return 0
+
+
+def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
+    from statusboard.deployment import Deployment, Options
+
+    options = Options.from_environment(env, config=args.config, data_dir=args.data_dir)
+    problem = _check_data_dir(options.location.data_dir, env) or \
+        _check_listener(args.address, args.port)
+    if problem:
+        _say(err, f"error: {problem}")
+        return USAGE_ERROR
+    _log_to(err)
+    from board.app import make_app, streamlit_options  # Streamlit only when serving
+
+    where = options.location.config or "the built-in layout"
+    _say(err, f"statusboard {__version__}: configuration {where}; data in "
+              f"{options.location.data_dir}; serving on http://{args.address}:{args.port}")
+    app = make_app(Deployment(options))
+    app.run(config=streamlit_options(port=args.port, address=args.address))
+    return 0
+
+
+def _check_data_dir(folder: Path, env: Mapping[str, str]) -> str | None:
+    """A sentence when the data folder cannot be made (only used for the SQLite default)."""
+    if env.get(DATABASE_URL_ENV, "").strip():
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return (f"cannot create the data folder {folder} ({exc.strerror}); choose a folder the "
+                "board may write to with --data-dir (or STATUSBOARD_DATA_DIR).")
+    if not os.access(folder, os.W_OK):
+        return (f"the data folder {folder} is not writable; choose another with --data-dir "
+                "(or STATUSBOARD_DATA_DIR).")
+    return None
+
+
+def _check_listener(address: str, port: int) -> str | None:
+    """A sentence when the board could not listen there (a port in use, an unknown address)."""
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return (f"--address {address} is not an address of this machine; use 127.0.0.1 (this "
+                "machine only) or 0.0.0.0 (every network).")
+    family, kind, proto, _, where = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as exc:
+            if exc.errno == 98:  # EADDRINUSE
+                return (f"port {port} is already in use on {address} (another board, or "
+                        "another program); stop it or choose another with --port.")
+            return f"cannot listen on {address}:{port} ({exc.strerror}); check --address."
+    return None
+
+
+def _port(text: str) -> int:
+    if text.isdigit() and 1 <= int(text) <= 65535:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"must be a TCP port number from 1 to 65535: {text!r}")
+
+
+def _log_to(err: TextIO) -> None:
+    """The board's own log lines (never secrets) on stderr, as the server's are."""
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("statusboard", "stats_client", "board", "netserver_demo"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def _say(stream: TextIO, line: str) -> None:
+    stream.write(" ".join(line.split()) + "\n")
+    stream.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
