@@ -1,0 +1,92 @@
+"""`statusboard` (board.cli): --version, the data commands handed to `python -m stats_client`,
+and `serve`'s wrong options as one line and exit status 2, never a traceback. (`serve` itself
+runs in the browser tests and, installed from the wheel, in tests/browser/test_installed.py.)"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import socket
+from pathlib import Path
+
+import pytest
+
+from board.cli import main
+from netserver_demo import DemoNetServer
+from statusboard import __version__
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(list(args), env=env or {}, stderr=err)
+        except SystemExit as exc:  # argparse's --version, --help and usage errors
+            status = exc.code if isinstance(exc.code, int) else 1
+    return status, out.getvalue(), err.getvalue()
+
+
+def one_line(err: str, *words: str) -> None:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    for word in words:
+        assert word in lines[0]
+
+
+def test_version() -> None:
+    status, out, _ = run("--version")
+    assert status == 0
+    assert out.strip() == f"statusboard {__version__}"
+
+
+def test_fetch_is_the_data_sides_fetch(demo_server: DemoNetServer) -> None:
+    status, out, err = run("fetch", "--url", demo_server.url, "--panels", "UnassignedRequests",
+                           "--format", "csv")
+    assert status == 0, err
+    header, *rows = out.splitlines()
+    assert header.startswith("panel,")
+    assert rows
+    assert all(r.startswith("UnassignedRequests,") for r in rows)
+
+
+def test_history_reads_the_data_folder_it_is_given(tmp_path: Path) -> None:
+    status, out, err = run("history", "--data-dir", str(tmp_path), "--since", "2h",
+                           "--format", "csv")
+    assert status == 0, err
+    assert out.splitlines()[0].startswith("time,")
+
+
+def test_a_port_in_use_is_one_sentence(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, out, err = run("serve", "--port", str(port), "--data-dir", str(tmp_path))
+    assert status == 2
+    assert out == ""
+    one_line(err, f"port {port} is already in use", "--port")
+
+
+def test_a_data_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    status, _, err = run("serve", "--data-dir", str(blocker / "data"))
+    assert status == 2
+    one_line(err, "cannot create the data folder", str(blocker / "data"), "--data-dir")
+
+
+def test_an_address_that_is_not_this_machines_is_one_sentence(tmp_path: Path) -> None:
+    status, _, err = run("serve", "--address", "no-such-host.invalid", "--data-dir",
+                         str(tmp_path))
+    assert status == 2
+    one_line(err, "--address no-such-host.invalid")
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_a_port_that_is_no_port_is_a_usage_error(port: str) -> None:
+    status, _, err = run("serve", "--port", port)
+    assert status == 2
+    assert "TCP port number" in err
+    assert "Traceback" not in err
