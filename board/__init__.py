@@ -1,15 +1,15 @@
-"""View helpers for the wall screen (no SuperOffice knowledge beyond panel names).
+"""The view side of the wall screen: it draws what the running deployment (statusboard.
+deployment) holds, and never builds what runs (no SuperOffice knowledge beyond panel names).
 
 Screens are the scripts in pages/ (one call each: `board.render.screen("<id>")`). Modules:
-config (statusboard.toml, the STATUSBOARD_* knobs and the NetServer settings from secrets and
-the environment → one frozen `BoardConfig` plus the problems found), geometry (pixel sizes of
-the 1920×1080 canvas), charts (pure df → Altair), tiles (pure tile values and HTML), header
-(freshness line and banner HTML), kiosk (rotation, reload, scaling, the page's own clock),
-connection (Connection screen rows), theme (palette, Vega config, CSS), today (the Today
-screen's content, pure), recall (what the screens read from the history store, cached per
-process), runtime (the shared poller and history recorder, the test hook), metrics
-(Prometheus metrics and the open displays; no Streamlit), render
-(the only module that draws with Streamlit).
+cli (`statusboard serve` and the data commands), app (Streamlit's st.App, whose lifespan starts
+and stops the deployment), runtime (what a page run reads of the deployment; the test hook),
+geometry (pixel sizes of the 1920×1080 canvas), charts (pure df → Altair), tiles (pure tile
+values and HTML), header (freshness line and banner HTML), kiosk (rotation, reload, scaling,
+the page's own clock), connection (Connection screen rows), theme (palette, Vega config, CSS),
+today (the Today screen's content, pure), recall (what the screens read from the history
+store, cached per process), render (the only module that draws with Streamlit). The
+configuration, the product's rules and the metrics are statusboard's.
 
 Hooks (stable; browser tests and benchmarks rely on them)
 - `#freshness` — exactly one per page, in the header: `data-state` is `fresh`, `stale`,
@@ -82,15 +82,18 @@ Environment knobs
   or in a [superoffice] table; the environment wins. Without a URL: demo mode.
 - STATUSBOARD_INTERVAL: seconds between polls (default 30, at least 1; a bad value is shown on
   screen and the default used).
-- STATUSBOARD_CONFIG: the screen configuration file (default: statusboard.toml in the repo).
+- STATUSBOARD_CONFIG: the screen configuration file (`statusboard serve --config` wins;
+  default: ./statusboard.toml if present, else the built-in layout).
+- STATUSBOARD_DATA_DIR: the folder of history.sqlite3 (`--data-dir` wins; default beside the
+  configuration file, else ~/.local/share/statusboard).
 - STATUSBOARD_MAX_BACKOFF: cap in seconds on the retry delay while the NetServer is down
   (default min(5 × interval, 300)); tests set it low to see recovery quickly.
 - STATUSBOARD_REDRAW: how often each browser's light fragment checks whether what it shows
   moved, and beats for the display count (default interval / 2, between 1 and 5 s); panels
-  are drawn again only when their data, the stale flip or statusboard.toml moved.
+  are drawn again only when their data, the stale flip or the configuration moved.
 - STATUSBOARD_DATABASE_URL: the history store (sqlite:///…, postgresql://…, or `off`); unset,
-  history.sqlite3 beside the screen configuration file.
-- STATUSBOARD_METRICS_PORT: serve Prometheus metrics on this port (board.metrics; off by
+  history.sqlite3 in the data folder.
+- STATUSBOARD_METRICS_PORT: serve Prometheus metrics on this port (statusboard.metrics; off by
   default; a port in use is a sentence on the Connection screen).
 
 Test hook: `board.runtime.inject(source, clock=..., demo=..., connection=..., history=...)`

@@ -163,8 +163,8 @@ class Dashboard:
 
     def _healthy(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"statusboard serve exited with status {self.proc.returncode} before it "
-                               f"served; see {self.log_path}:\n{self.log_tail()}")
+            raise RuntimeError(f"statusboard serve exited with status {self.proc.returncode} "
+                               f"before it served; see {self.log_path}:\n{self.log_tail()}")
         try:
             # http://127.0.0.1 only: the URL is built above, never from input.
             with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as r:  # noqa: S310
