@@ -9,7 +9,7 @@ Everything visual is defined here once; charts and tiles only refer to these nam
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+from importlib import resources
 from typing import Any, TypeVar
 
 import altair as alt
@@ -43,7 +43,7 @@ PALETTE: dict[str, str] = {
 
 C = TypeVar("C", alt.Chart, alt.LayerChart)
 
-CSS_FILE = Path(__file__).with_name("theme.css")
+CSS_FILE = resources.files("board").joinpath("theme.css")  # package data, in the wheel too
 
 FONT = '"Source Sans", "Source Sans Pro", "Segoe UI", Roboto, sans-serif'
 
