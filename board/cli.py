@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Mapping, Sequence
@@ -73,8 +74,16 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
     args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
     try:
         return serve(args, os.environ if env is None else env, err)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):  # after a clean stop: the server re-raises the signal
         return 0
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: the service manager asks the board to stop (and it has, cleanly)."""
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise Terminated
 
 
 def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
@@ -93,6 +102,9 @@ def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
     _say(err, f"statusboard {__version__}: configuration {where}; data in "
               f"{options.location.data_dir}; serving on http://{args.address}:{args.port}")
     app = make_app(Deployment(options))
+    # uvicorn stops the server on SIGTERM, then raises the signal again with the handler it
+    # found: this one, so that a clean stop is exit status 0, not "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, _terminated)
     app.run(config=streamlit_options(port=args.port, address=args.address))
     return 0
 
