@@ -259,11 +259,8 @@ class _Watcher(Background):
         self._deployment = deployment
 
     def _run(self) -> None:
-        seen = self._deployment.stamps()
         while not self._stop.wait(WATCH_EVERY_S):
-            now = self._deployment.stamps()
-            if now != seen:
-                seen = now
+            if self._deployment.stamps() != self._deployment.read_stamps:
                 try:
                     self._deployment.reload()
                 except Exception:  # the watch must survive anything
@@ -281,6 +278,9 @@ class Deployment:
         self._lock = threading.RLock()
         self._watcher: _Watcher | None = None
         self._running = False
+        #: The files' stamps as they were when last read (taken before reading them, so that
+        #: an edit during a read is read again).
+        self.read_stamps: tuple[tuple[int, int] | None, ...] = ()
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -355,6 +355,7 @@ class Deployment:
 
     # -- the work --------------------------------------------------------------------------
     def _read(self) -> tuple[config.Loaded, tuple[str, ...], HistorySettings]:
+        self.read_stamps = self.stamps()
         opts = self.options
         secrets, unreadable = (opts.secrets, opts.secrets_problem) if opts.secrets is not None \
             else config.read_secrets(opts.secrets_files, cwd=opts.cwd)
