@@ -14,6 +14,7 @@ option is one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -23,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from stats_client.history import DATABASE_URL_ENV
+from stats_client.history import DATABASE_URL_ENV, Retention
 from statusboard import __version__
 
 #: What `statusboard COMMAND …` hands to `python -m stats_client COMMAND …`.
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
     if args_list and args_list[0] in DATA_COMMANDS:
         from stats_client.cli import main as data_main
 
-        return data_main(args_list, env=env)
+        return data_main(args_list, env=env, prog="statusboard")
     args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
     try:
         return serve(args, os.environ if env is None else env, err)
@@ -87,26 +88,37 @@ def _terminated(_signum: int, _frame: object) -> None:
 
 
 def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
-    from statusboard.deployment import Deployment, Options
+    from statusboard.deployment import Deployment, Options, history_settings
 
+    # uvicorn stops the server on SIGTERM, then raises the signal again with the handler it
+    # found: this one, so that a clean stop is exit status 0, not "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, _terminated)
     options = Options.from_environment(env, config=args.config, data_dir=args.data_dir)
-    problem = _check_data_dir(options.location.data_dir, env) or \
-        _check_listener(args.address, args.port)
+    where = options.location
+    problem = _check_config(where.config, where.named) or _check_data_dir(where.data_dir, env) \
+        or _check_listener(args.address, args.port)
     if problem:
         _say(err, f"error: {problem}")
         return USAGE_ERROR
     _log_to(err)
     from board.app import make_app, streamlit_options  # Streamlit only when serving
 
-    where = options.location.config or "the built-in layout"
-    _say(err, f"statusboard {__version__}: configuration {where}; data in "
-              f"{options.location.data_dir}; serving on http://{args.address}:{args.port}")
+    history = history_settings(env, where, Retention()).display_url
+    _say(err, f"statusboard {__version__}: configuration {where.config or 'built in'}; "
+              f"history {history}; serving on http://{args.address}:{args.port}")
     app = make_app(Deployment(options))
-    # uvicorn stops the server on SIGTERM, then raises the signal again with the handler it
-    # found: this one, so that a clean stop is exit status 0, not "killed by SIGTERM".
-    signal.signal(signal.SIGTERM, _terminated)
     app.run(config=streamlit_options(port=args.port, address=args.address))
     return 0
+
+
+def _check_config(path: Path | None, named: bool) -> str | None:
+    """A sentence when the configuration file named at start does not exist (a typo): the
+    board would otherwise serve the built-in layout and keep its history beside a file that
+    is not there. A file that breaks while the board runs is a sentence on the screen."""
+    if path is None or not named or path.is_file():
+        return None
+    return (f"the configuration file {path} does not exist; check --config (or "
+            "STATUSBOARD_CONFIG), or leave it out for ./statusboard.toml or the built-in layout.")
 
 
 def _check_data_dir(folder: Path, env: Mapping[str, str]) -> str | None:
@@ -137,7 +149,7 @@ def _check_listener(address: str, port: int) -> str | None:
         try:
             probe.bind(where)
         except OSError as exc:
-            if exc.errno == 98:  # EADDRINUSE
+            if exc.errno == errno.EADDRINUSE:
                 return (f"port {port} is already in use on {address} (another board, or "
                         "another program); stop it or choose another with --port.")
             return f"cannot listen on {address}:{port} ({exc.strerror}); check --address."

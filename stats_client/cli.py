@@ -38,10 +38,10 @@ _DELEGATED: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m stats_client") -> argparse.ArgumentParser:
     """The whole command line; one place to add options (the transport, say)."""
     parser = argparse.ArgumentParser(
-        prog="python -m stats_client",
+        prog=prog,
         description="Fetch SuperOffice Customer Service statistics, or run the demo NetServer.",
     )
     parser.add_argument("--verbose", "-v", action="store_true",
@@ -130,15 +130,17 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = None,
-         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit status (0, or the error kind's `exit_code`)."""
+         stdout: TextIO | None = None, stderr: TextIO | None = None,
+         prog: str = "python -m stats_client") -> int:
+    """Run the CLI; returns the exit status (0, or the error kind's `exit_code`). `prog`: how
+    usage lines name the command (`statusboard` hands its data commands here)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     delegated = _delegated(args_list)
     if delegated is not None:
         return delegated
-    args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
+    args = build_parser(prog).parse_args(args_list)  # usage errors exit 2, as argparse does
     with _logging_to(err, enabled=args.verbose):
         return _run(args, env, out, err)
 
@@ -237,6 +239,7 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
     where = locate(env, cwd=Path.cwd(), config=args.config, data_dir=args.data_dir)
     url = where.database_url(env)
     if args.action == "prune":
+        _check_recorded(url)
         store = HistoryStore.open(url, retention=load_retention(where.config), now=now)
         try:
             report = store.prune(now)
@@ -252,6 +255,7 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
     since = parse_time(args.since, now, what="--since")
     until = parse_time(args.until, now, what="--until") if args.until else None
     panels = None if args.panels is None else [p.wire_name for p in parse_panels(args.panels)]
+    _check_recorded(url)
     store = HistoryStore.open(url, now=now)
     try:
         frame = store.export(since, until, panels)
@@ -262,6 +266,19 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
     frame = frame.assign(time=[t.floor("s").isoformat() for t in frame["time"]])
     (write_history_table if args.format == "table" else WRITERS[args.format])(frame, out)
     return 0
+
+
+def _check_recorded(url: str) -> None:
+    """A SQLite history that does not exist is a wrong folder, not an empty history: say so
+    rather than make an empty file there."""
+    from .history.database import parse_url, sqlite_path
+
+    path = sqlite_path(parse_url(url))
+    if path is not None and not path.is_file():
+        raise ConfigurationError(
+            f"There is no history at {path}: no board has recorded there. Check --data-dir "
+            "or --config (or STATUSBOARD_DATA_DIR, STATUSBOARD_CONFIG, "
+            "STATUSBOARD_DATABASE_URL): the board keeps history.sqlite3 in its data folder.")
 
 
 def _in_options(sentence: str, args: argparse.Namespace) -> str:

@@ -221,10 +221,16 @@ class HistoryRecorder(Background):
         return min(self.tick_seconds, max(due, 0.0))
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop ticking, give the lease up (another process takes over at once), close."""
+        """Stop ticking, give the lease up (another process takes over at once), close. A
+        tick still running after `timeout` closes the store itself when it ends; the lease is
+        given up now all the same (its write then finds the lease gone and stores nothing)."""
         super().stop(timeout)
-        if not self.running:  # else the thread closes when its tick ends
+        if not self.running:
             self._close()
+            return
+        lease = self._lease
+        if lease is not None:
+            lease.release()
 
     def _close(self) -> None:
         with self._closing:

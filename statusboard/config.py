@@ -110,6 +110,9 @@ class Loaded:
     problems: tuple[str, ...] = ()  # each a sentence; the board still runs
     netserver: Settings | None = None  # None: demo mode (no SUPEROFFICE_URL anywhere)
     fatal: str | None = None  # why the NetServer settings cannot be used, as a sentence
+    #: Why the configuration file could not be read ("board.toml: is not valid TOML (…)"), when
+    #: it could not: the built-in layout stands in (a running board keeps what it had).
+    unread: str | None = None
 
 
 #: What the built-in file itself falls back on: the dataclass's defaults, no screens.
@@ -143,28 +146,30 @@ def load_config(path: Path | None, *, named: bool = True, server: ZoneInfo | Non
                                                                   named=named)
     if data is None:  # the built-in layout, in the server's zone
         zone_problem = server_problem or unnamed_problem(server)
+        told = f"{problem}; the built-in layout is shown." if problem else None
         return Loaded(replace(builtin(), zone=server),
-                      tuple(p for p in (problem, zone_problem) if p))
+                      tuple(p for p in (told, zone_problem) if p), unread=problem)
     return parse_config(data, source=_display(path), server=server,  # type: ignore[arg-type]
                         server_problem=server_problem)
 
 
 def _read_toml(path: Path, source: str, *,
                named: bool) -> tuple[dict[str, Any] | None, str | None]:
-    """The file's TOML, or None and why not (None too for a missing file nobody named)."""
+    """The file's TOML, or None and why not, without the consequence (None too for a missing
+    file nobody named)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None, (f"{source}: the configuration file named (--config or {CONFIG_ENV}) does "
-                      "not exist; the built-in layout is shown.") if named else None
+                      "not exist") if named else None
     except OSError as exc:
-        return None, f"{source}: cannot be read ({exc.strerror}); the built-in layout is shown."
+        return None, f"{source}: cannot be read ({exc.strerror})"
     try:
         return tomllib.loads(raw.decode("utf-8")), None
     except UnicodeDecodeError:
-        return None, f"{source}: is not UTF-8 text; the built-in layout is shown."
+        return None, f"{source}: is not UTF-8 text"
     except tomllib.TOMLDecodeError as exc:
-        return None, f"{source}: is not valid TOML ({exc}); the built-in layout is shown."
+        return None, f"{source}: is not valid TOML ({exc})"
 
 
 def _display(path: Path) -> str:
@@ -179,8 +184,9 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                  fallback: BoardConfig | None = None) -> Loaded:
     """Check every key; keep what is right, report the rest as sentences. `server`: the board
     server's own time zone, used when `time_zone` is not set (zone.server_zone()), and
-    `server_problem` what is wrong with how it was found. A key left out, or wrong, takes
-    `fallback`'s value (the built-in layout's)."""
+    `server_problem` what is wrong with how it was found. A key left out takes `fallback`'s
+    value (the built-in layout's); a wrong one is reported, and the sentence says what is
+    used instead."""
     server = server or server_zone()
     default = fallback or builtin()
     problems: list[str] = []
@@ -509,11 +515,11 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
                      metrics_port=_port(env, METRICS_PORT_ENV, problems))
     merged = merged_env(env, secrets or {})
     if not merged.get(ENV_VARS["url"]):
-        return Loaded(config, tuple(problems))
+        return Loaded(config, tuple(problems), unread=loaded.unread)
     try:
-        return Loaded(config, tuple(problems), Settings.from_env(merged))
+        return Loaded(config, tuple(problems), Settings.from_env(merged), unread=loaded.unread)
     except ConfigurationError as exc:
-        return Loaded(config, tuple(problems), fatal=str(exc))
+        return Loaded(config, tuple(problems), fatal=str(exc), unread=loaded.unread)
 
 
 #: The secrets files a deployment reads, as Streamlit does: the user's, then the working

@@ -69,8 +69,11 @@ WATCH_EVERY_S = 2.0
 class HistorySettings:
     """Where history goes (None: off) and how long it is kept."""
 
-    url: str | None
+    url: str | None = field(repr=False)  # may hold the database's password
     retention: Retention = field(default_factory=Retention)
+
+    def __repr__(self) -> str:
+        return f"HistorySettings({self.display_url}, {self.retention!r})"
 
     @property
     def display_url(self) -> str:
@@ -108,8 +111,9 @@ class Options:
     `secrets_files`, as Streamlit reads them, relative to `cwd`)."""
 
     location: Location
-    env: Mapping[str, str] = field(default_factory=dict)
-    secrets: Mapping[str, Any] | None = None
+    # The environment and the secrets hold passwords and tickets: never in a repr.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    secrets: Mapping[str, Any] | None = field(default=None, repr=False)
     secrets_problem: str | None = None  # why the given secrets are incomplete, as a sentence
     secrets_files: tuple[Path, ...] = SECRETS_FILES
     cwd: Path = field(default_factory=Path.cwd)
@@ -202,7 +206,8 @@ class Desk:
                 return
             self._stopped = True
         with contextlib.suppress(Exception):  # stopping must go on to the client
-            self.recorder.stop()
+            # A poll in flight may take the client's whole timeout: wait for it to be written.
+            self.recorder.stop(timeout=self.settings.timeout + 5.0)
         self.poller.stop()
         with contextlib.suppress(Exception):  # stopping must go on to the demo server
             self.client.close()
@@ -311,8 +316,12 @@ class Deployment:
         with self._lock:
             if self._running:
                 return self
+            try:
+                self._apply(self._read())
+            except BaseException:
+                self._state = State(self._state.config)
+                raise
             self._running = True
-            self._apply(self._read())
             self._watcher = _Watcher(self).start()
             if announce:
                 _running = self
@@ -366,11 +375,19 @@ class Deployment:
 
     def _apply(self, read: tuple[config.Loaded, tuple[str, ...], HistorySettings]) -> bool:
         loaded, extra, history = read
+        old = self._state
+        if loaded.unread is not None and old.plan is not None:
+            # A file that cannot be read now (an editor half-way through saving, a typo in
+            # the TOML): what was read before stays in force, and the screen says why.
+            kept = f"{loaded.unread}; the configuration read before stays in force."
+            loaded = replace(loaded, config=old.config,
+                             problems=(kept, *(p for p in loaded.problems
+                                               if not p.startswith(loaded.unread))))
         cfg = loaded.config
         # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
         self.metrics.displays.ttl_s = max(3 * cfg.redraw, 15.0)
-        old = self._state
         problems = loaded.problems + extra
+        self._tell(old, problems, loaded.fatal)
         generation = old.generation + 1
         if loaded.fatal is not None:
             self._swap(State(cfg, problems, loaded.fatal, history=history,
@@ -394,6 +411,17 @@ class Deployment:
         self.metrics.watch(desk.poller, calls=desk.calls)
         desk.start()
         return True
+
+    def _tell(self, old: State, problems: tuple[str, ...], fatal: str | None) -> None:
+        """Each new problem, and why nothing can be polled, in the log once: an unattended
+        board's operator reads the log, not the screen."""
+        if old.plan is not None:
+            log.info("configuration read again (generation %d)", old.generation + 1)
+        for problem in problems:
+            if problem not in old.problems:
+                log.warning("%s", problem)
+        if fatal is not None and fatal != old.fatal:
+            log.error("nothing is polled: %s", fatal)
 
     def _swap(self, new: State) -> None:
         old, self._state = self._state, new

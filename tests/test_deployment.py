@@ -195,3 +195,39 @@ def test_a_credential_the_client_cannot_use_is_fatal_not_a_crash(
     assert dep.state.desk is None
     assert dep.state.fatal is not None
     assert "SUPEROFFICE_URL" in dep.state.fatal
+
+
+def test_a_file_broken_while_running_keeps_what_was_read_and_says_so_in_the_log(
+        demo_server: DemoNetServer, tmp_path: Path, started: Callable[..., Deployment],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Regression (review): an editor half-way through saving, or a typo in the TOML, threw
+    the board's own layout away for the built-in one (and restarted the poller); and problems
+    reached only the screen, never the log an unattended board's operator reads."""
+    toml = tmp_path / "statusboard.toml"
+    screens(toml, "Own layout", "StatusScreen")
+    dep = started(options(tmp_path, demo_server.url, history=False, config=toml))
+    desk = dep.state.desk
+    with caplog.at_level("WARNING", logger="statusboard"):
+        toml.write_text('[[screens]]\ntitle = "half-saved\n')
+        wait_for(lambda: dep.state.problems, what="the problem of the broken file")
+    (problem,) = dep.state.problems
+    assert "is not valid TOML" in problem
+    assert problem.endswith("the configuration read before stays in force.")
+    assert dep.state.config.screens[0].title == "Own layout"
+    assert dep.state.desk is desk  # polling went on undisturbed
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [problem]
+
+
+def test_no_secret_in_the_reprs_of_what_runs(tmp_path: Path) -> None:
+    password, db_password, ticket = "Hunter2-pw", "S3cret-db", "7T:tick-et"
+    opts = Options.from_environment(
+        {"SUPEROFFICE_URL": "https://crm.example.com/Cust1", "SUPEROFFICE_PASSWORD": password,
+         "SUPEROFFICE_USER": "u",
+         "STATUSBOARD_DATABASE_URL": f"postgresql://board:{db_password}@db/status"},
+        cwd=tmp_path, secrets={"SUPEROFFICE_TICKET": ticket})
+    history = deployment.history_settings(opts.env, opts.location, deployment.Retention())
+    text = repr(opts) + repr(history) + repr(deployment.State(deployment.config.builtin(),
+                                                              history=history))
+    for secret in (password, db_password, ticket):
+        assert secret not in text
+    assert "board:***@db" in repr(history)

@@ -240,3 +240,33 @@ def test_two_processes_make_one_poll_per_interval_and_fail_over(
     starts = log["time"] - pd.to_timedelta(log["duration_s"], unit="s")
     gaps = starts.diff().dropna()
     assert (gaps >= pd.Timedelta(seconds=0.99 * interval)).all(), gaps.describe()
+
+
+def test_a_stop_during_a_long_poll_gives_the_lease_up_at_once(tmp_path: Path) -> None:
+    """Regression (review): a poll still in flight when the board stopped (the NetServer slow,
+    the client's timeout longer than the stop's wait) kept the lease until it expired, so the
+    next board waited up to 1.5 intervals. Now the stop gives it up, and the late poll, finding
+    the lease gone, stores nothing."""
+    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    entered, leave = threading.Event(), threading.Event()
+
+    def slow() -> pd.DataFrame:
+        entered.set()
+        leave.wait(60)
+        return desk(7.0)
+
+    recorder = HistoryRecorder(Poller(slow, interval=30), url, holder="stopping").start()
+    try:
+        assert entered.wait(60), "the poll never began"
+        recorder.stop(timeout=0.05)  # the poll is still running
+        store = HistoryStore.open(url)
+        try:
+            assert Lease(store.engine, ttl=45).current_holder() is None
+            leave.set()
+            wait_for(lambda: not recorder.running, what="the recorder's thread to end")
+            assert store.snapshot_version() is None  # the late poll was not written
+        finally:
+            store.close()
+    finally:
+        leave.set()
+        recorder.stop()

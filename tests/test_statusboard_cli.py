@@ -13,6 +13,7 @@ import pytest
 
 from board.cli import main
 from netserver_demo import DemoNetServer
+from stats_client.history import HistoryStore
 from statusboard import __version__
 
 
@@ -52,10 +53,30 @@ def test_fetch_is_the_data_sides_fetch(demo_server: DemoNetServer) -> None:
 
 
 def test_history_reads_the_data_folder_it_is_given(tmp_path: Path) -> None:
+    status, out, err = run("history", "--data-dir", str(tmp_path), "--since", "2h")
+    assert status == 2
+    assert out == ""
+    one_line(err, f"no history at {tmp_path / 'history.sqlite3'}", "--data-dir")
+    assert not (tmp_path / "history.sqlite3").exists()  # a wrong folder is not made a store
+    HistoryStore.open(f"sqlite:///{tmp_path / 'history.sqlite3'}").close()  # a board's store
     status, out, err = run("history", "--data-dir", str(tmp_path), "--since", "2h",
                            "--format", "csv")
     assert status == 0, err
     assert out.splitlines()[0].startswith("time,")
+
+
+def test_the_data_commands_usage_names_statusboard() -> None:
+    status, out, _ = run("history", "--help")
+    assert status == 0
+    assert out.startswith("usage: statusboard history")
+
+
+def test_a_configuration_file_that_is_not_there_is_one_sentence(tmp_path: Path) -> None:
+    typo = tmp_path / "statusbaord.toml"
+    status, _, err = run("serve", "--config", str(typo))
+    assert status == 2
+    one_line(err, f"the configuration file {typo} does not exist", "--config")
+    assert list(tmp_path.iterdir()) == []  # nothing made beside it
 
 
 def test_a_port_in_use_is_one_sentence(tmp_path: Path) -> None:
