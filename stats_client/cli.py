@@ -96,6 +96,9 @@ def add_history_parser(commands: Any) -> None:
     history.add_argument("--until", metavar="TIME", help="the end, like --since; default now")
     history.add_argument("--panels", metavar="NAME,NAME",
                          help="panel types by wire name or number (default: all)")
+    history.add_argument("--desk", metavar="DESK",
+                         help="the desk whose values to export, or all (default: the only "
+                              "desk the store holds)")
     history.add_argument("--config", metavar="FILE",
                          help="the board's statusboard.toml [STATUSBOARD_CONFIG]")
     history.add_argument("--data-dir", dest="data_dir", metavar="DIR",
@@ -258,7 +261,7 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
     _check_recorded(url)
     store = HistoryStore.open(url, now=now)
     try:
-        frame = store.export(since, until, panels)
+        frame = store.export(since, until, panels, desks=_chosen_desks(store, args.desk))
     finally:
         store.close()
     # Whole seconds (polls are at least a second apart): the store keeps float seconds, whose
@@ -266,6 +269,25 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
     frame = frame.assign(time=[t.floor("s").isoformat() for t in frame["time"]])
     (write_history_table if args.format == "table" else WRITERS[args.format])(frame, out)
     return 0
+
+
+def _chosen_desks(store: Any, desk: str | None) -> list[str] | None:
+    """`--desk`: one desk, or "all"; without it, the store's only desk, else a sentence that
+    lists them (history from before desks is the desk "unattributed")."""
+    if desk == "all":
+        return None
+    held = store.desks()
+    if desk is not None:
+        if desk not in held:
+            raise ConfigurationError(
+                f"The history at {store.url} holds no values of the desk {desk!r}; it holds: "
+                f"{', '.join(held) or 'nothing yet'}.")
+        return [desk]
+    if len(held) > 1:
+        raise ConfigurationError(
+            f"The history at {store.url} holds several desks: {', '.join(held)}; choose one "
+            "with --desk, or --desk all for every one.")
+    return None
 
 
 def _check_recorded(url: str) -> None:

@@ -8,7 +8,7 @@ within two. Nothing here can stop the polling: when the store fails the recorder
 reports "history unavailable: …" in `status`, and opens the store again `retry_after` later.
 
     >>> from stats_client.frames import empty_frame
-    >>> recorder = HistoryRecorder(Poller(empty_frame, interval=30), None)
+    >>> recorder = HistoryRecorder(Poller(empty_frame, interval=30), None, desk="demo")
     >>> recorder.tick(); recorder.poller.latest().seq, recorder.status.state
     (1, 'off')
 """
@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .background import Background
+from .desks import lease_name
 from .errors import StatsClientError
 from .history.lease import Lease, default_holder
 from .history.retention import Retention
@@ -53,7 +54,7 @@ class HistoryStatus:
 class HistoryRecorder(Background):
     """See the module. `start()` runs `tick()` on a daemon thread; tests call `tick()`."""
 
-    def __init__(self, poller: Poller, database_url: str | None, *,
+    def __init__(self, poller: Poller, database_url: str | None, *, desk: str,
                  retention: Retention | None = None, clock: Clock = utcnow,
                  retry_after: float = 30.0, prune_every: float = 3600.0,
                  holder: str | None = None, lease_ttl: float | None = None,
@@ -61,6 +62,7 @@ class HistoryRecorder(Background):
                  name: str = "statusboard-history") -> None:
         super().__init__(name)
         self.poller = poller
+        self.desk = desk  # whose rows, snapshot and lease these are (stats_client.desks)
         self.holder = holder or default_holder()
         interval = poller.interval
         #: Seconds between ticks; the lease outlives 1.5 intervals, so takeover < 2 intervals.
@@ -124,15 +126,15 @@ class HistoryRecorder(Background):
         if self._retry_at is not None and now < self._retry_at:
             return None
         try:
-            store = HistoryStore.open(self._url, retention=self._retention, now=now,
-                                      verify=self._verify)
+            store = HistoryStore.open(self._url, desk=self.desk, retention=self._retention,
+                                      now=now, verify=self._verify)
             stored = store.last_snapshot() if self.poller.latest().calls == 0 else None
         except Exception as exc:
             self._failed(exc, now)
             return None
         self._store = store
-        self._lease = Lease(store.engine, ttl=self.lease_ttl, holder=self.holder,
-                            clock=self._lease_clock)
+        self._lease = Lease(store.engine, lease_name(self.desk), ttl=self.lease_ttl,
+                            holder=self.holder, clock=self._lease_clock)
         if self._status.state == "unavailable":
             log.info("history store %s is available again", store.url)
         self._set(state="ok", message=None, since=None)

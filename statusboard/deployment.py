@@ -40,6 +40,7 @@ from typing import Any, Self
 
 from stats_client import open_client
 from stats_client.background import Background
+from stats_client.desks import DEMO, desk_key
 from stats_client.errors import ConfigurationError
 from stats_client.history import DATABASE_URL_ENV, Location, Retention, locate, redact
 from stats_client.panels import PanelType
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 #: The desk of the demo NetServer (demo mode: no SUPEROFFICE_URL anywhere).
-DEMO_DESK = "demo"
+DEMO_DESK = DEMO
 #: How long `start()` may wait for the first poll, so the first page opens on data.
 FIRST_POLL_WAIT_S = 3.0
 #: STATUSBOARD_DATABASE_URL=off: no history store (nothing recorded, no trends, no Today).
@@ -142,9 +143,7 @@ class Options:
 # -- one desk ----------------------------------------------------------------------------------
 def desk_id(settings: Settings | None) -> str:
     """The desk a NetServer's numbers belong to: "demo", or where they come from."""
-    if settings is None:
-        return DEMO_DESK
-    return settings.display_url.rstrip("/").lower()
+    return DEMO_DESK if settings is None else desk_key(settings)
 
 
 class Desk:
@@ -174,7 +173,8 @@ class Desk:
         # The recorder drives the poller: it polls (or, with PostgreSQL and another process
         # holding the lease, follows) and records; after a restart it first adopts the last
         # stored snapshot, so the screens open at once on it, shown with its age.
-        self.recorder = HistoryRecorder(self.poller, history.url, retention=history.retention)
+        self.recorder = HistoryRecorder(self.poller, history.url, desk=self.id,
+                                        retention=history.retention)
         self._stopped = False
         self._lock = threading.Lock()
 

@@ -34,7 +34,7 @@ def say(**fields: object) -> None:
 def board(database_url: str, netserver_url: str, interval: float) -> None:
     with open_client(Settings(url=netserver_url)) as client:
         poller = Poller(lambda: client.fetch_frame(PANELS), interval)
-        recorder = HistoryRecorder(poller, database_url).start()
+        recorder = HistoryRecorder(poller, database_url, desk="demo").start()
         seen = None
         while True:
             snap, status = recorder.latest(), recorder.status

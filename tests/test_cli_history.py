@@ -60,7 +60,8 @@ def test_export_gives_the_old_and_the_new_value_with_their_times(
     as_json = json.loads(run_cli("history", "--since", "2026-11-25T09:00",
                                  "--format", "json", env=env).stdout)
     assert {r["panel"] for r in as_json} == {"UnassignedRequests", "OwnOpenRequests"}
-    assert set(as_json[0]) == {"time", "panel", "dataset_label", "label", "value"}
+    assert set(as_json[0]) == {"time", "desk", "panel", "dataset_label", "label", "value"}
+    assert {r["desk"] for r in as_json} == {"demo"}
 
     table = run_cli("history", "export", "--since", "2026-11-25T09:00", env=env).stdout
     assert table.splitlines()[0].split() == ["time", "panel", "dataset_label", "label", "value"]

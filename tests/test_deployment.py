@@ -88,7 +88,7 @@ def test_a_deployment_polls_and_records_with_no_screen_and_no_streamlit(
     assert got["seq"] >= 1
     assert got["recorded"] >= 1
     assert got["desk"].startswith(demo_server.url.lower())
-    store = HistoryStore.open(f"sqlite:///{tmp_path / 'history.sqlite3'}")
+    store = HistoryStore.open(f"sqlite:///{tmp_path / 'history.sqlite3'}", desk=got["desk"])
     try:
         assert store.last_snapshot() is not None  # a restart opens on it
     finally:

@@ -136,7 +136,8 @@ def test_series_value_at_and_export_answer_from_the_changes(db_url: str,
         assert store.first_record_time() == first
 
         exported = store.export(T0, panels=[UNASSIGNED])
-        assert list(exported.columns) == ["time", "panel", "dataset_label", "label", "value"]
+        assert list(exported.columns) == ["time", "desk", "panel", "dataset_label", "label",
+                                          "value"]
         assert exported["value"].tolist() == [4.0, 7.0]  # old and new value, with their times
         assert len(store.export(changed)) == 3  # Unassigned, Support at `changed`; Support gone
     finally:
@@ -181,7 +182,7 @@ def test_the_last_snapshot_comes_back_whole_after_a_restart(db_url: str,
 def test_a_restart_opens_on_the_stored_snapshot_while_the_netserver_is_down(
         sqlite_url: str, clock: ManualClock) -> None:
     first = HistoryRecorder(Poller(Desk(desk(4)), interval=30, clock=clock), sqlite_url,
-                            clock=clock)
+                            desk="demo", clock=clock)
     first.tick()
     stored = first.latest()
     first.stop()
@@ -189,7 +190,8 @@ def test_a_restart_opens_on_the_stored_snapshot_while_the_netserver_is_down(
     down = Desk(desk(0))
     down.frame = NetServerUnreachable("Cannot reach the NetServer.")
     clock.advance(minutes=10)
-    second = HistoryRecorder(Poller(down, interval=30, clock=clock), sqlite_url, clock=clock)
+    second = HistoryRecorder(Poller(down, interval=30, clock=clock), sqlite_url, desk="demo",
+                             clock=clock)
     try:
         second.tick()
         snap = second.latest()
@@ -350,7 +352,7 @@ def test_a_damaged_file_another_store_has_open_is_left_in_place_until_it_lets_go
 
 def recorder_on(url: str, clock: ManualClock, fetch: Desk | None = None) -> HistoryRecorder:
     poller = Poller(fetch or Desk(desk(4)), interval=30, clock=clock)
-    return HistoryRecorder(poller, url, clock=clock, retry_after=60)
+    return HistoryRecorder(poller, url, desk="demo", clock=clock, retry_after=60)
 
 
 def test_a_locked_database_leaves_the_polling_alive_and_is_retried(
@@ -452,7 +454,7 @@ def test_a_rolled_back_write_leaves_no_series_id_behind(sqlite_url: str) -> None
         record(store, [(T0, desk(1.0))])
         with store.engine.begin() as conn:  # the next snapshot write fails: the write rolls back
             conn.execute(sa.text(f"CREATE TRIGGER no_snapshot BEFORE UPDATE ON "
-                                 f"{schema.snapshot.name} "
+                                 f"{schema.snapshots.name} "
                                  "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"))
         with pytest.raises(StatsClientError):
             record(store, [(T0 + timedelta(minutes=1), desk(1.0, Sales=3.0, Support=4.0,

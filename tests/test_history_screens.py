@@ -43,7 +43,7 @@ class Desk:
         self.clock = clock
         self.failing = False
         self.poller = Poller(self._fetch, INTERVAL, clock=clock)
-        self.recorder = HistoryRecorder(self.poller, url, clock=clock)
+        self.recorder = HistoryRecorder(self.poller, url, desk="demo", clock=clock)
 
     def _fetch(self) -> pd.DataFrame:
         if self.failing:

@@ -1,5 +1,7 @@
 """A history store written by an earlier version opens with every row kept: the schema version 1
-fixture (tests/fixtures/README.md), copied, opened by this version and exported."""
+fixture (tests/fixtures/README.md), copied, opened by this version and exported. Version 1 did
+not know desks: its rows are the desk "unattributed", kept and exportable, and never read for a
+desk (the demo's, or a real NetServer's)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from stats_client.desks import DEMO, UNATTRIBUTED
 from stats_client.history import HistoryStore
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -18,11 +22,12 @@ SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 def test_a_version_1_store_opens_with_every_row_kept(tmp_path: Path) -> None:
     copy = tmp_path / "history.sqlite3"
     shutil.copyfile(FIXTURES / "history-v1.sqlite3", copy)
-    store = HistoryStore.open(f"sqlite:///{copy}")
+    store = HistoryStore.open(f"sqlite:///{copy}", desk=UNATTRIBUTED)
     try:
         got = store.export(SINCE)
         polls = store.polls(SINCE)
         snap = store.last_snapshot()
+        desks = store.desks()
     finally:
         store.close()
     want = pd.read_csv(FIXTURES / "history-v1.export.csv", keep_default_na=False,
@@ -32,9 +37,31 @@ def test_a_version_1_store_opens_with_every_row_kept(tmp_path: Path) -> None:
     got_rows = got_rows.fillna({"dataset_label": "", "label": ""})
     assert len(got_rows) == len(want) == 275
     assert got_rows.astype(str).to_dict("records") == want[columns].astype(str).to_dict("records")
+    assert set(got["desk"]) == {UNATTRIBUTED}
+    assert desks == {UNATTRIBUTED: 275}
     assert len(polls) == 31
     assert list(polls["result"].value_counts().sort_index().items()) == [("connection", 1),
                                                                          ("ok", 30)]
     assert snap is not None
     assert snap.seq == 30
     assert snap.error == "Cannot reach the NetServer (timed out)."
+
+
+@pytest.mark.parametrize("desk", [DEMO, "https://crm.example.com/cust1"])
+def test_rows_from_before_desks_are_never_read_for_a_desk(tmp_path: Path, desk: str) -> None:
+    """Regression: a board pointed at a real NetServer opened on the demo's stored snapshot and
+    counted its tiles' changes from demo values (and the reverse). Rows nobody can attribute are
+    drawn for no desk."""
+    copy = tmp_path / "history.sqlite3"
+    shutil.copyfile(FIXTURES / "history-v1.sqlite3", copy)
+    store = HistoryStore.open(f"sqlite:///{copy}", desk=desk)
+    try:
+        assert store.last_snapshot() is None
+        assert store.snapshot_version() is None
+        assert store.first_record_time() is None
+        assert store.series("StatusScreen", label="Open", since=SINCE).empty
+        assert store.value_at("StatusScreen", label="Open", when=SINCE) is None
+        assert store.polls(SINCE).empty
+        assert len(store.export(SINCE)) == 275  # the export still has them, by desk
+    finally:
+        store.close()

@@ -98,7 +98,7 @@ def test_a_write_keeps_the_lease_in_its_own_transaction_or_stores_nothing(
 
 @pytest.mark.parametrize("interval", [1, 5, 30, 60, 300])
 def test_a_dead_holder_is_replaced_within_two_intervals_by_construction(interval: float) -> None:
-    recorder = HistoryRecorder(Poller(Counter(), interval=interval), None)
+    recorder = HistoryRecorder(Poller(Counter(), interval=interval), None, desk="demo")
     assert recorder.lease_ttl + recorder.tick_seconds < 2 * interval
 
 
@@ -106,7 +106,7 @@ def test_followers_read_the_holders_snapshots_and_take_over_when_it_dies(
         db_url: str, clock: ManualClock) -> None:
     fetches = [Counter(), Counter()]
     recorders = [
-        HistoryRecorder(Poller(fetch, interval=30, clock=clock), db_url, clock=clock,
+        HistoryRecorder(Poller(fetch, interval=30, clock=clock), db_url, desk="demo", clock=clock,
                         holder=name, lease_clock=lambda: seconds(clock))
         for name, fetch in zip("ab", fetches, strict=True)]
     a, b = recorders
@@ -149,7 +149,8 @@ def test_the_poll_log_starts_polls_an_interval_apart_whatever_they_took(
         return desk(1.0)
 
     recorder = HistoryRecorder(Poller(slow_fetch, interval=30, clock=clock),
-                               f"sqlite:///{tmp_path / 'history.sqlite3'}", clock=clock,
+                               f"sqlite:///{tmp_path / 'history.sqlite3'}", desk="demo",
+                               clock=clock,
                                lease_clock=lambda: seconds(clock))
     try:
         while recorder.poller.latest().calls < 5:
@@ -255,7 +256,8 @@ def test_a_stop_during_a_long_poll_gives_the_lease_up_at_once(tmp_path: Path) ->
         leave.wait(60)
         return desk(7.0)
 
-    recorder = HistoryRecorder(Poller(slow, interval=30), url, holder="stopping").start()
+    recorder = HistoryRecorder(Poller(slow, interval=30), url, desk="demo",
+                               holder="stopping").start()
     try:
         assert entered.wait(60), "the poll never began"
         recorder.stop(timeout=0.05)  # the poll is still running

@@ -3,13 +3,18 @@
 Times are seconds since the epoch (UTC) as floats: one type on SQLite and PostgreSQL, cheap to
 index and to compare. A value that is NaN or absent from a poll is stored as NULL.
 
-    series    one row per (panel, dataset_label, label, occurrence): the catalogue of keys
+    series    one row per (desk, panel, dataset_label, label, occurrence): the catalogue of keys
     changes   full resolution: (series_id, at, value) only when a value changed
     rollups   downsampled (series_id, grain, start, min, max, last); grain 300 s or 86 400 s
-    polls     every poll: at, result ("ok" or the error kind), duration_s, holder
-    snapshot  one row: the last snapshot (frame as JSON) and a version bumped on every write
-    lease     one row per lease name: holder and expiry, on the database's clock
+    polls     every poll: desk, at, result ("ok" or the error kind), duration_s, holder
+    snapshots one row per desk: its last snapshot (frame as JSON) and a version bumped on every
+              write
+    lease     one row per lease name (one per desk): holder and expiry, on the database's clock
     meta      key/value; "schema_version"
+
+Every row belongs to a desk (stats_client.desks). Version 2 brought desks: what a version 1
+store held is kept under the desk "unattributed" (nothing says which NetServer it came from),
+exportable, and never drawn for a desk.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from ..desks import UNATTRIBUTED
+
 #: Bumped with each change to the tables below; `MIGRATIONS[n]` brings version n-1 to n.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -32,12 +39,15 @@ meta = sa.Table(
 series = sa.Table(
     "statusboard_series", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    # JSON of [panel, dataset_label, label, occurrence]: unique even where labels are NULL.
+    # JSON of [desk, panel, dataset_label, label, occurrence] (version 1: without the desk):
+    # unique even where labels are NULL.
     sa.Column("key", sa.Text, nullable=False, unique=True),
     sa.Column("panel", sa.Text, nullable=False),
     sa.Column("dataset_label", sa.Text),
     sa.Column("label", sa.Text),
     sa.Column("occurrence", sa.Integer, nullable=False),
+    sa.Column("desk", sa.Text, nullable=False, server_default=UNATTRIBUTED),
+    sa.Index("statusboard_series_desk_panel", "desk", "panel"),
 )
 
 changes = sa.Table(
@@ -68,11 +78,13 @@ polls = sa.Table(
     sa.Column("result", sa.String(32), nullable=False),
     sa.Column("duration_s", sa.Float),
     sa.Column("holder", sa.String(128), nullable=False),
+    sa.Column("desk", sa.Text, nullable=False, server_default=UNATTRIBUTED),
+    sa.Index("statusboard_polls_desk_at", "desk", "at"),
 )
 
-snapshot = sa.Table(
-    "statusboard_snapshot", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+snapshots = sa.Table(
+    "statusboard_snapshots", metadata,
+    sa.Column("desk", sa.Text, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("started_at", sa.Float),
@@ -95,5 +107,22 @@ lease = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
 )
 
-#: Upgrades: version → a function run inside the upgrade's transaction. Empty while at 1.
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
+
+def _to_2(conn: sa.Connection) -> None:
+    """Desks: every row keyed by desk. What version 1 held is the desk "unattributed"."""
+    for name in ("statusboard_series", "statusboard_polls"):
+        conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN desk TEXT NOT NULL "
+                             f"DEFAULT '{UNATTRIBUTED}'"))
+    for index in (*series.indexes, *polls.indexes):
+        if index.name in ("statusboard_series_desk_panel", "statusboard_polls_desk_at"):
+            index.create(conn)
+    snapshots.create(conn)
+    old = sa.Table("statusboard_snapshot", sa.MetaData(), autoload_with=conn)
+    for row in conn.execute(sa.select(old)).mappings().all():
+        conn.execute(sa.insert(snapshots).values(
+            {**{k: v for k, v in row.items() if k != "id"}, "desk": UNATTRIBUTED}))
+    old.drop(conn)
+
+
+#: Upgrades: version → a function run inside the upgrade's transaction.
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _to_2}

@@ -1,7 +1,10 @@
 """The history store: every poll, the values that changed, downsampled rollups, the last snapshot.
 
 One code path (SQLAlchemy Core) for SQLite and PostgreSQL. Every database error leaves as
-`HistoryUnavailable`, a sentence that names what to check and never the password.
+`HistoryUnavailable`, a sentence that names what to check and never the password. A store is
+opened for one desk (stats_client.desks): it writes that desk's rows and reads only them, so
+several desks, or a demo and a real desk, can share one database and never see each other's
+numbers.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -27,6 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from ..desks import DEMO
 from ..errors import HistoryUnavailable
 from ..frames import COLUMNS, empty_frame
 from ..poller import Snapshot, panel_digests
@@ -47,8 +51,6 @@ from .retention import DAY, FIVE_MINUTES, Retention
 
 log = logging.getLogger(__name__)
 
-#: The snapshot table's one row.
-_SNAPSHOT_ID = 1
 #: Serialises schema creation between processes on PostgreSQL (any constant of our own).
 _SCHEMA_LOCK = 0x5B0A_4D10
 
@@ -60,8 +62,8 @@ _DAILY: _Tier = (t.rollups, "start", "last", DAY)
 _TIERS = (_CHANGES, _FIVE, _DAILY)
 
 SERIES_COLUMNS = {"time": "datetime64[ns, UTC]", "value": "float64"}
-EXPORT_COLUMNS = {"time": "datetime64[ns, UTC]", "panel": "string", "dataset_label": "string",
-                  "label": "string", "value": "float64"}
+EXPORT_COLUMNS = {"time": "datetime64[ns, UTC]", "desk": "string", "panel": "string",
+                  "dataset_label": "string", "label": "string", "value": "float64"}
 POLL_COLUMNS = {"time": "datetime64[ns, UTC]", "result": "string", "duration_s": "float64",
                 "holder": "string"}
 
@@ -84,14 +86,16 @@ class PruneReport:
 
 
 class HistoryStore:
-    """Open with `HistoryStore.open(url)`; thread-safe (the engine pools connections).
+    """Open with `HistoryStore.open(url, desk=...)`; thread-safe (the engine pools connections).
 
-    Writes (`record`, `prune`) belong to the one process that polls; reads are for everyone."""
+    Writes (`record`, `prune`) belong to the one process that polls the desk; reads are for
+    everyone, and read only the desk's own rows (`export` and `desks` see every desk)."""
 
     def __init__(self, engine: sa.Engine, url: URL, retention: Retention,
-                 users: FileUsers | None = None) -> None:
+                 users: FileUsers | None = None, *, desk: str = DEMO) -> None:
         self.engine = engine
         self.retention = retention
+        self.desk = desk
         self._url = url
         self._users = users  # a SQLite file's: that this store has it open
         # What this process last wrote, to store only changes: the snapshot row's version, the
@@ -103,11 +107,12 @@ class HistoryStore:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str, *, retention: Retention | None = None, now: datetime | None = None,
-             verify: bool = False) -> HistoryStore:
-        """Connect, create or upgrade the schema. A damaged SQLite file is moved aside (named
-        with `now`) and a new one started, unless another store, of any process, still has it
-        open (HistoryUnavailable: retried later); `verify` runs SQLite's quick_check first."""
+    def open(cls, url: str, *, desk: str = DEMO, retention: Retention | None = None,
+             now: datetime | None = None, verify: bool = False) -> HistoryStore:
+        """Connect, create or upgrade the schema, for `desk`'s rows. A damaged SQLite file is
+        moved aside (named with `now`) and a new one started, unless another store, of any
+        process, still has it open (HistoryUnavailable: retried later); `verify` runs SQLite's
+        quick_check first."""
         parsed = parse_url(url)
         engine = make_engine(parsed)
         path = sqlite_path(parsed)
@@ -135,7 +140,7 @@ class HistoryStore:
             if users is not None:
                 users.close()
             raise
-        return cls(engine, parsed, retention or Retention(), users)
+        return cls(engine, parsed, retention or Retention(), users, desk=desk)
 
     @property
     def url(self) -> str:
@@ -153,7 +158,7 @@ class HistoryStore:
             self._users.close()
 
     def __repr__(self) -> str:
-        return f"HistoryStore({self.url!r})"
+        return f"HistoryStore({self.url!r}, desk={self.desk!r})"
 
     @contextlib.contextmanager
     def _transaction(self, doing: str) -> Iterator[sa.Connection]:
@@ -177,14 +182,14 @@ class HistoryStore:
         with self._transaction("write to") as conn:
             if guard is not None and not guard(conn):
                 return None  # another process polls now: its snapshots are the ones to keep
-            version = conn.execute(sa.select(t.snapshot.c.version)
-                                   .where(t.snapshot.c.id == _SNAPSHOT_ID)).scalar()
+            version = conn.execute(sa.select(t.snapshots.c.version)
+                                   .where(t.snapshots.c.desk == self.desk)).scalar()
             if version is None or version != self._version:
-                values, digests = _stored_state(conn)
+                values, digests = _stored_state(conn, self.desk)
             else:
                 values, digests = self._values, self._digests
             conn.execute(sa.insert(t.polls).values(
-                at=_ts(attempted), duration_s=snap.duration_s, holder=holder,
+                desk=self.desk, at=_ts(attempted), duration_s=snap.duration_s, holder=holder,
                 result="ok" if snap.error is None else snap.error_kind or "error"))
             new_values = None
             if snap.error is None and snap.seq > 0 and dict(snap.panel_digests) != digests:
@@ -195,12 +200,12 @@ class HistoryStore:
                     at = _ts(snap.fetched_at)
                     upsert(conn, t.changes, [{"series_id": ids[key], "at": at, "value": value}
                                              for key, value in changed.items()])
-            row = _snapshot_row(snap, (version or 0) + 1, holder)
+            row = _snapshot_row(snap, self.desk, (version or 0) + 1, holder)
             if new_values is not None or version is None:
                 row["frame"] = frame_to_json(snap.frame)
-                upsert(conn, t.snapshot, [row])
+                upsert(conn, t.snapshots, [row])
             else:
-                conn.execute(sa.update(t.snapshot).where(t.snapshot.c.id == _SNAPSHOT_ID)
+                conn.execute(sa.update(t.snapshots).where(t.snapshots.c.desk == self.desk)
                              .values(row))
         self._version = row["version"]
         self._ids.update(learned)  # committed: the ids are the database's now
@@ -211,15 +216,15 @@ class HistoryStore:
         return self._version
 
     def _series_ids(self, conn: sa.Connection, keys: Iterable[Key]) -> dict[Key, int]:
-        missing = {_key_text(k): k for k in keys if k not in self._ids}
+        missing = {_key_text(self.desk, k): k for k in keys if k not in self._ids}
         if missing:
             c = t.series.c
             found = dict(conn.execute(sa.select(c.key, c.id).where(c.key.in_(missing))).all())
             new = [k for text, k in missing.items() if text not in found]
             if new:
-                conn.execute(sa.insert(t.series), [_series_row(k) for k in new])
-                found.update(conn.execute(sa.select(c.key, c.id)
-                                          .where(c.key.in_([_key_text(k) for k in new]))).all())
+                conn.execute(sa.insert(t.series), [_series_row(self.desk, k) for k in new])
+                found.update(conn.execute(sa.select(c.key, c.id).where(
+                    c.key.in_([_key_text(self.desk, k) for k in new]))).all())
             # Returned, not cached: the caller caches them once its transaction has committed
             # (after a rollback the database may hand the same ids to other keys).
             return {**self._ids, **{missing[text]: sid for text, sid in found.items()}}
@@ -273,14 +278,15 @@ class HistoryStore:
     def snapshot_version(self) -> int | None:
         """Bumped on every write of the snapshot: a follower's cheap "anything new?"."""
         with self._transaction("read from") as conn:
-            return conn.execute(sa.select(t.snapshot.c.version)
-                                .where(t.snapshot.c.id == _SNAPSHOT_ID)).scalar()
+            return conn.execute(sa.select(t.snapshots.c.version)
+                                .where(t.snapshots.c.desk == self.desk)).scalar()
 
     def last_snapshot(self) -> Snapshot | None:
-        """The snapshot last recorded (by any process), with its frame; None before the first."""
+        """The desk's snapshot last recorded (by any process), with its frame; None before the
+        first."""
         with self._transaction("read from") as conn:
-            row = conn.execute(sa.select(t.snapshot)
-                               .where(t.snapshot.c.id == _SNAPSHOT_ID)).mappings().first()
+            row = conn.execute(sa.select(t.snapshots)
+                               .where(t.snapshots.c.desk == self.desk)).mappings().first()
         if row is None:
             return None
         frame = frame_from_json(row["frame"])
@@ -298,7 +304,7 @@ class HistoryStore:
         `label=None` means every label): the value in force at `since`, stamped `since`, then
         one row per change up to `until` (default: everything)."""
         with self._transaction("read from") as conn:
-            ids = _matching(conn, panel, dataset_label, label)
+            ids = _matching(conn, self.desk, panel, dataset_label, label)
             if not ids:
                 return _empty(SERIES_COLUMNS)
             since_s = _ts(since)
@@ -316,7 +322,7 @@ class HistoryStore:
                             until=when)
         if frame.empty:
             with self._transaction("read from") as conn:
-                ids = _matching(conn, panel, dataset_label, label)
+                ids = _matching(conn, self.desk, panel, dataset_label, label)
                 first = _first_time(conn, ids, after=_ts(when)) if ids else None
             if first is None:
                 return None
@@ -328,37 +334,59 @@ class HistoryStore:
         return Reading(when, float(frame["value"].iloc[-1]))
 
     def first_record_time(self) -> datetime | None:
-        """When the oldest value still stored was recorded; None for an empty store."""
+        """When the desk's oldest value still stored was recorded; None when it has none."""
         with self._transaction("read from") as conn:
-            return _dt(_first_time(conn, None, after=-math.inf))
+            ids = sa.select(t.series.c.id).where(t.series.c.desk == self.desk)
+            return _dt(_first_time(conn, ids, after=-math.inf))
+
+    def desks(self) -> dict[str, int]:
+        """Every desk with values stored, and how many values (points) each has, by desk."""
+        counts: dict[str, int] = {}
+        with self._transaction("read from") as conn:
+            for table, _time, _value, grain in _TIERS:
+                q = (sa.select(t.series.c.desk, sa.func.count()).select_from(table)
+                     .join(t.series, t.series.c.id == table.c.series_id)
+                     .group_by(t.series.c.desk))
+                if grain is not None:
+                    q = q.where(table.c.grain == grain)
+                for desk, n in conn.execute(q).all():
+                    counts[desk] = counts.get(desk, 0) + int(n)
+        return dict(sorted(counts.items()))
 
     def export(self, since: datetime, until: datetime | None = None,
-               panels: Iterable[str] | None = None) -> pd.DataFrame:
-        """Every stored value in [since, until]: time, panel, dataset_label, label, value.
-        Downsampled stretches give their `last` value at the start of each bucket."""
+               panels: Iterable[str] | None = None,
+               desks: Iterable[str] | None = None) -> pd.DataFrame:
+        """Every stored value in [since, until] of `desks` (None: every desk): time, desk,
+        panel, dataset_label, label, value. Downsampled stretches give their `last` value at
+        the start of each bucket."""
         since_s, until_s = _ts(since), _ts(until) if until is not None else math.inf
         wanted = None if panels is None else list(panels)
+        chosen = None if desks is None else list(desks)
         rows: list[tuple[Any, ...]] = []
+        s_ = t.series.c
         with self._transaction("read from") as conn:
             for table, time_name, value_name, grain in _TIERS:
-                q = (sa.select(table.c[time_name], t.series.c.panel, t.series.c.dataset_label,
-                               t.series.c.label, table.c[value_name], t.series.c.id)
-                     .join(t.series, t.series.c.id == table.c.series_id)
+                q = (sa.select(table.c[time_name], s_.desk, s_.panel, s_.dataset_label,
+                               s_.label, table.c[value_name], s_.id)
+                     .join(t.series, s_.id == table.c.series_id)
                      .where(table.c[time_name] >= since_s, table.c[time_name] <= until_s))
                 if grain is not None:
                     q = q.where(table.c.grain == grain)
                 if wanted is not None:
-                    q = q.where(t.series.c.panel.in_(wanted))
+                    q = q.where(s_.panel.in_(wanted))
+                if chosen is not None:
+                    q = q.where(s_.desk.in_(chosen))
                 rows += conn.execute(q).all()
-        rows.sort(key=lambda r: (r[0], r[5]))
-        frame = pd.DataFrame([r[:5] for r in rows], columns=list(EXPORT_COLUMNS))
+        rows.sort(key=lambda r: (r[0], r[6]))
+        frame = pd.DataFrame([r[:6] for r in rows], columns=list(EXPORT_COLUMNS))
         return _typed(frame, EXPORT_COLUMNS)
 
     def polls(self, since: datetime, until: datetime | None = None) -> pd.DataFrame:
-        """The poll log in [since, until]: time, result ("ok" or the error kind), duration_s,
-        holder (which process polled)."""
+        """The desk's poll log in [since, until]: time, result ("ok" or the error kind),
+        duration_s, holder (which process polled)."""
         c = t.polls.c
-        q = sa.select(c.at, c.result, c.duration_s, c.holder).where(c.at >= _ts(since))
+        q = sa.select(c.at, c.result, c.duration_s, c.holder).where(
+            c.desk == self.desk, c.at >= _ts(since))
         if until is not None:
             q = q.where(c.at <= _ts(until))
         with self._transaction("read from") as conn:
@@ -439,8 +467,8 @@ def keyed_values(frame: pd.DataFrame) -> dict[Key, float | None]:
     return out
 
 
-def _key_text(key: Key) -> str:
-    return json.dumps(list(key), ensure_ascii=False)
+def _key_text(desk: str, key: Key) -> str:
+    return json.dumps([desk, *key], ensure_ascii=False)
 
 
 def changed_values(before: Mapping[Any, float | None],
@@ -455,16 +483,16 @@ def changed_values(before: Mapping[Any, float | None],
     return out
 
 
-def _series_row(key: Key) -> dict[str, Any]:
+def _series_row(desk: str, key: Key) -> dict[str, Any]:
     panel, dataset_label, label, occurrence = key
-    return {"key": _key_text(key), "panel": panel, "dataset_label": dataset_label, "label": label,
-            "occurrence": occurrence}
+    return {"key": _key_text(desk, key), "desk": desk, "panel": panel,
+            "dataset_label": dataset_label, "label": label, "occurrence": occurrence}
 
 
-def _matching(conn: sa.Connection, panel: str, dataset_label: str | None,
+def _matching(conn: sa.Connection, desk: str, panel: str, dataset_label: str | None,
               label: str | None) -> list[int]:
     c = t.series.c
-    q = sa.select(c.id).where(c.panel == panel)
+    q = sa.select(c.id).where(c.desk == desk, c.panel == panel)
     if dataset_label is not None:
         q = q.where(c.dataset_label == dataset_label)
     if label is not None:
@@ -504,14 +532,14 @@ def _points(conn: sa.Connection, ids: Sequence[int], since: float,
     return out
 
 
-def _first_time(conn: sa.Connection, ids: Sequence[int] | None, *, after: float) -> float | None:
+def _first_time(conn: sa.Connection, ids: Sequence[int] | sa.Select[Any], *,
+                after: float) -> float | None:
     found: list[float] = []
     for table, time_name, _value, grain in _TIERS:
         q = sa.select(sa.func.min(table.c[time_name])).where(table.c[time_name] > after)
         if grain is not None:
             q = q.where(table.c.grain == grain)
-        if ids is not None:
-            q = q.where(table.c.series_id.in_(ids))
+        q = q.where(table.c.series_id.in_(ids))
         first = conn.execute(q).scalar()
         if first is not None:
             found.append(first)
@@ -574,17 +602,18 @@ def downsample(points: pd.DataFrame, carry: Mapping[int, float | None],
 
 
 # -- snapshots as rows -------------------------------------------------------------------------
-def _stored_state(conn: sa.Connection) -> tuple[dict[Key, float | None], dict[str, str]]:
-    text = conn.execute(sa.select(t.snapshot.c.frame)
-                        .where(t.snapshot.c.id == _SNAPSHOT_ID)).scalar()
+def _stored_state(conn: sa.Connection,
+                  desk: str) -> tuple[dict[Key, float | None], dict[str, str]]:
+    text = conn.execute(sa.select(t.snapshots.c.frame)
+                        .where(t.snapshots.c.desk == desk)).scalar()
     if text is None:
         return {}, {}
     frame = frame_from_json(text)
     return keyed_values(frame), dict(panel_digests(frame))
 
 
-def _snapshot_row(snap: Snapshot, version: int, holder: str) -> dict[str, Any]:
-    return {"id": _SNAPSHOT_ID, "version": version, "seq": snap.seq,
+def _snapshot_row(snap: Snapshot, desk: str, version: int, holder: str) -> dict[str, Any]:
+    return {"desk": desk, "version": version, "seq": snap.seq,
             "started_at": _ts_or_none(snap.started_at), "fetched_at": _ts_or_none(snap.fetched_at),
             "attempted_at": _ts_or_none(snap.attempted_at), "duration_s": snap.duration_s,
             "calls": snap.calls, "failures": snap.failures, "error": snap.error,
