@@ -31,9 +31,10 @@ def _when(moment: datetime | None, now: datetime | None) -> str:
 
 def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float, demo: bool,
                     source: str, now: datetime | None = None, fatal: str | None = None,
-                    http_calls: int | None = None) -> list[tuple[str, str]]:
-    """Endpoint, transport, credential kind, polling figures and the last error in words."""
-    rows: list[tuple[str, str]] = []
+                    http_calls: int | None = None, desk: str = "") -> list[tuple[str, str]]:
+    """The desk, endpoint, transport, credential kind, polling figures and the last error in
+    words."""
+    rows: list[tuple[str, str]] = [("Desk", desk)] if desk else []
     if conn is None:
         rows.append(("Endpoint", "not configured"))
     else:
@@ -120,6 +121,16 @@ def metrics_row(wanted: int | None, serving: int | None, problem: str | None) ->
         return ("Metrics", f"served on port {serving} at /metrics; STATUSBOARD_METRICS_PORT = "
                 f"{wanted} takes effect after the board restarts")
     return ("Metrics", f"served on port {wanted} at /metrics")
+
+
+def unattributed_row(values: int) -> tuple[str, str]:
+    """What became of history recorded before desks: kept, exportable, never drawn.
+
+        >>> unattributed_row(1234)[1][:37]
+        '1,234 values from before desks: kept '
+    """
+    return ("Older history", f"{values:,} values from before desks: kept and exportable "
+            "(statusboard history --desk unattributed), never drawn for a desk")
 
 
 def history_row(status: HistoryStatus, url: str | None, now: datetime) -> tuple[str, str]:

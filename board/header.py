@@ -26,7 +26,8 @@ from stats_client.freshness import Freshness
 
 
 def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | None,
-                demo: bool, interval: float, zone: tzinfo, history: str = "off") -> str:
+                demo: bool, interval: float, zone: tzinfo, history: str = "off",
+                desk: str = "") -> str:
     e = html.escape
     badge = ('<span class="sb-demo" data-demo="true" title="Not a real NetServer">DEMO DATA</span>'
              if demo else "")
@@ -37,7 +38,7 @@ def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | N
         '<span class="sb-spacer"></span>'
         f'<div id="freshness" data-state="{fresh.state}" data-server-state="{fresh.state}" '
         f'data-seq="{seq}" data-updated="{iso}" data-interval="{interval:g}" '
-        f'data-history="{e(history)}">'
+        f'data-history="{e(history)}" data-desk="{e(desk)}">'
         f'<span class="sb-dot"></span><span class="sb-age">{e(when)}<span class="sb-ago"></span>'
         "</span></div></div>"
     )

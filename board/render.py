@@ -31,7 +31,14 @@ from statusboard.config import CONNECTION_ID, PanelSlot, ScreenConfig
 from statusboard.rules import Threshold
 
 from . import charts, geometry, kiosk, recall, theme
-from .connection import connection_rows, display_rows, history_row, metrics_row, zone_row
+from .connection import (
+    connection_rows,
+    display_rows,
+    history_row,
+    metrics_row,
+    unattributed_row,
+    zone_row,
+)
 from .header import banner_html, header_html
 from .recall import Memo
 from .runtime import Runtime
@@ -190,7 +197,7 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
                            interval=rt.config.interval, zone=rt.config.zone,
-                           history=rt.history_status.state)
+                           history=rt.history_status.state, desk=rt.desk)
         body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
                             failing_since=snap.error_since, zone=rt.config.zone)
         st.html(body)
@@ -365,9 +372,12 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
         now = rt.now()
         rows = connection_rows(rt.connection, snap, interval=rt.config.interval, demo=rt.demo,
                                source=rt.config.source, now=now, fatal=rt.fatal,
-                               http_calls=rt.http_calls() if rt.http_calls else None)
+                               http_calls=rt.http_calls() if rt.http_calls else None,
+                               desk=rt.desk)
         rows.append(metrics_row(rt.config.metrics_port, rt.metrics.port, rt.metrics.problem))
         rows.append(history_row(rt.history_status, rt.store.url if rt.store else None, now))
+        if rt.history_status.unattributed:
+            rows.append(unattributed_row(rt.history_status.unattributed))
         rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)

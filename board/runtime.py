@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from stats_client.desks import DEMO
 from stats_client.freshness import Freshness, assess
 from stats_client.poller import Snapshot, utcnow
 from stats_client.recorder import HistoryStatus
@@ -59,6 +60,7 @@ class Runtime:
     history: HistorySource | None = None  # None: history off
     metrics: Metrics = field(default_factory=Metrics)  # the deployment's, with its displays
     generation: int = 0  # the deployment's configuration this run drew
+    desk: str = ""  # the desk the numbers come from (stats_client.desks)
     latest_generation: Callable[[], int] | None = None  # the deployment's configuration now
 
     def snapshot(self) -> Snapshot:
@@ -118,7 +120,7 @@ def of(deployment: Deployment) -> Runtime:
         fatal = state.fatal or "The board is not running; start it with `statusboard serve`."
         return Runtime(None, state.config, fatal=fatal, **common)
     return Runtime(desk.poller, state.config, demo=desk.demo, connection=desk.connection(),
-                   http_calls=desk.calls, history=desk.recorder, **common)
+                   http_calls=desk.calls, history=desk.recorder, desk=desk.id, **common)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,7 @@ class Injection:
     demo: bool = False
     connection: Connection | None = None
     history: HistorySource | None = None
+    desk: str = DEMO
     metrics: Metrics = field(default_factory=Metrics)
 
 
@@ -135,11 +138,13 @@ _injection: Injection | None = None
 
 
 def inject(source: SnapshotSource, *, clock: Clock = utcnow, demo: bool = False,
-           connection: Connection | None = None, history: HistorySource | None = None) -> None:
+           connection: Connection | None = None, history: HistorySource | None = None,
+           desk: str = DEMO) -> None:
     """Test hook: pages read `source` (and `clock`, and `history`, e.g. a HistoryRecorder)
-    instead of a deployment's desk."""
+    instead of a deployment's desk (`desk`: whose numbers they are; the tests' are the
+    demo NetServer's)."""
     global _injection
-    _injection = Injection(source, clock, demo, connection, history)
+    _injection = Injection(source, clock, demo, connection, history, desk)
 
 
 def clear_injection() -> None:
@@ -156,7 +161,7 @@ def current(find: Callable[[], Deployment], env: Mapping[str, str] | None = None
         return Runtime(injected.source, loaded.config, demo=injected.demo,
                        connection=injected.connection, problems=loaded.problems,
                        clock=injected.clock, history=injected.history,
-                       metrics=injected.metrics)
+                       metrics=injected.metrics, desk=injected.desk)
     return of(find())
 
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .background import Background
-from .desks import lease_name
+from .desks import UNATTRIBUTED, lease_name
 from .errors import StatsClientError
 from .history.lease import Lease, default_holder
 from .history.retention import Retention
@@ -45,6 +45,8 @@ class HistoryStatus:
     role: str = "polling"
     message: str | None = None  # "history unavailable: <sentence>" while unavailable
     since: datetime | None = None  # when it became unavailable
+    #: Values the store kept from before desks (the desk "unattributed"): never drawn.
+    unattributed: int = 0
 
     @property
     def available(self) -> bool:
@@ -129,6 +131,7 @@ class HistoryRecorder(Background):
             store = HistoryStore.open(self._url, desk=self.desk, retention=self._retention,
                                       now=now, verify=self._verify)
             stored = store.last_snapshot() if self.poller.latest().calls == 0 else None
+            unattributed = store.desks().get(UNATTRIBUTED, 0)
         except Exception as exc:
             self._failed(exc, now)
             return None
@@ -137,7 +140,7 @@ class HistoryRecorder(Background):
                             holder=self.holder, clock=self._lease_clock)
         if self._status.state == "unavailable":
             log.info("history store %s is available again", store.url)
-        self._set(state="ok", message=None, since=None)
+        self._set(state="ok", message=None, since=None, unattributed=unattributed)
         self._verify = False
         if stored is not None:  # a restart opens on the last stored data, shown with its age
             self._adopt(stored)

@@ -408,7 +408,7 @@ class Deployment:
         # The old desks stop first: their lease released, the new recorder takes it at once.
         self._swap(State(cfg, problems, None, MappingProxyType({desk.id: desk}), history,
                          generation, plan))
-        self.metrics.watch(desk.poller, calls=desk.calls)
+        self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.id)
         desk.start()
         return True
 

@@ -5,8 +5,9 @@ board.render reports each display's heartbeat and what it drew; each desk's poll
 each attempt through `Poller.add_observer`. With STATUSBOARD_METRICS_PORT set, `serve(port)`
 starts prometheus_client's HTTP server, on the deployment's own registry:
 
-- `statusboard_polls_total{result="ok|error"}`, `statusboard_poll_duration_seconds`,
-  `statusboard_last_success_timestamp_seconds`, `statusboard_getstatistics_calls_total`;
+- `statusboard_polls_total{desk, result="ok|error"}`, `statusboard_poll_duration_seconds{desk}`,
+  `statusboard_last_success_timestamp_seconds{desk}`,
+  `statusboard_getstatistics_calls_total{desk}` (desk: stats_client.desks);
 - `statusboard_displays{screen}`: browsers showing each screen (a heartbeat within
   `Displays.ttl_s`); `statusboard_display_seconds_since_draw`: the longest any open display
   has gone without drawing new data (alert on a frozen wall).
@@ -119,17 +120,17 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.displays = displays or Displays()
         r = self.registry
-        self.polls = Counter("statusboard_polls", "Polls of GetStatistics, by result.",
-                             ["result"], registry=r)
-        for result in ("ok", "error"):
-            self.polls.labels(result)  # both series exist from the start, at 0
+        self.polls = Counter("statusboard_polls", "Polls of GetStatistics, by desk and result.",
+                             ["desk", "result"], registry=r)
         self.duration = Histogram(
             "statusboard_poll_duration_seconds", "How long each poll took, good or bad.",
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=r)
+            ["desk"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=r)
         self.last_success = Gauge("statusboard_last_success_timestamp_seconds",
-                                  "When the last good poll finished (Unix time).", registry=r)
+                                  "When the desk's last good poll finished (Unix time).",
+                                  ["desk"], registry=r)
         self.calls = Counter("statusboard_getstatistics_calls",
-                             "GetStatistics HTTP calls made to the NetServer.", registry=r)
+                             "GetStatistics HTTP calls made to the desk's NetServer.", ["desk"],
+                             registry=r)
         r.register(_Live(self.displays, clock))
         self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -137,9 +138,10 @@ class Metrics:
         self.port: int | None = None
         self.problem: str | None = None  # why metrics are not served, as a sentence
 
-    def watch(self, poller: Any, calls: Callable[[], int] | None = None) -> None:
+    def watch(self, poller: Any, calls: Callable[[], int] | None = None, *,
+              desk: str) -> None:
         """Count the attempts of `poller` (anything with `add_observer`) from now on, and the
-        GetStatistics calls `calls()` reports; once per poller."""
+        GetStatistics calls `calls()` reports, as `desk`'s; once per poller."""
         add = getattr(poller, "add_observer", None)
         if add is None:
             return
@@ -147,30 +149,33 @@ class Metrics:
             if poller in self._watched:
                 return
             self._watched.add(poller)
-        # What the poller did before it was watched (the first poll, which the first page
-        # waits for) is counted too; its durations are not known any more.
+        # What the poller did before it was watched is counted too; its durations are not
+        # known any more. Both results exist from the start, at 0.
         before = poller.latest()
-        self.polls.labels("ok").inc(before.seq)
-        self.polls.labels("error").inc(max(0, before.calls - before.seq))
+        polls_ok, polls_error = self.polls.labels(desk, "ok"), self.polls.labels(desk, "error")
+        duration, last_success = self.duration.labels(desk), self.last_success.labels(desk)
+        made = self.calls.labels(desk)
+        polls_ok.inc(before.seq)
+        polls_error.inc(max(0, before.calls - before.seq))
         seen = [0]
         if calls is not None:
             seen[0] = calls()
-            self.calls.inc(seen[0])
+            made.inc(seen[0])
 
         def observe(snap: Snapshot) -> None:
-            self.polls.labels("error" if snap.error else "ok").inc()
+            (polls_error if snap.error else polls_ok).inc()
             if snap.duration_s is not None:
-                self.duration.observe(snap.duration_s)
+                duration.observe(snap.duration_s)
             if not snap.error and snap.fetched_at is not None:
-                self.last_success.set(snap.fetched_at.timestamp())
+                last_success.set(snap.fetched_at.timestamp())
             if calls is not None:
                 total = calls()
-                self.calls.inc(max(0, total - seen[0]))
+                made.inc(max(0, total - seen[0]))
                 seen[0] = total
 
         add(observe)
         if before.fetched_at is not None:
-            self.last_success.set(before.fetched_at.timestamp())
+            last_success.set(before.fetched_at.timestamp())
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> str | None:
         """Serve /metrics on `port` (once per process; later calls only report). Returns why

@@ -219,7 +219,7 @@ def test_exactly_one_freshness_marker_with_seq_and_time(open_screen: Any,
     marker = freshness(at)
     assert marker == {"id": "freshness", "data-state": "fresh", "data-server-state": "fresh",
                       "data-seq": "1", "data-updated": T0.isoformat(), "data-interval": "30",
-                      "data-history": "off"}
+                      "data-history": "off", "data-desk": "demo"}
     local = T0.astimezone().strftime("%H:%M:%S")
     # "12 s ago" is the page's own (board.kiosk.clock_script, tests/browser/test_offline.py):
     # the header the server sends does not change while the snapshot does not.
@@ -317,7 +317,8 @@ def test_no_data_yet_and_failing_is_error_with_na_tiles(open_screen: Any) -> Non
     no_exceptions(at)
     assert freshness(at) == {"id": "freshness", "data-state": "error",
                              "data-server-state": "error", "data-seq": "0", "data-updated": "",
-                             "data-interval": "30", "data-history": "off"}
+                             "data-interval": "30", "data-history": "off",
+                             "data-desk": "demo"}
     assert "timed out after 10 s" in text_of(at)
     assert {t["value"] for t in tiles(at).values()} == {"n/a"}
     assert not charts(at)

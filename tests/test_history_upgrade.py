@@ -8,12 +8,14 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from stats_client.desks import DEMO, UNATTRIBUTED
 from stats_client.history import HistoryStore
+from statusboard import deployment
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
@@ -65,3 +67,20 @@ def test_rows_from_before_desks_are_never_read_for_a_desk(tmp_path: Path, desk: 
         assert len(store.export(SINCE)) == 275  # the export still has them, by desk
     finally:
         store.close()
+
+
+def test_the_connection_screen_says_what_became_of_the_older_history(
+        tmp_path: Path, open_screen: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "history.sqlite3"
+    shutil.copyfile(FIXTURES / "history-v1.sqlite3", copy)
+    monkeypatch.setenv("STATUSBOARD_DATABASE_URL", f"sqlite:///{copy}")
+    try:  # demo mode, through the deployment dashboard.py starts under `streamlit run`
+        at = open_screen("pages/connection.py")
+    finally:
+        deployment.stop_development()
+    assert not at.exception
+    body = "\n".join(e.proto.body for e in at.get("html"))
+    assert "<th>Desk</th><td>demo</td>" in body
+    assert ("<th>Older history</th><td>275 values from before desks: kept and exportable "
+            "(statusboard history --desk unattributed), never drawn for a desk</td>") in body
+    assert 'data-desk="demo"' in body

@@ -32,6 +32,10 @@ def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
+#: The labels of a desk's own metrics.
+DEMO = (("desk", "demo"),)
+
+
 @pytest.fixture
 def metrics() -> Iterator[Metrics]:
     m = Metrics()
@@ -47,33 +51,33 @@ def test_the_metrics_move_with_the_polls(metrics: Metrics) -> None:
     with DemoNetServer(port=0, seed=7) as srv, open_client(Settings(url=srv.url)) as client:
         panels = (PanelType.StatusScreen, PanelType.OpenRequestsPerUser)
         poller = Poller(lambda: client.fetch_frame(panels), interval=30)
-        metrics.watch(poller, calls=lambda: int(client.calls))
-        metrics.watch(poller, calls=lambda: int(client.calls))  # once per poller
+        metrics.watch(poller, calls=lambda: int(client.calls), desk="demo")
+        metrics.watch(poller, calls=lambda: int(client.calls), desk="demo")  # once per poller
         first = scrape(port)
-        assert first[("statusboard_polls_total", (("result", "ok"),))] == 0
-        assert first[("statusboard_polls_total", (("result", "error"),))] == 0
+        assert first[("statusboard_polls_total", (("desk", "demo"), ("result", "ok")))] == 0
+        assert first[("statusboard_polls_total", (("desk", "demo"), ("result", "error")))] == 0
 
         good = poller.poll_once()
         got = scrape(port)
-        assert got[("statusboard_polls_total", (("result", "ok"),))] == 1
-        assert got[("statusboard_poll_duration_seconds_count", ())] == 1
-        assert got[("statusboard_poll_duration_seconds_sum", ())] == pytest.approx(
+        assert got[("statusboard_polls_total", (("desk", "demo"), ("result", "ok")))] == 1
+        assert got[("statusboard_poll_duration_seconds_count", DEMO)] == 1
+        assert got[("statusboard_poll_duration_seconds_sum", DEMO)] == pytest.approx(
             good.duration_s)
-        assert got[("statusboard_getstatistics_calls_total", ())] == srv.call_count(
+        assert got[("statusboard_getstatistics_calls_total", DEMO)] == srv.call_count(
             "GetStatistics") >= 1
         assert good.fetched_at is not None
-        assert got[("statusboard_last_success_timestamp_seconds", ())] == pytest.approx(
+        assert got[("statusboard_last_success_timestamp_seconds", DEMO)] == pytest.approx(
             good.fetched_at.timestamp())
 
         srv.set_fault(Fault.DOWN)
         assert srv.wait_until_refused(60)
         poller.poll_once()
         got = scrape(port)
-        assert got[("statusboard_polls_total", (("result", "error"),))] == 1
-        assert got[("statusboard_polls_total", (("result", "ok"),))] == 1
-        assert got[("statusboard_poll_duration_seconds_count", ())] == 2
+        assert got[("statusboard_polls_total", (("desk", "demo"), ("result", "error")))] == 1
+        assert got[("statusboard_polls_total", (("desk", "demo"), ("result", "ok")))] == 1
+        assert got[("statusboard_poll_duration_seconds_count", DEMO)] == 2
         # The last success stays where it was: an operator alerts on its age.
-        assert got[("statusboard_last_success_timestamp_seconds", ())] == pytest.approx(
+        assert got[("statusboard_last_success_timestamp_seconds", DEMO)] == pytest.approx(
             good.fetched_at.timestamp())
 
 
@@ -90,14 +94,14 @@ def test_polls_made_before_watching_are_counted(metrics: Metrics) -> None:
     poller = Poller(fetch, interval=30)
     poller.poll_once()
     poller.poll_once()
-    metrics.watch(poller, calls=lambda: 5)
+    metrics.watch(poller, calls=lambda: 5, desk="demo")
     port = free_port()
     assert metrics.serve(port, addr="127.0.0.1") is None
     got = scrape(port)
-    assert got[("statusboard_polls_total", (("result", "ok"),))] == 1
-    assert got[("statusboard_polls_total", (("result", "error"),))] == 1
-    assert got[("statusboard_getstatistics_calls_total", ())] == 5
-    assert got[("statusboard_last_success_timestamp_seconds", ())] > 0
+    assert got[("statusboard_polls_total", (("desk", "demo"), ("result", "ok")))] == 1
+    assert got[("statusboard_polls_total", (("desk", "demo"), ("result", "error")))] == 1
+    assert got[("statusboard_getstatistics_calls_total", DEMO)] == 5
+    assert got[("statusboard_last_success_timestamp_seconds", DEMO)] > 0
 
 
 def test_displays_and_the_longest_wait_for_new_data(metrics: Metrics) -> None:
