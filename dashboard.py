@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from board import render, runtime
-from board.kiosk import parse_rotate
+from board.kiosk import parse_desk, parse_rotate
 from statusboard import deployment
 from statusboard.config import CONNECTION_ID
 
@@ -39,6 +39,7 @@ st.set_page_config(page_title="Service Status Board", page_icon="📟", layout="
 
 rt = runtime.current(running)
 rotate, bad_rotate = parse_rotate(st.query_params.get("rotate"), default=rt.config.rotate)
+desk, bad_desk = parse_desk(st.query_params.get("desk"), rt.desk_names)
 # The first screen is "/" (its URL path is empty); rotation goes through the configured screens.
 render.render_page_setup(rt, rotate_s=rotate,
                          rotation=["" if n == 0 else s.id for n, s in enumerate(rt.config.screens)])
@@ -51,6 +52,6 @@ for n, screen in enumerate(rt.config.screens):
 connection = st.Page(f"pages/{CONNECTION_ID}.py", title="Connection", url_path=CONNECTION_ID)
 
 render.set_context(render.PageContext(
-    runtime=rt, problems=rt.problems + ((bad_rotate,) if bad_rotate else ())))
+    runtime=rt, problems=rt.problems + tuple(p for p in (bad_rotate, bad_desk) if p), desk=desk))
 
 st.navigation([*screens.values(), connection], position="hidden").run()

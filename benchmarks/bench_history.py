@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from harness.postgres import Cluster, find_bindir
 from netserver_demo import DemoNetServer
 from stats_client import ALL_PANELS, HistoryStore, Lease, Poller, Settings, open_client
+from stats_client.desks import lease_name
 from stats_client.history import schema
 from stats_client.history.database import upsert
 from stats_client.history.retention import DAY, FIVE_MINUTES
@@ -86,7 +87,8 @@ def write_cost(url: str, frame: pd.DataFrame, polls: int, changing: bool) -> dic
 
     poller = Poller(fetch, interval=INTERVAL, clock=lambda: clock_now[0])
     store = HistoryStore.open(url)
-    lease = Lease(store.engine, ttl=1.5 * INTERVAL, holder="bench")  # as the recorder writes
+    # As the recorder writes: the desk's own lease.
+    lease = Lease(store.engine, lease_name(store.desk), ttl=1.5 * INTERVAL, holder="bench")
     try:
         assert lease.try_acquire()
         store.record(poller.poll_once())  # the first poll stores every value once

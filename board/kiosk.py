@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from collections.abc import Sequence
 from datetime import time
 
@@ -36,6 +37,25 @@ def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:
         return int(coerce.seconds("?rotate", raw, minimum=MIN_ROTATE_S)), None
     except ConfigurationError as exc:
         return 0, f"{exc} Rotation is off."
+
+
+def parse_desk(raw: str | None, names: Sequence[str]) -> tuple[str | None, str | None]:
+    """The desk `?desk=` names, and a sentence when it names none of `names` (the address is
+    repeated only when it is a plain desk id: nothing from it reaches the screen as markup).
+
+        >>> parse_desk("north", ["north", "south"])
+        ('north', None)
+        >>> parse_desk("![x](http://elsewhere)", ["north"])[1]
+        'The address asks for a desk this board does not have (?desk=); its desks are: north.'
+    """
+    if raw is None or not raw.strip():
+        return None, None
+    wanted = raw.strip()
+    if wanted in names:
+        return wanted, None
+    shown = f"?desk={wanted}" if re.fullmatch(r"[a-z0-9-]{1,40}", wanted) else "?desk="
+    return None, (f"The address asks for a desk this board does not have ({shown}); its "
+                  f"desks are: {', '.join(names) or 'none'}.")
 
 
 #: How the page notices that the board server is gone: it asks Streamlit's /_stcore/health

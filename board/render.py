@@ -408,6 +408,7 @@ class PageContext:
 
     runtime: Runtime
     problems: tuple[str, ...]  # runtime problems plus URL problems (e.g. a bad ?rotate=)
+    desk: str | None = None  # ?desk= in the address, when it names one of the desks
 
     def screen(self, screen_id: str) -> ScreenConfig:
         found = self.runtime.config.screen(screen_id)
@@ -456,14 +457,15 @@ def screen(screen_id: str) -> None:
     Header and freshness (render_live), problems, then the panels statusboard.toml gives the
     screen, or, for "connection", the Connection screen."""
     ctx = context(screen_id)
-    rt = ctx.runtime
     is_connection = screen_id == CONNECTION_ID
     config = ctx.screen(screen_id)
+    rt = ctx.runtime.for_desk(ctx.desk or config.desk)
     snap = rt.snapshot()
     # The same screen for this run's key and the fragment's checks, or they never agree.
     panels = None if is_connection else config
-    render_live(rt, "Connection" if is_connection else config.title, screen_id, panels,
-                shown_key(rt, panels, snap))
+    title = "Connection" if is_connection else config.title
+    render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
+                panels, shown_key(rt, panels, snap))
     reserved = render_problems(ctx.problems)
     render_fatal(rt)
     if is_connection:

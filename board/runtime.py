@@ -60,8 +60,18 @@ class Runtime:
     history: HistorySource | None = None  # None: history off
     metrics: Metrics = field(default_factory=Metrics)  # the deployment's, with its displays
     generation: int = 0  # the deployment's configuration this run drew
-    desk: str = ""  # the desk the numbers come from (stats_client.desks)
+    desk: str = ""  # the desk the numbers come from: its [desks] id, else its key
+    desk_label: str = ""  # how the header names it: only when there are several desks
+    desk_names: tuple[str, ...] = ()  # every desk of the deployment, in order
+    pick: Callable[[str], Runtime] | None = None  # the runtime of another desk
     latest_generation: Callable[[], int] | None = None  # the deployment's configuration now
+
+    def for_desk(self, name: str | None) -> Runtime:
+        """This run seen from desk `name` (a screen's, or ?desk=); itself when that is its own
+        desk or names none."""
+        if name is None or name == self.desk or self.pick is None:
+            return self
+        return self.pick(name)
 
     def snapshot(self) -> Snapshot:
         return self.source.latest() if self.source is not None else Snapshot()
@@ -105,22 +115,35 @@ class Runtime:
                       demo=self.demo)
 
 
-def of(deployment: Deployment) -> Runtime:
-    """The runtime of a page run on `deployment`: its state now, read once."""
+def of(deployment: Deployment, desk: str | None = None) -> Runtime:
+    """The runtime of a page run on `deployment` for `desk` (None: the first desk): its state
+    now, read once."""
     state = deployment.state
 
     def latest_generation() -> int:
         return deployment.state.generation
 
+    def pick(name: str) -> Runtime:
+        return of(deployment, name)
+
+    several = len(state.names) > 1
     common: dict[str, Any] = {"problems": state.problems, "clock": deployment.clock,
                               "metrics": deployment.metrics, "generation": state.generation,
-                              "latest_generation": latest_generation}
-    desk = state.desk
-    if desk is None:
-        fatal = state.fatal or "The board is not running; start it with `statusboard serve`."
-        return Runtime(None, state.config, fatal=fatal, **common)
-    return Runtime(desk.poller, state.config, demo=desk.demo, connection=desk.connection(),
-                   http_calls=desk.calls, history=desk.recorder, desk=desk.id, **common)
+                              "latest_generation": latest_generation,
+                              "desk_names": state.names, "pick": pick}
+    name = desk if desk in state.names else (state.names[0] if state.names else None)
+    found = state.desks.get(name) if name is not None else None
+    if found is None and name is not None and not several:
+        found = state.desk  # the one desk of SUPEROFFICE_*, named by its key
+    if found is None:
+        fatal = (state.failed.get(name or "") or state.fatal
+                 or "The board is not running; start it with `statusboard serve`.")
+        label = state.labels.get(name or "", "") if several else ""
+        return Runtime(None, state.config, fatal=fatal, desk=name or "", desk_label=label,
+                       **common)
+    return Runtime(found.poller, state.config, demo=found.demo, connection=found.connection(),
+                   http_calls=found.calls, history=found.recorder, desk=found.id,
+                   desk_label=found.label if several else "", **common)
 
 
 @dataclass(frozen=True, slots=True)

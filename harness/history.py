@@ -38,10 +38,10 @@ def record(store: HistoryStore, moments: Iterable[tuple[datetime, pd.DataFrame]]
 
 
 def forget_snapshot(store: HistoryStore) -> None:
-    """Drop the stored last snapshot (the values stay): a board started on this store then
-    opens on its own first poll, not on the seeded past."""
+    """Drop the store's desk's last snapshot (the values stay): a board started on this store
+    then opens on its own first poll, not on the seeded past."""
     with store.engine.begin() as conn:
-        conn.execute(sa.delete(t.snapshot))
+        conn.execute(sa.delete(t.snapshots).where(t.snapshots.c.desk == store.desk))
 
 
 def desk_day(frame: pd.DataFrame, start: datetime, end: datetime, *,

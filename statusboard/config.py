@@ -55,8 +55,15 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
-             "time_zone")
-_SCREEN_KEYS = ("id", "title", "panels")
+             "time_zone", "desks")
+_SCREEN_KEYS = ("id", "title", "panels", "desk")
+#: Settings that are secrets: never in statusboard.toml (the environment or the secrets file).
+SECRET_SETTINGS = frozenset({"ticket", "password", "app_token", "system_user_token",
+                             "access_token"})
+#: What a [desks.<id>] table may hold: a label, and every setting but the secrets.
+_DESK_KEYS = ("label", *(name for name in ENV_VARS if name not in SECRET_SETTINGS))
+#: The one desk of the SUPEROFFICE_* settings, when statusboard.toml names no desks.
+SINGLE_DESK = "default"
 _SLOT_KEYS = ("panel", "title")
 _THRESHOLD_KEYS = ("amber", "red", "direction")
 _NIGHT_KEYS = ("from", "to")
@@ -73,6 +80,34 @@ class ScreenConfig:
     id: str  # also the page's URL path
     title: str
     panels: tuple[PanelSlot, ...]
+    desk: str | None = None  # the desk it shows (a [desks] id); None: the first, or ?desk=
+
+
+@dataclass(frozen=True, slots=True)
+class DeskConfig:
+    """A desk of `[desks.<id>]`: its label and its settings other than secrets (strings, as
+    the environment gives them; the secrets come from SUPEROFFICE_<ID>_<SETTING> or the
+    secrets file)."""
+
+    id: str
+    label: str
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        """Its variables' prefix: "north" → SUPEROFFICE_NORTH_ (dashes as underscores)."""
+        return f"SUPEROFFICE_{self.id.upper().replace('-', '_')}_"
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSetup:
+    """A desk ready to be polled: its id and label, its settings (None: the demo NetServer),
+    or why it cannot be polled."""
+
+    id: str
+    label: str
+    settings: Settings | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +125,7 @@ class BoardConfig:
     compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
     retention: Retention = field(default_factory=Retention)  # [history]: kept how long
     zone: ZoneInfo = field(default_factory=server_zone)  # every time on a screen is told in it
+    desks: tuple[DeskConfig, ...] = ()  # [desks.<id>]; none: the one desk of SUPEROFFICE_*
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -113,6 +149,9 @@ class Loaded:
     #: Why the configuration file could not be read ("board.toml: is not valid TOML (…)"), when
     #: it could not: the built-in layout stands in (a running board keeps what it had).
     unread: str | None = None
+    #: Every desk to poll, in order: the [desks] of the file, else the one desk of the
+    #: SUPEROFFICE_* settings (the demo NetServer when they name no URL).
+    desks: tuple[DeskSetup, ...] = ()
 
 
 #: What the built-in file itself falls back on: the dataclass's defaults, no screens.
@@ -213,9 +252,80 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
+    desks = _desks(data["desks"], say, source) if "desks" in data else ()
+    known = {d.id for d in desks}
+    for screen in screens:
+        if screen.desk is not None and screen.desk not in known:
+            say(f"the screen {screen.id}'s desk", f'= "{screen.desk}" is not under [desks] '
+                f"(desks: {', '.join(sorted(known)) or 'none'}); it shows the first desk.")
+    screens = tuple(s if s.desk in known else replace(s, desk=None) for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
-                         compare=compare, retention=retention, zone=zone)
+                         compare=compare, retention=retention, zone=zone, desks=desks)
     return Loaded(config, tuple(problems))
+
+
+def _desks(raw: object, say: Any, source: str) -> tuple[DeskConfig, ...]:
+    """`[desks.<id>]` tables: a label and the non-secret settings of each desk."""
+    if not isinstance(raw, Mapping) or not raw:
+        say("desks", "must hold one table per desk, such as [desks.north] with a url; the "
+            "SUPEROFFICE_* settings are the one desk.")
+        return ()
+    out: list[DeskConfig] = []
+    for desk_id, table in raw.items():
+        where = f"desks.{_q(desk_id)}"
+        if not _ID.match(desk_id):
+            say(where, "must be named with lower-case letters, digits and dashes (it is the "
+                "desk's address, ?desk=…); the desk was left out.")
+            continue
+        if not isinstance(table, Mapping):
+            say(where, "must be a table with url and label; the desk was left out.")
+            continue
+        desk = DeskConfig(desk_id, desk_id, {})
+        settings: dict[str, str] = {}
+        for key, value in table.items():
+            if key in SECRET_SETTINGS:
+                say(f"{where}.{_q(key)}", f"is a secret and does not belong in {source}: set "
+                    f"{desk.prefix}{key.upper()} in the environment, or {key} under "
+                    f"[desks.{desk_id}] in .streamlit/secrets.toml; it was ignored.")
+            elif key not in _DESK_KEYS:
+                say(f"{where}.{_q(key)}", f"is not a desk setting (expected one of: "
+                    f"{', '.join(_DESK_KEYS)}); it was ignored.")
+            elif isinstance(value, bool):
+                settings[key] = "true" if value else "false"
+            elif isinstance(value, str | int | float):
+                settings[key] = str(value)
+            else:
+                say(f"{where}.{_q(key)}", f"= {_value(value)} must be a string or a number; "
+                    "it was ignored.")
+        label = settings.pop("label", desk_id).strip() or desk_id
+        out.append(DeskConfig(desk_id, label, MappingProxyType(settings)))
+    return tuple(out)
+
+
+def desk_setups(config: BoardConfig, env: Mapping[str, str],
+                secrets: Mapping[str, Any]) -> tuple[DeskSetup, ...]:
+    """Each desk of `config` with its settings: statusboard.toml's, then the secrets file's
+    [desks.<id>], then SUPEROFFICE_<ID>_<SETTING> in the environment (which wins)."""
+    tables = secrets.get("desks")
+    out = []
+    for desk in config.desks:
+        merged = {ENV_VARS[k]: v for k, v in desk.settings.items()}
+        table = tables.get(desk.id) if isinstance(tables, Mapping) else None
+        if isinstance(table, Mapping):
+            merged.update({ENV_VARS[k]: str(v) for k, v in table.items() if k in ENV_VARS})
+        merged.update({ENV_VARS[name]: env[desk.prefix + name.upper()] for name in ENV_VARS
+                       if env.get(desk.prefix + name.upper())})
+        if not merged.get(ENV_VARS["url"]):
+            out.append(DeskSetup(desk.id, desk.label, problem=(
+                f"Desk {desk.id} has no URL: set url under [desks.{desk.id}] in "
+                f"{config.source}, or {desk.prefix}URL.")))
+            continue
+        try:
+            out.append(DeskSetup(desk.id, desk.label, Settings.from_env(merged)))
+        except ConfigurationError as exc:
+            out.append(DeskSetup(desk.id, desk.label, problem=f"Desk {desk.id}: {exc} (for this "
+                                 f"desk: [desks.{desk.id}], or the variables {desk.prefix}…)"))
+    return tuple(out)
 
 
 def _q(key: str) -> str:
@@ -256,7 +366,12 @@ def _screens(raw: object, say: Any,
             say(f"{where}.id", f'= "{screen_id}" is already taken; the screen was left out.')
             continue
         slots = _panel_slots(item.get("panels"), f"{where}.panels", say)
-        out.append(ScreenConfig(screen_id, title.strip(), slots))
+        desk = item.get("desk")
+        if desk is not None and not (isinstance(desk, str) and _ID.match(desk)):
+            say(f"{where}.desk", f"= {_value(desk)} must name a desk under [desks]; the "
+                "screen shows the first desk.")
+            desk = None
+        out.append(ScreenConfig(screen_id, title.strip(), slots, desk))
     if not out:
         say("screens", "holds no usable screen; the built-in screens are shown.")
         return default
@@ -514,12 +629,23 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
                      redraw=redraw or default_redraw(interval),
                      metrics_port=_port(env, METRICS_PORT_ENV, problems))
     merged = merged_env(env, secrets or {})
+    if config.desks:
+        if merged.get(ENV_VARS["url"]):
+            problems.append(f"{ENV_VARS['url']} is set, but {config.source} names its desks "
+                            "under [desks], so it is not used; give each desk its url there, "
+                            "or SUPEROFFICE_<DESK>_URL.")
+        setups = desk_setups(config, env, secrets or {})
+        return Loaded(config, tuple(problems), unread=loaded.unread, desks=setups)
     if not merged.get(ENV_VARS["url"]):
-        return Loaded(config, tuple(problems), unread=loaded.unread)
+        return Loaded(config, tuple(problems), unread=loaded.unread,
+                      desks=(DeskSetup(SINGLE_DESK, ""),))
     try:
-        return Loaded(config, tuple(problems), Settings.from_env(merged), unread=loaded.unread)
+        settings = Settings.from_env(merged)
     except ConfigurationError as exc:
-        return Loaded(config, tuple(problems), fatal=str(exc), unread=loaded.unread)
+        return Loaded(config, tuple(problems), fatal=str(exc), unread=loaded.unread,
+                      desks=(DeskSetup(SINGLE_DESK, "", problem=str(exc)),))
+    return Loaded(config, tuple(problems), settings, unread=loaded.unread,
+                  desks=(DeskSetup(SINGLE_DESK, "", settings),))
 
 
 #: The secrets files a deployment reads, as Streamlit does: the user's, then the working

@@ -153,14 +153,18 @@ class Desk:
 
     def __init__(self, settings: Settings | None, *, interval: float,
                  panels: tuple[PanelType, ...], max_backoff: float | None,
-                 history: HistorySettings) -> None:
+                 history: HistorySettings, name: str | None = None, label: str = "") -> None:
         self.demo_server: Any = None
         if settings is None:
             from netserver_demo import DemoNetServer
 
             self.demo_server = DemoNetServer(port=0, seed=42).start()
             settings = Settings(url=self.demo_server.url)
-        self.id = DEMO_DESK if self.demo_server is not None else desk_id(settings)
+        #: Where its numbers come from (stats_client.desks): its rows, lease and metrics.
+        self.key = DEMO_DESK if self.demo_server is not None else desk_id(settings)
+        #: How the board names it: its [desks] id (?desk=…), else its key.
+        self.id = name or self.key
+        self.label = label or ("Demo" if self.demo_server is not None else self.id)
         self.settings = settings
         try:
             self.client = open_client(settings)
@@ -173,7 +177,7 @@ class Desk:
         # The recorder drives the poller: it polls (or, with PostgreSQL and another process
         # holding the lease, follows) and records; after a restart it first adopts the last
         # stored snapshot, so the screens open at once on it, shown with its age.
-        self.recorder = HistoryRecorder(self.poller, history.url, desk=self.id,
+        self.recorder = HistoryRecorder(self.poller, history.url, desk=self.key,
                                         retention=history.retention)
         self._stopped = False
         self._lock = threading.Lock()
@@ -222,8 +226,10 @@ class Desk:
 # -- the deployment ----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What the desks are built from: when it changes, they are built again."""
+    """What a desk is built from: when it changes, the desk is built again."""
 
+    name: str  # its [desks] id, or "" for the one desk of SUPEROFFICE_*
+    label: str
     settings_key: str  # a fingerprint of the NetServer settings (no secret kept)
     interval: float
     panels: tuple[PanelType, ...]
@@ -241,12 +247,20 @@ class State:
     desks: Mapping[str, Desk] = field(default_factory=lambda: MappingProxyType({}))
     history: HistorySettings = field(default_factory=lambda: HistorySettings(None))
     generation: int = 0  # moves on every reload: open pages draw again
-    plan: Plan | None = None
+    plans: Mapping[str, Plan] | None = None  # by desk id; None before the first read
+    #: The desks that cannot be polled, by id, with why (a sentence); the others run.
+    failed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def desk(self) -> Desk | None:
-        """The desk the screens show (the first; several desks come with their own screens)."""
+        """The first desk: what a screen shows unless it (or ?desk=) names another."""
         return next(iter(self.desks.values()), None)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every desk's id in the configured order, running or not."""
+        return tuple(self.labels)
 
 
 def _settings_key(settings: Settings | None) -> str:
@@ -376,7 +390,7 @@ class Deployment:
     def _apply(self, read: tuple[config.Loaded, tuple[str, ...], HistorySettings]) -> bool:
         loaded, extra, history = read
         old = self._state
-        if loaded.unread is not None and old.plan is not None:
+        if loaded.unread is not None and old.plans is not None:
             # A file that cannot be read now (an editor half-way through saving, a typo in
             # the TOML): what was read before stays in force, and the screen says why.
             kept = f"{loaded.unread}; the configuration read before stays in force."
@@ -387,41 +401,62 @@ class Deployment:
         # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
         self.metrics.displays.ttl_s = max(3 * cfg.redraw, 15.0)
         problems = loaded.problems + extra
-        self._tell(old, problems, loaded.fatal)
-        generation = old.generation + 1
-        if loaded.fatal is not None:
-            self._swap(State(cfg, problems, loaded.fatal, history=history,
-                             generation=generation))
-            return True
-        plan = Plan(_settings_key(loaded.netserver), cfg.interval, cfg.panels, cfg.max_backoff,
-                    history)
-        if plan == old.plan and old.desks:
-            self._state = replace(old, config=cfg, problems=problems, generation=generation)
-            return False
-        try:
-            desk = Desk(loaded.netserver, interval=cfg.interval, panels=cfg.panels,
-                        max_backoff=cfg.max_backoff, history=history)
-        except ConfigurationError as exc:  # e.g. a credential the client cannot use
-            self._swap(State(cfg, problems, str(exc), history=history, generation=generation,
-                             plan=plan))
-            return True
-        # The old desks stop first: their lease released, the new recorder takes it at once.
-        self._swap(State(cfg, problems, None, MappingProxyType({desk.id: desk}), history,
-                         generation, plan))
-        self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.id)
-        desk.start()
-        return True
+        setups = loaded.desks or (config.DeskSetup(config.SINGLE_DESK, ""),)
+        several = bool(cfg.desks)
+        plans = {s.id: Plan(s.id if several else "", s.label, _settings_key(s.settings),
+                            cfg.interval, cfg.panels, cfg.max_backoff, history)
+                 for s in setups}
+        failed = {s.id: s.problem for s in setups if s.problem is not None}
+        fatal = failed.get(config.SINGLE_DESK) if not several else None
+        self._tell(old, problems, fatal, failed)
+        desks: dict[str, Desk] = {}
+        new: list[Desk] = []
+        for setup in setups:
+            plan = plans[setup.id]
+            if setup.problem is not None:
+                continue
+            reuse = next((d for d in old.desks.values()
+                          if (old.plans or {}).get(_old_id(old, d)) == plan), None)
+            if reuse is not None:
+                desks[reuse.id] = reuse
+                continue
+            try:
+                desk = Desk(setup.settings, interval=cfg.interval, panels=cfg.panels,
+                            max_backoff=cfg.max_backoff, history=history,
+                            name=setup.id if several else None, label=setup.label)
+            except ConfigurationError as exc:  # e.g. a credential the client cannot use
+                failed[setup.id] = f"Desk {setup.id}: {exc}" if several else str(exc)
+                continue
+            desks[desk.id] = desk
+            new.append(desk)
+        if not several and config.SINGLE_DESK in failed:
+            fatal = failed[config.SINGLE_DESK]
+        labels = {s.id: s.label for s in setups}
+        # Desks that changed stop first: their lease released, the new recorder takes it.
+        self._swap(State(cfg, problems, fatal, MappingProxyType(desks), history,
+                         old.generation + 1, MappingProxyType(plans),
+                         MappingProxyType(failed), MappingProxyType(labels)))
+        for desk in new:
+            self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
+            desk.start()
+        return bool(new) or set(desks) != set(old.desks)
 
-    def _tell(self, old: State, problems: tuple[str, ...], fatal: str | None) -> None:
-        """Each new problem, and why nothing can be polled, in the log once: an unattended
-        board's operator reads the log, not the screen."""
-        if old.plan is not None:
+    def _tell(self, old: State, problems: tuple[str, ...], fatal: str | None,
+              failed: Mapping[str, str]) -> None:
+        """Each new problem, and why nothing (or a desk) can be polled, in the log once: an
+        unattended board's operator reads the log, not the screen."""
+        if old.plans is not None:
             log.info("configuration read again (generation %d)", old.generation + 1)
         for problem in problems:
             if problem not in old.problems:
                 log.warning("%s", problem)
-        if fatal is not None and fatal != old.fatal:
-            log.error("nothing is polled: %s", fatal)
+        if fatal is not None:
+            if fatal != old.fatal:
+                log.error("nothing is polled: %s", fatal)
+            return
+        for name, why in failed.items():
+            if old.failed.get(name) != why:
+                log.error("desk %s is not polled: %s", name, why)
 
     def _swap(self, new: State) -> None:
         old, self._state = self._state, new
@@ -432,6 +467,12 @@ class Deployment:
     def _secrets_path(self, path: Path) -> Path:
         path = path.expanduser()
         return path if path.is_absolute() else self.options.cwd / path
+
+
+def _old_id(state: State, desk: Desk) -> str:
+    """The id `desk` has in `state`'s plans (the one desk of SUPEROFFICE_* is planned as
+    "default" whatever its key)."""
+    return desk.id if desk.id in (state.plans or {}) else config.SINGLE_DESK
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

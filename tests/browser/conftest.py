@@ -90,6 +90,7 @@ def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFact
 
     from harness.history import desk_day, forget_snapshot, record
     from stats_client.client import open_client
+    from stats_client.desks import desk_key
     from stats_client.history import HistoryStore
     from stats_client.panels import ALL_PANELS
     from stats_client.settings import Settings
@@ -99,7 +100,7 @@ def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFact
     with open_client(Settings(url=netserver.url)) as client:
         frame = client.fetch_frame(ALL_PANELS)
     url = f"sqlite:///{tmp_path_factory.mktemp('desk') / 'history.sqlite3'}"
-    store = HistoryStore.open(url)
+    store = HistoryStore.open(url, desk=desk_key(Settings(url=netserver.url)))  # the board's
     now = datetime.now(server_zone())  # the board's zone: the server's own, as by default
     midnight = local_midnight(now)
     week = timedelta(days=7)
