@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from board import render, runtime
+from board.desks import DESKS_ID
 from board.kiosk import parse_desk, parse_rotate
 from statusboard import deployment
 from statusboard.config import CONNECTION_ID
@@ -49,6 +50,8 @@ for n, screen in enumerate(rt.config.screens):
     script = PAGES_DIR / f"{screen.id}.py"
     target = f"pages/{screen.id}.py" if script.is_file() else render.screen_page(screen)
     screens[screen.id] = st.Page(target, title=screen.title, url_path=screen.id, default=n == 0)
+if len(rt.desk_names) > 1:  # several desks: the Desks screen, a row per desk
+    screens[DESKS_ID] = st.Page(f"pages/{DESKS_ID}.py", title="Desks", url_path=DESKS_ID)
 connection = st.Page(f"pages/{CONNECTION_ID}.py", title="Connection", url_path=CONNECTION_ID)
 
 render.set_context(render.PageContext(

@@ -39,6 +39,7 @@ from .connection import (
     unattributed_row,
     zone_row,
 )
+from .desks import DESKS_ID, desk_row, desks_html
 from .header import banner_html, header_html
 from .recall import Memo
 from .runtime import Runtime
@@ -451,6 +452,37 @@ def _no_op() -> None:
     """Stands in for the page during the one run that hands it back to dashboard.py."""
 
 
+def desk_words(rt: Runtime, snap: Snapshot) -> tuple[str, str]:
+    """A desk's own freshness for the Desks screen: its state and a few words."""
+    fresh = rt.freshness(snap)
+    when = rt.local(snap.fetched_at)
+    if fresh.state in ("fresh", "demo") and when is not None:
+        return fresh.state, f"Updated {when:%H:%M}"
+    if fresh.state == "stale" and when is not None:
+        return "stale", f"STALE — data from {when:%H:%M}"
+    return fresh.state, fresh.problem or fresh.headline
+
+
+def render_desks(rt: Runtime) -> None:
+    """The Desks screen: a row per desk (its headline counts at their levels and its own
+    freshness), redrawn every redraw period (the table is small; an unchanged one is sent as
+    Streamlit's reference to what the browser holds)."""
+
+    @st.fragment(run_every=rt.config.redraw)
+    def table() -> None:
+        rows = []
+        for name in rt.desk_names:
+            one = rt.for_desk(name)
+            snap = one.snapshot()
+            state, words = desk_words(one, snap)
+            rows.append(desk_row(one.desk_label or name,
+                                 panel_frame(snap.frame, PanelType.StatusScreen),
+                                 thresholds=rt.config.thresholds, state=state, words=words))
+        st.html(desks_html(rows))
+
+    table()
+
+
 def screen(screen_id: str) -> None:
     """The whole screen `screen_id`: what every file in pages/ calls, with its own name.
 
@@ -470,6 +502,8 @@ def screen(screen_id: str) -> None:
     render_fatal(rt)
     if is_connection:
         render_connection(rt, reserved)
+    elif screen_id == DESKS_ID:
+        render_desks(rt)
     else:
         render_panels(rt, config, snap, reserved)
 

@@ -64,6 +64,7 @@ TYPE: dict[str, int] = {
     "banner_why": 30,
     "banner": 38,
     "screen_title": 44,
+    "desk_count": 56,  # a desk's headline count on the Desks screen
     "number_long": 68,  # a big number of five characters or more
     "number": 92,  # the big numbers
     "night_clock": 180,  # the dim clock of night mode (board.kiosk.night_script)

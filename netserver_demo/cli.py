@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="user name for AuthenticateUsernamePassword (with --password)")
     p.add_argument("--password", help="password for --user")
     p.add_argument("--path-prefix", default="", help="site path, e.g. /Cust12345")
+    p.add_argument("--desks", type=int, default=1, metavar="N",
+                   help="serve N demo desks with different numbers (seeds SEED, SEED+1, …) "
+                        "on ports PORT, PORT+2, … (control ports one above each), site paths "
+                        "/Desk1, /Desk2, …; prints a [desks] table for statusboard.toml")
     p.add_argument(
         "--control-port", type=int, help="loopback control port (default port+1; -1: none)"
     )
@@ -152,45 +156,19 @@ def main(argv: list[str] | None = None) -> int:
         except ReplayError as exc:
             print(f"simulate: {exc}", file=sys.stderr)
             return 2
-    log = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
-    srv = DemoNetServer(
-        host=args.host,
-        port=args.port,
-        seed=args.seed,
-        ticket=args.ticket,
-        app_token=args.app_token,
-        users=users,
-        path_prefix=args.path_prefix,
-        extra_values=args.extra_values,
-        slow_seconds=args.slow_seconds,
-        log=log,
-        shapes=args.shapes,
-        replay=replay,
-    )
-    try:
-        srv.start()
-    except OSError as exc:
-        print(
-            f"simulate: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
-            "is another simulator running? Choose another --port.",
-            file=sys.stderr,
-        )
-        return 3
-    control: ControlServer | None = None
-    cport = (
-        args.control_port if args.control_port is not None else (srv.port + 1 if args.port else 0)
-    )
-    if cport >= 0:
-        try:
-            control = ControlServer(srv, cport).start()
-        except OSError as exc:
-            srv.stop()
-            print(
-                f"simulate: cannot open the control port {cport} ({exc.strerror}); "
-                "choose another --control-port, or -1 for none.",
-                file=sys.stderr,
-            )
-            return 3
+    if not 1 <= args.desks <= 20:
+        print("simulate: --desks must be from 1 to 20.", file=sys.stderr)
+        return 2
+    if args.desks > 1 and (replay is not None or args.path_prefix or args.port == 0):
+        print("simulate: --desks serves its own site paths on ports from --port; give no "
+              "--replay, --path-prefix or --port 0 with it.", file=sys.stderr)
+        return 2
+    if args.desks > 1:
+        return _several(args, users)
+    started = _start(args, args.port, args.seed, args.path_prefix, users, replay)
+    if isinstance(started, int):
+        return started
+    srv, control = started
     auth = []
     if replay is not None:
         auth.append(f"replaying {replay.describe()}; any credentials")
@@ -211,6 +189,79 @@ def main(argv: list[str] | None = None) -> int:
         "Ctrl-C stops.",
         flush=True,
     )
+    _wait([(srv, control)])
+    return 0
+
+
+def _start(args: argparse.Namespace, port: int, seed: int, prefix: str,
+           users: dict[str, str] | None,
+           replay: Capture | None) -> tuple[DemoNetServer, ControlServer | None] | int:
+    """One demo NetServer and its control port, or the exit status when one cannot listen."""
+    log = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
+    srv = DemoNetServer(
+        host=args.host,
+        port=port,
+        seed=seed,
+        ticket=args.ticket,
+        app_token=args.app_token,
+        users=users,
+        path_prefix=prefix,
+        extra_values=args.extra_values,
+        slow_seconds=args.slow_seconds,
+        log=log,
+        shapes=args.shapes,
+        replay=replay,
+    )
+    try:
+        srv.start()
+    except OSError as exc:
+        print(
+            f"simulate: cannot listen on {args.host}:{port} ({exc.strerror}); "
+            "is another simulator running? Choose another --port.",
+            file=sys.stderr,
+        )
+        return 3
+    control: ControlServer | None = None
+    cport = (
+        args.control_port if args.control_port is not None else (srv.port + 1 if port else 0)
+    )
+    if cport >= 0:
+        try:
+            control = ControlServer(srv, cport).start()
+        except OSError as exc:
+            srv.stop()
+            print(
+                f"simulate: cannot open the control port {cport} ({exc.strerror}); "
+                "choose another --control-port, or -1 for none.",
+                file=sys.stderr,
+            )
+            return 3
+    return srv, control
+
+
+def _several(args: argparse.Namespace, users: dict[str, str] | None) -> int:
+    """--desks N: N demo NetServers, and the [desks] table that points a board at them."""
+    args.control_port = None  # one above each desk's port
+    running: list[tuple[DemoNetServer, ControlServer | None]] = []
+    for i in range(args.desks):
+        started = _start(args, args.port + 2 * i, args.seed + i, f"/Desk{i + 1}", users, None)
+        if isinstance(started, int):
+            for srv, control in running:
+                if control is not None:
+                    control.stop()
+                srv.stop()
+            return started
+        running.append(started)
+    print("# statusboard.toml: one table per demo desk (Ctrl-C stops them)")
+    for i, (srv, _control) in enumerate(running, start=1):
+        print(f'[desks.desk{i}]\nlabel = "Demo desk {i}"\nurl = "{srv.url}"\n')
+    sys.stdout.flush()
+    _wait(running)
+    return 0
+
+
+def _wait(running: list[tuple[DemoNetServer, ControlServer | None]]) -> None:
+    """Serve until Ctrl-C, then stop every server."""
     stop = threading.Event()
     try:
         while not stop.wait(0.5):
@@ -218,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if control is not None:
-            control.stop()
-        srv.stop()
+        for srv, control in running:
+            if control is not None:
+                control.stop()
+            srv.stop()
     print("Demo NetServer stopped.", file=sys.stderr)
-    return 0

@@ -50,7 +50,9 @@ BUILTIN_SOURCE = "the built-in statusboard.toml"
 
 #: The Connection screen's id; like any id with its own page, it cannot be configured.
 CONNECTION_ID = "connection"
-RESERVED_IDS = frozenset({CONNECTION_ID})
+#: The Desks screen's id (board.desks), shown when there are several desks.
+DESKS_ID = "desks"
+RESERVED_IDS = frozenset({CONNECTION_ID, DESKS_ID})
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.

@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -399,8 +400,19 @@ class _Damaged(Exception):
     """SQLite's quick_check found damage."""
 
 
+#: One schema check at a time in this process (several desks open one new store at once:
+#: SQLite runs DDL outside a transaction, so two creators would race); other processes that
+#: race are retried.
+_PREPARING = threading.Lock()
+
+
 def _prepare(engine: sa.Engine, *, verify: bool) -> None:
     """Check (optionally), then create or upgrade the schema; a concurrent creator is retried."""
+    with _PREPARING:
+        _prepare_alone(engine, verify=verify)
+
+
+def _prepare_alone(engine: sa.Engine, *, verify: bool) -> None:
     if verify and engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             verdict = conn.exec_driver_sql("PRAGMA quick_check").scalar()
@@ -412,7 +424,10 @@ def _prepare(engine: sa.Engine, *, verify: bool) -> None:
                 _migrate(conn)
             return
         except (sa.exc.OperationalError, sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
-            if attempt == 2 or "exist" not in str(exc).lower():
+            # Another creator got there first (a table that exists, or its schema_version row:
+            # several desks open one new SQLite file at once): the second look finds it done.
+            created = "exist" in str(exc).lower() or isinstance(exc, sa.exc.IntegrityError)
+            if attempt == 2 or not created:
                 raise
 
 

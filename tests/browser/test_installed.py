@@ -281,7 +281,7 @@ def read_history(path: Path) -> History | None:
             last, ok = db.execute("SELECT COALESCE(MAX(id), 0), "
                                   "COALESCE(SUM(result = 'ok'), 0) FROM statusboard_polls"
                                   ).fetchone()
-            seq = db.execute("SELECT seq FROM statusboard_snapshot").fetchone()
+            seq = db.execute("SELECT seq FROM statusboard_snapshots").fetchone()
             holders = db.execute("SELECT holder FROM statusboard_lease").fetchall()
     except sqlite3.OperationalError:  # no such table yet, or busy
         return None

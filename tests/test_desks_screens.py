@@ -1,0 +1,106 @@
+"""Several desks on one board, in AppTest over real demo NetServers: [desks] in statusboard.toml,
+each desk's secret from its own variable, the Desks screen with one desk down (only that one
+says so), ?desk= and a screen's own desk, a secret written in the file refused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.apptest import text_of
+from netserver_demo import DemoNetServer, Fault
+from statusboard import deployment
+
+PASSWORD = "north-Secret-pw"
+
+
+@pytest.fixture
+def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          demo_server_factory: Callable[..., DemoNetServer]) -> Iterator[dict[str, Any]]:
+    """Three desks: north needs a password (from SUPEROFFICE_NORTH_PASSWORD), south is down,
+    west has a screen of its own."""
+    north = demo_server_factory(seed=1, users={"kiosk": PASSWORD})
+    south = demo_server_factory(seed=2)
+    west = demo_server_factory(seed=3)
+    south.set_fault(Fault.DOWN)
+    assert south.wait_until_refused(60)
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(f"""
+[[screens]]
+id = "status"
+title = "Status"
+panels = ["StatusScreen", "UnassignedRequests"]
+
+[[screens]]
+id = "trends"
+title = "West"
+desk = "west"
+panels = ["StatusScreen"]
+
+[desks.north]
+label = "North"
+url = "{north.url}"
+user = "kiosk"
+
+[desks.south]
+label = "South"
+url = "{south.url}"
+
+[desks.west]
+label = "West"
+url = "{west.url}"
+password = "written-in-the-file"
+""")
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(toml))
+    monkeypatch.setenv("STATUSBOARD_INTERVAL", "600")
+    monkeypatch.setenv("STATUSBOARD_MAX_BACKOFF", "600")
+    monkeypatch.setenv("SUPEROFFICE_NORTH_PASSWORD", PASSWORD)
+    try:
+        yield {"north": north, "south": south, "west": west}
+    finally:
+        deployment.stop_development()
+
+
+def rows(at: Any) -> dict[str, str]:
+    """The Desks screen's rows: label → data-state."""
+    return dict(re.findall(r'<tr data-desk-row="([^"]+)" data-state="([^"]+)"', text_of(at)))
+
+
+def test_the_desks_screen_has_a_row_per_desk_and_only_the_one_down_says_so(
+        board: dict[str, Any], open_screen: Any) -> None:
+    at = open_screen("pages/desks.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert rows(at) == {"North": "fresh", "South": "error", "West": "fresh"}
+    body = text_of(at)
+    assert "Cannot reach the NetServer" in body  # south's own sentence, in its row
+    assert body.count('data-na="false"') == 6  # north's and west's three counts
+    assert PASSWORD not in body
+    assert board["north"].call_count("AuthenticateUsernamePassword") == 1
+
+
+def test_a_desk_is_chosen_by_the_address_or_by_the_screen(
+        board: dict[str, Any], open_screen: Any) -> None:
+    first = open_screen()  # the first desk
+    assert 'data-desk="north"' in text_of(first)
+    assert "Status · North" in text_of(first)
+    chosen = open_screen(query={"desk": "west"})
+    assert 'data-desk="west"' in text_of(chosen)
+    assert "Status · West" in text_of(chosen)
+    own = open_screen("pages/trends.py")  # its screen names the desk
+    assert 'data-desk="west"' in text_of(own)
+
+
+def test_a_secret_in_the_file_and_an_unknown_desk_in_the_address_are_sentences(
+        board: dict[str, Any], open_screen: Any) -> None:
+    at = open_screen(query={"desk": "![x](http://elsewhere/p.gif)"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert ("desks.west.password is a secret and does not belong in" in warnings)
+    assert "SUPEROFFICE_WEST_PASSWORD" in warnings
+    assert "written-in-the-file" not in warnings
+    assert ("The address asks for a desk this board does not have (?desk=); its desks are: "
+            "north, south, west.") in warnings
+    assert "elsewhere" not in warnings
