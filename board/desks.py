@@ -26,6 +26,11 @@ DESKS_ID = config.DESKS_ID
 HEADLINE = ("Open", "Unassigned", "Unread")
 #: Rows that fit 1920×1080 at the board's type sizes; the rest are counted below them.
 MAX_ROWS = 8
+#: A failing desk's row says what kind of failure in a few words (the whole sentence is on its
+#: own screens and the Connection screen): stats_client.errors' kinds.
+KIND_WORDS = {"connection": "NetServer unreachable", "authentication": "login refused",
+              "service": "NetServer error", "invalid-reply": "invalid reply from the NetServer",
+              "configuration": "settings wrong", "internal": "internal error"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ from .connection import (
     unattributed_row,
     zone_row,
 )
-from .desks import DESKS_ID, desk_row, desks_html
+from .desks import DESKS_ID, KIND_WORDS, desk_row, desks_html
 from .header import banner_html, header_html
 from .recall import Memo
 from .runtime import Runtime
@@ -453,14 +453,21 @@ def _no_op() -> None:
 
 
 def desk_words(rt: Runtime, snap: Snapshot) -> tuple[str, str]:
-    """A desk's own freshness for the Desks screen: its state and a few words."""
+    """A desk's own freshness for the Desks screen: its state and a few words (a failure by
+    its kind and since when: the sentence is on the desk's own screens)."""
     fresh = rt.freshness(snap)
     when = rt.local(snap.fetched_at)
+    failing = rt.local(snap.error_since)
+    why = KIND_WORDS.get(snap.error_kind or "", "failing") if snap.error else None
+    if rt.fatal is not None:
+        return "error", "settings wrong: see the Connection screen"
     if fresh.state in ("fresh", "demo") and when is not None:
         return fresh.state, f"Updated {when:%H:%M}"
     if fresh.state == "stale" and when is not None:
-        return "stale", f"STALE — data from {when:%H:%M}"
-    return fresh.state, fresh.problem or fresh.headline
+        return "stale", f"STALE — data from {when:%H:%M}" + (f"; {why}" if why else "")
+    if why and failing is not None:
+        return "error", f"NO DATA — {why} since {failing:%H:%M}"
+    return fresh.state, fresh.headline
 
 
 def render_desks(rt: Runtime) -> None:
@@ -496,7 +503,8 @@ def screen(screen_id: str) -> None:
     # The same screen for this run's key and the fragment's checks, or they never agree.
     panels = None if is_connection else config
     title = "Connection" if is_connection else config.title
-    render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
+    named = rt.desk_label and screen_id != DESKS_ID  # the Desks screen is every desk's
+    render_live(rt, f"{title} · {rt.desk_label}" if named else title, screen_id,
                 panels, shown_key(rt, panels, snap))
     reserved = render_problems(ctx.problems)
     render_fatal(rt)

@@ -117,15 +117,16 @@ def statusboard_command() -> list[str]:
 class Dashboard:
     """`statusboard serve` in its own process group, pointed at a NetServer URL."""
 
-    def __init__(self, netserver_url: str, *, interval: float = 2, max_backoff: float = 2,
+    def __init__(self, netserver_url: str | None, *, interval: float = 2, max_backoff: float = 2,
                  redraw: float | None = None, extra_env: Mapping[str, str] | None = None,
                  log_path: Path | None = None, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.interval = interval
         env = {k: v for k, v in os.environ.items() if not k.startswith(_BOARD_VARS)}
+        if netserver_url is not None:  # None: the desks come from the configuration file
+            env["SUPEROFFICE_URL"] = netserver_url
         env.update({
-            "SUPEROFFICE_URL": netserver_url,
             "STATUSBOARD_INTERVAL": f"{interval:g}",
             "STATUSBOARD_MAX_BACKOFF": f"{max_backoff:g}",
             "PYTHONUNBUFFERED": "1",

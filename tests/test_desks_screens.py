@@ -76,7 +76,7 @@ def test_the_desks_screen_has_a_row_per_desk_and_only_the_one_down_says_so(
     assert not at.exception, [e.value for e in at.exception]
     assert rows(at) == {"North": "fresh", "South": "error", "West": "fresh"}
     body = text_of(at)
-    assert "Cannot reach the NetServer" in body  # south's own sentence, in its row
+    assert "NO DATA — NetServer unreachable since" in body  # in south's own row
     assert body.count('data-na="false"') == 6  # north's and west's three counts
     assert PASSWORD not in body
     assert board["north"].call_count("AuthenticateUsernamePassword") == 1
