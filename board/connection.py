@@ -123,6 +123,22 @@ def metrics_row(wanted: int | None, serving: int | None, problem: str | None) ->
     return ("Metrics", f"served on port {wanted} at /metrics")
 
 
+def desk_rows(desks: list[tuple[str, Connection | None, Snapshot, str, str | None]],
+              now: datetime) -> list[tuple[str, str]]:
+    """With several desks, a row each: (id, connection, snapshot, history role, why it cannot
+    be polled) → where it is, how, its last poll and who polls it (never a secret)."""
+    out = []
+    for name, conn, snap, role, fatal in desks:
+        if fatal is not None:
+            out.append((f"Desk {name}", fatal))
+            continue
+        where = f"{conn.endpoint} · {conn.transport} · {conn.credential}" if conn else "—"
+        who = "this process polls" if role == "polling" else "another process polls"
+        out.append((f"Desk {name}", f"{where}; last poll {_when(snap.attempted_at, now)}"
+                    f" ({who})"))
+    return out
+
+
 def unattributed_row(values: int) -> tuple[str, str]:
     """What became of history recorded before desks: kept, exportable, never drawn.
 

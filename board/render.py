@@ -33,6 +33,7 @@ from statusboard.rules import Threshold
 from . import charts, geometry, kiosk, recall, theme
 from .connection import (
     connection_rows,
+    desk_rows,
     display_rows,
     history_row,
     metrics_row,
@@ -380,6 +381,10 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
         if rt.history_status.unattributed:
             rows.append(unattributed_row(rt.history_status.unattributed))
         rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
+        if len(rt.desk_names) > 1:
+            others = [rt.for_desk(name) for name in rt.desk_names]
+            rows += desk_rows([(o.desk, o.connection, o.snapshot(), o.history_status.role,
+                                o.fatal) for o in others], now)
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         shown = "".join(

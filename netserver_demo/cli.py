@@ -122,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path-prefix", default="", help="site path, e.g. /Cust12345")
     p.add_argument("--desks", type=int, default=1, metavar="N",
                    help="serve N demo desks with different numbers (seeds SEED, SEED+1, …) "
-                        "on ports PORT, PORT+2, … (control ports one above each), site paths "
-                        "/Desk1, /Desk2, …; prints a [desks] table for statusboard.toml")
+                        "on ports PORT, PORT+2, … (control ports one above each; --port 0: "
+                        "any free ports), site paths /Desk1, /Desk2, …; prints a [desks] "
+                        "table for statusboard.toml")
     p.add_argument(
         "--control-port", type=int, help="loopback control port (default port+1; -1: none)"
     )
@@ -159,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.desks <= 20:
         print("simulate: --desks must be from 1 to 20.", file=sys.stderr)
         return 2
-    if args.desks > 1 and (replay is not None or args.path_prefix or args.port == 0):
+    if args.desks > 1 and (replay is not None or args.path_prefix):
         print("simulate: --desks serves its own site paths on ports from --port; give no "
-              "--replay, --path-prefix or --port 0 with it.", file=sys.stderr)
+              "--replay or --path-prefix with it.", file=sys.stderr)
         return 2
     if args.desks > 1:
         return _several(args, users)
@@ -244,7 +245,8 @@ def _several(args: argparse.Namespace, users: dict[str, str] | None) -> int:
     args.control_port = None  # one above each desk's port
     running: list[tuple[DemoNetServer, ControlServer | None]] = []
     for i in range(args.desks):
-        started = _start(args, args.port + 2 * i, args.seed + i, f"/Desk{i + 1}", users, None)
+        port = args.port + 2 * i if args.port else 0  # --port 0: any free ports
+        started = _start(args, port, args.seed + i, f"/Desk{i + 1}", users, None)
         if isinstance(started, int):
             for srv, control in running:
                 if control is not None:

@@ -104,3 +104,15 @@ def test_a_secret_in_the_file_and_an_unknown_desk_in_the_address_are_sentences(
     assert ("The address asks for a desk this board does not have (?desk=); its desks are: "
             "north, south, west.") in warnings
     assert "elsewhere" not in warnings
+
+
+def test_the_connection_screen_lists_every_desk_without_a_secret(
+        board: dict[str, Any], open_screen: Any) -> None:
+    at = open_screen("pages/connection.py")
+    assert not at.exception, [e.value for e in at.exception]
+    body = text_of(at)
+    for name in ("north", "south", "west"):
+        assert f"<th>Desk {name}</th>" in body
+    assert f"{board['north'].service_url()} · SOAP" in body
+    assert "user name and password" in body
+    assert PASSWORD not in body

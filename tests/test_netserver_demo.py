@@ -1014,3 +1014,34 @@ def test_partner_refuses_a_bad_signature_and_issues_nothing(
                                       "verified."}
     assert srv.state.issued_tickets() == frozenset()
     assert partner.logins == 0
+
+
+def test_simulate_desks_serves_several_desks_and_prints_their_table() -> None:
+    """`simulate --desks 3`: three demo desks with different numbers, and the [desks] table
+    that points a board at them (so the Desks screen can be seen without a NetServer)."""
+    import tomllib
+
+    from stats_client.client import open_client
+    from stats_client.desks import desk_key
+    from stats_client.panels import PanelType
+    from stats_client.settings import Settings
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = process.start("netserver_demo", ["--port", "0", "--desks", "3"], env=env)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(1 + 4 * 3)]
+        table = tomllib.loads("".join(lines))["desks"]
+        assert list(table) == ["desk1", "desk2", "desk3"]
+        assert table["desk2"]["label"] == "Demo desk 2"
+        frames = []
+        for desk in table.values():
+            settings = Settings(url=desk["url"])
+            with open_client(settings) as client:
+                frames.append(client.fetch_frame((PanelType.StatusScreen,))["value"].tolist())
+        assert len({desk_key(Settings(url=d["url"])) for d in table.values()}) == 3
+        assert len({tuple(f) for f in frames}) == 3  # seeds 42, 43, 44: different numbers
+    finally:
+        _out, err = process.ctrl_c(proc)
+    assert proc.returncode == 0
+    assert "Traceback" not in err
