@@ -71,6 +71,12 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
     if args_list and args_list[0] in DATA_COMMANDS:
         from stats_client.cli import main as data_main
 
+        env = dict(os.environ if env is None else env)
+        try:
+            args_list, env = _for_desk(args_list, env)
+        except ValueError as exc:
+            _say(err, f"error: {exc}")
+            return USAGE_ERROR
         return data_main(args_list, env=env, prog="statusboard")
     args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
     try:
@@ -85,6 +91,58 @@ class Terminated(Exception):
 
 def _terminated(_signum: int, _frame: object) -> None:
     raise Terminated
+
+
+def _for_desk(argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """`fetch` and `capture` for one of the desks statusboard.toml names (`--desk north`: its
+    settings and secrets as the one desk's variables); `history --desk north`: that desk's
+    rows. Without --desk and with several desks, a sentence lists them (ValueError)."""
+    command, rest = argv[0], argv[1:]
+    if command not in ("fetch", "capture", "history"):
+        return argv, env
+    wanted = None
+    for i, arg in enumerate(rest):
+        if arg == "--desk" and i + 1 < len(rest):
+            wanted, rest = rest[i + 1], rest[:i] + rest[i + 2:]
+            break
+        if arg.startswith("--desk="):
+            wanted, rest = arg.split("=", 1)[1], rest[:i] + rest[i + 1:]
+            break
+    from stats_client.desks import desk_key
+    from stats_client.errors import ConfigurationError
+    from statusboard import config
+    from statusboard.deployment import Options
+
+    options = Options.from_environment(env)
+    secrets, _ = config.read_secrets(options.secrets_files, cwd=options.cwd)
+    loaded = config.load(env, secrets, location=options.location)
+    desks = {d.id: d for d in loaded.config.desks}
+    if not desks:  # one desk: the SUPEROFFICE_* settings (history: its store's desks)
+        if wanted is not None and command != "history":
+            raise ValueError(f"--desk {wanted}: {loaded.config.source} names no desks, so the "
+                             "SUPEROFFICE_* settings are the one desk; leave --desk out.")
+        return argv if wanted is None else [command, *rest, "--desk", wanted], env
+    if wanted is None:
+        if command == "history":
+            return argv, env
+        raise ValueError(f"{loaded.config.source} names several desks ({', '.join(desks)}); "
+                         "choose one with --desk.")
+    if wanted not in desks:
+        if command == "history":  # a desk of the store, by its own name
+            return [command, *rest, "--desk", wanted], env
+        raise ValueError(f"--desk {wanted} is not under [desks] in {loaded.config.source}; "
+                         f"its desks are: {', '.join(desks)}.")
+    merged = config.desk_environment(desks[wanted], env, secrets)
+    if command == "history":
+        from stats_client.settings import Settings
+
+        try:
+            key = desk_key(Settings.from_env(merged))
+        except ConfigurationError as exc:
+            raise ValueError(f"desk {wanted}: {exc}") from None
+        return [command, *rest, "--desk", key], env
+    plain = {k: v for k, v in env.items() if not k.startswith("SUPEROFFICE_")}
+    return [command, *rest], {**plain, **merged}
 
 
 def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:

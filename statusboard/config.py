@@ -304,19 +304,27 @@ def _desks(raw: object, say: Any, source: str) -> tuple[DeskConfig, ...]:
     return tuple(out)
 
 
+def desk_environment(desk: DeskConfig, env: Mapping[str, str],
+                     secrets: Mapping[str, Any]) -> dict[str, str]:
+    """`desk`'s settings as the one desk's variables (SUPEROFFICE_URL, …): statusboard.toml's,
+    then the secrets file's [desks.<id>], then SUPEROFFICE_<ID>_<SETTING> (which wins)."""
+    merged = {ENV_VARS[k]: v for k, v in desk.settings.items()}
+    tables = secrets.get("desks")
+    table = tables.get(desk.id) if isinstance(tables, Mapping) else None
+    if isinstance(table, Mapping):
+        merged.update({ENV_VARS[k]: str(v) for k, v in table.items() if k in ENV_VARS})
+    merged.update({ENV_VARS[name]: env[desk.prefix + name.upper()] for name in ENV_VARS
+                   if env.get(desk.prefix + name.upper())})
+    return merged
+
+
 def desk_setups(config: BoardConfig, env: Mapping[str, str],
                 secrets: Mapping[str, Any]) -> tuple[DeskSetup, ...]:
     """Each desk of `config` with its settings: statusboard.toml's, then the secrets file's
     [desks.<id>], then SUPEROFFICE_<ID>_<SETTING> in the environment (which wins)."""
-    tables = secrets.get("desks")
     out = []
     for desk in config.desks:
-        merged = {ENV_VARS[k]: v for k, v in desk.settings.items()}
-        table = tables.get(desk.id) if isinstance(tables, Mapping) else None
-        if isinstance(table, Mapping):
-            merged.update({ENV_VARS[k]: str(v) for k, v in table.items() if k in ENV_VARS})
-        merged.update({ENV_VARS[name]: env[desk.prefix + name.upper()] for name in ENV_VARS
-                       if env.get(desk.prefix + name.upper())})
+        merged = desk_environment(desk, env, secrets)
         if not merged.get(ENV_VARS["url"]):
             out.append(DeskSetup(desk.id, desk.label, problem=(
                 f"Desk {desk.id} has no URL: set url under [desks.{desk.id}] in "

@@ -7,7 +7,9 @@ from __future__ import annotations
 import contextlib
 import io
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +113,38 @@ def test_a_port_that_is_no_port_is_a_usage_error(port: str) -> None:
     assert status == 2
     assert "TCP port number" in err
     assert "Traceback" not in err
+
+
+@pytest.fixture
+def two_desks(tmp_path: Path,
+              demo_server_factory: Callable[..., DemoNetServer]) -> dict[str, Any]:
+    north = demo_server_factory(seed=1, users={"kiosk": "north-pw"})
+    south = demo_server_factory(seed=2)
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(f'[desks.north]\nurl = "{north.url}"\nuser = "kiosk"\n\n'
+                    f'[desks.south]\nurl = "{south.url}"\n')
+    env = {"STATUSBOARD_CONFIG": str(toml), "SUPEROFFICE_NORTH_PASSWORD": "north-pw",
+           "HOME": str(tmp_path)}
+    return {"north": north, "south": south, "env": env}
+
+
+def test_fetch_takes_a_desk_of_the_configuration_with_its_own_secret(
+        two_desks: dict[str, Any]) -> None:
+    status, out, err = run("fetch", "--desk", "north", "--panels", "UnassignedRequests",
+                           "--format", "csv", env=two_desks["env"])
+    assert status == 0, err
+    assert out.splitlines()[1].startswith("UnassignedRequests,")
+    assert two_desks["north"].call_count("AuthenticateUsernamePassword") == 1
+    assert two_desks["south"].call_count("GetStatistics") == 0
+    assert "north-pw" not in out + err
+
+
+def test_with_several_desks_fetch_names_them_when_none_is_chosen(
+        two_desks: dict[str, Any]) -> None:
+    status, out, err = run("fetch", "--format", "csv", env=two_desks["env"])
+    assert status == 2
+    assert out == ""
+    one_line(err, "names several desks (north, south); choose one with --desk")
+    status, _, err = run("fetch", "--desk", "east", env=two_desks["env"])
+    assert status == 2
+    one_line(err, "--desk east is not under [desks]", "north, south")
