@@ -55,6 +55,7 @@ if len(rt.desk_names) > 1:  # several desks: the Desks screen, a row per desk
 connection = st.Page(f"pages/{CONNECTION_ID}.py", title="Connection", url_path=CONNECTION_ID)
 
 render.set_context(render.PageContext(
-    runtime=rt, problems=rt.problems + tuple(p for p in (bad_rotate, bad_desk) if p), desk=desk))
+    runtime=rt, problems=rt.problems + tuple(p for p in (bad_rotate, bad_desk) if p), desk=desk,
+    unknown_desk=bad_desk))
 
 st.navigation([*screens.values(), connection], position="hidden").run()

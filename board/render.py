@@ -16,8 +16,8 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
@@ -182,9 +182,9 @@ def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | N
 
 
 def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | None,
-                shown: tuple[object, ...]) -> None:
-    """Header with `#freshness` and the stale banner, every `redraw` seconds; a full run when
-    what the panels of `screen` show is no longer `shown` (what this run drew)."""
+                shown: tuple[object, ...], *, banner: bool = True) -> None:
+    """Header with `#freshness` and the stale banner (unless not `banner`), every `redraw`
+    seconds; a full run when what the panels of `screen` show is no longer `shown`."""
 
     @st.fragment(run_every=rt.config.redraw)
     def live() -> None:
@@ -200,8 +200,9 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
                            interval=rt.config.interval, zone=rt.config.zone,
                            history=rt.history_status.state, desk=rt.desk)
-        body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
-                            failing_since=snap.error_since, zone=rt.config.zone)
+        if banner:
+            body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
+                                failing_since=snap.error_since, zone=rt.config.zone)
         st.html(body)
 
     token = display_token()
@@ -415,6 +416,9 @@ class PageContext:
     runtime: Runtime
     problems: tuple[str, ...]  # runtime problems plus URL problems (e.g. a bad ?rotate=)
     desk: str | None = None  # ?desk= in the address, when it names one of the desks
+    #: Why ?desk= names no desk of the board: then no numbers are drawn (they would be
+    #: another desk's), only this sentence.
+    unknown_desk: str | None = None
 
     def screen(self, screen_id: str) -> ScreenConfig:
         found = self.runtime.config.screen(screen_id)
@@ -455,6 +459,22 @@ def context(url_path: str) -> PageContext:
 
 def _no_op() -> None:
     """Stands in for the page during the one run that hands it back to dashboard.py."""
+
+
+@dataclass(frozen=True, slots=True)
+class Oldest:
+    """The Desks screen's header: the snapshot of the desk whose data is oldest (a desk with
+    none at all first), so that the header is stale whenever some desk is, and fresh only
+    when every desk is; each row says which."""
+
+    desks: tuple[Runtime, ...]
+
+    def latest(self) -> Snapshot:
+        snaps = [d.snapshot() for d in self.desks]
+        if not snaps:
+            return Snapshot()
+        return min(snaps, key=lambda s: (s.fetched_at is not None,
+                                         s.fetched_at or datetime.min.replace(tzinfo=UTC)))
 
 
 def desk_words(rt: Runtime, snap: Snapshot) -> tuple[str, str]:
@@ -504,15 +524,20 @@ def screen(screen_id: str) -> None:
     is_connection = screen_id == CONNECTION_ID
     config = ctx.screen(screen_id)
     rt = ctx.runtime.for_desk(ctx.desk or config.desk)
+    if screen_id == DESKS_ID:  # every desk's: its header tells the oldest data of them all
+        rt = replace(rt, source=Oldest(tuple(rt.for_desk(n) for n in rt.desk_names)),
+                     desk="", desk_label="", fatal=None)
+    if ctx.unknown_desk is not None:
+        rt = replace(rt, source=None, fatal=ctx.unknown_desk, history=None)
     snap = rt.snapshot()
     # The same screen for this run's key and the fragment's checks, or they never agree.
     panels = None if is_connection else config
     title = "Connection" if is_connection else config.title
-    named = rt.desk_label and screen_id != DESKS_ID  # the Desks screen is every desk's
-    render_live(rt, f"{title} · {rt.desk_label}" if named else title, screen_id,
-                panels, shown_key(rt, panels, snap))
+    render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
+                panels, shown_key(rt, panels, snap), banner=screen_id != DESKS_ID)
     reserved = render_problems(ctx.problems)
-    render_fatal(rt)
+    if ctx.unknown_desk is None:  # else the sentence is among the problems
+        render_fatal(rt)
     if is_connection:
         render_connection(rt, reserved)
     elif screen_id == DESKS_ID:

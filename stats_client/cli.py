@@ -245,7 +245,7 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
         _check_recorded(url)
         store = HistoryStore.open(url, retention=load_retention(where.config), now=now)
         try:
-            report = store.prune(now)
+            report = store.prune(now, every_desk=True)
         finally:
             store.close()
         out.write(f"pruned {store.url}: {report.to_five_minutes} values into 5-minute "

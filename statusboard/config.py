@@ -100,6 +100,14 @@ class DeskConfig:
         """Its variables' prefix: "north" → SUPEROFFICE_NORTH_ (dashes as underscores)."""
         return f"SUPEROFFICE_{self.id.upper().replace('-', '_')}_"
 
+    def variable(self, setting: str) -> str:
+        """The desk's own variable for a setting, named as the one desk's is:
+        SUPEROFFICE_PRIVATE_KEY → SUPEROFFICE_NORTH_PRIVATE_KEY."""
+        return self.prefix + ENV_VARS[setting].removeprefix("SUPEROFFICE_")
+
+    def variables(self) -> set[str]:
+        return {self.variable(name) for name in ENV_VARS}
+
 
 @dataclass(frozen=True, slots=True)
 class DeskSetup:
@@ -287,7 +295,7 @@ def _desks(raw: object, say: Any, source: str) -> tuple[DeskConfig, ...]:
         for key, value in table.items():
             if key in SECRET_SETTINGS:
                 say(f"{where}.{_q(key)}", f"is a secret and does not belong in {source}: set "
-                    f"{desk.prefix}{key.upper()} in the environment, or {key} under "
+                    f"{desk.variable(key)} in the environment, or {key} under "
                     f"[desks.{desk_id}] in .streamlit/secrets.toml; it was ignored.")
             elif key not in _DESK_KEYS:
                 say(f"{where}.{_q(key)}", f"is not a desk setting (expected one of: "
@@ -300,6 +308,12 @@ def _desks(raw: object, say: Any, source: str) -> tuple[DeskConfig, ...]:
                 say(f"{where}.{_q(key)}", f"= {_value(value)} must be a string or a number; "
                     "it was ignored.")
         label = settings.pop("label", desk_id).strip() or desk_id
+        clash = desk.variables() & (set(ENV_VARS.values()).union(
+            *(other.variables() for other in out)))
+        if clash:  # "login" would read SUPEROFFICE_LOGIN_URL, the one desk's login service
+            say(where, f"cannot be a desk's name: its variables would be others' "
+                f"({', '.join(sorted(clash))}); choose another name; the desk was left out.")
+            continue
         out.append(DeskConfig(desk_id, label, MappingProxyType(settings)))
     return tuple(out)
 
@@ -313,8 +327,8 @@ def desk_environment(desk: DeskConfig, env: Mapping[str, str],
     table = tables.get(desk.id) if isinstance(tables, Mapping) else None
     if isinstance(table, Mapping):
         merged.update({ENV_VARS[k]: str(v) for k, v in table.items() if k in ENV_VARS})
-    merged.update({ENV_VARS[name]: env[desk.prefix + name.upper()] for name in ENV_VARS
-                   if env.get(desk.prefix + name.upper())})
+    merged.update({var: env[desk.variable(name)] for name, var in ENV_VARS.items()
+                   if env.get(desk.variable(name))})
     return merged
 
 
@@ -328,7 +342,7 @@ def desk_setups(config: BoardConfig, env: Mapping[str, str],
         if not merged.get(ENV_VARS["url"]):
             out.append(DeskSetup(desk.id, desk.label, problem=(
                 f"Desk {desk.id} has no URL: set url under [desks.{desk.id}] in "
-                f"{config.source}, or {desk.prefix}URL.")))
+                f"{config.source}, or {desk.variable('url')}.")))
             continue
         try:
             out.append(DeskSetup(desk.id, desk.label, Settings.from_env(merged)))

@@ -463,6 +463,7 @@ class Deployment:
         for desk in old.desks.values():
             if desk not in new.desks.values():
                 desk.stop()
+                self.metrics.forget(desk.key)
 
     def _secrets_path(self, path: Path) -> Path:
         path = path.expanduser()

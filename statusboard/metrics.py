@@ -23,6 +23,7 @@ the person or the machine (no address, no Streamlit session id) is kept.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import weakref
@@ -176,6 +177,15 @@ class Metrics:
         add(observe)
         if before.fetched_at is not None:
             last_success.set(before.fetched_at.timestamp())
+
+    def forget(self, desk: str) -> None:
+        """Drop a stopped desk's series (removed, or built again): no alert fires on a desk
+        that is not polled any more."""
+        for metric, labels in ((self.polls, (desk, "ok")), (self.polls, (desk, "error")),
+                               (self.duration, (desk,)), (self.last_success, (desk,)),
+                               (self.calls, (desk,))):
+            with contextlib.suppress(KeyError):
+                metric.remove(*labels)
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> str | None:
         """Serve /metrics on `port` (once per process; later calls only report). Returns why

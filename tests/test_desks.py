@@ -138,3 +138,33 @@ def test_demo_then_real_on_one_file_each_opens_only_on_its_own(
             assert len(store.polls(EPOCH)) == 1
         finally:
             store.close()
+
+
+def test_a_desk_prunes_its_own_rows_and_leaves_the_others(tmp_path: Path,
+                                                          demo_frame: pd.DataFrame) -> None:
+    """Regression (review): every desk's recorder pruned every desk's rows, with its own
+    retention (a second board on one database pruned the first board's desks)."""
+    from datetime import timedelta
+
+    from harness.history import record
+
+    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    old = datetime(2026, 1, 5, tzinfo=UTC)
+    for desk in ("north", "south"):
+        store = HistoryStore.open(url, desk=desk)
+        record(store, [(old, demo_frame), (old + timedelta(minutes=1), demo_frame)])
+        store.close()
+    north = HistoryStore.open(url, desk="north")
+    try:
+        before = north.desks()
+        report = north.prune(old + timedelta(days=30))
+        after = north.desks()
+    finally:
+        north.close()
+    assert report.to_five_minutes > 0
+    assert after["south"] == before["south"]  # untouched
+    south = HistoryStore.open(url, desk="south")
+    try:
+        assert len(south.polls(EPOCH)) == 2
+    finally:
+        south.close()

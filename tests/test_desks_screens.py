@@ -104,6 +104,21 @@ def test_a_secret_in_the_file_and_an_unknown_desk_in_the_address_are_sentences(
     assert ("The address asks for a desk this board does not have (?desk=); its desks are: "
             "north, south, west.") in warnings
     assert "elsewhere" not in warnings
+    # No numbers under a desk the address did not ask for (they would be another desk's).
+    assert not at.get("vega_lite_chart")
+    assert 'data-na="false"' not in text_of(at)
+
+
+def test_a_desk_named_like_a_variable_of_the_one_desk_is_refused(tmp_path: Path) -> None:
+    from statusboard.config import parse_config
+
+    loaded = parse_config({"desks": {"login": {"url": "https://a.example/x"},
+                                     "x": {"url": "https://b.example/x"},
+                                     "x-login": {"url": "https://c.example/x"}}},
+                          source="board.toml")
+    assert [d.id for d in loaded.config.desks] == ["x"]
+    assert "SUPEROFFICE_LOGIN_URL" in loaded.problems[0]
+    assert "SUPEROFFICE_X_LOGIN_URL" in loaded.problems[1]  # desk x's login service
 
 
 def test_the_connection_screen_lists_every_desk_without_a_secret(

@@ -12,9 +12,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from stats_client.desks import DEMO, UNATTRIBUTED
-from stats_client.history import HistoryStore
+from stats_client.history import HistoryStore, schema
 from statusboard import deployment
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -84,3 +85,33 @@ def test_the_connection_screen_says_what_became_of_the_older_history(
     assert ("<th>Older history</th><td>275 values from before desks: kept and exportable "
             "(statusboard history --desk unattributed), never drawn for a desk</td>") in body
     assert 'data-desk="demo"' in body
+
+
+@pytest.mark.parametrize("cut_after", ["columns", "snapshots"])
+def test_an_upgrade_cut_short_is_finished_by_the_next_opening(tmp_path: Path,
+                                                              cut_after: str) -> None:
+    """Regression (review): SQLite runs DDL outside the transaction, so an upgrade that failed
+    half-way (a crash, a full disk) left the columns added and the version at 1, and every
+    later opening failed on "duplicate column name: desk": history lost for good."""
+    import sqlite3
+
+    copy = tmp_path / "history.sqlite3"
+    shutil.copyfile(FIXTURES / "history-v1.sqlite3", copy)
+    db = sqlite3.connect(copy)
+    for name in ("statusboard_series", "statusboard_polls"):
+        db.execute(f"ALTER TABLE {name} ADD COLUMN desk TEXT NOT NULL "
+                   f"DEFAULT '{UNATTRIBUTED}'")
+    db.commit()
+    db.close()
+    if cut_after == "snapshots":  # the new table made too, still empty
+        engine = sa.create_engine(f"sqlite:///{copy}")
+        schema.snapshots.create(engine)
+        engine.dispose()
+    store = HistoryStore.open(f"sqlite:///{copy}", desk=UNATTRIBUTED)
+    try:
+        assert len(store.export(SINCE)) == 275
+        snap = store.last_snapshot()
+        assert snap is not None
+        assert snap.seq == 30
+    finally:
+        store.close()

@@ -170,3 +170,16 @@ def test_the_connection_screen_says_when_metrics_cannot_be_served(
     assert not at.exception, [e.value for e in at.exception]
     body = "\n".join(e.proto.body for e in at.get("html"))
     assert f"Metrics are not served: port {port} (STATUSBOARD_METRICS_PORT) cannot be" in body
+
+
+def test_a_stopped_desk_leaves_no_series_behind(metrics: Metrics) -> None:
+    """Regression (review): a removed desk kept its series forever, so an alert on its last
+    success fired until the board restarted."""
+    poller = Poller(empty_frame, interval=30)
+    poller.poll_once()
+    metrics.watch(poller, calls=lambda: 1, desk="gone")
+    port = free_port()
+    assert metrics.serve(port, addr="127.0.0.1") is None
+    assert ("statusboard_last_success_timestamp_seconds", (("desk", "gone"),)) in scrape(port)
+    metrics.forget("gone")
+    assert not [k for k in scrape(port) if ("desk", "gone") in k[1]]

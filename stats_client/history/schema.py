@@ -109,19 +109,27 @@ lease = sa.Table(
 
 
 def _to_2(conn: sa.Connection) -> None:
-    """Desks: every row keyed by desk. What version 1 held is the desk "unattributed"."""
-    for name in ("statusboard_series", "statusboard_polls"):
-        conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN desk TEXT NOT NULL "
-                             f"DEFAULT '{UNATTRIBUTED}'"))
+    """Desks: every row keyed by desk. What version 1 held is the desk "unattributed".
+
+    Each step is skipped when it is already done: SQLite runs DDL outside the transaction, so
+    an upgrade cut short (a crash, a full disk) leaves some steps done, and the next opening
+    finishes the rest (the version is written last)."""
+    inspector = sa.inspect(conn)
+    for table in (series, polls):
+        if "desk" not in {c["name"] for c in inspector.get_columns(table.name)}:
+            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN desk TEXT NOT NULL "
+                                 f"DEFAULT '{UNATTRIBUTED}'"))
     for index in (*series.indexes, *polls.indexes):
         if index.name in ("statusboard_series_desk_panel", "statusboard_polls_desk_at"):
-            index.create(conn)
-    snapshots.create(conn)
-    old = sa.Table("statusboard_snapshot", sa.MetaData(), autoload_with=conn)
-    for row in conn.execute(sa.select(old)).mappings().all():
-        conn.execute(sa.insert(snapshots).values(
-            {**{k: v for k, v in row.items() if k != "id"}, "desk": UNATTRIBUTED}))
-    old.drop(conn)
+            index.create(conn, checkfirst=True)
+    snapshots.create(conn, checkfirst=True)
+    if inspector.has_table("statusboard_snapshot"):
+        old = sa.Table("statusboard_snapshot", sa.MetaData(), autoload_with=conn)
+        for row in conn.execute(sa.select(old)).mappings().all():
+            conn.execute(sa.delete(snapshots).where(snapshots.c.desk == UNATTRIBUTED))
+            conn.execute(sa.insert(snapshots).values(
+                {**{k: v for k, v in row.items() if k != "id"}, "desk": UNATTRIBUTED}))
+        old.drop(conn)
 
 
 #: Upgrades: version → a function run inside the upgrade's transaction.

@@ -31,7 +31,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from ..desks import DEMO
+from ..desks import DEMO, UNATTRIBUTED
 from ..errors import HistoryUnavailable
 from ..frames import COLUMNS, empty_frame
 from ..poller import Snapshot, panel_digests
@@ -231,37 +231,47 @@ class HistoryStore:
             return {**self._ids, **{missing[text]: sid for text, sid in found.items()}}
         return self._ids
 
-    def prune(self, now: datetime) -> PruneReport:
-        """Apply the retention at `now`: raw changes older than `full` become 5-minute (min, max,
-        last), those older than `five_minute` become daily values, and older ones go (each
-        value's latest point is kept, so a value that never changes is never forgotten)."""
+    def prune(self, now: datetime, *, every_desk: bool = False) -> PruneReport:
+        """Apply the retention at `now` to this desk's rows and those from before desks: raw
+        changes older than `full` become 5-minute (min, max, last), those older than
+        `five_minute` become daily values, and older ones go (each value's latest point is
+        kept, so a value that never changes is never forgotten). Other desks' rows are their
+        own recorders' to prune (`every_desk`: all of them, as `history prune` does)."""
         r, now_s = self.retention, _ts(now)
+        desks = list(self.desks()) if every_desk else [self.desk, UNATTRIBUTED]
+        own = sa.select(t.series.c.id).where(t.series.c.desk.in_(desks)).scalar_subquery()
         cut_five = math.floor((now_s - r.full.total_seconds()) / FIVE_MINUTES) * FIVE_MINUTES
         cut_day = math.floor((now_s - r.five_minute.total_seconds()) / DAY) * DAY
         with self._transaction("prune") as conn:
             raw = pd.DataFrame(conn.execute(
                 sa.select(t.changes.c.series_id, t.changes.c.at, t.changes.c.value)
-                .where(t.changes.c.at < cut_five)).all(),
+                .where(t.changes.c.at < cut_five, t.changes.c.series_id.in_(own))).all(),
                 columns=["series_id", "t", "last"])
             raw["min"] = raw["max"] = raw["last"]
             self._roll(conn, raw, FIVE_MINUTES, cut_five, (_FIVE, _DAILY))
-            conn.execute(sa.delete(t.changes).where(t.changes.c.at < cut_five))
+            conn.execute(sa.delete(t.changes).where(t.changes.c.at < cut_five,
+                                                    t.changes.c.series_id.in_(own)))
             five = pd.DataFrame(conn.execute(
                 sa.select(t.rollups.c.series_id, t.rollups.c.start, t.rollups.c.min,
                           t.rollups.c.max, t.rollups.c.last)
-                .where(t.rollups.c.grain == FIVE_MINUTES, t.rollups.c.start < cut_day)
+                .where(t.rollups.c.grain == FIVE_MINUTES, t.rollups.c.start < cut_day,
+                       t.rollups.c.series_id.in_(own))
             ).all(), columns=["series_id", "t", "min", "max", "last"])
             self._roll(conn, five, DAY, cut_day, (_DAILY,))
             conn.execute(sa.delete(t.rollups).where(t.rollups.c.grain == FIVE_MINUTES,
-                                                    t.rollups.c.start < cut_day))
+                                                    t.rollups.c.start < cut_day,
+                                                    t.rollups.c.series_id.in_(own)))
             newest = t.rollups.alias("newest")
             deleted = conn.execute(sa.delete(t.rollups).where(
                 t.rollups.c.grain == DAY, t.rollups.c.start < now_s - r.daily.total_seconds(),
+                t.rollups.c.series_id.in_(own),
                 t.rollups.c.start < sa.select(sa.func.max(newest.c.start)).where(
                     newest.c.series_id == t.rollups.c.series_id, newest.c.grain == DAY
                 ).scalar_subquery())).rowcount
-            deleted += conn.execute(sa.delete(t.polls).where(
-                t.polls.c.at < now_s - r.polls.total_seconds())).rowcount
+            old_polls = sa.delete(t.polls).where(t.polls.c.at < now_s - r.polls.total_seconds())
+            if not every_desk:
+                old_polls = old_polls.where(t.polls.c.desk.in_(desks))
+            deleted += conn.execute(old_polls).rowcount
         return PruneReport(len(raw), len(five), deleted)
 
     @staticmethod
