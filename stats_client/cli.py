@@ -20,7 +20,8 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -110,6 +111,9 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     """--format, and --verbose accepted after the sub-command too."""
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="table (aligned text), csv or json (records); default table")
+    parser.add_argument("--raw", action="store_true",
+                        help="CSV: write cells as they are (by default a cell that a spreadsheet "
+                             "would run as a formula, =… +… -… @…, gets a leading ')")
     parser.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
 
@@ -209,7 +213,7 @@ def fetch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
 
     with open_client(settings) as client:
         frame = client.fetch_frame(panels)
-    WRITERS[args.format](frame, out)
+    write(frame, out, args)
     return 0
 
 
@@ -267,7 +271,7 @@ def history(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> in
     # Whole seconds (polls are at least a second apart): the store keeps float seconds, whose
     # nanosecond digits only look precise.
     frame = frame.assign(time=[t.floor("s").isoformat() for t in frame["time"]])
-    (write_history_table if args.format == "table" else WRITERS[args.format])(frame, out)
+    (write_history_table if args.format == "table" else write)(frame, out, args)
     return 0
 
 
@@ -341,8 +345,30 @@ def _panel_choices(lead: str) -> str:
 
 
 # -- output -----------------------------------------------------------------------------------
-def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
-    """RFC 4180 CSV: CRLF line ends, so that a CR or LF inside a label is quoted."""
+#: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, with a leading ' (shown as
+    text); anything else as it is.
+
+    >>> safe_cell("=1+1"), safe_cell("Support"), safe_cell(-3.0)
+    ("'=1+1", 'Support', -3.0)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, out: TextIO, *, raw: bool = False) -> None:
+    """RFC 4180 CSV: CRLF line ends, so that a CR or LF inside a label is quoted. Text cells
+    that would start a formula in Excel or LibreOffice get a leading ' unless `raw`."""
+    if not raw:
+        frame = frame.copy()
+        for name in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[name]):
+                frame[name] = frame[name].map(safe_cell, na_action="ignore")
     frame.to_csv(out, index=False, lineterminator="\r\n")
 
 
@@ -376,27 +402,40 @@ def write_table(frame: pd.DataFrame, out: TextIO) -> None:
         out.write("\n")
 
 
-def write_history_table(frame: pd.DataFrame, out: TextIO) -> None:
-    """Recorded values as aligned columns: time, panel, series, label, value."""
+def write_history_table(frame: pd.DataFrame, out: TextIO,
+                        _args: argparse.Namespace | None = None) -> None:
+    """Recorded values as aligned columns: time, desk, panel, series, label, value."""
     if frame.empty:
         out.write("(no data)\n")
         return
-    rows = [(str(r.time), str(r.panel), _text(r.dataset_label) or "", _text(r.label) or "",
-             _number(r.value)) for r in frame.itertuples(index=False)]
-    rows.insert(0, ("time", "panel", "dataset_label", "label", "value"))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    rows = [(str(r.time), _text(r.desk) or "", str(r.panel), _text(r.dataset_label) or "",
+             _text(r.label) or "", _number(r.value)) for r in frame.itertuples(index=False)]
+    rows.insert(0, ("time", "desk", "panel", "dataset_label", "label", "value"))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
-        cells = [cell.ljust(w) for cell, w in zip(row[:4], widths, strict=False)]
-        out.write("  ".join([*cells, row[4].rjust(widths[4])]) + "\n")
+        cells = [cell.ljust(w) for cell, w in zip(row[:5], widths, strict=False)]
+        out.write("  ".join([*cells, row[5].rjust(widths[5])]) + "\n")
 
 
-WRITERS: dict[str, Callable[[pd.DataFrame, TextIO], None]] = {
-    "table": write_table, "csv": write_csv, "json": write_json,
-}
+def write(frame: pd.DataFrame, out: TextIO, args: argparse.Namespace) -> None:
+    """The frame in the format `--format` chose (CSV made safe to open unless `--raw`)."""
+    if args.format == "csv":
+        write_csv(frame, out, raw=args.raw)
+    elif args.format == "json":
+        write_json(frame, out)
+    else:
+        write_table(frame, out)
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None or value is pd.NA else " ".join(str(value).split())
+    return None if value is None or value is pd.NA else printable(str(value))
+
+
+def printable(text: str) -> str:
+    """`text` for a terminal line: control characters (ESC, BEL, …) dropped, runs of white
+    space as one space, so that no label or error text can drive the terminal."""
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Cc"
+                            or c.isspace()).split())
 
 
 def _number(value: float) -> str:
@@ -432,7 +471,7 @@ def _positive_float(text: str) -> float:
 
 
 def _say(stream: TextIO, line: str) -> None:
-    stream.write(" ".join(line.split()) + "\n")
+    stream.write(printable(line) + "\n")
     stream.flush()
 
 

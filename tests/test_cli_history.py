@@ -64,7 +64,8 @@ def test_export_gives_the_old_and_the_new_value_with_their_times(
     assert {r["desk"] for r in as_json} == {"demo"}
 
     table = run_cli("history", "export", "--since", "2026-11-25T09:00", env=env).stdout
-    assert table.splitlines()[0].split() == ["time", "panel", "dataset_label", "label", "value"]
+    assert table.splitlines()[0].split() == ["time", "desk", "panel", "dataset_label", "label",
+                                             "value"]
     assert len(table.splitlines()) == 4
 
 

@@ -80,7 +80,7 @@ def test_positions_count_from_zero_within_each_data_set(reply: list[PanelData]) 
 def test_csv_round_trip_keeps_the_values(reply: list[PanelData]) -> None:
     frame = to_frame(reply)
     out = io.StringIO()
-    write_csv(frame, out)
+    write_csv(frame, out, raw=True)  # as it is (the safe form: tests/test_cli_safe_output.py)
     back = pd.read_csv(io.StringIO(out.getvalue()), dtype={"panel": "string", "label": "string",
                        "description": "string", "dataset_label": "string",
                        "dataset_description": "string"}, keep_default_na=False,
