@@ -282,6 +282,21 @@ def test_a_password_never_shows() -> None:
     assert "STATUSBOARD_DATABASE_URL" in str(caught.value)
 
 
+@pytest.mark.parametrize("url", ["postgresql://board:Sup3r@Secret@127.0.0.1:1/status",
+                                 "postgresql://board@x:Sup3r@Secret@127.0.0.1:1/status"])
+def test_a_second_at_before_the_host_is_refused_and_no_part_of_the_password_shows(
+        url: str) -> None:
+    """Regression (review): the URL split at the first @ and the rest of the password was
+    shown as the host on the screens, in logs and in CLI errors."""
+    with pytest.raises(ConfigurationError) as caught:
+        HistoryStore.open(url)
+    assert "Secret" not in str(caught.value)
+    assert "%40" in str(caught.value)
+    from statusboard.deployment import HistorySettings
+
+    assert "Secret" not in HistorySettings(url).display_url
+
+
 # -- the schema --------------------------------------------------------------------------------
 def test_the_schema_version_is_recorded_and_a_newer_one_is_refused_untouched(
         db_url: str, clock: ManualClock) -> None:

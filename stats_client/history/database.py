@@ -35,7 +35,19 @@ CONNECT_TIMEOUT_S = 5
 
 
 def parse_url(text: str) -> URL:
-    """`sqlite:///path` or `postgresql://…` (psycopg 3) as a SQLAlchemy URL."""
+    """`sqlite:///path` or `postgresql://…` (psycopg 3) as a SQLAlchemy URL. A second `@`
+    before the host is refused: the URL would split inside the password and show the rest of
+    it as the host.
+
+        >>> parse_url("postgresql://board:Sup3r@Secret@db/status")
+        Traceback (most recent call last):
+        stats_client.errors.ConfigurationError: STATUSBOARD_DATABASE_URL has more than one @ before its host: write an @ in the user name or password as %40.
+    """
+    scheme, sep, rest = text.partition("://")
+    if sep and rest.split("/", 1)[0].count("@") > 1:
+        raise ConfigurationError(
+            f"{DATABASE_URL_ENV} has more than one @ before its host: write an @ in the user "
+            "name or password as %40.")
     try:
         url = make_url(text)
     except ArgumentError:
