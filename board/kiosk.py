@@ -25,6 +25,7 @@ from statusboard.rules import Night
 from .geometry import SCREEN_H, SCREEN_W
 
 MIN_ROTATE_S = 5
+MAX_ROTATE_S = 86400
 
 
 def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:
@@ -34,7 +35,9 @@ def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:
     if raw.strip() in ("", "0", "off"):
         return 0, None
     try:
-        return int(coerce.seconds("?rotate", raw, minimum=MIN_ROTATE_S)), None
+        # At most a day: a browser's timer overflows past 24.8 days and fires at once.
+        return int(coerce.seconds("?rotate", raw, minimum=MIN_ROTATE_S,
+                                  maximum=MAX_ROTATE_S)), None
     except ConfigurationError as exc:
         return 0, f"{exc} Rotation is off."
 

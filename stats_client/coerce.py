@@ -25,14 +25,27 @@ def _refuse(var: str, what: str, raw: str) -> ConfigurationError:
     return ConfigurationError(f'{var} must be {what}; got "{raw.strip()}".')
 
 
-def seconds(var: str, raw: str, *, minimum: float | None = None) -> float:
-    """A finite number of seconds, at least `minimum` when one is given."""
-    what = "a number of seconds" + (f", at least {minimum:g}" if minimum is not None else "")
+def seconds(var: str, raw: str, *, minimum: float | None = None,
+            maximum: float | None = None) -> float:
+    """A finite number of seconds, at least `minimum` and at most `maximum` when given.
+
+    >>> try:
+    ...     seconds("STATUSBOARD_INTERVAL", "1e12", minimum=1, maximum=86400)
+    ... except ConfigurationError as exc:
+    ...     print(str(exc)[-41:])
+    at least 1 and at most 86400; got "1e12".
+    """
+    what = "a number of seconds"
+    if minimum is not None:
+        what += f", at least {minimum:g}"
+    if maximum is not None:
+        what += f" and at most {maximum:g}" if minimum is not None else f", at most {maximum:g}"
     try:
         value = float(raw)
     except ValueError:
         raise _refuse(var, what, raw) from None
-    if not math.isfinite(value) or (minimum is not None and value < minimum):
+    if not math.isfinite(value) or (minimum is not None and value < minimum) or (
+            maximum is not None and value > maximum):
         raise _refuse(var, what, raw)
     return value
 

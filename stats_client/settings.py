@@ -95,8 +95,10 @@ class Settings:
         clean = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
         object.__setattr__(self, "url", clean)
         if not (isinstance(self.timeout, int | float) and math.isfinite(self.timeout)
-                and self.timeout > 0):
-            raise ConfigurationError("SUPEROFFICE_TIMEOUT must be a positive number of seconds.")
+                and 0 < self.timeout <= MAX_TIMEOUT_S):
+            raise ConfigurationError(
+                "SUPEROFFICE_TIMEOUT must be a positive number of seconds, at most "
+                f"{MAX_TIMEOUT_S:g} (a call waits no longer than that).")
         if self.max_reply_bytes < 1024:
             raise ConfigurationError("SUPEROFFICE_MAX_REPLY_BYTES must be at least 1024.")
         if bool(self.user) != bool(self.password):
@@ -195,6 +197,8 @@ def _coerce(name: str, raw: object) -> object:
 
 
 REST_STATISTICS_PATH = "/api/v1/Agents/CustomerService/GetStatistics"
+#: The longest a call may wait: a socket's timeout overflows far beyond it.
+MAX_TIMEOUT_S = 600.0
 TRANSPORTS = ("soap", "rest")
 ONLINE_ENVS = ("sod", "stage", "online")
 _ENV_HOST_RE = re.compile(r"^(sod|stage|online)\d*\.superoffice\.com$", re.IGNORECASE)

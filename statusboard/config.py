@@ -542,10 +542,11 @@ def _night(raw: object, say: Any) -> Night | None:
 
 
 def _rotate(raw: object, say: Any) -> int:
-    if isinstance(raw, int) and not isinstance(raw, bool) and (raw == 0 or raw >= 5):
+    if isinstance(raw, int) and not isinstance(raw, bool) and (
+            raw == 0 or 5 <= raw <= MAX_SECONDS):
         return raw
     say("rotate", f"= {_value(raw)} must be 0 (no rotation) or a whole number of seconds "
-        "of at least 5; rotation is off.")
+        "from 5 to 86400 (a day); rotation is off.")
     return 0
 
 
@@ -586,6 +587,11 @@ def default_redraw(interval: float) -> float:
     return max(1.0, min(interval / 2, 5.0))
 
 
+#: The longest interval, back-off or redraw period: a day (a poll a day is no status board, and
+#: longer ones overflow the timers they feed).
+MAX_SECONDS = 86400.0
+
+
 def _seconds(env: Mapping[str, str], var: str, *, minimum: float, otherwise: str,
              problems: list[str]) -> float | None:
     """An optional knob in seconds: None when unset; when wrong, None and a problem."""
@@ -593,7 +599,7 @@ def _seconds(env: Mapping[str, str], var: str, *, minimum: float, otherwise: str
     if not raw.strip():
         return None
     try:
-        return coerce.seconds(var, raw, minimum=minimum)
+        return coerce.seconds(var, raw, minimum=minimum, maximum=MAX_SECONDS)
     except ConfigurationError as exc:
         problems.append(f"{exc} {otherwise}")
         return None

@@ -90,7 +90,7 @@ direction = "below"
     ('colour = "red"', ["board.toml", "colour", "is not a setting"]),
     ('reload_at = "25:00"', ["board.toml", "reload_at", '"25:00"', "03:00 is used"]),
     ("reload_at = 3", ["reload_at", "HH:MM"]),
-    ("rotate = 2", ["rotate", "at least 5"]),
+    ("rotate = 2", ["rotate", "from 5 to 86400"]),
     ('rotate = "often"', ["rotate", '"often"']),
     ("screens = []", ["screens", "non-empty", "built-in screens"]),
     ('[[screens]]\ntitle = "X"\npanels = ["OpenRequestsPerFoo"]',
@@ -241,7 +241,8 @@ def test_statusboard_config_names_the_file(tmp_path: Path) -> None:
 # -- the STATUSBOARD_* knobs ---------------------------------------------------------------------
 @pytest.mark.parametrize(("raw", "interval", "problem"), [
     (None, 30.0, None), ("5", 5.0, None), ("1", 1.0, None), ("2.5", 2.5, None), ("", 30.0, None),
-    ("0.5", 30.0, 'at least 1; got "0.5"'), ("0", 30.0, 'got "0"'), ("-3", 30.0, 'got "-3"'),
+    ("0.5", 30.0, 'at least 1 and at most 86400; got "0.5"'), ("0", 30.0, 'got "0"'),
+    ("-3", 30.0, 'got "-3"'), ("1e12", 30.0, 'got "1e12"'),
     ("abc", 30.0, 'got "abc"'), ("nan", 30.0, 'got "nan"'), ("inf", 30.0, 'got "inf"'),
 ])
 def test_the_interval(raw: str | None, interval: float, problem: str | None) -> None:

@@ -421,5 +421,6 @@ def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame,
     no_exceptions(good)
     bad = open_screen(source=publish(demo_frame, clock), clock=clock, query={"rotate": "soon"})
     (warning,) = bad.warning
-    assert '?rotate must be a number of seconds, at least 5; got "soon"' in warning.value
+    assert ('?rotate must be a number of seconds, at least 5 and at most 86400; got "soon"'
+            in warning.value)
     no_exceptions(bad)

@@ -110,10 +110,10 @@ def test_a_bad_interval_is_reported_and_the_default_used(
     at = open_screen("pages/connection.py", source=fixed_source)
     no_exceptions(at)
     (warning,) = at.warning
-    assert 'STATUSBOARD_INTERVAL must be a number of seconds, at least 1; got "fast". ' \
-           "The default 30 s is used." in warning.value
-    assert 'STATUSBOARD_MAX_BACKOFF must be a number of seconds, at least 1; got "0".' \
-           in warning.value
+    assert ('STATUSBOARD_INTERVAL must be a number of seconds, at least 1 and at most 86400; '
+            'got "fast". The default 30 s is used.') in warning.value
+    assert ('STATUSBOARD_MAX_BACKOFF must be a number of seconds, at least 1 and at most 86400; '
+            'got "0".') in warning.value
     assert "<th>Poll interval</th><td>30 s</td>" in html_of(at)
 
 

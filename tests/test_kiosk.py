@@ -21,8 +21,8 @@ def test_parse_rotate(raw: str | None, default: int, seconds: int, problem: bool
     assert got == seconds
     assert (bad is not None) is problem
     if bad:
-        assert bad == (f'?rotate must be a number of seconds, at least 5; got "{raw}". '
-                       "Rotation is off.")
+        assert bad == ("?rotate must be a number of seconds, at least 5 and at most 86400; "
+                       f'got "{raw}". Rotation is off.')
 
 
 def script_of(html: str) -> str:

@@ -25,14 +25,23 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": DAY, "w": 7 * DAY, "y": 365 * DAY}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdwy])\s*$", re.IGNORECASE)
 
 
+#: The longest duration a setting or an option may give (a year 3000 would overflow a date).
+MAX_DURATION = timedelta(days=36500)
+
+
 def parse_duration(text: str, *, what: str = "duration") -> timedelta:
-    """`"90s"`, `"5m"`, `"48h"`, `"90d"`, `"2w"` or `"2y"` (365 days) as a timedelta."""
+    """`"90s"`, `"5m"`, `"48h"`, `"90d"`, `"2w"` or `"2y"` (365 days) as a timedelta, at
+    most 100 years."""
     match = _DURATION.match(text)
     if not match:
         raise ConfigurationError(
             f"{what} {text!r} is not a duration; write a number and a unit such as 90s, 5m, "
             "48h, 90d, 2w or 2y.")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if not seconds <= MAX_DURATION.total_seconds():
+        raise ConfigurationError(f"{what} {text!r} is longer than 100 years, the longest a "
+                                 "duration may be; write a shorter one such as 2y.")
+    return timedelta(seconds=seconds)
 
 
 def parse_time(text: str, now: datetime, *, what: str = "time") -> datetime:
