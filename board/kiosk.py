@@ -39,6 +39,11 @@ def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:
         return int(coerce.seconds("?rotate", raw, minimum=MIN_ROTATE_S,
                                   maximum=MAX_ROTATE_S)), None
     except ConfigurationError as exc:
+        if not re.fullmatch(r"[0-9A-Za-z.+-]{1,24}", raw.strip()):
+            # Whatever else the address holds is not repeated: the sentence is shown as
+            # Markdown, and a link or an image from the address must never reach the wall.
+            return 0, (f"?rotate must be a number of seconds, at least {MIN_ROTATE_S} and at "
+                       f"most {MAX_ROTATE_S}. Rotation is off.")
         return 0, f"{exc} Rotation is off."
 
 

@@ -424,3 +424,19 @@ def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame,
     assert ('?rotate must be a number of seconds, at least 5 and at most 86400; got "soon"'
             in warning.value)
     no_exceptions(bad)
+
+
+@pytest.mark.parametrize("hostile", [
+    "![x](http://elsewhere/p.gif) [Board moved – log in](https://elsewhere/)",
+    "<img src=http://elsewhere/p.gif>", "**30**"])
+def test_the_address_never_reaches_the_wall_as_markup(open_screen: Any, demo_frame: pd.DataFrame,
+                                                      clock: ManualClock, hostile: str) -> None:
+    """Regression (review): a bad ?rotate= was repeated in a problem sentence shown as
+    Markdown, so an address could put a live link and a remote image on the TV."""
+    at = open_screen(source=publish(demo_frame, clock), clock=clock,
+                     query={"rotate": hostile, "desk": hostile})
+    no_exceptions(at)
+    shown = " ".join(w.value for w in at.warning)
+    assert "?rotate must be a number of seconds" in shown
+    for piece in ("elsewhere", "![", "](", "<img", "**"):
+        assert piece not in shown
