@@ -184,7 +184,7 @@ def _check_data_dir(folder: Path, env: Mapping[str, str]) -> str | None:
     if env.get(DATABASE_URL_ENV, "").strip():
         return None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         return (f"cannot create the data folder {folder} ({exc.strerror}); choose a folder the "
                 "board may write to with --data-dir (or STATUSBOARD_DATA_DIR).")

@@ -485,3 +485,20 @@ def test_a_rolled_back_write_leaves_no_series_id_behind(sqlite_url: str) -> None
         assert (values["Legal"], values["Billing"]) == (7.0, 5.0)
     finally:
         store.close()
+
+
+def test_a_new_history_file_and_its_companions_are_private(tmp_path: Path,
+                                                           clock: ManualClock) -> None:
+    """Regression (review): the history and its -wal, -shm and lock files were world-readable."""
+    folder = tmp_path / "new" / "data"
+    store = HistoryStore.open(f"sqlite:///{folder / 'history.sqlite3'}")
+    try:
+        store.record(Poller(Desk(desk(4)), interval=30, clock=clock).poll_once())
+        files = sorted(folder.iterdir())
+        assert {f.name for f in files} >= {"history.sqlite3", "history.sqlite3-wal",
+                                           "history.sqlite3.lock"}
+        assert {f.name: f.stat().st_mode & 0o777 for f in files} == {
+            f.name: 0o600 for f in files}
+        assert folder.stat().st_mode & 0o077 == 0
+    finally:
+        store.close()

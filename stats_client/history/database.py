@@ -86,7 +86,10 @@ def make_engine(url: URL) -> sa.Engine:
         if url.get_backend_name() == "sqlite":
             path = sqlite_path(url)
             assert path is not None  # parse_url refuses a SQLite URL without a file
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Private from the start: SQLite gives its -wal and -shm files the database file's
+            # mode, and the history says how busy the desk is, hour by hour.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
             return engine
@@ -134,7 +137,7 @@ class FileUsers:
         self._fd: int | None = None
         if fcntl is not None:
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(self._fd, fcntl.LOCK_SH)
             except OSError as exc:
                 self.close()
