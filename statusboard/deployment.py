@@ -229,7 +229,6 @@ class Plan:
     """What a desk is built from: when it changes, the desk is built again."""
 
     name: str  # its [desks] id, or "" for the one desk of SUPEROFFICE_*
-    label: str
     settings_key: str  # a fingerprint of the NetServer settings (no secret kept)
     interval: float
     panels: tuple[PanelType, ...]
@@ -403,7 +402,7 @@ class Deployment:
         problems = loaded.problems + extra
         setups = loaded.desks or (config.DeskSetup(config.SINGLE_DESK, ""),)
         several = bool(cfg.desks)
-        plans = {s.id: Plan(s.id if several else "", s.label, _settings_key(s.settings),
+        plans = {s.id: Plan(s.id if several else "", _settings_key(s.settings),
                             cfg.interval, cfg.panels, cfg.max_backoff, history)
                  for s in setups}
         failed = {s.id: s.problem for s in setups if s.problem is not None}
@@ -417,7 +416,8 @@ class Deployment:
                 continue
             reuse = next((d for d in old.desks.values()
                           if (old.plans or {}).get(_old_id(old, d)) == plan), None)
-            if reuse is not None:
+            if reuse is not None:  # a new label needs no new desk
+                reuse.label = setup.label or reuse.label
                 desks[reuse.id] = reuse
                 continue
             try:

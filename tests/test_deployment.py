@@ -231,3 +231,19 @@ def test_no_secret_in_the_reprs_of_what_runs(tmp_path: Path) -> None:
     for secret in (password, db_password, ticket):
         assert secret not in text
     assert "board:***@db" in repr(history)
+
+
+def test_a_new_label_keeps_the_desk_polling(demo_server_factory: Callable[..., DemoNetServer],
+                                            tmp_path: Path,
+                                            started: Callable[..., Deployment]) -> None:
+    """Regression (review): a label-only edit stopped the desk and built it again."""
+    north = demo_server_factory(seed=1)
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(f'[desks.north]\nlabel = "North"\nurl = "{north.url}"\n')
+    dep = started(options(tmp_path, None, history=False, config=toml))
+    desk = dep.state.desks["north"]
+    toml.write_text(f'[desks.north]\nlabel = "Nord"\nurl = "{north.url}"\n')
+    wait_for(lambda: dep.state.labels.get("north") == "Nord", what="the new label in force")
+    assert dep.state.desks["north"] is desk
+    assert desk.label == "Nord"
+    assert not desk.poller.stopped
