@@ -100,7 +100,9 @@ def tile_trends(store: HistoryStore, tiles: Sequence[Tile], snap: Snapshot, *,
     that fails gives {} (the recorder reports it; the tiles show their live values)."""
     minute = _minute(now)
     digests = tuple(sorted({snap.panel_digests.get(t.series[0], "") for t in tiles}))
-    key = (id(store), tuple((t.key, t.value, t.level, t.series) for t in tiles), digests, minute,
+    # The desk in the key too: a store's id may be another desk's store's after a reload.
+    key = (id(store), store.desk, tuple((t.key, t.value, t.level, t.series) for t in tiles),
+           digests, minute,
            str(now.tzinfo), compare, snap.fetched_at, recorded)
 
     def build() -> Mapping[str, Trend]:
@@ -140,7 +142,7 @@ def today_charts(store: HistoryStore, snap: Snapshot, *, now: datetime,
     them (a fresh install: the screen says so in words). Read once per process per change of
     the store (`recorded`) and per step of the charts' "now"; a store that fails gives None."""
     shown_now = day.now_step(now)
-    key = (id(store), snap.panel_digests.get(day.STATUS_PANEL),
+    key = (id(store), store.desk, snap.panel_digests.get(day.STATUS_PANEL),
            snap.panel_digests.get(day.CREATED_PANEL), shown_now, str(now.tzinfo), recorded)
 
     def build() -> tuple[day.DayChart, ...] | None:
