@@ -65,9 +65,13 @@ class Displays:
         self._lock = threading.Lock()
 
     def beat(self, token: str, screen: str, *, now: datetime, seq: int) -> None:
-        """`token` is the session's own random name; `seq` the snapshot it shows now."""
+        """`token` is the session's own random name; `seq` the snapshot it shows now. A new
+        display first forgets the gone ones: the census never grows with the sessions a
+        rotating or reloading TV leaves behind, whether or not anyone reads it."""
         with self._lock:
             old = self._items.get(token)
+            if old is None:
+                self._forget_gone(now)
             if old is None or old.screen != screen:
                 self._items[token] = Display(screen, now, now, now, seq)
             else:
@@ -76,11 +80,17 @@ class Displays:
 
     def open(self, now: datetime) -> list[Display]:
         """The open displays, oldest first; forgets the expired ones."""
-        cutoff = now - timedelta(seconds=self.ttl_s)
         with self._lock:
-            for token in [t for t, d in self._items.items() if d.seen < cutoff]:
-                del self._items[token]
+            self._forget_gone(now)
             return sorted(self._items.values(), key=lambda d: (d.since, d.screen))
+
+    def _forget_gone(self, now: datetime) -> None:
+        cutoff = now - timedelta(seconds=self.ttl_s)
+        for token in [t for t, d in self._items.items() if d.seen < cutoff]:
+            del self._items[token]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def counts(self, now: datetime) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -183,3 +183,17 @@ def test_a_stopped_desk_leaves_no_series_behind(metrics: Metrics) -> None:
     assert ("statusboard_last_success_timestamp_seconds", (("desk", "gone"),)) in scrape(port)
     metrics.forget("gone")
     assert not [k for k in scrape(port) if ("desk", "gone") in k[1]]
+
+
+def test_the_census_forgets_gone_displays_without_being_read() -> None:
+    """Regression (review): closed sessions were forgotten only when someone opened the
+    Connection screen or scraped the metrics (about 4 MB a day per rotating TV)."""
+    from datetime import timedelta
+
+    from statusboard.metrics import Displays
+
+    census = Displays(ttl_s=15)
+    start = utcnow()
+    for n in range(1000):  # a TV that reloads every minute, for 1000 minutes
+        census.beat(f"session-{n}", "status", now=start + timedelta(minutes=n), seq=n)
+    assert len(census) == 1
