@@ -44,6 +44,8 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
         renewal = conn.details.get("ticket_renewal")
         if renewal:
             rows.append(("Ticket", renewal))
+        if conn.insecure:
+            rows.append(("Not secure", " ".join(conn.insecure)))
     duration = "—" if snap.duration_s is None else f"{snap.duration_s * 1000:,.0f} ms"
     rows += [
         ("Poll interval", f"{interval:g} s"),

@@ -137,6 +137,25 @@ class Settings:
         return _redact_url(self.service_url("CustomerService"))
 
     @property
+    def insecure(self) -> tuple[str, ...]:
+        """What is unsafe about how these settings reach the NetServer, in sentences (plain HTTP
+        to another machine, TLS verification off); () when nothing is.
+
+            >>> Settings(url="http://crm.example.com/Cust1").insecure[0][:43]
+            'SUPEROFFICE_URL is plain http:// to another'
+        """
+        out = []
+        for var, url in (("SUPEROFFICE_URL", self.url), ("SUPEROFFICE_LOGIN_URL", self.login_url)):
+            parts = urlsplit(url or "")
+            if parts.scheme == "http" and not _loopback(parts.hostname or ""):
+                out.append(f"{var} is plain http:// to another machine: credentials and numbers "
+                           "travel unencrypted; use https://.")
+        if not self.verify_tls:
+            out.append("SUPEROFFICE_VERIFY_TLS is off: the board sends its credentials to "
+                       "whoever answers at the address; turn it on (the default).")
+        return tuple(out)
+
+    @property
     def credential_kind(self) -> CredentialKind:
         """The credential in use, for both transports: the one place that decides.
 
@@ -181,6 +200,10 @@ class Settings:
                 "https://host/Cust12345."
             )
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _loopback(host: str) -> bool:
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def _coerce(name: str, raw: object) -> object:

@@ -103,6 +103,7 @@ class Connection:
     transport: str
     credential: str
     details: Mapping[str, str] = field(default_factory=dict)
+    insecure: tuple[str, ...] = ()  # plain HTTP, TLS verification off: said out loud
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,8 @@ class Desk:
         self.id = name or self.key
         self.label = label or ("Demo" if self.demo_server is not None else self.id)
         self.settings = settings
+        for sentence in settings.insecure:  # once per desk built, for the operator's log
+            log.warning("desk %s: %s", self.id, sentence)
         try:
             self.client = open_client(settings)
         except BaseException:
@@ -202,7 +205,8 @@ class Desk:
         transport = details.get("transport_name") or "SOAP 1.1 (Services87)"
         endpoint = details.get("endpoint") or self.settings.display_url  # REST has its own
         return Connection(endpoint=endpoint, transport=transport,
-                          credential=self.client.credential_kind, details=details)
+                          credential=self.client.credential_kind, details=details,
+                          insecure=self.settings.insecure)
 
     def stop(self) -> None:
         with self._lock:

@@ -247,3 +247,20 @@ def test_a_new_label_keeps_the_desk_polling(demo_server_factory: Callable[..., D
     assert dep.state.desks["north"] is desk
     assert desk.label == "Nord"
     assert not desk.poller.stopped
+
+
+def test_plain_http_to_another_machine_is_logged_and_on_the_connection_screen(
+        tmp_path: Path, started: Callable[..., Deployment],
+        caplog: pytest.LogCaptureFixture) -> None:
+    from board.connection import connection_rows
+    from stats_client.poller import Snapshot
+
+    with caplog.at_level("WARNING", logger="statusboard"):
+        dep = started(options(tmp_path, "http://crm.example.invalid/Cust1", history=False))
+    desk = dep.state.desk
+    assert desk is not None
+    said = [r.getMessage() for r in caplog.records if "plain http://" in r.getMessage()]
+    assert len(said) == 1
+    rows = dict(connection_rows(desk.connection(), Snapshot(), interval=1, demo=False,
+                                source="built in"))
+    assert rows["Not secure"].startswith("SUPEROFFICE_URL is plain http:// to another machine")

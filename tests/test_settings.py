@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stats_client import ConfigurationError, Settings
@@ -119,3 +121,18 @@ def test_settings_are_frozen() -> None:
     s = Settings(SITE)
     with pytest.raises(AttributeError):
         s.url = "http://elsewhere"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("kwargs", "says"), [
+    ({"url": "https://crm.example.com/Cust1"}, []),
+    ({"url": "http://127.0.0.1:8087"}, []),  # loopback: the demo, a tunnel
+    ({"url": "http://localhost/Cust1"}, []),
+    ({"url": "http://crm.example.com/Cust1"}, ["SUPEROFFICE_URL is plain http://"]),
+    ({"url": "https://crm.example.com/Cust1", "verify_tls": False},
+     ["SUPEROFFICE_VERIFY_TLS is off"]),
+    ({"url": "https://sod.superoffice.com/Cust1", "login_url": "http://login.example.com"},
+     ["SUPEROFFICE_LOGIN_URL is plain http://"]),
+], ids=["https", "loopback", "localhost", "http", "tls-off", "login-http"])
+def test_insecure_transport_is_said_out_loud(kwargs: dict[str, Any], says: list[str]) -> None:
+    got = Settings(**kwargs).insecure
+    assert [s[:len(w)] for s, w in zip(got, says, strict=True)] == says
