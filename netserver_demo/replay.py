@@ -80,7 +80,7 @@ class CapturedPanel:
     time: datetime
     http_status: int
     content_type: str
-    body: bytes = field(repr=False)  # UTF-8, as served
+    body: bytes | None = field(repr=False)  # UTF-8, as served; None: left out (anonymised)
     datasets: tuple[DataSet, ...] = field(repr=False)
 
 
@@ -122,8 +122,8 @@ class Capture:
         if len(panels) != 1:
             return None
         captured = self.panels.get(panels[0])
-        if captured is None or captured.transport != transport:
-            return None
+        if captured is None or captured.transport != transport or captured.body is None:
+            return None  # rebuilt from the rows
         return captured.body, captured.http_status, captured.content_type
 
 
@@ -253,7 +253,8 @@ class _Reader:
         status = self.get(item, "http_status", where, _is_status, "an HTTP status")
         ctype = self.get(item, "content_type", where, lambda v: isinstance(v, str) and bool(v),
                          "a content type")
-        body = self.get(item, "body", where, lambda v: isinstance(v, str), "the reply as text")
+        body = self.get(item, "body", where, lambda v: v is None or isinstance(v, str),
+                        "the reply as text (or null)")
         rows = self.get(item, "rows", where, lambda v: isinstance(v, list), "a list of rows")
         summary = None
         if "datasets" in item:
@@ -261,7 +262,7 @@ class _Reader:
                                "a list of data sets")
         datasets = self.datasets(panel, rows, summary, where)
         return CapturedPanel(panel, transport, datetime.fromisoformat(time), status, ctype,
-                             body.encode("utf-8"), datasets)
+                             None if body is None else body.encode("utf-8"), datasets)
 
     def datasets(self, panel: PanelType, rows: list[object], summary: list[object] | None,
                  where: str) -> tuple[DataSet, ...]:

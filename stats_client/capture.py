@@ -14,6 +14,7 @@ stay (a time panel's labels with a digit count as periods), and so do the Status
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import math
 import os
@@ -63,6 +64,7 @@ class Pseudonyms:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
         self.recent: set[str] = set()  # texts given a pseudonym since the last body()
+        self.replaced: set[str] = set()  # those the last body() replaced
 
     def __call__(self, text: str | None, *, period: bool = False) -> str | None:
         """A pseudonym for `text`, or `text` when it is a number or a period label; `period`:
@@ -78,6 +80,7 @@ class Pseudonyms:
         """The reply body with the texts pseudonymised since the last call, where each is a whole
         element's text (SOAP) or a whole JSON string (REST)."""
         recent, self.recent = self.recent, set()
+        self.replaced = recent
         for original in sorted(recent, key=len, reverse=True):
             new = self.names[original]
             if transport == "rest":
@@ -86,6 +89,19 @@ class Pseudonyms:
             else:
                 body = body.replace(f">{escape(original, quote=False)}<", f">{escape(new)}<")
         return body
+
+    def left_in(self, body: str, transport: str) -> bool:
+        """True when any text the last `body()` replaced is still in `body` in some spelling:
+        JSON's \\u escapes (as .NET writes them), XML character references, or as it is."""
+        readings = [body]
+        if transport == "rest":
+            try:
+                readings.append(json.dumps(json.loads(body), ensure_ascii=False))
+            except ValueError:
+                readings.append(body)
+        else:
+            readings.append(html.unescape(body))
+        return any(original in text for original in self.replaced for text in readings)
 
 
 def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise: bool = False,
@@ -99,10 +115,18 @@ def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise:
         reply = client.last_reply()
         if reply is None:  # pragma: no cover - a fetch that returned made a call
             raise InvalidReply("The GetStatistics reply was not kept; report this as a bug.")
-        body = reply.body.decode("utf-8", "replace")
+        text = reply.body.decode("utf-8", "replace")
+        body: str | None = text
+        dropped = None
         if names is not None:
             data = tuple(_anonymised(item, names) for item in data)
-            body = names.body(body, transport)
+            body = text = names.body(text, transport)
+            if names.left_in(text, transport):
+                # The server spelt a name some other way: better no body than a real name in
+                # a file marked anonymised. The rows are anonymised; replay rebuilds from them.
+                body, dropped = None, ("the reply spelt a name in a way the anonymiser cannot "
+                                       "replace, so it is left out; the rows are anonymised "
+                                       "and replay rebuilds the reply from them")
         entries.append({
             "panel": panel.wire_name,
             "transport": transport,
@@ -111,6 +135,7 @@ def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise:
             "content_type": reply.content_type,
             "body": body,
             "rows": [_scrubbed(row, client) for row in json_records(to_frame(data))],
+            **({"body_dropped": dropped} if dropped else {}),
             "datasets": [_summary(ds, client) for item in data for ds in item.datasets],
         })
     return {"format": FORMAT, "version": VERSION, "captured_at": _iso(clock()),

@@ -218,3 +218,34 @@ def test_capture_replay_fetch_gives_the_captured_frame(
         for panel in ALL_PANELS:  # one call per panel: the captured body itself when it can
             rows = [row for row in captured if row["panel"] == panel.wire_name]
             assert json_records(client.fetch_frame([panel])) == rows
+
+
+def test_a_name_spelt_with_json_escapes_never_stays_in_an_anonymised_capture(
+        demo_server: DemoNetServer, run_cli: Run, tmp_path: Path) -> None:
+    """Regression (review): .NET writes "\\u00D8vreb\\u00F8"; the anonymiser replaced names
+    only in their own spelling, and kept them in a file marked anonymised."""
+    plain = tmp_path / "plain.json"
+    run = run_cli("capture", "--out", str(plain), "--panels", "OpenRequestsPerUser",
+                  env=_env(demo_server, "rest"))
+    assert run.status == 0, run.stderr
+    (captured,) = _read(plain)["panels"]
+    name = "Åse Øvrebø"
+    assert name in captured["body"]
+    # The \\u escapes in capitals, as .NET spells them (Python's own are in small letters).
+    escaped = re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m[1].upper(), json.dumps(name)[1:-1])
+    assert "\\u" in escaped
+    demo_server.rest.serve_raw(captured["body"].replace(name, escaped).encode())
+    out = tmp_path / "anon.json"
+    run = run_cli("capture", "--out", str(out), "--panels", "OpenRequestsPerUser",
+                  "--anonymise", env=_env(demo_server, "rest"))
+    assert run.status == 0, run.stderr
+    text = out.read_text("utf-8")
+    for spelling in (name, escaped, escaped.lower(), "Vreb"):
+        assert spelling not in text
+    (panel,) = _read(out)["panels"]
+    assert panel["body"] is None
+    assert "left out" in panel["body_dropped"]
+    assert all(re.fullmatch(r"Name \d+", r["label"]) for r in panel["rows"])
+    from netserver_demo.replay import load_capture  # the file still replays, from its rows
+
+    assert load_capture(out).panels[PanelType.OpenRequestsPerUser].body is None
