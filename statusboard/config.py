@@ -683,14 +683,17 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
 SECRETS_FILES = (Path("~/.streamlit/secrets.toml"), Path(".streamlit/secrets.toml"))
 
 
+def secrets_paths(paths: tuple[Path, ...], *, cwd: Path) -> list[Path]:
+    """The secrets files as the board reads them: `~` expanded, relative ones from `cwd`."""
+    return [p if p.is_absolute() else cwd / p for p in (raw.expanduser() for raw in paths)]
+
+
 def read_secrets(paths: tuple[Path, ...], *,
                  cwd: Path) -> tuple[dict[str, Any], str | None]:
     """The settings in the secrets files that exist (later files win), and why one could not
     be read: the board must not quietly fall back to demo data."""
     out: dict[str, Any] = {}
-    for raw in paths:
-        path = raw.expanduser()
-        path = path if path.is_absolute() else cwd / path
+    for path in secrets_paths(paths, cwd=cwd):
         try:
             out.update(tomllib.loads(path.read_text("utf-8")))
         except FileNotFoundError:

@@ -142,11 +142,6 @@ class Options:
 
 
 # -- one desk ----------------------------------------------------------------------------------
-def desk_id(settings: Settings | None) -> str:
-    """The desk a NetServer's numbers belong to: "demo", or where they come from."""
-    return DEMO_DESK if settings is None else desk_key(settings)
-
-
 class Desk:
     """One NetServer's client, poller and history recorder (and in demo mode the demo
     NetServer itself). `start()` begins polling; `stop()` writes the last poll and gives up the
@@ -154,7 +149,8 @@ class Desk:
 
     def __init__(self, settings: Settings | None, *, interval: float,
                  panels: tuple[PanelType, ...], max_backoff: float | None,
-                 history: HistorySettings, name: str | None = None, label: str = "") -> None:
+                 history: HistorySettings, name: str | None = None, label: str = "",
+                 plan: Plan | None = None) -> None:
         self.demo_server: Any = None
         if settings is None:
             from netserver_demo import DemoNetServer
@@ -162,7 +158,8 @@ class Desk:
             self.demo_server = DemoNetServer(port=0, seed=42).start()
             settings = Settings(url=self.demo_server.url)
         #: Where its numbers come from (stats_client.desks): its rows, lease and metrics.
-        self.key = DEMO_DESK if self.demo_server is not None else desk_id(settings)
+        self.key = DEMO_DESK if self.demo_server is not None else desk_key(settings)
+        self.plan = plan  # what it was built from: the same plan reuses it on a reload
         #: How the board names it: its [desks] id (?desk=…), else its key.
         self.id = name or self.key
         self.label = label or ("Demo" if self.demo_server is not None else self.id)
@@ -248,9 +245,7 @@ class State:
     problems: tuple[str, ...] = ()  # wrong settings, each a sentence; the board still runs
     fatal: str | None = None  # why nothing can be polled, as a sentence
     desks: Mapping[str, Desk] = field(default_factory=lambda: MappingProxyType({}))
-    history: HistorySettings = field(default_factory=lambda: HistorySettings(None))
-    generation: int = 0  # moves on every reload: open pages draw again
-    plans: Mapping[str, Plan] | None = None  # by desk id; None before the first read
+    generation: int = 0  # moves on every read of the configuration (0: never read yet)
     #: The desks that cannot be polled, by id, with why (a sentence); the others run.
     failed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -320,7 +315,7 @@ class Deployment:
     def stamps(self) -> tuple[tuple[int, int] | None, ...]:
         """When and how big the configuration and secrets files are (one stat call each)."""
         paths = [self.location.config] if self.location.config else []
-        paths += [self._secrets_path(p) for p in self.options.secrets_files]
+        paths += config.secrets_paths(self.options.secrets_files, cwd=self.options.cwd)
         return tuple(_stamp(p) for p in paths)
 
     # -- life ------------------------------------------------------------------------------
@@ -393,7 +388,7 @@ class Deployment:
     def _apply(self, read: tuple[config.Loaded, tuple[str, ...], HistorySettings]) -> bool:
         loaded, extra, history = read
         old = self._state
-        if loaded.unread is not None and old.plans is not None:
+        if loaded.unread is not None and old.generation > 0:
             # A file that cannot be read now (an editor half-way through saving, a typo in
             # the TOML): what was read before stays in force, and the screen says why.
             kept = f"{loaded.unread}; the configuration read before stays in force."
@@ -406,20 +401,15 @@ class Deployment:
         problems = loaded.problems + extra
         setups = loaded.desks or (config.DeskSetup(config.SINGLE_DESK, ""),)
         several = bool(cfg.desks)
-        plans = {s.id: Plan(s.id if several else "", _settings_key(s.settings),
-                            cfg.interval, cfg.panels, cfg.max_backoff, history)
-                 for s in setups}
         failed = {s.id: s.problem for s in setups if s.problem is not None}
-        fatal = failed.get(config.SINGLE_DESK) if not several else None
-        self._tell(old, problems, fatal, failed)
         desks: dict[str, Desk] = {}
         new: list[Desk] = []
         for setup in setups:
-            plan = plans[setup.id]
             if setup.problem is not None:
                 continue
-            reuse = next((d for d in old.desks.values()
-                          if (old.plans or {}).get(_old_id(old, d)) == plan), None)
+            plan = Plan(setup.id if several else "", _settings_key(setup.settings),
+                        cfg.interval, cfg.panels, cfg.max_backoff, history)
+            reuse = next((d for d in old.desks.values() if d.plan == plan), None)
             if reuse is not None:  # a new label needs no new desk
                 reuse.label = setup.label or reuse.label
                 desks[reuse.id] = reuse
@@ -427,18 +417,17 @@ class Deployment:
             try:
                 desk = Desk(setup.settings, interval=cfg.interval, panels=cfg.panels,
                             max_backoff=cfg.max_backoff, history=history,
-                            name=setup.id if several else None, label=setup.label)
+                            name=setup.id if several else None, label=setup.label, plan=plan)
             except ConfigurationError as exc:  # e.g. a credential the client cannot use
                 failed[setup.id] = f"Desk {setup.id}: {exc}" if several else str(exc)
                 continue
             desks[desk.id] = desk
             new.append(desk)
-        if not several and config.SINGLE_DESK in failed:
-            fatal = failed[config.SINGLE_DESK]
+        fatal = None if several else failed.get(config.SINGLE_DESK)
+        self._tell(old, problems, fatal, failed)
         labels = {s.id: s.label for s in setups}
         # Desks that changed stop first: their lease released, the new recorder takes it.
-        self._swap(State(cfg, problems, fatal, MappingProxyType(desks), history,
-                         old.generation + 1, MappingProxyType(plans),
+        self._swap(State(cfg, problems, fatal, MappingProxyType(desks), old.generation + 1,
                          MappingProxyType(failed), MappingProxyType(labels)))
         for desk in new:
             self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
@@ -449,7 +438,7 @@ class Deployment:
               failed: Mapping[str, str]) -> None:
         """Each new problem, and why nothing (or a desk) can be polled, in the log once: an
         unattended board's operator reads the log, not the screen."""
-        if old.plans is not None:
+        if old.generation > 0:
             log.info("configuration read again (generation %d)", old.generation + 1)
         for problem in problems:
             if problem not in old.problems:
@@ -469,15 +458,6 @@ class Deployment:
                 desk.stop()
                 self.metrics.forget(desk.key)
 
-    def _secrets_path(self, path: Path) -> Path:
-        path = path.expanduser()
-        return path if path.is_absolute() else self.options.cwd / path
-
-
-def _old_id(state: State, desk: Desk) -> str:
-    """The id `desk` has in `state`'s plans (the one desk of SUPEROFFICE_* is planned as
-    "default" whatever its key)."""
-    return desk.id if desk.id in (state.plans or {}) else config.SINGLE_DESK
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
