@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from stats_client.cli import printable
 from stats_client.history import DATABASE_URL_ENV, Retention
 from statusboard import __version__
 
@@ -100,20 +101,14 @@ def _for_desk(argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str
     command, rest = argv[0], argv[1:]
     if command not in ("fetch", "capture", "history"):
         return argv, env
-    wanted = None
-    for i, arg in enumerate(rest):
-        if arg == "--desk" and i + 1 < len(rest):
-            wanted, rest = rest[i + 1], rest[:i] + rest[i + 2:]
-            break
-        if arg.startswith("--desk="):
-            wanted, rest = arg.split("=", 1)[1], rest[:i] + rest[i + 1:]
-            break
+    wanted, rest = _take("--desk", rest)
+    named, _ = _take("--config", rest)  # `history --config FILE`: the desks are that file's
     from stats_client.desks import desk_key
     from stats_client.errors import ConfigurationError
     from statusboard import config
     from statusboard.deployment import Options
 
-    options = Options.from_environment(env)
+    options = Options.from_environment(env, config=named)
     secrets, _ = config.read_secrets(options.secrets_files, cwd=options.cwd)
     loaded = config.load(env, secrets, location=options.location)
     desks = {d.id: d for d in loaded.config.desks}
@@ -143,6 +138,16 @@ def _for_desk(argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str
         return [command, *rest, "--desk", key], env
     plain = {k: v for k, v in env.items() if not k.startswith("SUPEROFFICE_")}
     return [command, *rest], {**plain, **merged}
+
+
+def _take(option: str, args: list[str]) -> tuple[str | None, list[str]]:
+    """The value of `option` (`--desk x` or `--desk=x`) and the arguments without it."""
+    for i, arg in enumerate(args):
+        if arg == option and i + 1 < len(args):
+            return args[i + 1], args[:i] + args[i + 2:]
+        if arg.startswith(option + "="):
+            return arg.split("=", 1)[1], args[:i] + args[i + 1:]
+    return None, args
 
 
 def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
@@ -231,7 +236,7 @@ def _log_to(err: TextIO) -> None:
 
 
 def _say(stream: TextIO, line: str) -> None:
-    stream.write(" ".join(line.split()) + "\n")
+    stream.write(printable(line) + "\n")  # one line, nothing that drives the terminal
     stream.flush()
 
 

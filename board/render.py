@@ -368,6 +368,8 @@ def _error_html(name: str, title: str) -> str:
 # -- the Connection screen ---------------------------------------------------------------------
 def render_connection(rt: Runtime, reserved: int = 0) -> None:
     """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land."""
+    # With several desks, each one's row; their runtimes once per full run, not per redraw.
+    others = [rt.for_desk(name) for name in rt.desk_names] if len(rt.desk_names) > 1 else []
 
     @st.fragment(run_every=rt.config.redraw)
     def details() -> None:
@@ -382,8 +384,7 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
         if rt.history_status.unattributed:
             rows.append(unattributed_row(rt.history_status.unattributed))
         rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
-        if len(rt.desk_names) > 1:
-            others = [rt.for_desk(name) for name in rt.desk_names]
+        if others:
             rows += desk_rows([(o.desk, o.connection, o.snapshot(), o.history_status.role,
                                 o.fatal) for o in others], now)
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
@@ -500,11 +501,12 @@ def render_desks(rt: Runtime) -> None:
     freshness), redrawn every redraw period (the table is small; an unchanged one is sent as
     Streamlit's reference to what the browser holds)."""
 
+    desks = [rt.for_desk(name) for name in rt.desk_names]  # once per full run, not per redraw
+
     @st.fragment(run_every=rt.config.redraw)
     def table() -> None:
         rows = []
-        for name in rt.desk_names:
-            one = rt.for_desk(name)
+        for name, one in zip(rt.desk_names, desks, strict=True):
             snap = one.snapshot()
             state, words = desk_words(one, snap)
             rows.append(desk_row(one.desk_label or name,

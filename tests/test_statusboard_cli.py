@@ -148,3 +148,14 @@ def test_with_several_desks_fetch_names_them_when_none_is_chosen(
     status, _, err = run("fetch", "--desk", "east", env=two_desks["env"])
     assert status == 2
     one_line(err, "--desk east is not under [desks]", "north, south")
+
+
+def test_history_finds_the_desk_in_the_configuration_given_on_the_command_line(
+        two_desks: dict[str, Any], tmp_path: Path) -> None:
+    env = {k: v for k, v in two_desks["env"].items() if k != "STATUSBOARD_CONFIG"}
+    toml = two_desks["env"]["STATUSBOARD_CONFIG"]
+    HistoryStore.open(f"sqlite:///{tmp_path / 'history.sqlite3'}").close()
+    status, _, err = run("history", "--config", toml, "--desk", "north", "--since", "1h",
+                         env=env)
+    assert status == 2  # the desk is known by the file, and its store holds nothing of it
+    one_line(err, "holds no values of the desk", two_desks["north"].url.lower())
