@@ -131,7 +131,7 @@ class HistoryRecorder(Background):
             store = HistoryStore.open(self._url, desk=self.desk, retention=self._retention,
                                       now=now, verify=self._verify)
             stored = store.last_snapshot() if self.poller.latest().calls == 0 else None
-            unattributed = store.desks().get(UNATTRIBUTED, 0)
+            unattributed = store.desks(only=UNATTRIBUTED).get(UNATTRIBUTED, 0)
         except Exception as exc:
             self._failed(exc, now)
             return None

@@ -238,8 +238,10 @@ class HistoryStore:
         kept, so a value that never changes is never forgotten). Other desks' rows are their
         own recorders' to prune (`every_desk`: all of them, as `history prune` does)."""
         r, now_s = self.retention, _ts(now)
-        desks = list(self.desks()) if every_desk else [self.desk, UNATTRIBUTED]
-        own = sa.select(t.series.c.id).where(t.series.c.desk.in_(desks)).scalar_subquery()
+        desks = (self.desk, UNATTRIBUTED)
+        series = sa.select(t.series.c.id)
+        own = (series if every_desk else series.where(t.series.c.desk.in_(desks))
+               ).scalar_subquery()
         cut_five = math.floor((now_s - r.full.total_seconds()) / FIVE_MINUTES) * FIVE_MINUTES
         cut_day = math.floor((now_s - r.five_minute.total_seconds()) / DAY) * DAY
         with self._transaction("prune") as conn:
@@ -350,8 +352,9 @@ class HistoryStore:
             ids = sa.select(t.series.c.id).where(t.series.c.desk == self.desk)
             return _dt(_first_time(conn, ids, after=-math.inf))
 
-    def desks(self) -> dict[str, int]:
-        """Every desk with values stored, and how many values (points) each has, by desk."""
+    def desks(self, only: str | None = None) -> dict[str, int]:
+        """Every desk with values stored (or just `only`), and how many values (points) each
+        has, by desk."""
         counts: dict[str, int] = {}
         with self._transaction("read from") as conn:
             for table, _time, _value, grain in _TIERS:
@@ -360,6 +363,8 @@ class HistoryStore:
                      .group_by(t.series.c.desk))
                 if grain is not None:
                     q = q.where(table.c.grain == grain)
+                if only is not None:
+                    q = q.where(t.series.c.desk == only)
                 for desk, n in conn.execute(q).all():
                     counts[desk] = counts.get(desk, 0) + int(n)
         return dict(sorted(counts.items()))
