@@ -464,18 +464,19 @@ def _no_op() -> None:
 
 @dataclass(frozen=True, slots=True)
 class Oldest:
-    """The Desks screen's header: the snapshot of the desk whose data is oldest (a desk with
-    none at all first), so that the header is stale whenever some desk is, and fresh only
-    when every desk is; each row says which."""
+    """The Desks screen's header: the snapshot whose data is oldest of those shown, so that
+    the header is stale whenever a desk's numbers on the screen are; a desk with no numbers
+    at all says so in its own row ("NO DATA — …"), and the header says "No data" only when
+    no desk has any."""
 
     desks: tuple[Runtime, ...]
 
     def latest(self) -> Snapshot:
         snaps = [d.snapshot() for d in self.desks]
-        if not snaps:
-            return Snapshot()
-        return min(snaps, key=lambda s: (s.fetched_at is not None,
-                                         s.fetched_at or datetime.min.replace(tzinfo=UTC)))
+        shown = [s for s in snaps if s.fetched_at is not None]
+        if not shown:
+            return snaps[0] if snaps else Snapshot()
+        return min(shown, key=lambda s: s.fetched_at or datetime.min.replace(tzinfo=UTC))
 
 
 def desk_words(rt: Runtime, snap: Snapshot) -> tuple[str, str]:
