@@ -115,18 +115,56 @@ def display_token() -> str:
     return token
 
 
-def shown_key(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A desk as one run of a screen sees it: its runtime, its snapshot read once, and how a
+    panel of it names it on a screen of another desk ("" on its own screen)."""
+
+    rt: Runtime
+    snap: Snapshot
+    label: str = ""
+
+    @property
+    def stale(self) -> bool:
+        return self.rt.freshness(self.snap).state == "stale"
+
+
+def panel_desks(rt: Runtime, screen: ScreenConfig | None) -> dict[str, Runtime]:
+    """The runtimes of the other desks that panels of `screen` name (`desk = "south"` in a
+    panel entry): read once per full run, not at every redraw."""
+    out: dict[str, Runtime] = {}
+    for slot in screen.panels if screen is not None else ():
+        if slot.desk is not None and slot.desk != rt.desk and slot.desk not in out:
+            out[slot.desk] = rt.for_desk(slot.desk)
+    return out
+
+
+def views(rt: Runtime, snap: Snapshot, others: Mapping[str, Runtime]) -> dict[str | None, Seen]:
+    """Each panel's desk by its `desk` entry (None: the screen's own): a panel is drawn only
+    from the snapshot, freshness and history of the desk it names."""
+    own = Seen(rt, snap)
+    out: dict[str | None, Seen] = {None: own, rt.desk: own}
+    for name, other in others.items():
+        out[name] = Seen(other, other.snapshot(), other.desk_label or name)
+    return out
+
+
+def shown_key(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot,
+              others: Mapping[str, Runtime] | None = None) -> tuple[object, ...]:
     """What the panels of `screen` show: each panel's data, stale or not, and what they show
-    from history (the tiles' changes, sparklines and times at their level; the Today charts).
-    When this moves, the panels are drawn again; otherwise nothing is sent. (A configuration
-    read again makes `rt.replaced` true: a full run.)"""
+    from history (the tiles' changes, sparklines and times at their level; the Today charts),
+    each from its own desk (`others`: panel_desks). When this moves, the panels are drawn
+    again; otherwise nothing is sent. (A configuration read again makes `rt.replaced` true: a
+    full run.)"""
+    seen = views(rt, snap, others or {})
     panels = screen.panels if screen is not None else ()
-    stale = rt.freshness(snap).state == "stale"
-    return (tuple(snap.panel_digests.get(s.panel.wire_name) for s in panels), stale,
-            history_shown(rt, screen, snap))
+    return (tuple(seen[s.desk].snap.panel_digests.get(s.panel.wire_name) for s in panels),
+            tuple((name, one.stale) for name, one in seen.items()),
+            history_shown(rt, screen, snap, seen))
 
 
-def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
+def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot,
+                  seen: Mapping[str | None, Seen] | None = None) -> tuple[object, ...]:
     """What `screen` shows from history, hashable (read through board.recall's per-process
     cache: a dictionary look-up at most redraws)."""
     state = rt.history_status.state
@@ -135,9 +173,9 @@ def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> t
     if screen.id == TODAY_ID:
         made = today_charts(rt, snap)
         return (state, None if made is None else tuple(c.digest for c in made))
-    trends = screen_trends(rt, screen, snap)
-    return (state, tuple(sorted((k, t.delta_text, t.base_text, t.level_for, t.spark)
-                                for k, t in trends.items())))
+    trends = screen_trends(screen, seen or views(rt, snap, {}))
+    return (state, tuple(sorted((desk or "", k, t.delta_text, t.base_text, t.level_for, t.spark)
+                                for (desk, k), t in trends.items())))
 
 
 def today_charts(rt: Runtime, snap: Snapshot) -> tuple[DayChart, ...] | None:
@@ -146,20 +184,26 @@ def today_charts(rt: Runtime, snap: Snapshot) -> tuple[DayChart, ...] | None:
                                                           recorded=rt.recorded)
 
 
-def screen_trends(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> dict[str, Trend]:
-    """Every number tile's trend on `screen`, by tile key; {} without history."""
-    store = rt.store
-    if store is None:
-        return {}
-    tiles: list[Tile] = []
-    for slot in screen.panels:
-        made = cached_tiles(rt, slot, snap)
-        tiles += made or []
-    if not tiles:
-        return {}
-    return dict(recall.tile_trends(store, tiles, snap, compare=rt.config.compare,
-                                   now=rt.now(), thresholds=rt.config.thresholds,
-                                   recorded=rt.recorded))
+def screen_trends(screen: ScreenConfig,
+                  seen: Mapping[str | None, Seen]) -> dict[tuple[str | None, str], Trend]:
+    """Every number tile's trend on `screen` by (its panel's desk entry, tile key), each read
+    from its own desk's store; {} without history."""
+    out: dict[tuple[str | None, str], Trend] = {}
+    for desk in dict.fromkeys(slot.desk for slot in screen.panels):
+        one = seen[desk]
+        store = one.rt.store
+        if store is None:
+            continue
+        tiles: list[Tile] = []
+        for slot in screen.panels:
+            if slot.desk == desk:
+                tiles += cached_tiles(one.rt, slot, one.snap) or []
+        if tiles:
+            got = recall.tile_trends(store, tiles, one.snap, compare=one.rt.config.compare,
+                                     now=one.rt.now(), thresholds=one.rt.config.thresholds,
+                                     recorded=one.rt.recorded)
+            out.update(((desk, key), trend) for key, trend in got.items())
+    return out
 
 
 def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | None:
@@ -182,7 +226,8 @@ def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | N
 
 
 def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | None,
-                shown: tuple[object, ...], *, banner: bool = True) -> None:
+                shown: tuple[object, ...], *, banner: bool = True,
+                others: Mapping[str, Runtime] | None = None) -> None:
     """Header with `#freshness` and the stale banner (unless not `banner`), every `redraw`
     seconds; a full run when what the panels of `screen` show is no longer `shown`."""
 
@@ -193,7 +238,8 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         # One snapshot for the check and the header: a poll landing in between must not put
         # its time on a header (and the display's "drawn") above panels that show the last one.
         snap = rt.snapshot()
-        if rt.replaced or shown_key(rt, screen, snap) != shown:
+        if rt.replaced or any(o.replaced for o in (others or {}).values()) or \
+                shown_key(rt, screen, snap, others) != shown:
             st.rerun(scope="app")
         rt.metrics.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
@@ -226,19 +272,21 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
     return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
 
 
-def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: int = 0) -> None:
+def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: int = 0,
+                  others: Mapping[str, Runtime] | None = None) -> None:
     """Every panel of `screen`: a row of tiles, then a grid of charts (drawn in full runs only:
-    render_live asks for one when what they show moved)."""
-    stale = rt.freshness(snap).state == "stale"
+    render_live asks for one when what they show moved). A panel that names a desk is drawn
+    from that desk alone, its title led by the desk's label, stale when that desk is."""
     if screen.id == TODAY_ID:
-        render_today(rt, snap, stale, reserved)
+        render_today(rt, snap, rt.freshness(snap).state == "stale", reserved)
         return
-    placed = [(slot, panel_frame(snap.frame, slot.panel)) for slot in screen.panels]
+    seen = views(rt, snap, others or {})
+    placed = [(slot, panel_frame(seen[slot.desk].snap.frame, slot.panel))
+              for slot in screen.panels]
     tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
     plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
     if tiles:
-        _render_tile_row(rt, [slot for slot, _ in tiles], snap, stale,
-                         screen_trends(rt, screen, snap))
+        _render_tile_row([slot for slot, _ in tiles], seen, screen_trends(screen, seen))
     if plots:
         cols, rows = geometry.grid(len(plots))
         height = geometry.chart_height(rows, with_tiles=bool(tiles), reserved=reserved)
@@ -248,11 +296,13 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
         for start in range(0, len(plots), cols):
             with st.container(horizontal=True, gap="small"):
                 for slot, data in plots[start:start + cols]:
-                    with st.container(key=f"panel-{slot.panel.wire_name}"):
-                        _guarded(slot, partial(
-                            _render_chart, slot, data,
-                            snap.panel_digests.get(slot.panel.wire_name, ""),
-                            (width, height), stale, rt.local(snap.fetched_at)))
+                    one = seen[slot.desk]
+                    shown = _labelled(slot, one.label)
+                    with st.container(key=f"panel-{slot.key}"):
+                        _guarded(shown, partial(
+                            _render_chart, shown, data,
+                            one.snap.panel_digests.get(slot.panel.wire_name, ""),
+                            (width, height), one.stale, one.rt.local(one.snap.fetched_at)))
                 for n in range(cols - len(plots[start:start + cols])):
                     st.container(key=f"filler-{start}-{n}")  # keeps the columns even
     if not placed:
@@ -260,20 +310,29 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
                 f"{rt.config.source}.")
 
 
-def _render_tile_row(rt: Runtime, slots: list[PanelSlot], snap: Snapshot, stale: bool,
-                     trends: Mapping[str, Trend]) -> None:
-    built = [(slot, cached_tiles(rt, slot, snap)) for slot in slots]
-    # While the store is unavailable the tiles say so where their change would be.
-    no_history = "no history" if rt.history_status.state == "unavailable" else ""
+def _labelled(slot: PanelSlot, label: str) -> PanelSlot:
+    """`slot` as a screen of another desk titles it: "South · Open requests"."""
+    return replace(slot, title=f"{label} · {slot.title}") if label else slot
+
+
+def _render_tile_row(slots: list[PanelSlot], seen: Mapping[str | None, Seen],
+                     trends: Mapping[tuple[str | None, str], Trend]) -> None:
     with st.container(horizontal=True, gap="small"):
-        for slot, made in built:
-            with st.container(key=f"panel-{slot.panel.wire_name}"):
+        for slot in slots:
+            one = seen[slot.desk]
+            made = cached_tiles(one.rt, slot, one.snap)
+            with st.container(key=f"panel-{slot.key}"):
                 if made is None:
-                    st.html(_error_html(slot.panel.wire_name, slot.title))
+                    st.html(_error_html(slot.panel.wire_name, _labelled(slot, one.label).title))
                     continue
-                body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale,
-                                         trend=trends.get(t.key), no_history=no_history)
-                               for t in made)
+                # While its store is unavailable a tile says so where its change would be.
+                no_history = "no history" if one.rt.history_status.state == "unavailable" \
+                    else ""
+                body = "".join(tile_html(
+                    replace(t, label=f"{one.label} · {t.label}") if one.label else t,
+                    panel=slot.panel.wire_name, stale=one.stale,
+                    trend=trends.get((slot.desk, t.key)), no_history=no_history,
+                    desk=slot.desk) for t in made)
                 # data-count lets the CSS give each panel width in proportion to its tiles.
                 st.html(f'<div class="sb-tiles" data-count="{min(len(made), 12)}">{body}</div>')
 
@@ -535,9 +594,11 @@ def screen(screen_id: str) -> None:
     snap = rt.snapshot()
     # The same screen for this run's key and the fragment's checks, or they never agree.
     panels = None if is_connection else config
+    others = panel_desks(rt, panels) if ctx.unknown_desk is None else {}
     title = "Connection" if is_connection else config.title
     render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
-                panels, shown_key(rt, panels, snap), banner=screen_id != DESKS_ID)
+                panels, shown_key(rt, panels, snap, others), banner=screen_id != DESKS_ID,
+                others=others)
     reserved = render_problems(ctx.problems)
     if ctx.unknown_desk is None:  # else the sentence is among the problems
         render_fatal(rt)
@@ -546,7 +607,7 @@ def screen(screen_id: str) -> None:
     elif screen_id == DESKS_ID:
         render_desks(rt)
     else:
-        render_panels(rt, config, snap, reserved)
+        render_panels(rt, config, snap, reserved, others)
 
 
 def screen_page(config: ScreenConfig) -> Callable[[], None]:

@@ -30,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from stats_client import coerce
+from stats_client.desks import desk_key
 from stats_client.errors import ConfigurationError
 from stats_client.history import CONFIG_ENV, Location, Retention, locate
 from stats_client.panels import PanelType
@@ -66,7 +67,7 @@ SECRET_SETTINGS = frozenset({"ticket", "password", "app_token", "system_user_tok
 _DESK_KEYS = ("label", *(name for name in ENV_VARS if name not in SECRET_SETTINGS))
 #: The one desk of the SUPEROFFICE_* settings, when statusboard.toml names no desks.
 SINGLE_DESK = "default"
-_SLOT_KEYS = ("panel", "title")
+_SLOT_KEYS = ("panel", "title", "desk")
 _THRESHOLD_KEYS = ("amber", "red", "direction")
 _NIGHT_KEYS = ("from", "to")
 
@@ -75,6 +76,13 @@ _NIGHT_KEYS = ("from", "to")
 class PanelSlot:
     panel: PanelType
     title: str  # the panel's own title unless the file overrides it
+    desk: str | None = None  # the desk it shows (a [desks] id); None: the screen's
+
+    @property
+    def key(self) -> str:
+        """Its name on the page: the panel's wire name, and its own desk's id when it has one
+        (two desks' Status tiles side by side are two panels)."""
+        return self.panel.wire_name if self.desk is None else f"{self.panel.wire_name}-{self.desk}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +276,15 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
         if screen.desk is not None and screen.desk not in known:
             say(f"the screen {screen.id}'s desk", f'= "{screen.desk}" is not under [desks] '
                 f"(desks: {', '.join(sorted(known)) or 'none'}); it shows the first desk.")
-    screens = tuple(s if s.desk in known else replace(s, desk=None) for s in screens)
+        for slot in screen.panels:
+            if slot.desk is not None and slot.desk not in known:
+                # Never another desk's numbers under this panel: it is left out.
+                say(f"the screen {screen.id}'s panel {slot.panel.wire_name}",
+                    f'has desk = "{slot.desk}", which is not under [desks] (desks: '
+                    f"{', '.join(sorted(known)) or 'none'}); the panel was left out.")
+    screens = tuple(replace(s, desk=s.desk if s.desk in known else None,
+                            panels=tuple(p for p in s.panels if p.desk is None or p.desk in known))
+                    for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, zone=zone, desks=desks)
     return Loaded(config, tuple(problems))
@@ -345,10 +361,22 @@ def desk_setups(config: BoardConfig, env: Mapping[str, str],
                 f"{config.source}, or {desk.variable('url')}.")))
             continue
         try:
-            out.append(DeskSetup(desk.id, desk.label, Settings.from_env(merged)))
+            settings = Settings.from_env(merged)
         except ConfigurationError as exc:
             out.append(DeskSetup(desk.id, desk.label, problem=f"Desk {desk.id}: {exc} (for this "
                                  f"desk: [desks.{desk.id}], or the variables {desk.prefix}…)"))
+            continue
+        # A site is one desk (one lease, one history): a second id for it would poll it twice
+        # and draw one desk's numbers under two names.
+        key = desk_key(settings)
+        first = next((s.id for s in out if s.settings is not None and desk_key(s.settings) == key),
+                     None)
+        if first is not None:
+            out.append(DeskSetup(desk.id, desk.label, problem=(
+                f"Desk {desk.id} polls the same site as desk {first} ({key}): a site is one "
+                f"desk; remove [desks.{desk.id}] or give it another site's url.")))
+            continue
+        out.append(DeskSetup(desk.id, desk.label, settings))
     return tuple(out)
 
 
@@ -414,13 +442,14 @@ def _panel_slots(raw: object, where: str, say: Any) -> tuple[PanelSlot, ...]:
     for j, entry in enumerate(raw):
         at = f"{where}[{j}]"
         title: object = None
+        desk: object = None
         name: object = entry
         if isinstance(entry, dict):
             for key in entry:
                 if key not in _SLOT_KEYS:
-                    say(f"{at}.{_q(key)}", "is not a panel setting (expected panel and "
-                        "title); it was ignored.")
-            name, title = entry.get("panel"), entry.get("title")
+                    say(f"{at}.{_q(key)}", "is not a panel setting (expected panel, title "
+                        "and desk); it was ignored.")
+            name, title, desk = entry.get("panel"), entry.get("title"), entry.get("desk")
         if not isinstance(name, str):
             say(at, "must be a panel name such as \"OpenRequestsPerUser\"; it was left out.")
             continue
@@ -435,7 +464,12 @@ def _panel_slots(raw: object, where: str, say: Any) -> tuple[PanelSlot, ...]:
         if title is not None and (not isinstance(title, str) or not title.strip()):
             say(f"{at}.title", "must be a non-empty string; the panel's own title is used.")
             title = None
-        out.append(PanelSlot(panel, title.strip() if isinstance(title, str) else panel.title))
+        if desk is not None and not (isinstance(desk, str) and _ID.match(desk)):
+            say(f"{at}.desk", f"= {_value(desk)} must name a desk under [desks]; the panel was "
+                "left out.")
+            continue
+        out.append(PanelSlot(panel, title.strip() if isinstance(title, str) else panel.title,
+                             desk))
     return tuple(out)
 
 

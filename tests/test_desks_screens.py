@@ -4,6 +4,7 @@ says so), ?desk= and a screen's own desk, a secret written in the file refused."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,6 +41,14 @@ id = "trends"
 title = "West"
 desk = "west"
 panels = ["StatusScreen"]
+
+[[screens]]
+id = "workload"
+title = "Side by side"
+panels = ["UnassignedRequests", {{ panel = "UnassignedRequests", desk = "west" }},
+          {{ panel = "StatusScreen", desk = "south" }},
+          {{ panel = "OpenRequestsPerUser", desk = "west" }},
+          {{ panel = "OpenRequestsPerUser", desk = "nowhere" }}]
 
 [desks.north]
 label = "North"
@@ -92,6 +101,40 @@ def test_a_desk_is_chosen_by_the_address_or_by_the_screen(
     assert "Status · West" in text_of(chosen)
     own = open_screen("pages/trends.py")  # its screen names the desk
     assert 'data-desk="west"' in text_of(own)
+
+
+def tiles(at: Any) -> list[tuple[str, str, str, str]]:
+    """Every tile: (data-tile, data-desk or "", label, value)."""
+    return [(key, desk, label, value) for key, desk, label, value in re.findall(
+        r'data-tile="([^"]+)"(?:[^>]*?data-desk="([^"]+)")?[^>]*>'
+        r'<div class="sb-tile-label">([^<]*)</div>.*?<div class="sb-tile-value"[^>]*>([^<]*)<',
+        text_of(at))]
+
+
+def test_a_panel_names_its_desk_and_shows_only_that_desks_numbers(
+        board: dict[str, Any], open_screen: Any) -> None:
+    """North's screen with west's and (down) south's panels beside its own: each drawn from its
+    own desk, led by its label; south's stale or empty alone; a panel of a desk the board does
+    not have left out with a sentence, never drawn from another desk."""
+    at = open_screen("pages/workload.py")
+    assert not at.exception, [e.value for e in at.exception]
+    dep = deployment._development
+    assert dep is not None
+    value = {name: dep.state.desks[name].latest().frame.query(
+        "panel == 'UnassignedRequests'")["value"].iloc[0] for name in ("north", "west")}
+    found = tiles(at)
+    assert ("UnassignedRequests", "", "Unassigned requests", f"{value['north']:g}") in found
+    assert ("UnassignedRequests", "west", "West · Unassigned requests",
+            f"{value['west']:g}") in found
+    south = [t for t in found if t[1] == "south"]
+    assert south and all(label.startswith("South · ") and text == "n/a"
+                         for _, _, label, text in south)
+    charts = [c.spec for c in at.get("vega_lite_chart")]
+    assert len(charts) == 1 and "West · Open requests per handler" in str(
+        json.loads(charts[0]))
+    warnings = " ".join(w.value for w in at.warning)
+    assert ('panel OpenRequestsPerUser has desk = "nowhere", which is not under [desks] '
+            "(desks: north, south, west); the panel was left out.") in warnings
 
 
 def test_a_secret_in_the_file_and_an_unknown_desk_in_the_address_are_sentences(
