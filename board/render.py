@@ -40,7 +40,7 @@ from .connection import (
     unattributed_row,
     zone_row,
 )
-from .desks import DESKS_ID, KIND_WORDS, desk_row, desks_html
+from .desks import DESKS_ID, KIND_WORDS, RESPONSE_PANELS, desk_row, desks_html
 from .header import banner_html, header_html
 from .recall import Memo
 from .runtime import Runtime
@@ -556,12 +556,18 @@ def desk_words(rt: Runtime, snap: Snapshot) -> tuple[str, str]:
     return fresh.state, fresh.headline
 
 
+#: The Desks screen's note on its changes, by `compare`.
+COMPARE_WORDS = {"1h": "in the last hour", "start_of_day": "since the start of the day",
+                 "same_time_last_week": "against this time last week"}
+
+
 def render_desks(rt: Runtime) -> None:
-    """The Desks screen: a row per desk (its headline counts at their levels and its own
-    freshness), redrawn every redraw period (the table is small; an unchanged one is sent as
-    Streamlit's reference to what the browser holds)."""
+    """The Desks screen: a row per desk (its headline counts at their levels with their
+    changes, its response time and its own freshness), redrawn every redraw period (the table
+    is small; an unchanged one is sent as Streamlit's reference to what the browser holds)."""
 
     desks = [rt.for_desk(name) for name in rt.desk_names]  # once per full run, not per redraw
+    status = PanelSlot(PanelType.StatusScreen, PanelType.StatusScreen.title)
 
     @st.fragment(run_every=rt.config.redraw)
     def table() -> None:
@@ -569,10 +575,17 @@ def render_desks(rt: Runtime) -> None:
         for name, one in zip(rt.desk_names, desks, strict=True):
             snap = one.snapshot()
             state, words = desk_words(one, snap)
+            frame = snap.frame
+            response = next((r for r in (panel_frame(frame, p) for p in RESPONSE_PANELS)
+                             if not r.empty), None)
+            seen: dict[str | None, Seen] = {None: Seen(one, snap)}
+            trends = {key: t for (_, key), t in screen_trends(
+                ScreenConfig(DESKS_ID, "", (status,)), seen).items()}
             rows.append(desk_row(one.desk_label or name,
-                                 panel_frame(snap.frame, PanelType.StatusScreen),
-                                 thresholds=rt.config.thresholds, state=state, words=words))
-        st.html(desks_html(rows))
+                                 panel_frame(frame, PanelType.StatusScreen),
+                                 thresholds=rt.config.thresholds, state=state, words=words,
+                                 response=response, trends=trends))
+        st.html(desks_html(rows, compare=COMPARE_WORDS.get(rt.config.compare, "")))
 
     table()
 

@@ -155,6 +155,9 @@ class BoardConfig:
         for screen in self.screens:
             for slot in screen.panels:
                 seen.setdefault(slot.panel)
+        if len(self.desks) > 1:  # the Desks screen's counts and response time
+            seen.setdefault(PanelType.StatusScreen)
+            seen.setdefault(PanelType.UserReponseTimePerWeek)
         return tuple(seen)
 
 

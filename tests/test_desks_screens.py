@@ -86,7 +86,12 @@ def test_the_desks_screen_has_a_row_per_desk_and_only_the_one_down_says_so(
     assert rows(at) == {"North": "fresh", "South": "error", "West": "fresh"}
     body = text_of(at)
     assert "NO DATA — NetServer unreachable since" in body  # in south's own row
-    assert body.count('data-na="false"') == 6  # north's and west's three counts
+    # North's and west's three counts and response time (their week's, averaged over the
+    # demo's handlers: the week panel is polled for the Desks screen though no screen shows it).
+    assert body.count('class="sb-desk-count" data-level') == 9
+    assert body.count('data-na="false"') == 8
+    assert re.findall(r'data-response="(\d+)" data-na="false">[0-9.,]+<span class="sb-desk-'
+                      r'period">W\d+</span>', body) == ["3", "3"]
     assert PASSWORD not in body
     assert board["north"].call_count("AuthenticateUsernamePassword") == 1
 
@@ -127,10 +132,12 @@ def test_a_panel_names_its_desk_and_shows_only_that_desks_numbers(
     assert ("UnassignedRequests", "west", "West · Unassigned requests",
             f"{value['west']:g}") in found
     south = [t for t in found if t[1] == "south"]
-    assert south and all(label.startswith("South · ") and text == "n/a"
+    assert south
+    assert all(label.startswith("South · ") and text == "n/a"
                          for _, _, label, text in south)
     charts = [c.spec for c in at.get("vega_lite_chart")]
-    assert len(charts) == 1 and "West · Open requests per handler" in str(
+    assert len(charts) == 1
+    assert "West · Open requests per handler" in str(
         json.loads(charts[0]))
     warnings = " ".join(w.value for w in at.warning)
     assert ('panel OpenRequestsPerUser has desk = "nowhere", which is not under [desks] '
@@ -174,3 +181,28 @@ def test_the_connection_screen_lists_every_desk_without_a_secret(
     assert f"{board['north'].service_url()} · SOAP" in body
     assert "user name and password" in body
     assert PASSWORD not in body
+
+
+def test_a_desks_row_shows_each_counts_level_and_change_and_says_what_they_are() -> None:
+    import pandas as pd
+
+    from board.desks import desk_row, desks_html
+    from board.tiles import Trend
+    from statusboard.rules import Threshold
+
+    status = pd.DataFrame({"panel": "StatusScreen", "dataset": 0, "dataset_label": "Status",
+                           "position": [0, 1, 2], "label": ["Open", "Unassigned", "Unread"],
+                           "value": [312.0, 4.0, 0.0], "description": ""})
+    row = desk_row("North", status, thresholds={"StatusScreen.Open": Threshold(amber=200,
+                                                                               red=300)},
+                   state="fresh", words="Updated 14:03",
+                   trends={"StatusScreen.Open": Trend(12, "▲12", "today", level_for="for 14 min"),
+                           "StatusScreen.Unread": Trend(None, "", "")})
+    body = desks_html([row], compare="since the start of the day")
+    cells = re.findall(r'<td class="sb-desk-count" data-level="(\w+)" data-na="false">(.*?)</td>',
+                       body)
+    assert cells[0] == ("red", '312<span class="sb-desk-delta" data-direction="up">▲12</span>'
+                        '<span class="sb-desk-cue">for 14 min</span>')
+    assert cells[1:] == [("none", "4"), ("none", "0")]  # no rule, no change: the number alone
+    assert "▲▼ change since the start of the day" in body
+    assert "handlers' values averaged" not in body  # no response time here

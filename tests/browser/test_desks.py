@@ -80,6 +80,9 @@ def test_the_desks_screen_fits_and_each_row_tells_its_own_state(board: Dashboard
     fit = page.evaluate(FIT_JS)
     assert fit["scrollbars"] == []
     assert max(r["bottom"] for r in rows) <= 1080
+    # The line under the table (how many more desks, what the response time is) too.
+    assert page.evaluate("() => document.querySelector('.sb-desks-note')"
+                         ".getBoundingClientRect().bottom") <= 1080
     small = [t for t in page.evaluate(TEXT_SIZES_JS) if t["px"] < MIN_TEXT_PX - 0.01]
     assert small == [], small
     save_screenshot(page, "desks-1920x1080")
