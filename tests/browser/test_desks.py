@@ -86,3 +86,16 @@ def test_the_desks_screen_fits_and_each_row_tells_its_own_state(board: Dashboard
     small = [t for t in page.evaluate(TEXT_SIZES_JS) if t["px"] < MIN_TEXT_PX - 0.01]
     assert small == [], small
     save_screenshot(page, "desks-1920x1080")
+
+
+def test_the_connection_screen_of_many_desks_stays_on_the_screen(board: Dashboard,
+                                                                  new_page: Any) -> None:
+    """Regression: from about three desks, their rows pushed the page past 1080 pixels."""
+    page = new_page(1920, 1080)
+    page.goto(f"{board.url}/connection", wait_until="domcontentloaded")
+    page.wait_for_selector("table[data-connection]", timeout=LOAD_TIMEOUT_MS)
+    text = page.locator("table[data-connection]").inner_text()
+    assert all(f"Desk {name.lower()}" in text for name in DESKS)
+    fit = page.evaluate(FIT_JS)
+    assert fit["scrollbars"] == []
+    assert fit["hidden"] == []
