@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"the TCP port to serve on (default {DEFAULT_PORT})")
     serve.add_argument("--address", default=DEFAULT_ADDRESS,
                        help=f"the address to listen on (default {DEFAULT_ADDRESS}; 0.0.0.0 "
-                            "for a TV on another machine)")
+                            "for a TV on another machine, with a display key)")
+    serve.add_argument("--public", action="store_true",
+                       help="serve beyond this machine with no display key: every screen to "
+                            "anyone who can reach the port (see STATUSBOARD_DISPLAY_KEY)")
     for name in DATA_COMMANDS:
         commands.add_parser(name, add_help=False,
                             help=f"as `python -m stats_client {name}` (see `{name} --help`)")
@@ -156,10 +159,19 @@ def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
     # uvicorn stops the server on SIGTERM, then raises the signal again with the handler it
     # found: this one, so that a clean stop is exit status 0, not "killed by SIGTERM".
     signal.signal(signal.SIGTERM, _terminated)
+    from stats_client.errors import ConfigurationError
+    from statusboard.access import DisplayKeys
+
     options = Options.from_environment(env, config=args.config, data_dir=args.data_dir)
     where = options.location
+    try:
+        keys = DisplayKeys.from_env(env)
+    except ConfigurationError as exc:
+        _say(err, f"error: {exc}")
+        return USAGE_ERROR
     problem = _check_config(where.config, where.named) or _check_data_dir(where.data_dir, env) \
-        or _check_listener(args.address, args.port)
+        or _check_listener(args.address, args.port) \
+        or _check_exposure(args.address, args.port, keys.required, args.public)
     if problem:
         _say(err, f"error: {problem}")
         return USAGE_ERROR
@@ -167,9 +179,11 @@ def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
     from board.app import make_app, streamlit_options  # Streamlit only when serving
 
     history = history_settings(env, where, Retention()).display_url
+    who = "with a display key" if keys.required else (
+        "to everyone who can reach it" if args.public else "to this machine only")
     _say(err, f"statusboard {__version__}: configuration {where.config or 'built in'}; "
-              f"history {history}; serving on http://{args.address}:{args.port}")
-    app = make_app(Deployment(options))
+              f"history {history}; serving on http://{args.address}:{args.port} {who}")
+    app = make_app(Deployment(options), keys)
     app.run(config=streamlit_options(port=args.port, address=args.address))
     return 0
 
@@ -197,6 +211,28 @@ def _check_data_dir(folder: Path, env: Mapping[str, str]) -> str | None:
         return (f"the data folder {folder} is not writable; choose another with --data-dir "
                 "(or STATUSBOARD_DATA_DIR).")
     return None
+
+
+def _check_exposure(address: str, port: int, keyed: bool, public: bool) -> str | None:
+    """A sentence when the board would show every screen to a network with no display key
+    and nobody said that is meant (--public)."""
+    if keyed or public or _loopback(address):
+        return None
+    return (f"--address {address} serves the board beyond this machine, and no display key is "
+            f"set: anyone who can reach port {port} would see every screen. Set "
+            "STATUSBOARD_DISPLAY_KEY (each TV opens the board once with ?key=…), or pass "
+            "--public to serve it to everyone on purpose.")
+
+
+def _loopback(address: str) -> bool:
+    import ipaddress
+
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_listener(address: str, port: int) -> str | None:

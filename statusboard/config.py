@@ -44,6 +44,8 @@ INTERVAL_ENV = "STATUSBOARD_INTERVAL"
 BACKOFF_ENV = "STATUSBOARD_MAX_BACKOFF"
 REDRAW_ENV = "STATUSBOARD_REDRAW"
 METRICS_PORT_ENV = "STATUSBOARD_METRICS_PORT"
+#: Where the metrics listen: this machine only unless told otherwise.
+METRICS_ADDRESS_ENV = "STATUSBOARD_METRICS_ADDRESS"
 DEFAULT_INTERVAL = 30.0
 
 #: How problems of the shipped statusboard.toml name it (it should have none).
@@ -139,6 +141,7 @@ class BoardConfig:
     redraw: float = 5.0  # seconds between panel redraws in each browser
     max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
     metrics_port: int | None = None  # Prometheus metrics on this port; None = not served
+    metrics_address: str = "127.0.0.1"  # where they listen (STATUSBOARD_METRICS_ADDRESS)
     night: Night | None = None  # the screens go dark outside office hours; None = never
     compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
     retention: Retention = field(default_factory=Retention)  # [history]: kept how long
@@ -694,7 +697,8 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
                       otherwise="The default, interval / 2 between 1 and 5 s, is used.")
     config = replace(loaded.config, interval=interval, max_backoff=max_backoff,
                      redraw=redraw or default_redraw(interval),
-                     metrics_port=_port(env, METRICS_PORT_ENV, problems))
+                     metrics_port=_port(env, METRICS_PORT_ENV, problems),
+                     metrics_address=(env.get(METRICS_ADDRESS_ENV) or "").strip() or "127.0.0.1")
     merged = merged_env(env, secrets or {})
     if config.desks:
         if merged.get(ENV_VARS["url"]):

@@ -339,7 +339,7 @@ class Deployment:
                 _running = self
         port = self._state.config.metrics_port
         if port is not None:
-            self.metrics.serve(port)
+            self.metrics.serve(port, self._state.config.metrics_address)
         if wait_first_poll > 0:
             for desk in self._state.desks.values():
                 desk.poller.wait_until(lambda snap: snap.calls > 0, wait_first_poll)

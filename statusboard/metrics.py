@@ -197,7 +197,7 @@ class Metrics:
             with contextlib.suppress(KeyError):
                 metric.remove(*labels)
 
-    def serve(self, port: int, addr: str = "0.0.0.0") -> str | None:
+    def serve(self, port: int, addr: str = "127.0.0.1") -> str | None:
         """Serve /metrics on `port` (once per process; later calls only report). Returns why
         not, as a sentence, or None when serving."""
         with self._lock:
@@ -215,7 +215,7 @@ class Metrics:
                                 "using it. Choose a free port and restart the board.")
                 log.warning("%s", self.problem)
                 return self.problem
-            log.info("Prometheus metrics on port %d", port)
+            log.info("Prometheus metrics on %s port %d", addr, port)
             return None
 
     def stop(self) -> None:
