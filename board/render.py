@@ -27,7 +27,7 @@ import streamlit as st
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
-from statusboard.config import CONNECTION_ID, PanelSlot, ScreenConfig
+from statusboard.config import CONNECTION_ID, PanelSlot, Privacy, ScreenConfig
 from statusboard.rules import Threshold
 
 from . import charts, geometry, kiosk, recall, theme
@@ -42,12 +42,15 @@ from .connection import (
 )
 from .desks import DESKS_ID, KIND_WORDS, RESPONSE_PANELS, desk_row, desks_html
 from .header import banner_html, header_html
+from .privacy import shown_rows
 from .recall import Memo
 from .runtime import Runtime
 from .tiles import Tile, Trend, number_tiles, status_tiles, tile_html
 from .today import TODAY_ID, DayChart
 
 log = logging.getLogger(__name__)
+#: A screen that shows titles and names (the default).
+EVERYTHING = Privacy()
 
 
 # -- chart specs, built once per (panel data, title, height) for the whole process ------------
@@ -59,8 +62,8 @@ TILES: Memo[list[Tile]] = Memo()
 
 
 def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
-               height: int) -> dict[str, Any]:
-    key = (slot.panel.wire_name, digest, slot.title, width, height)
+               height: int, privacy: Privacy = EVERYTHING) -> dict[str, Any]:
+    key = (slot.panel.wire_name, digest, slot.title, width, height, privacy)
     text = SPECS.get(key, lambda: json.dumps(charts.build_chart(
         rows, title=slot.title, width=width, height=height).to_dict(), sort_keys=True))
     spec: dict[str, Any] = json.loads(text)
@@ -189,6 +192,7 @@ def screen_trends(screen: ScreenConfig,
     """Every number tile's trend on `screen` by (its panel's desk entry, tile key), each read
     from its own desk's store; {} without history."""
     out: dict[tuple[str | None, str], Trend] = {}
+    privacy = seen[None].rt.config.privacy(screen)
     for desk in dict.fromkeys(slot.desk for slot in screen.panels):
         one = seen[desk]
         store = one.rt.store
@@ -197,7 +201,7 @@ def screen_trends(screen: ScreenConfig,
         tiles: list[Tile] = []
         for slot in screen.panels:
             if slot.desk == desk:
-                tiles += cached_tiles(one.rt, slot, one.snap) or []
+                tiles += cached_tiles(one.rt, slot, one.snap, privacy) or []
         if tiles:
             got = recall.tile_trends(store, tiles, one.snap, compare=one.rt.config.compare,
                                      now=one.rt.now(), thresholds=one.rt.config.thresholds,
@@ -206,15 +210,22 @@ def screen_trends(screen: ScreenConfig,
     return out
 
 
-def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | None:
+def slot_rows(snap: Snapshot, slot: PanelSlot, privacy: Privacy) -> pd.DataFrame:
+    """The rows `slot` draws from `snap`: its panel's, as a screen with `privacy` may show
+    them (board.privacy)."""
+    return shown_rows(panel_frame(snap.frame, slot.panel), slot.panel, privacy)
+
+
+def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot,
+                 privacy: Privacy = EVERYTHING) -> list[Tile] | None:
     """The tiles of `slot` ([] when it is a chart; None when its tiles cannot be computed),
     once per change of its data and of the thresholds, for the tile row and the trends."""
     wire = slot.panel.wire_name
     key = (wire, slot.title, snap.panel_digests.get(wire), snap.seq == 0,
-           tuple(sorted(rt.config.thresholds.items())))
+           tuple(sorted(rt.config.thresholds.items())), privacy)
 
     def build() -> list[Tile]:
-        rows = panel_frame(snap.frame, slot.panel)
+        rows = slot_rows(snap, slot, privacy)
         return panel_tiles(slot, rows, rt.config.thresholds) if is_tile_panel(slot.panel, rows) \
             else []
 
@@ -281,12 +292,13 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
         render_today(rt, snap, rt.freshness(snap).state == "stale", reserved)
         return
     seen = views(rt, snap, others or {})
-    placed = [(slot, panel_frame(seen[slot.desk].snap.frame, slot.panel))
-              for slot in screen.panels]
+    privacy = rt.config.privacy(screen)
+    placed = [(slot, slot_rows(seen[slot.desk].snap, slot, privacy)) for slot in screen.panels]
     tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
     plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
     if tiles:
-        _render_tile_row([slot for slot, _ in tiles], seen, screen_trends(screen, seen))
+        _render_tile_row([slot for slot, _ in tiles], seen, screen_trends(screen, seen),
+                         privacy)
     if plots:
         cols, rows = geometry.grid(len(plots))
         height = geometry.chart_height(rows, with_tiles=bool(tiles), reserved=reserved)
@@ -302,7 +314,8 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
                         _guarded(shown, partial(
                             _render_chart, shown, data,
                             one.snap.panel_digests.get(slot.panel.wire_name, ""),
-                            (width, height), one.stale, one.rt.local(one.snap.fetched_at)))
+                            (width, height), one.stale, one.rt.local(one.snap.fetched_at),
+                            privacy))
                 for n in range(cols - len(plots[start:start + cols])):
                     st.container(key=f"filler-{start}-{n}")  # keeps the columns even
     if not placed:
@@ -316,11 +329,11 @@ def _labelled(slot: PanelSlot, label: str) -> PanelSlot:
 
 
 def _render_tile_row(slots: list[PanelSlot], seen: Mapping[str | None, Seen],
-                     trends: Mapping[tuple[str | None, str], Trend]) -> None:
+                     trends: Mapping[tuple[str | None, str], Trend], privacy: Privacy) -> None:
     with st.container(horizontal=True, gap="small"):
         for slot in slots:
             one = seen[slot.desk]
-            made = cached_tiles(one.rt, slot, one.snap)
+            made = cached_tiles(one.rt, slot, one.snap, privacy)
             with st.container(key=f"panel-{slot.key}"):
                 if made is None:
                     st.html(_error_html(slot.panel.wire_name, _labelled(slot, one.label).title))
@@ -390,7 +403,8 @@ def _stale_tag(wire: str, fetched_at: datetime | None) -> None:
 
 
 def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[int, int],
-                  stale: bool, fetched_at: datetime | None) -> None:
+                  stale: bool, fetched_at: datetime | None,
+                  privacy: Privacy = EVERYTHING) -> None:
     width, height = size
     wire = slot.panel.wire_name
     if rows.empty:
@@ -398,7 +412,8 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
                 f'<div class="sb-empty-title">{html.escape(slot.title)}</div>'
                 '<div class="sb-empty-text">n/a — no data for this panel yet</div></div>')
         return
-    st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height),
+    st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height,
+                                  privacy=privacy),
                        theme=None, width="content")
     if stale:  # after the chart, so the chart keeps its place and the browser its drawing
         _stale_tag(wire, fetched_at)

@@ -60,8 +60,13 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
-             "time_zone", "desks")
-_SCREEN_KEYS = ("id", "title", "panels", "desk")
+             "time_zone", "desks", "hotlist", "handlers")
+_SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers")
+#: What a wall passed by visitors may show of requests and people (a screen's own, or the
+#: board's): the hotlist's request titles or only how many there are; handlers by name, by
+#: initials, or not at all (one figure for all of them).
+HOTLIST_MODES = ("titles", "counts")
+HANDLER_MODES = ("names", "initials", "hidden")
 #: Settings that are secrets: never in statusboard.toml (the environment or the secrets file).
 SECRET_SETTINGS = frozenset({"ticket", "password", "app_token", "system_user_token",
                              "access_token"})
@@ -93,6 +98,20 @@ class ScreenConfig:
     title: str
     panels: tuple[PanelSlot, ...]
     desk: str | None = None  # the desk it shows (a [desks] id); None: the first, or ?desk=
+    hotlist: str | None = None  # HOTLIST_MODES; None: the board's
+    handlers: str | None = None  # HANDLER_MODES; None: the board's
+
+
+@dataclass(frozen=True, slots=True)
+class Privacy:
+    """What a screen shows of requests and people (see HOTLIST_MODES and HANDLER_MODES)."""
+
+    hotlist: str = "titles"
+    handlers: str = "names"
+
+    @property
+    def public(self) -> bool:
+        return (self.hotlist, self.handlers) != ("titles", "names")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +166,13 @@ class BoardConfig:
     retention: Retention = field(default_factory=Retention)  # [history]: kept how long
     zone: ZoneInfo = field(default_factory=server_zone)  # every time on a screen is told in it
     desks: tuple[DeskConfig, ...] = ()  # [desks.<id>]; none: the one desk of SUPEROFFICE_*
+    hotlist: str = "titles"  # every screen's, unless it says otherwise (HOTLIST_MODES)
+    handlers: str = "names"  # every screen's, unless it says otherwise (HANDLER_MODES)
+
+    def privacy(self, screen: ScreenConfig | None) -> Privacy:
+        """What `screen` shows of requests and people: its own setting, else the board's."""
+        return Privacy((screen.hotlist if screen else None) or self.hotlist,
+                       (screen.handlers if screen else None) or self.handlers)
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -274,6 +300,8 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                else default.compare)
     retention = _retention(data["history"], say) if "history" in data else default.retention
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
+    hotlist = _mode(data, "hotlist", HOTLIST_MODES, say) or default.hotlist
+    handlers = _mode(data, "handlers", HANDLER_MODES, say) or default.handlers
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
     desks = _desks(data["desks"], say, source) if "desks" in data else ()
@@ -292,7 +320,8 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                             panels=tuple(p for p in s.panels if p.desk is None or p.desk in known))
                     for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
-                         compare=compare, retention=retention, zone=zone, desks=desks)
+                         compare=compare, retention=retention, zone=zone, desks=desks,
+                         hotlist=hotlist, handlers=handlers)
     return Loaded(config, tuple(problems))
 
 
@@ -429,11 +458,27 @@ def _screens(raw: object, say: Any,
             say(f"{where}.desk", f"= {_value(desk)} must name a desk under [desks]; the "
                 "screen shows the first desk.")
             desk = None
-        out.append(ScreenConfig(screen_id, title.strip(), slots, desk))
+        out.append(ScreenConfig(screen_id, title.strip(), slots, desk,
+                                _mode(item, "hotlist", HOTLIST_MODES, say, f"{where}."),
+                                _mode(item, "handlers", HANDLER_MODES, say, f"{where}.")))
     if not out:
         say("screens", "holds no usable screen; the built-in screens are shown.")
         return default
     return tuple(out)
+
+
+def _mode(table: Mapping[str, Any], key: str, modes: tuple[str, ...], say: Any,
+          where: str = "") -> str | None:
+    """`hotlist` or `handlers` of `table` when set and one of `modes`; else None (and a
+    sentence when set wrong: the board's, or the built-in, setting is used)."""
+    if key not in table:
+        return None
+    value = table[key]
+    if value in modes:
+        return str(value)
+    say(f"{where}{key}", f"= {_value(value)} must be one of: "
+        f"{', '.join(_value(m) for m in modes)}; the board's setting is used.")
+    return None
 
 
 def _slug(title: object) -> str:

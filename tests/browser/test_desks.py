@@ -28,6 +28,15 @@ pytestmark = pytest.mark.browser
 DESKS = ["Oslo", "Stockholm", "Copenhagen", "Helsinki", "Amsterdam", "Berlin", "London",
          "Reykjavik", "Tallinn"]
 DOWN = "Copenhagen"
+#: A screen for a wall that visitors pass: no request title, no handler's name.
+LOBBY = """[[screens]]
+id = "lobby"
+title = "Lobby"
+hotlist = "counts"
+handlers = "initials"
+panels = ["StatusScreen", "Hotlist", "OpenRequestsPerUser", "UserReponseTimePerWeek"]
+
+"""
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +50,7 @@ def board(chromium_executable: str,
         folder = tmp_path_factory.mktemp("desks")
         toml = Path(folder) / "statusboard.toml"
         toml.write_text('[[screens]]\nid = "status"\ntitle = "Status"\n'
-                        'panels = ["StatusScreen"]\n\n' + "".join(
+                        'panels = ["StatusScreen"]\n\n' + LOBBY + "".join(
                             f'[desks.{name.lower()}]\nlabel = "{name}"\nurl = "{srv.url}"\n\n'
                             for name, srv in zip(DESKS, servers, strict=True)))
         with Dashboard(None, interval=INTERVAL, max_backoff=MAX_BACKOFF,
@@ -99,3 +108,17 @@ def test_the_connection_screen_of_many_desks_stays_on_the_screen(board: Dashboar
     fit = page.evaluate(FIT_JS)
     assert fit["scrollbars"] == []
     assert fit["hidden"] == []
+
+
+def test_a_public_screen_shows_no_title_and_no_name(board: Dashboard, new_page: Any) -> None:
+    from netserver_demo.model import HANDLERS, TITLES
+
+    page = new_page(1920, 1080)
+    page.goto(f"{board.url}/lobby", wait_until="domcontentloaded")
+    page.wait_for_selector('[data-tile="Hotlist"][data-na="false"]', timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(".st-key-panel-UserReponseTimePerWeek svg", timeout=LOAD_TIMEOUT_MS)
+    shown = page.content()
+    assert [n for n, _ in HANDLERS if n in shown] == []
+    assert [t for t in TITLES if t in shown] == []
+    assert page.evaluate(FIT_JS)["scrollbars"] == []
+    save_screenshot(page, "lobby-1920x1080")
