@@ -216,23 +216,14 @@ def _check_data_dir(folder: Path, env: Mapping[str, str]) -> str | None:
 def _check_exposure(address: str, port: int, keyed: bool, public: bool) -> str | None:
     """A sentence when the board would show every screen to a network with no display key
     and nobody said that is meant (--public)."""
-    if keyed or public or _loopback(address):
+    from statusboard.access import is_loopback
+
+    if keyed or public or is_loopback(address):
         return None
     return (f"--address {address} serves the board beyond this machine, and no display key is "
             f"set: anyone who can reach port {port} would see every screen. Set "
             "STATUSBOARD_DISPLAY_KEY (each TV opens the board once with ?key=…), or pass "
             "--public to serve it to everyone on purpose.")
-
-
-def _loopback(address: str) -> bool:
-    import ipaddress
-
-    if address.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(address.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_listener(address: str, port: int) -> str | None:

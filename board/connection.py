@@ -62,6 +62,29 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
     return rows
 
 
+def health_rows(snap: Snapshot, *, interval: float, now: datetime | None, state: str,
+                desk: str = "") -> list[tuple[str, str]]:
+    """What anybody may see of the connection: whether the data is fresh and when the board
+    last polled, never where it polls, how, with what or where it keeps its history."""
+    rows: list[tuple[str, str]] = [("Desk", desk)] if desk else []
+    return [
+        *rows,
+        ("Data", state),
+        ("Poll interval", f"{interval:g} s"),
+        ("Last poll", _when(snap.attempted_at, now)),
+        ("Last good data", _when(snap.fetched_at, now)),
+        ("Failures in a row", f"{snap.failures:,}"),
+    ]
+
+
+#: What the Connection screen says where its details would be, to a visitor who may not see
+#: them: how to turn them on.
+DETAILS_HIDDEN = ("Where the board polls, with which credentials, where it keeps its history and "
+                  "the raw data are shown on the board's own machine (a board listening on "
+                  "127.0.0.1), or after a login: configure [auth] (OpenID Connect) in "
+                  ".streamlit/secrets.toml. See the README, Who sees the board.")
+
+
 def zone_row(zone: ZoneInfo, browser_zone: str | None,
              source: str = "statusboard.toml") -> tuple[str, str]:
     """The board's time zone, and, when this browser keeps another time, what to set if the

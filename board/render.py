@@ -27,14 +27,17 @@ import streamlit as st
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
+from statusboard.access import is_loopback
 from statusboard.config import CONNECTION_ID, PanelSlot, Privacy, ScreenConfig
 from statusboard.rules import Threshold
 
 from . import charts, geometry, kiosk, recall, theme
 from .connection import (
+    DETAILS_HIDDEN,
     connection_rows,
     desk_rows,
     display_rows,
+    health_rows,
     history_row,
     metrics_row,
     unattributed_row,
@@ -440,8 +443,30 @@ def _error_html(name: str, title: str) -> str:
 
 
 # -- the Connection screen ---------------------------------------------------------------------
+def connection_access() -> str:
+    """What this visitor may see of the Connection screen: "details" (a logged-in user where
+    a login is configured; anyone where the board listens on this machine only), "login" (a
+    login is configured, not yet used) or "health" (anyone else: fresh or stale, last poll)."""
+    try:
+        auth = "auth" in st.secrets
+    except Exception:  # no secrets file, or a broken one (said elsewhere): no login
+        auth = False
+    if auth:
+        try:
+            logged_in = st.user.is_logged_in is True
+        except (AttributeError, KeyError):  # a session with no user information at all
+            logged_in = False
+        return "details" if logged_in else "login"
+    return "details" if is_loopback(st.get_option("server.address")) else "health"
+
+
 def render_connection(rt: Runtime, reserved: int = 0) -> None:
-    """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land."""
+    """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land
+    (to those who may see them: connection_access); to others, whether the data is fresh."""
+    access = connection_access()
+    if access != "details":
+        render_connection_health(rt, login=access == "login")
+        return
     # With several desks, each one's row; their runtimes once per full run, not per redraw.
     others = [rt.for_desk(name) for name in rt.desk_names] if len(rt.desk_names) > 1 else []
 
@@ -484,6 +509,33 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
                              - geometry.GAP, hide_index=True, width="stretch")
 
     details()
+
+
+def render_connection_health(rt: Runtime, *, login: bool) -> None:
+    """The Connection screen for a visitor who may not see its details: each desk's health, and
+    how the details are turned on (or the login button)."""
+    desks = [rt.for_desk(name) for name in rt.desk_names] if len(rt.desk_names) > 1 else [rt]
+
+    @st.fragment(run_every=rt.config.redraw)
+    def health() -> None:
+        now = rt.now()
+        rows: list[tuple[str, str]] = []
+        for one in desks:
+            snap = one.snapshot()
+            state = desk_words(one, snap)[1]
+            rows += health_rows(snap, interval=one.config.interval, now=now, state=state,
+                                desk=(one.desk_label or one.desk) if len(desks) > 1 else "")
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                       for k, v in rows)
+        st.html(f'<table class="sb-conn" data-connection="health">{body}</table>')
+
+    health()
+    if login:
+        st.html('<p class="sb-conn-note">Log in to see where the board polls, its store and '
+                "the raw data.</p>")
+        st.button("Log in", key="login", on_click=st.login)
+    else:
+        st.html(f'<p class="sb-conn-note">{html.escape(DETAILS_HIDDEN)}</p>')
 
 
 # -- pages -------------------------------------------------------------------------------------

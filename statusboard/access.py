@@ -53,6 +53,23 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+def is_loopback(address: str | None) -> bool:
+    """True when a listener on `address` is reachable from this machine only.
+
+        >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0"), is_loopback(None)
+        (True, True, False, False)
+    """
+    import ipaddress
+
+    text = (address or "").strip().strip("[]").lower()
+    if text == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False
+
+
 def cookie_value(key: str) -> str:
     """What the cookie holds for `key`: a digest of it, never the key itself."""
     return hashlib.sha256(b"statusboard display key\0" + key.encode()).hexdigest()

@@ -206,3 +206,34 @@ def test_a_desks_row_shows_each_counts_level_and_change_and_says_what_they_are()
     assert cells[1:] == [("none", "4"), ("none", "0")]  # no rule, no change: the number alone
     assert "▲▼ change since the start of the day" in body
     assert "handlers' values averaged" not in body  # no response time here
+
+
+@pytest.mark.parametrize("auth", [False, True], ids=["no-login", "login-configured"])
+def test_an_anonymous_visitor_sees_each_desks_health_and_no_detail(
+        board: dict[str, Any], open_screen: Any, auth: bool) -> None:
+    """A board that listens beyond this machine: the Connection screen tells a visitor who is
+    not logged in whether each desk's data is fresh, never where it polls, how, or where the
+    history is; with a login configured, a button to log in."""
+    secrets = {"auth": {"redirect_uri": "http://board:8501/oauth2callback",
+                        "cookie_secret": "not-a-real-secret-for-tests",
+                        "client_id": "board", "client_secret": "x",
+                        "server_metadata_url": "http://127.0.0.1:9/.well-known/"
+                                               "openid-configuration"}} if auth else None
+    at = open_screen("pages/connection.py", address="0.0.0.0", secrets=secrets)
+    assert not at.exception, [e.value for e in at.exception]
+    body = text_of(at)
+    assert 'data-connection="health"' in body
+    for label in ("North", "South", "West"):
+        assert f"<th>Desk</th><td>{label}</td>" in body
+    assert "NO DATA — NetServer unreachable since" in body  # south's health
+    for srv in board.values():
+        assert f"127.0.0.1:{srv.port}" not in body
+    assert "sqlite" not in body
+    assert "user name and password" not in body
+    assert not at.get("arrow_data_frame")  # no raw frame
+    buttons = [b.label for b in at.button]
+    if auth:
+        assert buttons == ["Log in"]
+    else:
+        assert buttons == []
+        assert "configure [auth] (OpenID Connect) in .streamlit/secrets.toml" in body
