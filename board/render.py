@@ -28,7 +28,7 @@ from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
 from statusboard.access import is_loopback
-from statusboard.config import CONNECTION_ID, PanelSlot, Privacy, ScreenConfig
+from statusboard.config import CONNECTION_ID, SINGLE_DESK, PanelSlot, Privacy, ScreenConfig
 from statusboard.rules import Threshold
 
 from . import charts, geometry, kiosk, recall, theme
@@ -239,6 +239,17 @@ def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot,
         return None
 
 
+def page_desk(desk: str) -> str:
+    """The desk as every page names it (`#freshness[data-desk]`): its [desks] id, or "demo";
+    the one desk of the SUPEROFFICE_* settings, whose id is its site's address, as "default"
+    (a page anyone may open never holds where the board polls).
+
+        >>> page_desk("north"), page_desk("https://crm.example.com/cust1")
+        ('north', 'default')
+    """
+    return SINGLE_DESK if "://" in desk else desk
+
+
 def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | None,
                 shown: tuple[object, ...], *, banner: bool = True,
                 others: Mapping[str, Runtime] | None = None) -> None:
@@ -259,7 +270,7 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
                            interval=rt.config.interval, zone=rt.config.zone,
-                           history=rt.history_status.state, desk=rt.desk)
+                           history=rt.history_status.state, desk=page_desk(rt.desk))
         if banner:
             body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
                                 failing_since=snap.error_since, zone=rt.config.zone)
