@@ -37,6 +37,7 @@ from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
 from . import site
+from .alerts import AlertRule, parse_alerts
 from .rules import COMPARES, DEFAULT_COMPARE, Compare, Night, Threshold
 from .zone import parse_zone, server_zone, tz_problem, unnamed_problem
 
@@ -60,7 +61,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
-             "time_zone", "desks", "hotlist", "handlers")
+             "time_zone", "desks", "hotlist", "handlers", "alerts", "public_url")
 _SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers")
 #: What a wall passed by visitors may show of requests and people (a screen's own, or the
 #: board's): the hotlist's request titles or only how many there are; handlers by name, by
@@ -168,6 +169,8 @@ class BoardConfig:
     desks: tuple[DeskConfig, ...] = ()  # [desks.<id>]; none: the one desk of SUPEROFFICE_*
     hotlist: str = "titles"  # every screen's, unless it says otherwise (HOTLIST_MODES)
     handlers: str = "names"  # every screen's, unless it says otherwise (HANDLER_MODES)
+    alerts: tuple[AlertRule, ...] = ()  # [[alerts]]: who is told what (statusboard.alerts)
+    public_url: str | None = None  # the board's address as its viewers open it (for links)
 
     def privacy(self, screen: ScreenConfig | None) -> Privacy:
         """What `screen` shows of requests and people: its own setting, else the board's."""
@@ -300,6 +303,9 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                else default.compare)
     retention = _retention(data["history"], say) if "history" in data else default.retention
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
+    alerts = parse_alerts(data["alerts"], say) if "alerts" in data else default.alerts
+    public_url = _public_url(data["public_url"], say) if "public_url" in data \
+        else default.public_url
     hotlist = _mode(data, "hotlist", HOTLIST_MODES, say) or default.hotlist
     handlers = _mode(data, "handlers", HANDLER_MODES, say) or default.handlers
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
@@ -321,7 +327,8 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                     for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, zone=zone, desks=desks,
-                         hotlist=hotlist, handlers=handlers)
+                         hotlist=hotlist, handlers=handlers, alerts=alerts,
+                         public_url=public_url)
     return Loaded(config, tuple(problems))
 
 
@@ -465,6 +472,15 @@ def _screens(raw: object, say: Any,
         say("screens", "holds no usable screen; the built-in screens are shown.")
         return default
     return tuple(out)
+
+
+def _public_url(raw: object, say: Any) -> str | None:
+    """`public_url`: the board's address as its viewers open it, for the links in alerts."""
+    if isinstance(raw, str) and re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", raw.strip()):
+        return raw.strip().rstrip("/")
+    say("public_url", f"= {_value(raw)} must be the board's address such as "
+        '"http://board.example.com:8501"; alerts are sent without a link.')
+    return None
 
 
 def _mode(table: Mapping[str, Any], key: str, modes: tuple[str, ...], say: Any,

@@ -142,6 +142,11 @@ class Metrics:
         self.calls = Counter("statusboard_getstatistics_calls",
                              "GetStatistics HTTP calls made to the desk's NetServer.", ["desk"],
                              registry=r)
+        self.alerts_sent = Counter("statusboard_alerts_sent",
+                                   "Alert messages a target accepted.", ["target"], registry=r)
+        self.alerts_failed = Counter("statusboard_alerts_failed",
+                                     "Alert messages a target refused after every retry.",
+                                     ["target"], registry=r)
         r.register(_Live(self.displays, clock))
         self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
