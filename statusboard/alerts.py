@@ -225,6 +225,50 @@ class AlertState:
                 self._rows[(desk, rule, subject)] = firing
 
 
+class StoredState(AlertState):
+    """A desk's state in its history store (`store()`: the open store, or None while it is
+    unavailable), so that a restart or another process taking the desk over neither repeats
+    a message nor forgets one; kept in memory too while the store is away, and written to it
+    when it is back."""
+
+    def __init__(self, store: Callable[[], Any]) -> None:
+        super().__init__()
+        self._store = store
+        self._dirty: set[tuple[str, str, str]] = set()
+
+    def load(self, desk: str) -> dict[tuple[str, str], Firing]:
+        store = self._store()
+        if store is not None:
+            try:
+                if self._dirty:  # what changed while the store was away goes first
+                    mine = super().load(desk)
+                    store.save_alert_state({(r, s): _row(mine.get((r, s), Firing()))
+                                            for d, r, s in self._dirty if d == desk})
+                    self._dirty = {k for k in self._dirty if k[0] != desk}
+                rows = store.alert_state()
+                loaded = {k: Firing(*v) for k, v in rows.items()}
+                super().save(desk, {**{k: Firing() for k in super().load(desk)}, **loaded})
+                return loaded
+            except Exception as exc:  # the store went away: what is in memory is in force
+                log.warning("alerts: the history store cannot be read (%s); the state in "
+                            "memory is used", exc)
+        return super().load(desk)
+
+    def save(self, desk: str, changed: Mapping[tuple[str, str], Firing]) -> None:
+        super().save(desk, changed)
+        store = self._store()
+        try:
+            if store is None:
+                raise RuntimeError("the history store is unavailable")
+            store.save_alert_state({k: _row(f) for k, f in changed.items()})
+        except Exception:
+            self._dirty |= {(desk, r, s) for r, s in changed}
+
+
+def _row(firing: Firing) -> tuple[datetime | None, datetime | None, float | None]:
+    return (firing.since, firing.sent_at, firing.value)
+
+
 def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing], *,
              desk: str, now: datetime, frame: pd.DataFrame,
              thresholds: Mapping[str, Threshold], stale: bool, history_away: bool,
@@ -487,13 +531,15 @@ class Alerts:
         self.setup = setup
 
     def observer(self, *, desk: str, label: str, screen: str = "",
-                 history: Callable[[], str] = lambda: "off") -> Callable[[Any], None]:
+                 history: Callable[[], str] = lambda: "off",
+                 state: AlertState | None = None) -> Callable[[Any], None]:
         def observe(snap: Any) -> None:
-            self.evaluate(snap, desk=desk, label=label, screen=screen, history=history())
+            self.evaluate(snap, desk=desk, label=label, screen=screen, history=history(),
+                          state=state)
         return observe
 
     def evaluate(self, snap: Any, *, desk: str, label: str, screen: str = "",
-                 history: str = "off") -> list[Event]:
+                 history: str = "off", state: AlertState | None = None) -> list[Event]:
         setup = self.setup
         if not setup.rules:
             return []
@@ -504,11 +550,12 @@ class Alerts:
         stale = fetched is None or (now - fetched).total_seconds() > 2 * setup.interval
         quiet = setup.night is not None and setup.night.covers(now.astimezone(setup.zone))
         with self._lock:  # one desk's evaluation at a time: its state is read and written whole
-            events, changed = evaluate(setup.rules, self.state.load(desk), desk=desk, now=now,
+            kept = state or self.state
+            events, changed = evaluate(setup.rules, kept.load(desk), desk=desk, now=now,
                                        frame=snap.frame, thresholds=setup.thresholds,
                                        stale=stale, history_away=history == "unavailable",
                                        quiet=quiet)
-            self.state.save(desk, changed)
+            kept.save(desk, changed)
         link = f"{setup.public_url}/{screen}" if setup.public_url else None
         for event in events:
             title, body = message(event, label=label, zone=setup.zone, link=link)

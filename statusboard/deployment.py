@@ -441,7 +441,8 @@ class Deployment:
             self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
             desk.poller.add_observer(self.alerts.observer(
                 desk=desk.key, label=desk.label, screen=f"?desk={desk.id}" if several else "",
-                history=partial(_history_state, desk.recorder)))
+                history=partial(_history_state, desk.recorder),
+                state=alerts.StoredState(partial(_open_store, desk.recorder))))
             desk.start()
         return bool(new) or set(desks) != set(old.desks)
 
@@ -488,6 +489,10 @@ class Deployment:
 
 def _history_state(recorder: HistoryRecorder) -> str:
     return recorder.status.state
+
+
+def _open_store(recorder: HistoryRecorder) -> Any:
+    return recorder.store
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -239,3 +239,26 @@ def test_threshold_values_read_as_the_tiles_read_them(demo_server: DemoNetServer
     assert len(tiles) == 9
     for tile in tiles:
         assert threshold_value(frame, tile.key) == tile.value, tile.key
+
+
+def test_a_restart_while_firing_tells_nobody_twice(tmp_path: Path, demo_server: DemoNetServer,
+                                                  receiver: Receiver,
+                                                  started: Callable[..., Deployment]) -> None:
+    """The state is the history store's: the board started again on the same store knows
+    the team was told, and tells them only when it clears."""
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=1))
+    env = {"STATUSBOARD_NOTIFY_TEAM": receiver.url,
+           "STATUSBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}"}
+    first = started(toml, demo_server.url, **env)
+    wait_for(lambda: receiver.messages, what="the red message")
+    first.stop()
+    again = started(toml, demo_server.url, **env)
+    desk = again.state.desk
+    assert desk is not None
+    seq = desk.latest().seq
+    wait_for(lambda: desk.latest().seq >= seq + 2, what="two polls of the new board")
+    assert len(receiver.messages) == 1
+    toml.write_text(RULES.format(red=100000))
+    wait_for(lambda: len(receiver.messages) == 2, what="the resolved message")
+    assert receiver.messages[1]["title"].startswith("Resolved: ")
