@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from stats_client.errors import ConfigurationError
@@ -60,6 +61,20 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
     if snap.error_since is not None and snap.failures:
         rows.insert(-1, ("Failing since", _when(snap.error_since, now)))
     return rows
+
+
+def alert_rows(targets: list[Any], rules: int) -> list[tuple[str, str]]:
+    """Each alert target: its service and host (never its URL), what it took and refused,
+    and its last failure."""
+    if not targets:
+        return [("Alerts", f"{rules} rule{'s' if rules != 1 else ''}, no target") if rules
+                else ("Alerts", "none ([[alerts]] in statusboard.toml)")]
+    out = []
+    for t in targets:
+        counts = f"{t.sent:,} sent, {t.failed:,} not delivered"
+        out.append((f"Alert target {t.name}",
+                    f"{t.service}; {counts}" + (f"; {t.problem}" if t.problem else "")))
+    return out
 
 
 def health_rows(snap: Snapshot, *, interval: float, now: datetime | None, state: str,

@@ -34,6 +34,7 @@ from statusboard.rules import Threshold
 from . import charts, geometry, kiosk, recall, theme
 from .connection import (
     DETAILS_HIDDEN,
+    alert_rows,
     connection_rows,
     desk_rows,
     display_rows,
@@ -494,6 +495,7 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
         if rt.history_status.unattributed:
             rows.append(unattributed_row(rt.history_status.unattributed))
         rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
+        rows += alert_rows(rt.alert_targets() if rt.alert_targets else [], len(rt.config.alerts))
         if others:
             rows += desk_rows([(o.desk, o.connection, o.snapshot(), o.history_status.role,
                                 o.fatal) for o in others], now)

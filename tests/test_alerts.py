@@ -262,3 +262,26 @@ def test_a_restart_while_firing_tells_nobody_twice(tmp_path: Path, demo_server: 
     toml.write_text(RULES.format(red=100000))
     wait_for(lambda: len(receiver.messages) == 2, what="the resolved message")
     assert receiver.messages[1]["title"].startswith("Resolved: ")
+
+
+def test_the_connection_screen_names_each_target_without_its_url(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_screen: Any,
+        demo_server: DemoNetServer) -> None:
+    from harness.apptest import text_of
+
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=100000))
+    secret = "json://board:Hook-Secret-9@hooks.example.com/x?token=Tok-Secret-7"
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(toml))
+    monkeypatch.setenv("SUPEROFFICE_URL", demo_server.url)
+    monkeypatch.setenv("STATUSBOARD_NOTIFY_TEAM", secret)
+    try:
+        at = open_screen("pages/connection.py")
+        assert not at.exception, [e.value for e in at.exception]
+        body = text_of(at)
+    finally:
+        deployment.stop_development()
+    assert "<th>Alert target team</th><td>json (hooks.example.com); 0 sent, 0 not delivered" \
+        in body
+    assert "Hook-Secret-9" not in body
+    assert "Tok-Secret-7" not in body
