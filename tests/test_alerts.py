@@ -4,6 +4,8 @@ webhook receiver (Apprise's json:// target) that records what arrives."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -285,3 +287,29 @@ def test_the_connection_screen_names_each_target_without_its_url(
         in body
     assert "Hook-Secret-9" not in body
     assert "Tok-Secret-7" not in body
+
+
+def test_alerts_test_tells_which_target_took_the_message(tmp_path: Path,
+                                                        receiver: Receiver) -> None:
+    from board.cli import main
+
+    refusing = Receiver()
+    refusing.status = 500
+    try:
+        env = {"STATUSBOARD_NOTIFY_TEAM": receiver.url, "STATUSBOARD_NOTIFY_ADMIN": refusing.url,
+               "HOME": str(tmp_path)}
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = main(["alerts", "test"], env=env, stderr=err)
+        assert status == 1
+        assert out.getvalue().splitlines() == [
+            "admin: NOT delivered (Target admin (json (127.0.0.1)) did not accept the last "
+            "message; check that the service is up and the URL is right.)",
+            "team: delivered (json (127.0.0.1))"]
+        assert receiver.titles() == ["Test message from the status board"]
+        assert receiver.url not in out.getvalue() + err.getvalue()
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["alerts", "test", "--to", "nobody"], env=env, stderr=err) == 2
+        assert "no target nobody" in err.getvalue()
+    finally:
+        refusing.close()
