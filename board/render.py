@@ -452,12 +452,11 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
             for row in display_rows(rt.metrics.displays.open(rt.clock()), now))
         left, right = st.columns([2, 3])
-        with left:
-            # A board of many desks has a row each: they scroll inside the column rather than
-            # push the page past the screen.
-            with st.container(height=geometry.full_height() - reserved, key="connection",
-                              border=False):
-                st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
+        # A board of many desks has a row each: they scroll inside the column rather than
+        # push the page past the screen.
+        with left, st.container(height=geometry.full_height() - reserved, key="connection",
+                                border=False):
+            st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
         with right:
             # The open displays scroll inside their own box above the raw frame, so that
             # neither pushes the page past the screen however many TVs are watching.
