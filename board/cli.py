@@ -21,6 +21,7 @@ import argparse
 import errno
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -245,6 +246,12 @@ def kiosk_address(args: argparse.Namespace, env: Mapping[str, str]) -> str:
         raise ValueError(f"--key is empty; give the display key, or leave --key out "
                          f"({DISPLAY_KEY_ENV} is read then).")
     key = (args.key if args.key is not None else env.get(DISPLAY_KEY_ENV, "")).strip()
+    if "," in key:  # the server's setting may list one key per TV
+        raise ValueError(f"{'--key' if args.key is not None else DISPLAY_KEY_ENV} holds several "
+                         "display keys; give this TV's own with --key.")
+    if key and not re.fullmatch(r"[A-Za-z0-9._~-]+", key):
+        raise ValueError("the display key may hold only letters, digits and . _ ~ - (as "
+                         f"{DISPLAY_KEY_ENV} does); check --key or {DISPLAY_KEY_ENV}.")
     # The first screen is the board's "/" (dashboard.py's rotation starts there too).
     path = "" if screen == screens[0] and screen in (s.id for s in config.screens) else screen
     return kiosk_url(base, path=path, rotate=rotate, desk=desk, key=key or None)

@@ -199,8 +199,8 @@ def kiosk_toml(tmp_path: Path) -> str:
      "http://board:8501/desks?embed=true&rotate=5&desk=south"),
     (("--base", "http://board:8501", "--screen", "connection"),
      "http://board:8501/connection?embed=true"),
-    (("--base", "http://board:8501", "--desk", "north", "--key", "k3y&x=1 ?"),
-     "http://board:8501/?embed=true&desk=north&key=k3y%26x%3D1%20%3F"),
+    (("--base", "http://board:8501", "--desk", "north", "--key", "tv-lobby-8f3k2m9q"),
+     "http://board:8501/?embed=true&desk=north&key=tv-lobby-8f3k2m9q"),
 ])
 def test_kiosk_url_prints_the_address_a_tv_opens(kiosk_toml: str, args: tuple[str, ...],
                                                  url: str) -> None:
@@ -215,6 +215,12 @@ def test_kiosk_url_takes_the_display_key_from_the_environment(kiosk_toml: str) -
     assert (status, out) == (0, "http://localhost:8501/?embed=true&key=wall-key\n")
     status, out, _ = run("kiosk-url", "--config", kiosk_toml, "--key", "given", env=env)
     assert (status, out) == (0, "http://localhost:8501/?embed=true&key=given\n")  # --key wins
+    # The server's setting may list a key per TV: which one is this TV's is --key's to say.
+    status, out, err = run("kiosk-url", "--config", kiosk_toml,
+                           env={"STATUSBOARD_DISPLAY_KEY": "tv-lobby-8f3k2m9q,tv-floor2-1p7x4c8z"})
+    assert (status, out) == (2, "")
+    one_line(err, "STATUSBOARD_DISPLAY_KEY holds several display keys", "--key")
+    assert "8f3k2m9q" not in err
 
 
 def test_kiosk_url_finds_the_configuration_as_serve_does(kiosk_toml: str) -> None:
@@ -236,6 +242,8 @@ def test_kiosk_url_finds_the_configuration_as_serve_does(kiosk_toml: str) -> Non
     (("--base", "http://board:8501/?embed=true"), ["is not the board's address", "no query"]),
     (("--base", "http://board:99999"), ["is not the board's address"]),
     (("--key", " "), ["--key is empty", "STATUSBOARD_DISPLAY_KEY"]),
+    (("--key", "tv-1,tv-2"), ["--key holds several display keys", "this TV's own"]),
+    (("--key", "k3y&x=1"), ["the display key may hold only letters"]),
 ])
 def test_kiosk_url_wrong_options_are_one_sentence(kiosk_toml: str, args: tuple[str, ...],
                                                   words: list[str]) -> None:
