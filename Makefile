@@ -7,7 +7,7 @@ PORT   ?= 8501
 # Loopback: this machine only. ADDRESS=0.0.0.0 (with STATUSBOARD_DISPLAY_KEY) for TVs elsewhere.
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint simulate bench clean
+.PHONY: run test lint simulate bench wheel clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ lint: $(STAMP)
 simulate: $(STAMP)
 	$(BIN)/python -m stats_client simulate --port 8087
 
+# The board's wheel for a server or an image (README "Deploying"): dist/service_status_board-*.whl
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output dist

@@ -4,11 +4,15 @@
     $ statusboard serve --config /etc/statusboard/statusboard.toml --data-dir /var/lib/statusboard
     $ statusboard fetch --format csv          # and capture, history, simulate: as python -m
     $ statusboard --version                   # stats_client, which keeps working
+    $ statusboard kiosk-url --base http://board:8501 --screen workload --rotate 60
+    http://board:8501/workload?embed=true&rotate=60
 
 `serve` builds the deployment (statusboard.deployment) from the configuration and starts it in
 the lifespan of the board's ASGI app (board.app), before the first browser: polling and
 recording begin with the server. SIGTERM or Ctrl-C stops it cleanly (exit status 0). A wrong
-option is one line on stderr and exit status 2, never a traceback.
+option is one line on stderr and exit status 2, never a traceback. `kiosk-url` prints the
+address a TV opens (deploy/kiosk/ runs Chromium on it), checked against the configuration
+`serve` would read.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import errno
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -24,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from board.kiosk import DISPLAY_KEY_ENV, MAX_ROTATE_S, MIN_ROTATE_S, kiosk_url
 from stats_client.cli import printable
 from stats_client.history import DATABASE_URL_ENV, Retention
 from statusboard import __version__
@@ -35,6 +41,8 @@ if TYPE_CHECKING:
 #: What `statusboard COMMAND …` hands to `python -m stats_client COMMAND …`.
 DATA_COMMANDS = ("fetch", "capture", "history", "simulate")
 DEFAULT_PORT = 8501
+#: Where `kiosk-url` says the board is, unless told (a TV needs the server's name on the network).
+DEFAULT_BASE = f"http://localhost:{DEFAULT_PORT}"
 #: Loopback unless told otherwise: a TV on another machine needs --address 0.0.0.0.
 DEFAULT_ADDRESS = "127.0.0.1"
 #: Exit status for a wrong option or setting, as python -m stats_client uses.
@@ -77,6 +85,28 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("--config", metavar="FILE", help="the board's statusboard.toml")
         if action == "test":
             one.add_argument("--to", metavar="NAME", help="only this target")
+    kiosk = commands.add_parser(
+        "kiosk-url", help="print the address a TV opens for a screen (deploy/kiosk/)",
+        description="Print the address a TV's browser opens: the board's screen with "
+                    "embed=true, the rotation, the desk and the display key. The screen and "
+                    "desk are checked against the configuration `serve` reads.")
+    kiosk.add_argument("--base", default=DEFAULT_BASE, metavar="URL",
+                       help="the board as the TV reaches it, such as http://board:8501 "
+                            f"(default {DEFAULT_BASE})")
+    kiosk.add_argument("--screen", metavar="ID",
+                       help="the screen to open (an id of the configuration's [[screens]], "
+                            "desks or connection; default: the first screen)")
+    kiosk.add_argument("--rotate", metavar="SECONDS",
+                       help=f"go on to the next screen every SECONDS ({MIN_ROTATE_S} to "
+                            f"{MAX_ROTATE_S}; 0: no rotation; default: the file's rotate)")
+    kiosk.add_argument("--desk", metavar="ID",
+                       help="show this desk of the configuration's [desks]")
+    kiosk.add_argument("--key", metavar="KEY",
+                       help=f"the display key the address carries [{DISPLAY_KEY_ENV}; the "
+                            "variable keeps it out of the shell's history]")
+    kiosk.add_argument("--config", metavar="FILE",
+                       help="the board's statusboard.toml, found as `serve` finds it "
+                            "[STATUSBOARD_CONFIG]")
     for name in DATA_COMMANDS:
         commands.add_parser(name, add_help=False,
                             help=f"as `python -m stats_client {name}` (see `{name} --help`)")
@@ -99,10 +129,19 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
             return USAGE_ERROR
         return data_main(args_list, env=env, prog="statusboard")
     args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
+    env = os.environ if env is None else env
     if args.command == "alerts":
-        return alerts_command(args, os.environ if env is None else env, sys.stdout, err)
+        return alerts_command(args, env, sys.stdout, err)
+    if args.command == "kiosk-url":
+        try:
+            url = kiosk_address(args, env)
+        except ValueError as exc:
+            _say(err, f"error: {exc}")
+            return USAGE_ERROR
+        print(url)
+        return 0
     try:
-        return serve(args, os.environ if env is None else env, err)
+        return serve(args, env, err)
     except (KeyboardInterrupt, Terminated):  # after a clean stop: the server re-raises the signal
         return 0
 
@@ -277,6 +316,81 @@ def _list_alerts(loaded: Loaded, env: Mapping[str, str], options: Options,
         finally:
             store.close()
     return 0
+
+
+def kiosk_address(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """The address `kiosk-url` prints; a wrong option is a ValueError holding one sentence."""
+    from statusboard.config import CONNECTION_ID, DESKS_ID, load_config
+    from statusboard.deployment import Options
+
+    base = _base(args.base)
+    rotate = None if args.rotate is None else _rotate(args.rotate)
+    where = Options.from_environment(env, config=args.config).location
+    missing = _check_config(where.config, where.named)
+    if missing:
+        raise ValueError(missing)
+    loaded = load_config(where.config, named=where.named)
+    if loaded.unread:
+        raise ValueError(f"{loaded.unread}; fix it before pointing a TV at the board.")
+    config = loaded.config
+    desks = [d.id for d in config.desks]
+    screens = [s.id for s in config.screens] + ([DESKS_ID] if len(desks) > 1 else [])
+    screens.append(CONNECTION_ID)
+    screen = screens[0] if args.screen is None else args.screen.strip()
+    if screen not in screens:
+        raise ValueError(f"--screen {printable(screen)} is not a screen of {config.source}; its "
+                         f"screens are: {', '.join(screens)}.")
+    desk = None if args.desk is None else args.desk.strip()
+    if desk is not None and desk not in desks:
+        if not desks:
+            raise ValueError(f"--desk {printable(desk)}: {config.source} names no desks "
+                             "([desks]), so the board shows its one desk; leave --desk out.")
+        raise ValueError(f"--desk {printable(desk)} is not under [desks] in {config.source}; "
+                         f"its desks are: {', '.join(desks)}.")
+    if args.key is not None and not args.key.strip():
+        raise ValueError(f"--key is empty; give the display key, or leave --key out "
+                         f"({DISPLAY_KEY_ENV} is read then).")
+    key = (args.key if args.key is not None else env.get(DISPLAY_KEY_ENV, "")).strip()
+    if "," in key:  # the server's setting may list one key per TV
+        raise ValueError(f"{'--key' if args.key is not None else DISPLAY_KEY_ENV} holds several "
+                         "display keys; give this TV's own with --key.")
+    if key and not re.fullmatch(r"[A-Za-z0-9._~-]+", key):
+        raise ValueError("the display key may hold only letters, digits and . _ ~ - (as "
+                         f"{DISPLAY_KEY_ENV} does); check --key or {DISPLAY_KEY_ENV}.")
+    # The first screen is the board's "/" (dashboard.py's rotation starts there too).
+    path = "" if screen == screens[0] and screen in (s.id for s in config.screens) else screen
+    return kiosk_url(base, path=path, rotate=rotate, desk=desk, key=key or None)
+
+
+def _base(text: str) -> str:
+    """The board's address as a TV reaches it: http(s), a host, no query, no user name."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018  # a port that is no number raises here
+    except ValueError:
+        parts = None
+    if parts is not None and (parts.username is not None or parts.password is not None):
+        # Not repeated: what comes before the @ may be a password.
+        raise ValueError("--base names a user (user@host); give the board's address as the TV "
+                         "reaches it, such as http://board.example.com:8501, without one.")
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.query or parts.fragment):
+        raise ValueError(f"--base {printable(text)} is not the board's address; give it as "
+                         "the TV reaches it, such as http://board.example.com:8501 (no query).")
+    return text.strip()
+
+
+def _rotate(text: str) -> int:
+    """Seconds per screen, bounded as the file's `rotate` and the address's ?rotate= are."""
+    value = text.strip()
+    if value in ("0", "off"):
+        return 0
+    if value.isdigit() and MIN_ROTATE_S <= int(value) <= MAX_ROTATE_S:
+        return int(value)
+    raise ValueError(f"--rotate must be 0 (no rotation) or a whole number of seconds from "
+                     f"{MIN_ROTATE_S} to {MAX_ROTATE_S} (a day); got {printable(value)!r}.")
 
 
 def _check_config(path: Path | None, named: bool) -> str | None:

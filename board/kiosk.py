@@ -7,6 +7,8 @@ so a TV whose browser is set to another zone still agrees with the server's text
 
     >>> parse_rotate("20", default=0)
     (20, None)
+
+The address a TV opens (`statusboard kiosk-url` prints it) is built here too, by `kiosk_url`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import time
+from urllib.parse import quote, urlencode
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
@@ -26,6 +29,29 @@ from .geometry import SCREEN_H, SCREEN_W
 
 MIN_ROTATE_S = 5
 MAX_ROTATE_S = 86400
+#: The display key a TV's address carries (`key=`), when `statusboard kiosk-url` is given none.
+DISPLAY_KEY_ENV = "STATUSBOARD_DISPLAY_KEY"
+
+
+def kiosk_url(base: str, *, path: str = "", rotate: int | None = None, desk: str | None = None,
+              key: str | None = None) -> str:
+    """The address a TV opens: the board at `base`, the screen at `path` ("" is the first
+    screen), always `embed=true` (no Streamlit chrome), then `rotate` (seconds per screen; 0 turns
+    off the file's rotation), `desk` and the display `key` when given, each percent-encoded.
+
+        >>> kiosk_url("http://board:8501/", path="workload", rotate=60, desk="north")
+        'http://board:8501/workload?embed=true&rotate=60&desk=north'
+        >>> kiosk_url("http://board:8501", key="a b&c")
+        'http://board:8501/?embed=true&key=a%20b%26c'
+    """
+    query = [("embed", "true")]
+    if rotate is not None:
+        query.append(("rotate", str(rotate)))
+    if desk:
+        query.append(("desk", desk))
+    if key:
+        query.append(("key", key))
+    return f"{base.rstrip('/')}/{path}?{urlencode(query, quote_via=quote, safe='')}"
 
 
 def parse_rotate(raw: str | None, *, default: int) -> tuple[int, str | None]:

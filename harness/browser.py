@@ -44,12 +44,25 @@ MAX_BACKOFF = 2.0
 #: Bounded waits for Playwright, in milliseconds.
 LOAD_TIMEOUT_MS = 30_000
 
-# Playwright's own browser download does not work here; these keep Debian's Chromium quiet,
-# offline and happy inside a container.
-CHROMIUM_ARGS = (
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-)
+#: The flags the TV's Chromium runs the board with (deploy/kiosk/chromium-flags), one list for
+#: the wall and the tests: the kiosk launcher reads the same file.
+KIOSK_DIR = REPO_ROOT / "deploy" / "kiosk"
+SHARED_FLAGS_FILE = KIOSK_DIR / "chromium-flags"
+
+
+def read_flags(path: Path) -> tuple[str, ...]:
+    """One flag a line, blank lines and '#' comments skipped (as deploy/kiosk/statusboard-kiosk
+    reads them)."""
+    lines = (line.strip() for line in path.read_text("utf-8").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+SHARED_CHROMIUM_ARGS = read_flags(SHARED_FLAGS_FILE)
+#: Only the test machine's: Debian's Chromium as root in a container (no sandbox there), with a
+#: small /dev/shm and no GPU. A TV keeps its sandbox and its GPU.
+TEST_ONLY_CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage")
+# Playwright's own browser download does not work here: Debian's Chromium, with these.
+CHROMIUM_ARGS = (*TEST_ONLY_CHROMIUM_ARGS, *SHARED_CHROMIUM_ARGS)
 
 # The variables the dashboard reads; the test's own environment must not leak into the board.
 _BOARD_VARS = ("SUPEROFFICE_", "STATUSBOARD_")

@@ -179,3 +179,121 @@ def test_history_finds_the_desk_in_the_configuration_given_on_the_command_line(
                          env=env)
     assert status == 2  # the desk is known by the file, and its store holds nothing of it
     one_line(err, "holds no values of the desk", two_desks["north"].url.lower())
+
+
+# -- kiosk-url: the address a TV opens (deploy/kiosk/) -----------------------------------------
+KIOSK_TOML = """\
+[[screens]]
+id = "status"
+title = "Status"
+panels = ["StatusScreen"]
+
+[[screens]]
+id = "workload"
+title = "Workload"
+panels = ["OpenRequestsPerPriority"]
+
+[desks.north]
+url = "https://crm.example.com/Cust1"
+
+[desks.south]
+url = "https://crm.example.com/Cust2"
+"""
+
+
+@pytest.fixture
+def kiosk_toml(tmp_path: Path) -> str:
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(KIOSK_TOML)
+    return str(toml)
+
+
+@pytest.mark.parametrize(("args", "url"), [
+    ((), "http://localhost:8501/?embed=true"),
+    (("--base", "http://board:8501/"), "http://board:8501/?embed=true"),
+    (("--base", "http://board:8501", "--screen", "status"), "http://board:8501/?embed=true"),
+    (("--base", "https://wall.example.com/board", "--screen", "workload", "--rotate", "60"),
+     "https://wall.example.com/board/workload?embed=true&rotate=60"),
+    (("--base", "http://board:8501", "--rotate", "off"), "http://board:8501/?embed=true&rotate=0"),
+    (("--base", "http://board:8501", "--screen", "desks", "--desk", "south", "--rotate", "5"),
+     "http://board:8501/desks?embed=true&rotate=5&desk=south"),
+    (("--base", "http://board:8501", "--screen", "connection"),
+     "http://board:8501/connection?embed=true"),
+    (("--base", "http://board:8501", "--desk", "north", "--key", "tv-lobby-8f3k2m9q"),
+     "http://board:8501/?embed=true&desk=north&key=tv-lobby-8f3k2m9q"),
+])
+def test_kiosk_url_prints_the_address_a_tv_opens(kiosk_toml: str, args: tuple[str, ...],
+                                                 url: str) -> None:
+    status, out, err = run("kiosk-url", "--config", kiosk_toml, *args)
+    assert (status, err) == (0, "")
+    assert out == url + "\n"
+
+
+def test_kiosk_url_takes_the_display_key_from_the_environment(kiosk_toml: str) -> None:
+    env = {"STATUSBOARD_DISPLAY_KEY": " wall-key "}
+    status, out, _ = run("kiosk-url", "--config", kiosk_toml, env=env)
+    assert (status, out) == (0, "http://localhost:8501/?embed=true&key=wall-key\n")
+    status, out, _ = run("kiosk-url", "--config", kiosk_toml, "--key", "given", env=env)
+    assert (status, out) == (0, "http://localhost:8501/?embed=true&key=given\n")  # --key wins
+    # The server's setting may list a key per TV: which one is this TV's is --key's to say.
+    status, out, err = run("kiosk-url", "--config", kiosk_toml,
+                           env={"STATUSBOARD_DISPLAY_KEY": "tv-lobby-8f3k2m9q,tv-floor2-1p7x4c8z"})
+    assert (status, out) == (2, "")
+    one_line(err, "STATUSBOARD_DISPLAY_KEY holds several display keys", "--key")
+    assert "8f3k2m9q" not in err
+
+
+def test_kiosk_url_finds_the_configuration_as_serve_does(kiosk_toml: str) -> None:
+    status, out, err = run("kiosk-url", "--screen", "workload", "--desk", "north",
+                           env={"STATUSBOARD_CONFIG": kiosk_toml})
+    assert status == 0, err
+    assert out == "http://localhost:8501/workload?embed=true&desk=north\n"
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--screen", "trends"), ["--screen trends is not a screen", "status, workload, desks, "
+                                                                  "connection"]),
+    (("--desk", "east"), ["--desk east is not under [desks]", "north, south"]),
+    (("--rotate", "4"), ["--rotate must be 0 (no rotation) or a whole number of seconds from 5 "
+                         "to 86400", "'4'"]),
+    (("--rotate", "86401"), ["--rotate must be"]),
+    (("--rotate", "1e3"), ["--rotate must be"]),
+    (("--base", "board:8501"), ["--base board:8501 is not the board's address"]),
+    (("--base", "http://board:8501/?embed=true"), ["is not the board's address", "no query"]),
+    (("--base", "http://board:99999"), ["is not the board's address"]),
+    (("--key", " "), ["--key is empty", "STATUSBOARD_DISPLAY_KEY"]),
+    (("--key", "tv-1,tv-2"), ["--key holds several display keys", "this TV's own"]),
+    (("--key", "k3y&x=1"), ["the display key may hold only letters"]),
+])
+def test_kiosk_url_wrong_options_are_one_sentence(kiosk_toml: str, args: tuple[str, ...],
+                                                  words: list[str]) -> None:
+    status, out, err = run("kiosk-url", "--config", kiosk_toml, *args)
+    assert (status, out) == (2, "")
+    one_line(err, *words)
+
+
+def test_kiosk_url_never_repeats_a_user_and_password_in_the_base(kiosk_toml: str) -> None:
+    status, out, err = run("kiosk-url", "--config", kiosk_toml, "--base",
+                           "http://admin:hunter2@board:8501")
+    assert (status, out) == (2, "")
+    one_line(err, "--base names a user")
+    assert "hunter2" not in err
+
+
+def test_kiosk_url_desk_needs_desks_and_config_must_exist(tmp_path: Path) -> None:
+    one_desk = tmp_path / "one.toml"
+    one_desk.write_text('[[screens]]\nid = "status"\ntitle = "S"\npanels = ["StatusScreen"]\n')
+    status, _, err = run("kiosk-url", "--config", str(one_desk), "--desk", "north")
+    assert status == 2
+    one_line(err, "--desk north", "names no desks", "leave --desk out")
+    status, _, err = run("kiosk-url", "--config", str(one_desk), "--screen", "desks")
+    assert status == 2  # one desk: no Desks screen
+    one_line(err, "--screen desks is not a screen", "status, connection")
+    status, _, err = run("kiosk-url", "--config", str(tmp_path / "typo.toml"))
+    assert status == 2
+    one_line(err, "typo.toml does not exist", "--config")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[screens]\n")
+    status, _, err = run("kiosk-url", "--config", str(broken))
+    assert status == 2
+    one_line(err, "is not valid TOML", "before pointing a TV at the board")
