@@ -41,7 +41,7 @@ from .connection import (
     zone_row,
 )
 from .desks import DESKS_ID, KIND_WORDS, desk_row, desks_html
-from .header import banner_html, header_html
+from .header import banner_html, header_html, notice_html
 from .recall import Memo
 from .runtime import Runtime
 from .tiles import Tile, Trend, number_tiles, status_tiles, tile_html
@@ -93,15 +93,16 @@ def render_problems(problems: Sequence[str]) -> int:
     if not height:
         return 0
     with st.container(height=height, border=False, key="problems"):
-        st.warning("\n\n".join(f"⚠ {p}" for p in problems))
+        st.html(notice_html(problems))
     return height + geometry.GAP
 
 
 def render_fatal(rt: Runtime) -> None:
     if rt.fatal:
-        st.error(f"The board cannot poll the NetServer. {rt.fatal} "
-                 "Check the SUPEROFFICE_* environment variables or .streamlit/secrets.toml, "
-                 "then restart the dashboard.")
+        st.html(notice_html([f"The board cannot poll the NetServer. {rt.fatal} "
+                             "Check the SUPEROFFICE_* environment variables or "
+                             ".streamlit/secrets.toml, then restart the dashboard."],
+                            kind="fatal"))
 
 
 _DISPLAY_KEY = "_sb_display"
@@ -256,8 +257,8 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
                 for n in range(cols - len(plots[start:start + cols])):
                     st.container(key=f"filler-{start}-{n}")  # keeps the columns even
     if not placed:
-        st.info("This screen has no panels; add some to its `panels` list in "
-                f"{rt.config.source}.")
+        st.html(notice_html(["This screen has no panels; add some to its panels list in "
+                             f"{rt.config.source}."], kind="info"))
 
 
 def _render_tile_row(rt: Runtime, slots: list[PanelSlot], snap: Snapshot, stale: bool,

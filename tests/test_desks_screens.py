@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from harness.apptest import text_of
+from harness.apptest import notices, text_of
 from netserver_demo import DemoNetServer, Fault
 from statusboard import deployment
 
@@ -97,7 +97,7 @@ def test_a_desk_is_chosen_by_the_address_or_by_the_screen(
 def test_a_secret_in_the_file_and_an_unknown_desk_in_the_address_are_sentences(
         board: dict[str, Any], open_screen: Any) -> None:
     at = open_screen(query={"desk": "![x](http://elsewhere/p.gif)"})
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = notices(at)
     assert ("desks.west.password is a secret and does not belong in" in warnings)
     assert "SUPEROFFICE_WEST_PASSWORD" in warnings
     assert "written-in-the-file" not in warnings
