@@ -539,7 +539,8 @@ def screen(screen_id: str) -> None:
     title = "Connection" if is_connection else config.title
     render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
                 panels, shown_key(rt, panels, snap), banner=screen_id != DESKS_ID)
-    reserved = render_problems(ctx.problems)
+    # What the data left out (a data set past SUPEROFFICE_MAX_VALUES) is said with the rest.
+    reserved = render_problems((*ctx.problems, *snap.notes))
     if ctx.unknown_desk is None:  # else the sentence is among the problems
         render_fatal(rt)
     if is_connection:
