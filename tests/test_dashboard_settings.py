@@ -295,3 +295,36 @@ def test_a_hostile_setting_in_the_fatal_sentence_is_text(
     fatal = notices(at, "fatal")
     assert variable in fatal
     assert "<img src=http://elsewhere.invalid/q.gif>" in fatal  # the text, not an element
+
+
+@pytest.mark.parametrize("error", [
+    "ServiceError", "NetServerUnreachable", "InvalidReply"])
+def test_a_hostile_error_text_from_the_netserver_is_text_in_the_banner(
+        open_screen: Any, demo_frame: Any, error: str) -> None:
+    """What a NetServer says in its error (ExceptionInfo, a fault string) reaches the banner
+    and the Connection screen: as text."""
+    from stats_client import errors
+
+    calls = iter([demo_frame])
+
+    def fetch() -> Any:
+        frame = next(calls, None)
+        if frame is None:
+            raise getattr(errors, error)(f"The NetServer said: {MARKUP}.")
+        return frame
+
+    from harness.clock import ManualClock
+
+    clock = ManualClock()
+    poller = Poller(fetch, 30, clock=clock)
+    poller.poll_once()
+    clock.advance(seconds=120)  # past two intervals: stale, with the banner saying why
+    poller.poll_once()
+    for page in (None, "pages/connection.py"):
+        at = open_screen(page, source=poller, clock=clock)
+        no_exceptions(at)
+        _no_markup_from(at)
+        # The whole text, `<img …>` included, is the text of an element (the banner's why,
+        # the Connection screen's last error), not an element itself.
+        shown = "![x](http://elsewhere.invalid/p.gif) <img src=http://elsewhere.invalid/q.gif>"
+        assert any(shown in text for _, _, text in tags(at)), page
