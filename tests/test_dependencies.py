@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import sys
 import tomllib
+from functools import cache
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def _declared(extra: str | None = None) -> dict[str, Requirement]:
     return {canonicalize_name(r.name): r for r in map(Requirement, specs)}  # type: ignore[arg-type]
 
 
+@cache
 def _imported(folders: tuple[str, ...]) -> set[str]:
     names: set[str] = set()
     files = [p for f in folders for p in (REPO / f).rglob("*.py")] + [REPO / "dashboard.py"]
@@ -47,8 +49,13 @@ def _imported(folders: tuple[str, ...]) -> set[str]:
     return {n for n in names if n not in OWN and n not in sys.stdlib_module_names}
 
 
+@cache
+def _installed() -> dict[str, list[str]]:
+    return dict(packages_distributions())
+
+
 def _distributions(modules: set[str]) -> dict[str, str]:
-    found = packages_distributions()
+    found = _installed()
     return {m: canonicalize_name(found[m][0]) for m in modules if m in found}
 
 
