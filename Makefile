@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
-# Loopback: this machine only. ADDRESS=0.0.0.0 for a TV on another machine.
+# Loopback: this machine only. ADDRESS=0.0.0.0 (with STATUSBOARD_DISPLAY_KEY) for TVs elsewhere.
 ADDRESS ?= 127.0.0.1
 
 # The exact versions every install uses (CI's too): `make lock` refreshes them from PyPI.

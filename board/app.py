@@ -18,15 +18,19 @@ from typing import Any
 
 import anyio
 import streamlit as st
+from starlette.middleware import Middleware
 
 from statusboard import site
+from statusboard.access import DisplayKeyMiddleware, DisplayKeys
 from statusboard.deployment import FIRST_POLL_WAIT_S, Deployment
 
 log = logging.getLogger(__name__)
 
 
-def make_app(deployment: Deployment) -> st.App:
-    """The ASGI app serving the board, with `deployment` started in its lifespan."""
+def make_app(deployment: Deployment, keys: DisplayKeys | None = None) -> st.App:
+    """The ASGI app serving the board, with `deployment` started in its lifespan; with display
+    `keys`, only to browsers that brought one (statusboard.access), checked before anything of
+    Streamlit's runs."""
 
     @asynccontextmanager
     async def lifespan(_app: st.App) -> AsyncIterator[dict[str, Any]]:
@@ -39,7 +43,9 @@ def make_app(deployment: Deployment) -> st.App:
         finally:
             await anyio.to_thread.run_sync(deployment.stop)
 
-    return st.App(site.entry_script(), lifespan=lifespan)
+    middleware = [Middleware(DisplayKeyMiddleware, keys=keys)] \
+        if keys is not None and keys.required else []
+    return st.App(site.entry_script(), lifespan=lifespan, middleware=middleware)
 
 
 def streamlit_options(*, port: int, address: str) -> dict[str, Any]:

@@ -22,11 +22,15 @@ import socket
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from stats_client.cli import printable
 from stats_client.history import DATABASE_URL_ENV, Retention
 from statusboard import __version__
+
+if TYPE_CHECKING:
+    from statusboard.config import Loaded
+    from statusboard.deployment import Options
 
 #: What `statusboard COMMAND …` hands to `python -m stats_client COMMAND …`.
 DATA_COMMANDS = ("fetch", "capture", "history", "simulate")
@@ -57,7 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"the TCP port to serve on (default {DEFAULT_PORT})")
     serve.add_argument("--address", default=DEFAULT_ADDRESS,
                        help=f"the address to listen on (default {DEFAULT_ADDRESS}; 0.0.0.0 "
-                            "for a TV on another machine)")
+                            "for a TV on another machine, with a display key)")
+    serve.add_argument("--public", action="store_true",
+                       help="serve beyond this machine with no display key: every screen to "
+                            "anyone who can reach the port (see STATUSBOARD_DISPLAY_KEY)")
+    told = commands.add_parser(
+        "alerts", help="send a test message to the alert targets, or list the rules",
+        description="Alerts ([[alerts]] in statusboard.toml, targets in STATUSBOARD_NOTIFY_*): "
+                    "`alerts test` sends a test message to each target and says which took "
+                    "it; `alerts list` prints the rules and what is firing now.")
+    actions = told.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, words in (("test", "send a test message to each target (or --to one)"),
+                          ("list", "print the rules and what each desk has firing now")):
+        one = actions.add_parser(action, help=words, description=words)
+        one.add_argument("--config", metavar="FILE", help="the board's statusboard.toml")
+        if action == "test":
+            one.add_argument("--to", metavar="NAME", help="only this target")
     for name in DATA_COMMANDS:
         commands.add_parser(name, add_help=False,
                             help=f"as `python -m stats_client {name}` (see `{name} --help`)")
@@ -80,6 +99,8 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
             return USAGE_ERROR
         return data_main(args_list, env=env, prog="statusboard")
     args = build_parser().parse_args(args_list)  # usage errors exit 2, as argparse does
+    if args.command == "alerts":
+        return alerts_command(args, os.environ if env is None else env, sys.stdout, err)
     try:
         return serve(args, os.environ if env is None else env, err)
     except (KeyboardInterrupt, Terminated):  # after a clean stop: the server re-raises the signal
@@ -156,10 +177,19 @@ def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
     # uvicorn stops the server on SIGTERM, then raises the signal again with the handler it
     # found: this one, so that a clean stop is exit status 0, not "killed by SIGTERM".
     signal.signal(signal.SIGTERM, _terminated)
+    from stats_client.errors import ConfigurationError
+    from statusboard.access import DisplayKeys
+
     options = Options.from_environment(env, config=args.config, data_dir=args.data_dir)
     where = options.location
+    try:
+        keys = DisplayKeys.from_env(env)
+    except ConfigurationError as exc:
+        _say(err, f"error: {exc}")
+        return USAGE_ERROR
     problem = _check_config(where.config, where.named) or _check_data_dir(where.data_dir, env) \
-        or _check_listener(args.address, args.port)
+        or _check_listener(args.address, args.port) \
+        or _check_exposure(args.address, args.port, keys.required, args.public)
     if problem:
         _say(err, f"error: {problem}")
         return USAGE_ERROR
@@ -167,10 +197,85 @@ def serve(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> int:
     from board.app import make_app, streamlit_options  # Streamlit only when serving
 
     history = history_settings(env, where, Retention()).display_url
+    who = "with a display key" if keys.required else (
+        "to everyone who can reach it" if args.public else "to this machine only")
     _say(err, f"statusboard {__version__}: configuration {where.config or 'built in'}; "
-              f"history {history}; serving on http://{args.address}:{args.port}")
-    app = make_app(Deployment(options))
+              f"history {history}; serving on http://{args.address}:{args.port} {who}")
+    app = make_app(Deployment(options), keys)
     app.run(config=streamlit_options(port=args.port, address=args.address))
+    return 0
+
+
+def alerts_command(args: argparse.Namespace, env: Mapping[str, str], out: TextIO,
+                   err: TextIO) -> int:
+    """`alerts test`: exit 0 when every target took the test message, 1 when one did not, 2
+    for a wrong option; `alerts list`: the rules, and each desk's firing ones from its store."""
+    from statusboard import alerts, config
+    from statusboard.deployment import Options
+
+    options = Options.from_environment(env, config=args.config)
+    problem = _check_config(options.location.config, options.location.named)
+    if problem:
+        _say(err, f"error: {problem}")
+        return USAGE_ERROR
+    secrets, _ = config.read_secrets(options.secrets_files, cwd=options.cwd)
+    loaded = config.load(env, secrets, location=options.location)
+    targets = alerts.targets(env, secrets)
+    if args.action == "list":
+        return _list_alerts(loaded, env, options, out)
+    names = [args.to] if args.to else sorted(targets)
+    unknown = [n for n in names if n not in targets]
+    if not targets or unknown:
+        known = ", ".join(sorted(targets)) or "none"
+        _say(err, f"error: {'no alert target' if not targets else 'no target ' + unknown[0]}: "
+                  f"set {alerts.NOTIFY_PREFIX}<NAME> to an Apprise URL in the environment, or "
+                  f"<name> under [notify] in .streamlit/secrets.toml (targets: {known}).")
+        return USAGE_ERROR
+    sender = alerts.Sender({n: targets[n] for n in names}, delays=())
+    failed = 0
+    for name in names:
+        status = sender.status[name]
+        if sender.deliver(name, "Test message from the status board",
+                          f"The status board ({loaded.config.public_url or 'no public_url'}) "
+                          f"can reach target {name}.", "test"):
+            _say(out, f"{name}: delivered ({status.service})")
+        else:
+            failed += 1
+            _say(out, f"{name}: NOT delivered ({status.problem})")
+    return 1 if failed else 0
+
+
+def _list_alerts(loaded: Loaded, env: Mapping[str, str], options: Options,
+                 out: TextIO) -> int:
+    from stats_client.desks import desk_key
+    from stats_client.history import HistoryStore
+    from statusboard.deployment import history_settings
+
+    cfg = loaded.config
+    if not cfg.alerts:
+        _say(out, f"No alert rules in {cfg.source} (add [[alerts]] tables).")
+        return 0
+    for rule in cfg.alerts:
+        repeat = f", again every {rule.repeat_s:g} s" if rule.repeat_s else ""
+        _say(out, f"{rule.when} {rule.panel or '(every threshold)'} for {rule.hold_s:g} s"
+                  f"{repeat} → {', '.join(rule.to)}{' (urgent)' if rule.urgent else ''}")
+    history = history_settings(env, options.location, cfg.retention)
+    if history.url is None:
+        return 0
+    for setup in loaded.desks:
+        key = desk_key(setup.settings) if setup.settings is not None else "demo"
+        try:
+            store = HistoryStore.open(history.url, desk=key)
+        except Exception as exc:
+            _say(out, f"(the history store cannot be read: {exc})")
+            return 0
+        try:
+            for (name, subject), (since, sent_at, _value) in sorted(store.alert_state().items()):
+                told = f", told {sent_at:%Y-%m-%d %H:%M}" if sent_at else ", not told yet"
+                when = f"since {since:%Y-%m-%d %H:%M}" if since else "cleared"
+                _say(out, f"desk {setup.id}: {name} {subject} {when}{told}")
+        finally:
+            store.close()
     return 0
 
 
@@ -197,6 +302,19 @@ def _check_data_dir(folder: Path, env: Mapping[str, str]) -> str | None:
         return (f"the data folder {folder} is not writable; choose another with --data-dir "
                 "(or STATUSBOARD_DATA_DIR).")
     return None
+
+
+def _check_exposure(address: str, port: int, keyed: bool, public: bool) -> str | None:
+    """A sentence when the board would show every screen to a network with no display key
+    and nobody said that is meant (--public)."""
+    from statusboard.access import is_loopback
+
+    if keyed or public or is_loopback(address):
+        return None
+    return (f"--address {address} serves the board beyond this machine, and no display key is "
+            f"set: anyone who can reach port {port} would see every screen. Set "
+            "STATUSBOARD_DISPLAY_KEY (each TV opens the board once with ?key=…), or pass "
+            "--public to serve it to everyone on purpose.")
 
 
 def _check_listener(address: str, port: int) -> str | None:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from stats_client.errors import ConfigurationError
@@ -60,6 +61,43 @@ def connection_rows(conn: Connection | None, snap: Snapshot, *, interval: float,
     if snap.error_since is not None and snap.failures:
         rows.insert(-1, ("Failing since", _when(snap.error_since, now)))
     return rows
+
+
+def alert_rows(targets: list[Any], rules: int) -> list[tuple[str, str]]:
+    """Each alert target: its service and host (never its URL), what it took and refused,
+    and its last failure."""
+    if not targets:
+        return [("Alerts", f"{rules} rule{'s' if rules != 1 else ''}, no target") if rules
+                else ("Alerts", "none ([[alerts]] in statusboard.toml)")]
+    out = []
+    for t in targets:
+        counts = f"{t.sent:,} sent, {t.failed:,} not delivered"
+        out.append((f"Alert target {t.name}",
+                    f"{t.service}; {counts}" + (f"; {t.problem}" if t.problem else "")))
+    return out
+
+
+def health_rows(snap: Snapshot, *, interval: float, now: datetime | None, state: str,
+                desk: str = "") -> list[tuple[str, str]]:
+    """What anybody may see of the connection: whether the data is fresh and when the board
+    last polled, never where it polls, how, with what or where it keeps its history."""
+    rows: list[tuple[str, str]] = [("Desk", desk)] if desk else []
+    return [
+        *rows,
+        ("Data", state),
+        ("Poll interval", f"{interval:g} s"),
+        ("Last poll", _when(snap.attempted_at, now)),
+        ("Last good data", _when(snap.fetched_at, now)),
+        ("Failures in a row", f"{snap.failures:,}"),
+    ]
+
+
+#: What the Connection screen says where its details would be, to a visitor who may not see
+#: them: how to turn them on.
+DETAILS_HIDDEN = ("Where the board polls, with which credentials, where it keeps its history and "
+                  "the raw data are shown on the board's own machine (a board listening on "
+                  "127.0.0.1), or after a login: configure [auth] (OpenID Connect) in "
+                  ".streamlit/secrets.toml. See the README, Who sees the board.")
 
 
 def zone_row(zone: ZoneInfo, browser_zone: str | None,

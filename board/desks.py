@@ -1,24 +1,30 @@
 """The Desks screen's content, pure: one row per desk with its label, its headline counts
-(open, unassigned, unread, each at its threshold level) and its own freshness.
+(open, unassigned, unread, each at its threshold level, with its change from history), its
+response time and its own freshness.
 
     >>> row = desk_row("North", pd.DataFrame(), thresholds={}, state="error",
     ...                words="Cannot reach the NetServer.")
-    >>> [c.text for c in row.counts], row.state
-    (['n/a', 'n/a', 'n/a'], 'error')
+    >>> [c.text for c in row.counts], row.response.text, row.state
+    (['n/a', 'n/a', 'n/a'], 'n/a', 'error')
 """
 
 from __future__ import annotations
 
 import html
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from stats_client.panels import PanelType
 from statusboard import config
 from statusboard.rules import Threshold
 
-from .tiles import Tile, status_tiles
+from .charts import GRAIN, is_per_handler, time_rows
+from .periods import time_order
+from .tiles import Tile, Trend, status_tiles
 
 #: The built-in screen's id and address (/desks), shown when more than one desk is configured.
 DESKS_ID = config.DESKS_ID
@@ -33,37 +39,127 @@ KIND_WORDS = {"connection": "NetServer unreachable", "authentication": "login re
               "configuration": "settings wrong", "internal": "internal error"}
 
 
+#: The response-time panels a row reads, in order of preference: the first the desk's data
+#: holds. The week's is polled whenever there are several desks (BoardConfig.panels).
+RESPONSE_PANELS = (PanelType.UserReponseTimePerWeek, PanelType.UserResponseTimePerDay,
+                   PanelType.UserResponseTimePerMonth)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A desk's response time: its latest period's value (handlers' values averaged when the
+    NetServer gives one per handler), the period, and over how many values."""
+
+    value: float | None
+    period: str = ""  # "W49", "2026-12-05"; "" when the values are per handler only
+    over: int = 0  # the values averaged; 0 when there is none
+
+    @property
+    def text(self) -> str:
+        return "n/a" if self.value is None else f"{self.value:,.1f}"
+
+
+def response_time(rows: pd.DataFrame) -> Response:
+    """The latest period's response time from a response-time panel's rows.
+
+        >>> frame = pd.DataFrame({"panel": "UserReponseTimePerWeek", "dataset": [0, 0, 1, 1],
+        ...     "dataset_label": ["Ann", "Ann", "Bo", "Bo"], "position": [0, 1, 0, 1],
+        ...     "label": ["W48", "W49", "W48", "W49"], "value": [1.0, 2.0, 3.0, 4.0],
+        ...     "description": ""})
+        >>> response_time(frame)
+        Response(value=3.0, period='W49', over=2)
+    """
+    if rows.empty:
+        return Response(None)
+    panel = PanelType.from_wire(str(rows["panel"].iloc[0]))
+    grain = GRAIN.get(panel)
+    if is_per_handler(rows):
+        latest, period = rows, ""
+    else:
+        rows = time_rows(rows, grain)
+        order = time_order(rows["label"].tolist(), grain)
+        period = order.labels[-1] if order.parsed else \
+            str(rows.sort_values("position")["label"].iloc[-1])
+        latest = rows[rows["label"].astype(str) == period]
+    values = [float(v) for v in latest["value"].tolist()
+              if isinstance(v, float | int) and math.isfinite(float(v))]
+    if not values:
+        return Response(None, period)
+    return Response(sum(values) / len(values), period, len(values))
+
+
+def short_period(label: str) -> str:
+    """A period as a row has room for: "2026-W49" → "W49"; other labels as sent.
+
+        >>> short_period("2026-W49"), short_period("Uke 49")
+        ('W49', 'Uke 49')
+    """
+    found = re.fullmatch(r"\d{4}-(W\d{1,2})", label.strip())
+    return found.group(1) if found else label
+
+
 @dataclass(frozen=True, slots=True)
 class DeskRow:
     label: str
     counts: tuple[Tile, ...]  # HEADLINE's, in order ("n/a" when missing)
     state: str  # fresh | stale | error | demo (stats_client.freshness)
     words: str  # "Updated 14:03", "STALE — data from 13:58", or the error sentence
+    response: Response = Response(None)
+    changes: tuple[Trend | None, ...] = ()  # each count's change, when history has one
 
 
 def desk_row(label: str, status: pd.DataFrame, *, thresholds: Mapping[str, Threshold],
-             state: str, words: str) -> DeskRow:
-    """A desk's row from its StatusScreen rows (the tidy frame's), with its thresholds."""
+             state: str, words: str, response: pd.DataFrame | None = None,
+             trends: Mapping[str, Trend] | None = None) -> DeskRow:
+    """A desk's row from its StatusScreen rows (the tidy frame's), with its thresholds, its
+    response-time rows and its counts' trends (by tile key)."""
     tiles = {t.label: t for t in status_tiles(status, thresholds=thresholds)}
     counts = tuple(tiles.get(name) or status_tiles(pd.DataFrame(), expected=(name,))[0]
                    for name in HEADLINE)
-    return DeskRow(label, counts, state, words)
+    changes = tuple((trends or {}).get(t.key) for t in counts)
+    made = response_time(response) if response is not None else Response(None)
+    return DeskRow(label, counts, state, words, made, changes)
 
 
-def desks_html(rows: Sequence[DeskRow]) -> str:
-    """The table: at most MAX_ROWS rows, then how many more desks there are."""
+def _count_cell(tile: Tile, change: Trend | None) -> str:
+    e = html.escape
+    delta = ""
+    if change is not None and change.delta is not None:
+        delta = (f'<span class="sb-desk-delta" data-direction="{change.direction}">'
+                 f"{e(change.delta_text)}</span>")
+    cue = f'<span class="sb-desk-cue">{e(change.level_for)}</span>' \
+        if change is not None and change.level_for else ""
+    return (f'<td class="sb-desk-count" data-level="{tile.level}" '
+            f'data-na="{str(tile.value is None).lower()}">{e(tile.text)}{delta}{cue}</td>')
+
+
+def desks_html(rows: Sequence[DeskRow], *, compare: str = "") -> str:
+    """The table: at most MAX_ROWS rows, then how many more desks there are; `compare` (the
+    changes' base in words, "in 1 h") under it when a row shows a change."""
     e = html.escape
     head = "".join(f"<th>{e(name)}</th>" for name in HEADLINE)
     body = []
     for row in rows[:MAX_ROWS]:
-        cells = "".join(
-            f'<td class="sb-desk-count" data-level="{t.level}" '
-            f'data-na="{str(t.value is None).lower()}">{e(t.text)}</td>' for t in row.counts)
+        cells = "".join(_count_cell(t, c) for t, c in
+                        zip(row.counts, row.changes or (None,) * len(row.counts), strict=True))
+        period = f'<span class="sb-desk-period">{e(short_period(row.response.period))}</span>' \
+            if row.response.period and row.response.value is not None else ""
+        cells += (f'<td class="sb-desk-count sb-desk-response" data-response="{row.response.over}"'
+                  f' data-na="{str(row.response.value is None).lower()}">'
+                  f"{e(row.response.text)}{period}</td>")
         body.append(f'<tr data-desk-row="{e(row.label)}" data-state="{row.state}">'
                     f'<th class="sb-desk-label">{e(row.label)}</th>{cells}'
                     f'<td class="sb-desk-fresh">{e(row.words)}</td></tr>')
+    # One line under the table, so that eight rows and it fit 1080 pixels.
     more = len(rows) - MAX_ROWS
-    tail = (f'<div class="sb-desks-more" data-more="{more}">and {more} more '
-            f'desk{"s" if more != 1 else ""} (see ?desk= on each screen)</div>') if more > 0 else ""
+    parts = []
+    if more > 0:
+        parts.append(f'<span class="sb-desks-more" data-more="{more}">and {more} more '
+                     f'desk{"s" if more != 1 else ""} (see ?desk= on each screen)</span>')
+    if compare and any(c is not None and c.delta is not None for r in rows for c in r.changes):
+        parts.append(e(f"▲▼ change {compare}"))
+    if any(r.response.over > 1 for r in rows):
+        parts.append("response time: the latest period, the handlers' values averaged")
+    note = f'<div class="sb-desks-note">{" · ".join(parts)}</div>' if parts else ""
     return (f'<table class="sb-desks" data-desks="{len(rows)}"><tr><th>Desk</th>{head}'
-            f'<th>Data</th></tr>{"".join(body)}</table>{tail}')
+            f'<th>Response time</th><th>Data</th></tr>{"".join(body)}</table>{note}')

@@ -27,27 +27,34 @@ import streamlit as st
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
-from statusboard.config import CONNECTION_ID, PanelSlot, ScreenConfig
+from statusboard.access import is_loopback
+from statusboard.config import CONNECTION_ID, SINGLE_DESK, PanelSlot, Privacy, ScreenConfig
 from statusboard.rules import Threshold
 
 from . import charts, geometry, kiosk, recall, theme
 from .connection import (
+    DETAILS_HIDDEN,
+    alert_rows,
     connection_rows,
     desk_rows,
     display_rows,
+    health_rows,
     history_row,
     metrics_row,
     unattributed_row,
     zone_row,
 )
-from .desks import DESKS_ID, KIND_WORDS, desk_row, desks_html
+from .desks import DESKS_ID, KIND_WORDS, RESPONSE_PANELS, desk_row, desks_html
 from .header import banner_html, header_html, notice_html
+from .privacy import shown_rows
 from .recall import Memo
 from .runtime import Runtime
 from .tiles import Tile, Trend, number_tiles, status_tiles, tile_html
 from .today import TODAY_ID, DayChart
 
 log = logging.getLogger(__name__)
+#: A screen that shows titles and names (the default).
+EVERYTHING = Privacy()
 
 
 # -- chart specs, built once per (panel data, title, height) for the whole process ------------
@@ -59,8 +66,8 @@ TILES: Memo[list[Tile]] = Memo()
 
 
 def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
-               height: int) -> dict[str, Any]:
-    key = (slot.panel.wire_name, digest, slot.title, width, height)
+               height: int, privacy: Privacy = EVERYTHING) -> dict[str, Any]:
+    key = (slot.panel.wire_name, digest, slot.title, width, height, privacy)
     text = SPECS.get(key, lambda: json.dumps(charts.build_chart(
         rows, title=slot.title, width=width, height=height).to_dict(), sort_keys=True))
     spec: dict[str, Any] = json.loads(text)
@@ -116,18 +123,56 @@ def display_token() -> str:
     return token
 
 
-def shown_key(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A desk as one run of a screen sees it: its runtime, its snapshot read once, and how a
+    panel of it names it on a screen of another desk ("" on its own screen)."""
+
+    rt: Runtime
+    snap: Snapshot
+    label: str = ""
+
+    @property
+    def stale(self) -> bool:
+        return self.rt.freshness(self.snap).state == "stale"
+
+
+def panel_desks(rt: Runtime, screen: ScreenConfig | None) -> dict[str, Runtime]:
+    """The runtimes of the other desks that panels of `screen` name (`desk = "south"` in a
+    panel entry): read once per full run, not at every redraw."""
+    out: dict[str, Runtime] = {}
+    for slot in screen.panels if screen is not None else ():
+        if slot.desk is not None and slot.desk != rt.desk and slot.desk not in out:
+            out[slot.desk] = rt.for_desk(slot.desk)
+    return out
+
+
+def views(rt: Runtime, snap: Snapshot, others: Mapping[str, Runtime]) -> dict[str | None, Seen]:
+    """Each panel's desk by its `desk` entry (None: the screen's own): a panel is drawn only
+    from the snapshot, freshness and history of the desk it names."""
+    own = Seen(rt, snap)
+    out: dict[str | None, Seen] = {None: own, rt.desk: own}
+    for name, other in others.items():
+        out[name] = Seen(other, other.snapshot(), other.desk_label or name)
+    return out
+
+
+def shown_key(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot,
+              others: Mapping[str, Runtime] | None = None) -> tuple[object, ...]:
     """What the panels of `screen` show: each panel's data, stale or not, and what they show
-    from history (the tiles' changes, sparklines and times at their level; the Today charts).
-    When this moves, the panels are drawn again; otherwise nothing is sent. (A configuration
-    read again makes `rt.replaced` true: a full run.)"""
+    from history (the tiles' changes, sparklines and times at their level; the Today charts),
+    each from its own desk (`others`: panel_desks). When this moves, the panels are drawn
+    again; otherwise nothing is sent. (A configuration read again makes `rt.replaced` true: a
+    full run.)"""
+    seen = views(rt, snap, others or {})
     panels = screen.panels if screen is not None else ()
-    stale = rt.freshness(snap).state == "stale"
-    return (tuple(snap.panel_digests.get(s.panel.wire_name) for s in panels), stale,
-            history_shown(rt, screen, snap))
+    return (tuple(seen[s.desk].snap.panel_digests.get(s.panel.wire_name) for s in panels),
+            tuple((name, one.stale) for name, one in seen.items()),
+            history_shown(rt, screen, snap, seen))
 
 
-def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> tuple[object, ...]:
+def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot,
+                  seen: Mapping[str | None, Seen] | None = None) -> tuple[object, ...]:
     """What `screen` shows from history, hashable (read through board.recall's per-process
     cache: a dictionary look-up at most redraws)."""
     state = rt.history_status.state
@@ -136,9 +181,9 @@ def history_shown(rt: Runtime, screen: ScreenConfig | None, snap: Snapshot) -> t
     if screen.id == TODAY_ID:
         made = today_charts(rt, snap)
         return (state, None if made is None else tuple(c.digest for c in made))
-    trends = screen_trends(rt, screen, snap)
-    return (state, tuple(sorted((k, t.delta_text, t.base_text, t.level_for, t.spark)
-                                for k, t in trends.items())))
+    trends = screen_trends(screen, seen or views(rt, snap, {}))
+    return (state, tuple(sorted((desk or "", k, t.delta_text, t.base_text, t.level_for, t.spark)
+                                for (desk, k), t in trends.items())))
 
 
 def today_charts(rt: Runtime, snap: Snapshot) -> tuple[DayChart, ...] | None:
@@ -147,31 +192,45 @@ def today_charts(rt: Runtime, snap: Snapshot) -> tuple[DayChart, ...] | None:
                                                           recorded=rt.recorded)
 
 
-def screen_trends(rt: Runtime, screen: ScreenConfig, snap: Snapshot) -> dict[str, Trend]:
-    """Every number tile's trend on `screen`, by tile key; {} without history."""
-    store = rt.store
-    if store is None:
-        return {}
-    tiles: list[Tile] = []
-    for slot in screen.panels:
-        made = cached_tiles(rt, slot, snap)
-        tiles += made or []
-    if not tiles:
-        return {}
-    return dict(recall.tile_trends(store, tiles, snap, compare=rt.config.compare,
-                                   now=rt.now(), thresholds=rt.config.thresholds,
-                                   recorded=rt.recorded))
+def screen_trends(screen: ScreenConfig,
+                  seen: Mapping[str | None, Seen]) -> dict[tuple[str | None, str], Trend]:
+    """Every number tile's trend on `screen` by (its panel's desk entry, tile key), each read
+    from its own desk's store; {} without history."""
+    out: dict[tuple[str | None, str], Trend] = {}
+    privacy = seen[None].rt.config.privacy(screen)
+    for desk in dict.fromkeys(slot.desk for slot in screen.panels):
+        one = seen[desk]
+        store = one.rt.store
+        if store is None:
+            continue
+        tiles: list[Tile] = []
+        for slot in screen.panels:
+            if slot.desk == desk:
+                tiles += cached_tiles(one.rt, slot, one.snap, privacy) or []
+        if tiles:
+            got = recall.tile_trends(store, tiles, one.snap, compare=one.rt.config.compare,
+                                     now=one.rt.now(), thresholds=one.rt.config.thresholds,
+                                     recorded=one.rt.recorded)
+            out.update(((desk, key), trend) for key, trend in got.items())
+    return out
 
 
-def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | None:
+def slot_rows(snap: Snapshot, slot: PanelSlot, privacy: Privacy) -> pd.DataFrame:
+    """The rows `slot` draws from `snap`: its panel's, as a screen with `privacy` may show
+    them (board.privacy)."""
+    return shown_rows(panel_frame(snap.frame, slot.panel), slot.panel, privacy)
+
+
+def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot,
+                 privacy: Privacy = EVERYTHING) -> list[Tile] | None:
     """The tiles of `slot` ([] when it is a chart; None when its tiles cannot be computed),
     once per change of its data and of the thresholds, for the tile row and the trends."""
     wire = slot.panel.wire_name
     key = (wire, slot.title, snap.panel_digests.get(wire), snap.seq == 0,
-           tuple(sorted(rt.config.thresholds.items())))
+           tuple(sorted(rt.config.thresholds.items())), privacy)
 
     def build() -> list[Tile]:
-        rows = panel_frame(snap.frame, slot.panel)
+        rows = slot_rows(snap, slot, privacy)
         return panel_tiles(slot, rows, rt.config.thresholds) if is_tile_panel(slot.panel, rows) \
             else []
 
@@ -182,8 +241,20 @@ def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot) -> list[Tile] | N
         return None
 
 
+def page_desk(desk: str) -> str:
+    """The desk as every page names it (`#freshness[data-desk]`): its [desks] id, or "demo";
+    the one desk of the SUPEROFFICE_* settings, whose id is its site's address, as "default"
+    (a page anyone may open never holds where the board polls).
+
+        >>> page_desk("north"), page_desk("https://crm.example.com/cust1")
+        ('north', 'default')
+    """
+    return SINGLE_DESK if "://" in desk else desk
+
+
 def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | None,
-                shown: tuple[object, ...], *, banner: bool = True) -> None:
+                shown: tuple[object, ...], *, banner: bool = True,
+                others: Mapping[str, Runtime] | None = None) -> None:
     """Header with `#freshness` and the stale banner (unless not `banner`), every `redraw`
     seconds; a full run when what the panels of `screen` show is no longer `shown`."""
 
@@ -194,13 +265,14 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         # One snapshot for the check and the header: a poll landing in between must not put
         # its time on a header (and the display's "drawn") above panels that show the last one.
         snap = rt.snapshot()
-        if rt.replaced or shown_key(rt, screen, snap) != shown:
+        if rt.replaced or any(o.replaced for o in (others or {}).values()) or \
+                shown_key(rt, screen, snap, others) != shown:
             st.rerun(scope="app")
         rt.metrics.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
                            interval=rt.config.interval, zone=rt.config.zone,
-                           history=rt.history_status.state, desk=rt.desk)
+                           history=rt.history_status.state, desk=page_desk(rt.desk))
         if banner:
             body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
                                 failing_since=snap.error_since, zone=rt.config.zone)
@@ -227,19 +299,22 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
     return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
 
 
-def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: int = 0) -> None:
+def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: int = 0,
+                  others: Mapping[str, Runtime] | None = None) -> None:
     """Every panel of `screen`: a row of tiles, then a grid of charts (drawn in full runs only:
-    render_live asks for one when what they show moved)."""
-    stale = rt.freshness(snap).state == "stale"
+    render_live asks for one when what they show moved). A panel that names a desk is drawn
+    from that desk alone, its title led by the desk's label, stale when that desk is."""
     if screen.id == TODAY_ID:
-        render_today(rt, snap, stale, reserved)
+        render_today(rt, snap, rt.freshness(snap).state == "stale", reserved)
         return
-    placed = [(slot, panel_frame(snap.frame, slot.panel)) for slot in screen.panels]
+    seen = views(rt, snap, others or {})
+    privacy = rt.config.privacy(screen)
+    placed = [(slot, slot_rows(seen[slot.desk].snap, slot, privacy)) for slot in screen.panels]
     tiles = [(s, r) for s, r in placed if is_tile_panel(s.panel, r)]
     plots = [(s, r) for s, r in placed if not is_tile_panel(s.panel, r)]
     if tiles:
-        _render_tile_row(rt, [slot for slot, _ in tiles], snap, stale,
-                         screen_trends(rt, screen, snap))
+        _render_tile_row([slot for slot, _ in tiles], seen, screen_trends(screen, seen),
+                         privacy)
     if plots:
         cols, rows = geometry.grid(len(plots))
         height = geometry.chart_height(rows, with_tiles=bool(tiles), reserved=reserved)
@@ -249,11 +324,14 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
         for start in range(0, len(plots), cols):
             with st.container(horizontal=True, gap="small"):
                 for slot, data in plots[start:start + cols]:
-                    with st.container(key=f"panel-{slot.panel.wire_name}"):
-                        _guarded(slot, partial(
-                            _render_chart, slot, data,
-                            snap.panel_digests.get(slot.panel.wire_name, ""),
-                            (width, height), stale, rt.local(snap.fetched_at)))
+                    one = seen[slot.desk]
+                    shown = _labelled(slot, one.label)
+                    with st.container(key=f"panel-{slot.key}"):
+                        _guarded(shown, partial(
+                            _render_chart, shown, data,
+                            one.snap.panel_digests.get(slot.panel.wire_name, ""),
+                            (width, height), one.stale, one.rt.local(one.snap.fetched_at),
+                            privacy))
                 for n in range(cols - len(plots[start:start + cols])):
                     st.container(key=f"filler-{start}-{n}")  # keeps the columns even
     if not placed:
@@ -261,20 +339,29 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
                              f"{rt.config.source}."], kind="info"))
 
 
-def _render_tile_row(rt: Runtime, slots: list[PanelSlot], snap: Snapshot, stale: bool,
-                     trends: Mapping[str, Trend]) -> None:
-    built = [(slot, cached_tiles(rt, slot, snap)) for slot in slots]
-    # While the store is unavailable the tiles say so where their change would be.
-    no_history = "no history" if rt.history_status.state == "unavailable" else ""
+def _labelled(slot: PanelSlot, label: str) -> PanelSlot:
+    """`slot` as a screen of another desk titles it: "South · Open requests"."""
+    return replace(slot, title=f"{label} · {slot.title}") if label else slot
+
+
+def _render_tile_row(slots: list[PanelSlot], seen: Mapping[str | None, Seen],
+                     trends: Mapping[tuple[str | None, str], Trend], privacy: Privacy) -> None:
     with st.container(horizontal=True, gap="small"):
-        for slot, made in built:
-            with st.container(key=f"panel-{slot.panel.wire_name}"):
+        for slot in slots:
+            one = seen[slot.desk]
+            made = cached_tiles(one.rt, slot, one.snap, privacy)
+            with st.container(key=f"panel-{slot.key}"):
                 if made is None:
-                    st.html(_error_html(slot.panel.wire_name, slot.title))
+                    st.html(_error_html(slot.panel.wire_name, _labelled(slot, one.label).title))
                     continue
-                body = "".join(tile_html(t, panel=slot.panel.wire_name, stale=stale,
-                                         trend=trends.get(t.key), no_history=no_history)
-                               for t in made)
+                # While its store is unavailable a tile says so where its change would be.
+                no_history = "no history" if one.rt.history_status.state == "unavailable" \
+                    else ""
+                body = "".join(tile_html(
+                    replace(t, label=f"{one.label} · {t.label}") if one.label else t,
+                    panel=slot.panel.wire_name, stale=one.stale,
+                    trend=trends.get((slot.desk, t.key)), no_history=no_history,
+                    desk=slot.desk) for t in made)
                 # data-count lets the CSS give each panel width in proportion to its tiles.
                 st.html(f'<div class="sb-tiles" data-count="{min(len(made), 12)}">{body}</div>')
 
@@ -332,7 +419,8 @@ def _stale_tag(wire: str, fetched_at: datetime | None) -> None:
 
 
 def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[int, int],
-                  stale: bool, fetched_at: datetime | None) -> None:
+                  stale: bool, fetched_at: datetime | None,
+                  privacy: Privacy = EVERYTHING) -> None:
     width, height = size
     wire = slot.panel.wire_name
     if rows.empty:
@@ -340,7 +428,8 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
                 f'<div class="sb-empty-title">{html.escape(slot.title)}</div>'
                 '<div class="sb-empty-text">n/a — no data for this panel yet</div></div>')
         return
-    st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height),
+    st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height,
+                                  privacy=privacy),
                        theme=None, width="content")
     if stale:  # after the chart, so the chart keeps its place and the browser its drawing
         _stale_tag(wire, fetched_at)
@@ -367,8 +456,30 @@ def _error_html(name: str, title: str) -> str:
 
 
 # -- the Connection screen ---------------------------------------------------------------------
+def connection_access() -> str:
+    """What this visitor may see of the Connection screen: "details" (a logged-in user where
+    a login is configured; anyone where the board listens on this machine only), "login" (a
+    login is configured, not yet used) or "health" (anyone else: fresh or stale, last poll)."""
+    try:
+        auth = "auth" in st.secrets
+    except Exception:  # no secrets file, or a broken one (said elsewhere): no login
+        auth = False
+    if auth:
+        try:
+            logged_in = st.user.is_logged_in is True
+        except (AttributeError, KeyError):  # a session with no user information at all
+            logged_in = False
+        return "details" if logged_in else "login"
+    return "details" if is_loopback(st.get_option("server.address")) else "health"
+
+
 def render_connection(rt: Runtime, reserved: int = 0) -> None:
-    """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land."""
+    """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land
+    (to those who may see them: connection_access); to others, whether the data is fresh."""
+    access = connection_access()
+    if access != "details":
+        render_connection_health(rt, login=access == "login")
+        return
     # With several desks, each one's row; their runtimes once per full run, not per redraw.
     others = [rt.for_desk(name) for name in rt.desk_names] if len(rt.desk_names) > 1 else []
 
@@ -385,6 +496,7 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
         if rt.history_status.unattributed:
             rows.append(unattributed_row(rt.history_status.unattributed))
         rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
+        rows += alert_rows(rt.alert_targets() if rt.alert_targets else [], len(rt.config.alerts))
         if others:
             rows += desk_rows([(o.desk, o.connection, o.snapshot(), o.history_status.role,
                                 o.fatal) for o in others], now)
@@ -394,7 +506,10 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
             for row in display_rows(rt.metrics.displays.open(rt.clock()), now))
         left, right = st.columns([2, 3])
-        with left:
+        # A board of many desks has a row each: they scroll inside the column rather than push
+        # the page past the screen.
+        with left, st.container(height=geometry.full_height() - reserved, key="connection",
+                                border=False):
             st.html(f'<table class="sb-conn" data-connection="true">{body}</table>')
         with right:
             # The open displays scroll inside their own box above the raw frame, so that
@@ -408,6 +523,33 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
                              - geometry.GAP, hide_index=True, width="stretch")
 
     details()
+
+
+def render_connection_health(rt: Runtime, *, login: bool) -> None:
+    """The Connection screen for a visitor who may not see its details: each desk's health, and
+    how the details are turned on (or the login button)."""
+    desks = [rt.for_desk(name) for name in rt.desk_names] if len(rt.desk_names) > 1 else [rt]
+
+    @st.fragment(run_every=rt.config.redraw)
+    def health() -> None:
+        now = rt.now()
+        rows: list[tuple[str, str]] = []
+        for one in desks:
+            snap = one.snapshot()
+            state = desk_words(one, snap)[1]
+            rows += health_rows(snap, interval=one.config.interval, now=now, state=state,
+                                desk=(one.desk_label or one.desk) if len(desks) > 1 else "")
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                       for k, v in rows)
+        st.html(f'<table class="sb-conn" data-connection="health">{body}</table>')
+
+    health()
+    if login:
+        st.html('<p class="sb-conn-note">Log in to see where the board polls, its store and '
+                "the raw data.</p>")
+        st.button("Log in", key="login", on_click=st.login)
+    else:
+        st.html(f'<p class="sb-conn-note">{html.escape(DETAILS_HIDDEN)}</p>')
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -498,12 +640,18 @@ def desk_words(rt: Runtime, snap: Snapshot) -> tuple[str, str]:
     return fresh.state, fresh.headline
 
 
+#: The Desks screen's note on its changes, by `compare`.
+COMPARE_WORDS = {"1h": "in the last hour", "start_of_day": "since the start of the day",
+                 "same_time_last_week": "against this time last week"}
+
+
 def render_desks(rt: Runtime) -> None:
-    """The Desks screen: a row per desk (its headline counts at their levels and its own
-    freshness), redrawn every redraw period (the table is small; an unchanged one is sent as
-    Streamlit's reference to what the browser holds)."""
+    """The Desks screen: a row per desk (its headline counts at their levels with their
+    changes, its response time and its own freshness), redrawn every redraw period (the table
+    is small; an unchanged one is sent as Streamlit's reference to what the browser holds)."""
 
     desks = [rt.for_desk(name) for name in rt.desk_names]  # once per full run, not per redraw
+    status = PanelSlot(PanelType.StatusScreen, PanelType.StatusScreen.title)
 
     @st.fragment(run_every=rt.config.redraw)
     def table() -> None:
@@ -511,10 +659,17 @@ def render_desks(rt: Runtime) -> None:
         for name, one in zip(rt.desk_names, desks, strict=True):
             snap = one.snapshot()
             state, words = desk_words(one, snap)
+            frame = snap.frame
+            response = next((r for r in (panel_frame(frame, p) for p in RESPONSE_PANELS)
+                             if not r.empty), None)
+            seen: dict[str | None, Seen] = {None: Seen(one, snap)}
+            trends = {key: t for (_, key), t in screen_trends(
+                ScreenConfig(DESKS_ID, "", (status,)), seen).items()}
             rows.append(desk_row(one.desk_label or name,
-                                 panel_frame(snap.frame, PanelType.StatusScreen),
-                                 thresholds=rt.config.thresholds, state=state, words=words))
-        st.html(desks_html(rows))
+                                 panel_frame(frame, PanelType.StatusScreen),
+                                 thresholds=rt.config.thresholds, state=state, words=words,
+                                 response=response, trends=trends))
+        st.html(desks_html(rows, compare=COMPARE_WORDS.get(rt.config.compare, "")))
 
     table()
 
@@ -536,11 +691,15 @@ def screen(screen_id: str) -> None:
     snap = rt.snapshot()
     # The same screen for this run's key and the fragment's checks, or they never agree.
     panels = None if is_connection else config
+    others = panel_desks(rt, panels) if ctx.unknown_desk is None else {}
     title = "Connection" if is_connection else config.title
     render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
-                panels, shown_key(rt, panels, snap), banner=screen_id != DESKS_ID)
-    # What the data left out (a data set past SUPEROFFICE_MAX_VALUES) is said with the rest.
-    reserved = render_problems((*ctx.problems, *snap.notes))
+                panels, shown_key(rt, panels, snap, others), banner=screen_id != DESKS_ID,
+                others=others)
+    # What the data left out (a data set past SUPEROFFICE_MAX_VALUES) is said with the rest,
+    # each desk's once.
+    notes = dict.fromkeys([*snap.notes, *(n for o in others.values() for n in o.snapshot().notes)])
+    reserved = render_problems((*ctx.problems, *notes))
     if ctx.unknown_desk is None:  # else the sentence is among the problems
         render_fatal(rt)
     if is_connection:
@@ -548,7 +707,7 @@ def screen(screen_id: str) -> None:
     elif screen_id == DESKS_ID:
         render_desks(rt)
     else:
-        render_panels(rt, config, snap, reserved)
+        render_panels(rt, config, snap, reserved, others)
 
 
 def screen_page(config: ScreenConfig) -> Callable[[], None]:

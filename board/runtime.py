@@ -65,6 +65,9 @@ class Runtime:
     desk_names: tuple[str, ...] = ()  # every desk of the deployment, in order
     pick: Callable[[str], Runtime] | None = None  # the runtime of another desk
     latest_generation: Callable[[], int] | None = None  # the deployment's configuration now
+    #: The alert targets (statusboard.alerts.TargetStatus: service kind and host, counts,
+    #: the last failure), never their URLs.
+    alert_targets: Callable[[], list[Any]] | None = None
 
     def for_desk(self, name: str | None) -> Runtime:
         """This run seen from desk `name` (a screen's, or ?desk=); itself when that is its own
@@ -127,7 +130,11 @@ def of(deployment: Deployment, desk: str | None = None) -> Runtime:
         return of(deployment, name)
 
     several = len(state.names) > 1
+    def alert_targets() -> list[Any]:
+        return list(deployment.alerts.sender.status.values())
+
     common: dict[str, Any] = {"problems": state.problems, "clock": deployment.clock,
+                              "alert_targets": alert_targets,
                               "metrics": deployment.metrics, "generation": state.generation,
                               "latest_generation": latest_generation,
                               "desk_names": state.names, "pick": pick}

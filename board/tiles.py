@@ -133,19 +133,20 @@ def status_tiles(rows: pd.DataFrame, *, key: str = "StatusScreen",
 
 
 def tile_html(tile: Tile, *, panel: str, stale: bool, trend: Trend | None = None,
-              no_history: str = "") -> str:
+              no_history: str = "", desk: str | None = None) -> str:
     """One tile as HTML, with the hooks the browser tests read (see board/__init__.py): the
-    change and sparkline of `trend`, or `no_history` (a few words) in their place."""
+    change and sparkline of `trend`, or `no_history` (a few words) in their place; `desk`:
+    the desk its panel names (`data-desk`), when not the screen's own."""
     e = html.escape
     classes = "sb-tile sb-stale" if stale else "sb-tile"
     stale_tag = '<span class="sb-stale-tag">STALE</span>' if stale else ""
     level_for = f" {trend.level_for}" if trend is not None and trend.level_for else ""
     cue = f'<div class="sb-tile-cue">{stale_tag}{e(tile.cue)}{e(level_for)}</div>'
     na = "true" if tile.value is None else "false"
-    delta_attr = ""
+    attrs = f' data-desk="{e(desk)}"' if desk else ""
     spark = ""
     if trend is not None and trend.delta is not None:
-        delta_attr = f' data-delta="{trend.delta:g}"'
+        attrs += f' data-delta="{trend.delta:g}"'
         change = (f'<div class="sb-tile-delta" data-direction="{trend.direction}">'
                   f'<span class="sb-delta-num">{e(trend.delta_text)}</span> '
                   f'<span class="sb-delta-base">{e(trend.base_text)}</span></div>')
@@ -156,7 +157,7 @@ def tile_html(tile: Tile, *, panel: str, stale: bool, trend: Trend | None = None
     return (
         f'<div class="{classes}" data-panel="{e(panel)}" data-tile="{e(tile.key)}" '
         f'data-level="{tile.level}" data-na="{na}" data-sb-stale="{str(stale).lower()}"'
-        f'{delta_attr} title="{e(tile.tooltip)}">'
+        f'{attrs} title="{e(tile.tooltip)}">'
         f'<div class="sb-tile-label">{e(tile.label)}</div>'
         f'<div class="sb-tile-main">{spark}'
         f'<div class="sb-tile-value" data-long="{str(len(tile.text) > 4).lower()}">'

@@ -268,6 +268,8 @@ FIT_JS = """() => {
     // The Connection screen's open displays scroll in their own box by design (one row per
     // browser watching: five screens open in a test session already fill it).
     if (e.closest('.st-key-displays')) continue;
+    // Its details too, with a row per desk on a board of many desks.
+    if (e.closest('.st-key-connection')) continue;
     const cs = getComputedStyle(e);
     if (!/(auto|scroll)/.test(cs.overflowY + cs.overflowX)) continue;
     const [y, x] = probe(e);

@@ -19,7 +19,10 @@ from . import coerce
 from .errors import ConfigurationError
 
 SERVICES_PATH = "/Remote/Services87/"
-_SVC_RE = re.compile(r"/Remote/Services\d+/[A-Za-z]+\.svc$", re.IGNORECASE)
+# What follows the site in an address copied from a browser or the docs: a Services87 `.svc`
+# address (or just its folder), or the REST WebAPI's `api/v1/…`. The site is what comes before.
+_SVC_RE = re.compile(
+    r"(/Remote/Services\d+(/[A-Za-z]+\.svc)?|/api/v\d+(/[^?#]*)?)/*$", re.IGNORECASE)
 
 #: Environment variable for each setting (the CLI option of the same name overrides it).
 ENV_VARS: Mapping[str, str] = {
@@ -132,7 +135,12 @@ class Settings:
     # -- derived ---------------------------------------------------------------------------
     @property
     def site_url(self) -> str:
-        """The site part of the URL (without `/Remote/Services87/….svc`)."""
+        """The site part of the URL (without `/Remote/Services87/….svc` or `/api/v1/…`).
+
+            >>> Settings(url="https://crm.example.com/Cust1/api/v1/Agents/CustomerService/"
+            ...               "GetStatistics").site_url
+            'https://crm.example.com/Cust1'
+        """
         match = _SVC_RE.search(self.url)
         return self.url[: match.start()] if match else self.url
 

@@ -30,12 +30,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from stats_client import coerce
+from stats_client.desks import desk_key
 from stats_client.errors import ConfigurationError
 from stats_client.history import CONFIG_ENV, Location, Retention, locate
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
 from . import site
+from .alerts import AlertRule, parse_alerts
 from .rules import COMPARES, DEFAULT_COMPARE, Compare, Night, Threshold
 from .zone import parse_zone, server_zone, tz_problem, unnamed_problem
 
@@ -43,6 +45,8 @@ INTERVAL_ENV = "STATUSBOARD_INTERVAL"
 BACKOFF_ENV = "STATUSBOARD_MAX_BACKOFF"
 REDRAW_ENV = "STATUSBOARD_REDRAW"
 METRICS_PORT_ENV = "STATUSBOARD_METRICS_PORT"
+#: Where the metrics listen: this machine only unless told otherwise.
+METRICS_ADDRESS_ENV = "STATUSBOARD_METRICS_ADDRESS"
 DEFAULT_INTERVAL = 30.0
 
 #: How problems of the shipped statusboard.toml name it (it should have none).
@@ -57,8 +61,13 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
-             "time_zone", "desks")
-_SCREEN_KEYS = ("id", "title", "panels", "desk")
+             "time_zone", "desks", "hotlist", "handlers", "alerts", "public_url")
+_SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers")
+#: What a wall passed by visitors may show of requests and people (a screen's own, or the
+#: board's): the hotlist's request titles or only how many there are; handlers by name, by
+#: initials, or not at all (one figure for all of them).
+HOTLIST_MODES = ("titles", "counts")
+HANDLER_MODES = ("names", "initials", "hidden")
 #: Settings that are secrets: never in statusboard.toml (the environment or the secrets file).
 SECRET_SETTINGS = frozenset({"ticket", "password", "app_token", "system_user_token",
                              "access_token"})
@@ -66,7 +75,7 @@ SECRET_SETTINGS = frozenset({"ticket", "password", "app_token", "system_user_tok
 _DESK_KEYS = ("label", *(name for name in ENV_VARS if name not in SECRET_SETTINGS))
 #: The one desk of the SUPEROFFICE_* settings, when statusboard.toml names no desks.
 SINGLE_DESK = "default"
-_SLOT_KEYS = ("panel", "title")
+_SLOT_KEYS = ("panel", "title", "desk")
 _THRESHOLD_KEYS = ("amber", "red", "direction")
 _NIGHT_KEYS = ("from", "to")
 
@@ -75,6 +84,13 @@ _NIGHT_KEYS = ("from", "to")
 class PanelSlot:
     panel: PanelType
     title: str  # the panel's own title unless the file overrides it
+    desk: str | None = None  # the desk it shows (a [desks] id); None: the screen's
+
+    @property
+    def key(self) -> str:
+        """Its name on the page: the panel's wire name, and its own desk's id when it has one
+        (two desks' Status tiles side by side are two panels)."""
+        return self.panel.wire_name if self.desk is None else f"{self.panel.wire_name}-{self.desk}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +99,20 @@ class ScreenConfig:
     title: str
     panels: tuple[PanelSlot, ...]
     desk: str | None = None  # the desk it shows (a [desks] id); None: the first, or ?desk=
+    hotlist: str | None = None  # HOTLIST_MODES; None: the board's
+    handlers: str | None = None  # HANDLER_MODES; None: the board's
+
+
+@dataclass(frozen=True, slots=True)
+class Privacy:
+    """What a screen shows of requests and people (see HOTLIST_MODES and HANDLER_MODES)."""
+
+    hotlist: str = "titles"
+    handlers: str = "names"
+
+    @property
+    def public(self) -> bool:
+        return (self.hotlist, self.handlers) != ("titles", "names")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +161,21 @@ class BoardConfig:
     redraw: float = 5.0  # seconds between panel redraws in each browser
     max_backoff: float | None = None  # cap on the retry delay; None = the poller's default
     metrics_port: int | None = None  # Prometheus metrics on this port; None = not served
+    metrics_address: str = "127.0.0.1"  # where they listen (STATUSBOARD_METRICS_ADDRESS)
     night: Night | None = None  # the screens go dark outside office hours; None = never
     compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
     retention: Retention = field(default_factory=Retention)  # [history]: kept how long
     zone: ZoneInfo = field(default_factory=server_zone)  # every time on a screen is told in it
     desks: tuple[DeskConfig, ...] = ()  # [desks.<id>]; none: the one desk of SUPEROFFICE_*
+    hotlist: str = "titles"  # every screen's, unless it says otherwise (HOTLIST_MODES)
+    handlers: str = "names"  # every screen's, unless it says otherwise (HANDLER_MODES)
+    alerts: tuple[AlertRule, ...] = ()  # [[alerts]]: who is told what (statusboard.alerts)
+    public_url: str | None = None  # the board's address as its viewers open it (for links)
+
+    def privacy(self, screen: ScreenConfig | None) -> Privacy:
+        """What `screen` shows of requests and people: its own setting, else the board's."""
+        return Privacy((screen.hotlist if screen else None) or self.hotlist,
+                       (screen.handlers if screen else None) or self.handlers)
 
     def screen(self, screen_id: str) -> ScreenConfig | None:
         return next((s for s in self.screens if s.id == screen_id), None)
@@ -147,6 +187,9 @@ class BoardConfig:
         for screen in self.screens:
             for slot in screen.panels:
                 seen.setdefault(slot.panel)
+        if len(self.desks) > 1:  # the Desks screen's counts and response time
+            seen.setdefault(PanelType.StatusScreen)
+            seen.setdefault(PanelType.UserReponseTimePerWeek)
         return tuple(seen)
 
 
@@ -260,6 +303,11 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                else default.compare)
     retention = _retention(data["history"], say) if "history" in data else default.retention
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
+    alerts = parse_alerts(data["alerts"], say) if "alerts" in data else default.alerts
+    public_url = _public_url(data["public_url"], say) if "public_url" in data \
+        else default.public_url
+    hotlist = _mode(data, "hotlist", HOTLIST_MODES, say) or default.hotlist
+    handlers = _mode(data, "handlers", HANDLER_MODES, say) or default.handlers
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
     desks = _desks(data["desks"], say, source) if "desks" in data else ()
@@ -268,9 +316,19 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
         if screen.desk is not None and screen.desk not in known:
             say(f"the screen {screen.id}'s desk", f'= "{screen.desk}" is not under [desks] '
                 f"(desks: {', '.join(sorted(known)) or 'none'}); it shows the first desk.")
-    screens = tuple(s if s.desk in known else replace(s, desk=None) for s in screens)
+        for slot in screen.panels:
+            if slot.desk is not None and slot.desk not in known:
+                # Never another desk's numbers under this panel: it is left out.
+                say(f"the screen {screen.id}'s panel {slot.panel.wire_name}",
+                    f'has desk = "{slot.desk}", which is not under [desks] (desks: '
+                    f"{', '.join(sorted(known)) or 'none'}); the panel was left out.")
+    screens = tuple(replace(s, desk=s.desk if s.desk in known else None,
+                            panels=tuple(p for p in s.panels if p.desk is None or p.desk in known))
+                    for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
-                         compare=compare, retention=retention, zone=zone, desks=desks)
+                         compare=compare, retention=retention, zone=zone, desks=desks,
+                         hotlist=hotlist, handlers=handlers, alerts=alerts,
+                         public_url=public_url)
     return Loaded(config, tuple(problems))
 
 
@@ -345,10 +403,22 @@ def desk_setups(config: BoardConfig, env: Mapping[str, str],
                 f"{config.source}, or {desk.variable('url')}.")))
             continue
         try:
-            out.append(DeskSetup(desk.id, desk.label, Settings.from_env(merged)))
+            settings = Settings.from_env(merged)
         except ConfigurationError as exc:
             out.append(DeskSetup(desk.id, desk.label, problem=f"Desk {desk.id}: {exc} (for this "
                                  f"desk: [desks.{desk.id}], or the variables {desk.prefix}…)"))
+            continue
+        # A site is one desk (one lease, one history): a second id for it would poll it twice
+        # and draw one desk's numbers under two names.
+        key = desk_key(settings)
+        first = next((s.id for s in out if s.settings is not None and desk_key(s.settings) == key),
+                     None)
+        if first is not None:
+            out.append(DeskSetup(desk.id, desk.label, problem=(
+                f"Desk {desk.id} polls the same site as desk {first} ({key}): a site is one "
+                f"desk; remove [desks.{desk.id}] or give it another site's url.")))
+            continue
+        out.append(DeskSetup(desk.id, desk.label, settings))
     return tuple(out)
 
 
@@ -395,11 +465,36 @@ def _screens(raw: object, say: Any,
             say(f"{where}.desk", f"= {_value(desk)} must name a desk under [desks]; the "
                 "screen shows the first desk.")
             desk = None
-        out.append(ScreenConfig(screen_id, title.strip(), slots, desk))
+        out.append(ScreenConfig(screen_id, title.strip(), slots, desk,
+                                _mode(item, "hotlist", HOTLIST_MODES, say, f"{where}."),
+                                _mode(item, "handlers", HANDLER_MODES, say, f"{where}.")))
     if not out:
         say("screens", "holds no usable screen; the built-in screens are shown.")
         return default
     return tuple(out)
+
+
+def _public_url(raw: object, say: Any) -> str | None:
+    """`public_url`: the board's address as its viewers open it, for the links in alerts."""
+    if isinstance(raw, str) and re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", raw.strip()):
+        return raw.strip().rstrip("/")
+    say("public_url", f"= {_value(raw)} must be the board's address such as "
+        '"http://board.example.com:8501"; alerts are sent without a link.')
+    return None
+
+
+def _mode(table: Mapping[str, Any], key: str, modes: tuple[str, ...], say: Any,
+          where: str = "") -> str | None:
+    """`hotlist` or `handlers` of `table` when set and one of `modes`; else None (and a
+    sentence when set wrong: the board's, or the built-in, setting is used)."""
+    if key not in table:
+        return None
+    value = table[key]
+    if value in modes:
+        return str(value)
+    say(f"{where}{key}", f"= {_value(value)} must be one of: "
+        f"{', '.join(_value(m) for m in modes)}; the board's setting is used.")
+    return None
 
 
 def _slug(title: object) -> str:
@@ -414,13 +509,14 @@ def _panel_slots(raw: object, where: str, say: Any) -> tuple[PanelSlot, ...]:
     for j, entry in enumerate(raw):
         at = f"{where}[{j}]"
         title: object = None
+        desk: object = None
         name: object = entry
         if isinstance(entry, dict):
             for key in entry:
                 if key not in _SLOT_KEYS:
-                    say(f"{at}.{_q(key)}", "is not a panel setting (expected panel and "
-                        "title); it was ignored.")
-            name, title = entry.get("panel"), entry.get("title")
+                    say(f"{at}.{_q(key)}", "is not a panel setting (expected panel, title "
+                        "and desk); it was ignored.")
+            name, title, desk = entry.get("panel"), entry.get("title"), entry.get("desk")
         if not isinstance(name, str):
             say(at, "must be a panel name such as \"OpenRequestsPerUser\"; it was left out.")
             continue
@@ -435,7 +531,12 @@ def _panel_slots(raw: object, where: str, say: Any) -> tuple[PanelSlot, ...]:
         if title is not None and (not isinstance(title, str) or not title.strip()):
             say(f"{at}.title", "must be a non-empty string; the panel's own title is used.")
             title = None
-        out.append(PanelSlot(panel, title.strip() if isinstance(title, str) else panel.title))
+        if desk is not None and not (isinstance(desk, str) and _ID.match(desk)):
+            say(f"{at}.desk", f"= {_value(desk)} must name a desk under [desks]; the panel was "
+                "left out.")
+            continue
+        out.append(PanelSlot(panel, title.strip() if isinstance(title, str) else panel.title,
+                             desk))
     return tuple(out)
 
 
@@ -657,7 +758,8 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
                       otherwise="The default, interval / 2 between 1 and 5 s, is used.")
     config = replace(loaded.config, interval=interval, max_backoff=max_backoff,
                      redraw=redraw or default_redraw(interval),
-                     metrics_port=_port(env, METRICS_PORT_ENV, problems))
+                     metrics_port=_port(env, METRICS_PORT_ENV, problems),
+                     metrics_address=(env.get(METRICS_ADDRESS_ENV) or "").strip() or "127.0.0.1")
     merged = merged_env(env, secrets or {})
     if config.desks:
         if merged.get(ENV_VARS["url"]):

@@ -34,6 +34,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Self
@@ -48,7 +49,7 @@ from stats_client.poller import Poller, Snapshot, utcnow
 from stats_client.recorder import HistoryRecorder
 from stats_client.settings import ENV_VARS, Settings
 
-from . import config
+from . import alerts, config
 from .config import SECRETS_FILES, BoardConfig
 from .metrics import Metrics
 
@@ -291,6 +292,10 @@ class Deployment:
         self.options = options
         self.clock = clock
         self.metrics = Metrics(clock=clock)
+        self._targets: dict[str, str] = {}
+        #: The alerts (statusboard.alerts): evaluated by each desk's poller, sent on their own
+        #: thread; their rules and targets follow the configuration.
+        self.alerts = alerts.Alerts(alerts.Sender({}, metrics=self.metrics))
         self._state = State(config.builtin())
         self._lock = threading.RLock()
         self._watcher: _Watcher | None = None
@@ -339,7 +344,7 @@ class Deployment:
                 _running = self
         port = self._state.config.metrics_port
         if port is not None:
-            self.metrics.serve(port)
+            self.metrics.serve(port, self._state.config.metrics_address)
         if wait_first_poll > 0:
             for desk in self._state.desks.values():
                 desk.poller.wait_until(lambda snap: snap.calls > 0, wait_first_poll)
@@ -363,6 +368,7 @@ class Deployment:
             watcher.stop()
         for desk in desks:
             desk.stop()
+        self.alerts.stop()
         self.metrics.stop()
         log.info("deployment stopped")
 
@@ -383,6 +389,7 @@ class Deployment:
         loaded = config.load(opts.env, secrets, location=opts.location)
         extra = (unreadable,) if unreadable else ()
         history = history_settings(opts.env, opts.location, loaded.config.retention)
+        self._targets = alerts.targets(opts.env, secrets)
         return loaded, extra, history
 
     def _apply(self, read: tuple[config.Loaded, tuple[str, ...], HistorySettings]) -> bool:
@@ -396,9 +403,10 @@ class Deployment:
                              problems=(kept, *(p for p in loaded.problems
                                                if not p.startswith(loaded.unread))))
         cfg = loaded.config
+        problems_extra = self._configure_alerts(cfg)
         # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
         self.metrics.displays.ttl_s = max(3 * cfg.redraw, 15.0)
-        problems = loaded.problems + extra
+        problems = loaded.problems + extra + problems_extra
         setups = loaded.desks or (config.DeskSetup(config.SINGLE_DESK, ""),)
         several = bool(cfg.desks)
         failed = {s.id: s.problem for s in setups if s.problem is not None}
@@ -431,8 +439,27 @@ class Deployment:
                          MappingProxyType(failed), MappingProxyType(labels)))
         for desk in new:
             self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
+            desk.poller.add_observer(self.alerts.observer(
+                desk=desk.key, label=desk.label, screen=f"?desk={desk.id}" if several else "",
+                history=partial(_history_state, desk.recorder),
+                state=alerts.StoredState(partial(_open_store, desk.recorder))))
             desk.start()
         return bool(new) or set(desks) != set(old.desks)
+
+    def _configure_alerts(self, cfg: BoardConfig) -> tuple[str, ...]:
+        """Put the rules and targets in force; each rule's target without a URL is a
+        sentence (the rule still goes to its other targets)."""
+        targets = self._targets
+        if not self.alerts.sender.sends_to(targets):
+            old, self.alerts.sender = self.alerts.sender, alerts.Sender(targets,
+                                                                         metrics=self.metrics)
+            old.stop(timeout=0.1)
+        self.alerts.configure(alerts.Setup(cfg.alerts, cfg.thresholds, cfg.interval, cfg.zone,
+                                           cfg.night, cfg.public_url))
+        missing = sorted({name for rule in cfg.alerts for name in rule.to} - set(targets))
+        return tuple(f"Alerts for target {name} are not sent: it has no URL. Set "
+                     f"{alerts.NOTIFY_PREFIX}{name.upper().replace('-', '_')} in the environment, "
+                     f"or {name} under [notify] in .streamlit/secrets.toml." for name in missing)
 
     def _tell(self, old: State, problems: tuple[str, ...], fatal: str | None,
               failed: Mapping[str, str]) -> None:
@@ -458,6 +485,14 @@ class Deployment:
                 desk.stop()
                 self.metrics.forget(desk.key)
 
+
+
+def _history_state(recorder: HistoryRecorder) -> str:
+    return recorder.status.state
+
+
+def _open_store(recorder: HistoryRecorder) -> Any:
+    return recorder.store
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -142,6 +142,11 @@ class Metrics:
         self.calls = Counter("statusboard_getstatistics_calls",
                              "GetStatistics HTTP calls made to the desk's NetServer.", ["desk"],
                              registry=r)
+        self.alerts_sent = Counter("statusboard_alerts_sent",
+                                   "Alert messages a target accepted.", ["target"], registry=r)
+        self.alerts_failed = Counter("statusboard_alerts_failed",
+                                     "Alert messages a target refused after every retry.",
+                                     ["target"], registry=r)
         r.register(_Live(self.displays, clock))
         self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -197,7 +202,7 @@ class Metrics:
             with contextlib.suppress(KeyError):
                 metric.remove(*labels)
 
-    def serve(self, port: int, addr: str = "0.0.0.0") -> str | None:
+    def serve(self, port: int, addr: str = "127.0.0.1") -> str | None:
         """Serve /metrics on `port` (once per process; later calls only report). Returns why
         not, as a sentence, or None when serving."""
         with self._lock:
@@ -215,7 +220,7 @@ class Metrics:
                                 "using it. Choose a free port and restart the board.")
                 log.warning("%s", self.problem)
                 return self.problem
-            log.info("Prometheus metrics on port %d", port)
+            log.info("Prometheus metrics on %s port %d", addr, port)
             return None
 
     def stop(self) -> None:

@@ -167,12 +167,17 @@ def open_screen() -> Iterator[Callable[..., Any]]:
     """`open_screen(page, source=..., clock=..., demo=..., query=..., secrets=...)` runs
     dashboard.py in AppTest on `page` (e.g. "pages/trends.py"; None = the first screen) with
     `board.runtime.inject(source, ...)` when a source is given; the injection is undone after."""
+    from streamlit import config as st_config
     from streamlit.testing.v1 import AppTest
 
     from board import runtime
 
     def open_(page: str | None = None, *, source: Any = None, query: dict[str, str] | None = None,
-              secrets: dict[str, Any] | None = None, **inject: Any) -> Any:
+              secrets: dict[str, Any] | None = None, address: str = "127.0.0.1",
+              **inject: Any) -> Any:
+        # The listener `statusboard serve` has by default (this machine only), unless the
+        # test says otherwise: what the Connection screen may show depends on it.
+        st_config.set_option("server.address", address)
         if source is not None:
             runtime.inject(source, **inject)
         at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=30)
@@ -186,3 +191,4 @@ def open_screen() -> Iterator[Callable[..., Any]]:
 
     yield open_
     runtime.clear_injection()
+    st_config.set_option("server.address", None)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from stats_client import HistoryRecorder, HistoryStore, Poller, Snapshot
 from stats_client.client import open_client
+from stats_client.desks import desk_key
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
 from stats_client.panels import PanelType
 from stats_client.poller import panel_digests
@@ -34,7 +35,8 @@ def say(**fields: object) -> None:
 def board(database_url: str, netserver_url: str, interval: float) -> None:
     with open_client(Settings(url=netserver_url)) as client:
         poller = Poller(lambda: client.fetch_frame(PANELS), interval)
-        recorder = HistoryRecorder(poller, database_url, desk="demo").start()
+        # Its desk is its NetServer's: boards for two NetServers on one database each poll.
+        recorder = HistoryRecorder(poller, database_url, desk=desk_key(client.settings)).start()
         seen = None
         while True:
             snap, status = recorder.latest(), recorder.status

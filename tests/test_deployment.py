@@ -249,6 +249,22 @@ def test_a_new_label_keeps_the_desk_polling(demo_server_factory: Callable[..., D
     assert not desk.poller.stopped
 
 
+def test_two_ids_for_one_site_poll_it_once_and_say_so(
+        demo_server_factory: Callable[..., DemoNetServer], tmp_path: Path,
+        started: Callable[..., Deployment]) -> None:
+    """A site is one desk: a second [desks] table for it (here by its REST address) is that
+    desk's sentence, and the site is polled and stored once, under the first id."""
+    site = demo_server_factory(seed=1)
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(f'[desks.north]\nurl = "{site.url}"\n'
+                    f'[desks.again]\nurl = "{site.url}/api/v1/"\ntransport = "rest"\n')
+    dep = started(options(tmp_path, None, history=False, config=toml))
+    assert list(dep.state.desks) == ["north"]
+    assert dep.state.failed["again"].startswith(
+        "Desk again polls the same site as desk north (http://127.0.0.1:")
+    assert dep.state.names == ("north", "again")
+
+
 def test_plain_http_to_another_machine_is_logged_and_on_the_connection_screen(
         tmp_path: Path, started: Callable[..., Deployment],
         caplog: pytest.LogCaptureFixture) -> None:

@@ -31,6 +31,14 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
      {"url": "https://crm.example.com/Cust1", "transport": "rest"}),
     ({"url": "https://crm.example.com/Cust1"},
      {"url": "https://crm.example.com/Cust1/Remote/Services87/CustomerService.svc"}),
+    # An address copied from the REST docs or the Services87 folder: the site, one desk; and
+    # the REST wire then calls the site's own api/v1 (not api/v1/api/v1).
+    ({"url": "https://crm.example.com/Cust1", "transport": "rest"},
+     {"url": "https://crm.example.com/Cust1/api/v1/Agents/CustomerService/GetStatistics",
+      "transport": "rest"}),
+    ({"url": "https://crm.example.com/Cust1"}, {"url": "https://crm.example.com/Cust1/api/v1/"}),
+    ({"url": "https://crm.example.com/Cust1"},
+     {"url": "https://crm.example.com/Cust1/Remote/Services87"}),
     # Case of scheme, host and path, the default port, a trailing slash: one desk.
     ({"url": "https://crm.example.com/Cust1"}, {"url": "HTTPS://CRM.Example.com:443/cust1/"}),
     ({"url": "http://crm.example.com/Cust1"}, {"url": "http://crm.example.com:80/Cust1"}),
@@ -40,9 +48,25 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
     # The Online tenant when the URL already ends with it: no second name for it.
     ({"url": "https://sod.superoffice.com/Cust12345"},
      {"url": "https://sod.superoffice.com/Cust12345", "context": "Cust12345"}),
-], ids=["soap-rest", "svc", "case-port-slash", "http-port", "credentials", "context"])
+], ids=["soap-rest", "svc", "rest-address", "rest-folder", "services-folder",
+        "case-port-slash", "http-port", "credentials", "context"])
 def test_one_site_is_one_desk(one: dict[str, str], other: dict[str, str]) -> None:
     assert desk_key(Settings(**one)) == desk_key(Settings(**other))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("url", [
+    "https://crm.example.com/Cust1",
+    "https://crm.example.com/Cust1/api/v1/Agents/CustomerService/GetStatistics",
+    "https://crm.example.com/Cust1/api/v1/",
+    "https://crm.example.com/Cust1/Remote/Services87",
+    "https://crm.example.com/Cust1/Remote/Services87/CustomerService.svc",
+])
+def test_every_copied_address_calls_the_sites_own_endpoints(url: str) -> None:
+    settings = Settings(url=url)
+    assert settings.rest_url == \
+        "https://crm.example.com/Cust1/api/v1/Agents/CustomerService/GetStatistics"
+    assert settings.service_url("CustomerService") == \
+        "https://crm.example.com/Cust1/Remote/Services87/CustomerService.svc"
 
 
 @pytest.mark.parametrize(("one", "other"), [

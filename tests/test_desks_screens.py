@@ -4,6 +4,7 @@ says so), ?desk= and a screen's own desk, a secret written in the file refused."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +42,14 @@ title = "West"
 desk = "west"
 panels = ["StatusScreen"]
 
+[[screens]]
+id = "workload"
+title = "Side by side"
+panels = ["UnassignedRequests", {{ panel = "UnassignedRequests", desk = "west" }},
+          {{ panel = "StatusScreen", desk = "south" }},
+          {{ panel = "OpenRequestsPerUser", desk = "west" }},
+          {{ panel = "OpenRequestsPerUser", desk = "nowhere" }}]
+
 [desks.north]
 label = "North"
 url = "{north.url}"
@@ -77,7 +86,12 @@ def test_the_desks_screen_has_a_row_per_desk_and_only_the_one_down_says_so(
     assert rows(at) == {"North": "fresh", "South": "error", "West": "fresh"}
     body = text_of(at)
     assert "NO DATA — NetServer unreachable since" in body  # in south's own row
-    assert body.count('data-na="false"') == 6  # north's and west's three counts
+    # North's and west's three counts and response time (their week's, averaged over the
+    # demo's handlers: the week panel is polled for the Desks screen though no screen shows it).
+    assert body.count('class="sb-desk-count" data-level') == 9
+    assert body.count('data-na="false"') == 8
+    assert re.findall(r'data-response="(\d+)" data-na="false">[0-9.,]+<span class="sb-desk-'
+                      r'period">W\d+</span>', body) == ["3", "3"]
     assert PASSWORD not in body
     assert board["north"].call_count("AuthenticateUsernamePassword") == 1
 
@@ -92,6 +106,42 @@ def test_a_desk_is_chosen_by_the_address_or_by_the_screen(
     assert "Status · West" in text_of(chosen)
     own = open_screen("pages/trends.py")  # its screen names the desk
     assert 'data-desk="west"' in text_of(own)
+
+
+def tiles(at: Any) -> list[tuple[str, str, str, str]]:
+    """Every tile: (data-tile, data-desk or "", label, value)."""
+    return [(key, desk, label, value) for key, desk, label, value in re.findall(
+        r'data-tile="([^"]+)"(?:[^>]*?data-desk="([^"]+)")?[^>]*>'
+        r'<div class="sb-tile-label">([^<]*)</div>.*?<div class="sb-tile-value"[^>]*>([^<]*)<',
+        text_of(at))]
+
+
+def test_a_panel_names_its_desk_and_shows_only_that_desks_numbers(
+        board: dict[str, Any], open_screen: Any) -> None:
+    """North's screen with west's and (down) south's panels beside its own: each drawn from its
+    own desk, led by its label; south's stale or empty alone; a panel of a desk the board does
+    not have left out with a sentence, never drawn from another desk."""
+    at = open_screen("pages/workload.py")
+    assert not at.exception, [e.value for e in at.exception]
+    dep = deployment._development
+    assert dep is not None
+    value = {name: dep.state.desks[name].latest().frame.query(
+        "panel == 'UnassignedRequests'")["value"].iloc[0] for name in ("north", "west")}
+    found = tiles(at)
+    assert ("UnassignedRequests", "", "Unassigned requests", f"{value['north']:g}") in found
+    assert ("UnassignedRequests", "west", "West · Unassigned requests",
+            f"{value['west']:g}") in found
+    south = [t for t in found if t[1] == "south"]
+    assert south
+    assert all(label.startswith("South · ") and text == "n/a"
+                         for _, _, label, text in south)
+    charts = [c.spec for c in at.get("vega_lite_chart")]
+    assert len(charts) == 1
+    assert "West · Open requests per handler" in str(
+        json.loads(charts[0]))
+    warnings = notices(at)
+    assert ('panel OpenRequestsPerUser has desk = "nowhere", which is not under [desks] '
+            "(desks: north, south, west); the panel was left out.") in warnings
 
 
 def test_a_secret_in_the_file_and_an_unknown_desk_in_the_address_are_sentences(
@@ -131,3 +181,59 @@ def test_the_connection_screen_lists_every_desk_without_a_secret(
     assert f"{board['north'].service_url()} · SOAP" in body
     assert "user name and password" in body
     assert PASSWORD not in body
+
+
+def test_a_desks_row_shows_each_counts_level_and_change_and_says_what_they_are() -> None:
+    import pandas as pd
+
+    from board.desks import desk_row, desks_html
+    from board.tiles import Trend
+    from statusboard.rules import Threshold
+
+    status = pd.DataFrame({"panel": "StatusScreen", "dataset": 0, "dataset_label": "Status",
+                           "position": [0, 1, 2], "label": ["Open", "Unassigned", "Unread"],
+                           "value": [312.0, 4.0, 0.0], "description": ""})
+    row = desk_row("North", status, thresholds={"StatusScreen.Open": Threshold(amber=200,
+                                                                               red=300)},
+                   state="fresh", words="Updated 14:03",
+                   trends={"StatusScreen.Open": Trend(12, "▲12", "today", level_for="for 14 min"),
+                           "StatusScreen.Unread": Trend(None, "", "")})
+    body = desks_html([row], compare="since the start of the day")
+    cells = re.findall(r'<td class="sb-desk-count" data-level="(\w+)" data-na="false">(.*?)</td>',
+                       body)
+    assert cells[0] == ("red", '312<span class="sb-desk-delta" data-direction="up">▲12</span>'
+                        '<span class="sb-desk-cue">for 14 min</span>')
+    assert cells[1:] == [("none", "4"), ("none", "0")]  # no rule, no change: the number alone
+    assert "▲▼ change since the start of the day" in body
+    assert "handlers' values averaged" not in body  # no response time here
+
+
+@pytest.mark.parametrize("auth", [False, True], ids=["no-login", "login-configured"])
+def test_an_anonymous_visitor_sees_each_desks_health_and_no_detail(
+        board: dict[str, Any], open_screen: Any, auth: bool) -> None:
+    """A board that listens beyond this machine: the Connection screen tells a visitor who is
+    not logged in whether each desk's data is fresh, never where it polls, how, or where the
+    history is; with a login configured, a button to log in."""
+    secrets = {"auth": {"redirect_uri": "http://board:8501/oauth2callback",
+                        "cookie_secret": "not-a-real-secret-for-tests",
+                        "client_id": "board", "client_secret": "x",
+                        "server_metadata_url": "http://127.0.0.1:9/.well-known/"
+                                               "openid-configuration"}} if auth else None
+    at = open_screen("pages/connection.py", address="0.0.0.0", secrets=secrets)
+    assert not at.exception, [e.value for e in at.exception]
+    body = text_of(at)
+    assert 'data-connection="health"' in body
+    for label in ("North", "South", "West"):
+        assert f"<th>Desk</th><td>{label}</td>" in body
+    assert "NO DATA — NetServer unreachable since" in body  # south's health
+    for srv in board.values():
+        assert f"127.0.0.1:{srv.port}" not in body
+    assert "sqlite" not in body
+    assert "user name and password" not in body
+    assert not at.get("arrow_data_frame")  # no raw frame
+    buttons = [b.label for b in at.button]
+    if auth:
+        assert buttons == ["Log in"]
+    else:
+        assert buttons == []
+        assert "configure [auth] (OpenID Connect) in .streamlit/secrets.toml" in body

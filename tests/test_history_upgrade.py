@@ -115,3 +115,32 @@ def test_an_upgrade_cut_short_is_finished_by_the_next_opening(tmp_path: Path,
         assert snap.seq == 30
     finally:
         store.close()
+
+
+def test_a_version_2_store_opens_with_every_row_kept(tmp_path: Path) -> None:
+    """Desks (version 2) → the alerts' state (version 3): every row of every desk kept."""
+    copy = tmp_path / "history.sqlite3"
+    shutil.copyfile(FIXTURES / "history-v2.sqlite3", copy)
+    store = HistoryStore.open(f"sqlite:///{copy}", desk=DEMO)
+    try:
+        got = store.export(SINCE)
+        desks = store.desks()
+        snap = store.last_snapshot()
+        polls = store.polls(SINCE)
+        with store.engine.connect() as conn:
+            version = conn.execute(sa.select(schema.meta.c.value).where(
+                schema.meta.c.key == "schema_version")).scalar_one()
+    finally:
+        store.close()
+    want = pd.read_csv(FIXTURES / "history-v2.export.csv", keep_default_na=False,
+                       na_values={"value": [""]})
+    columns = ["time", "desk", "panel", "dataset_label", "label", "value"]
+    got_rows = got.assign(time=[t.isoformat(sep=" ") for t in got["time"]])[columns]
+    got_rows = got_rows.fillna({"dataset_label": "", "label": ""})
+    assert len(got_rows) == len(want) == 713
+    assert got_rows.astype(str).to_dict("records") == want[columns].astype(str).to_dict("records")
+    assert desks == {UNATTRIBUTED: 275, DEMO: 219, "https://crm.example.com/cust1": 219}
+    assert snap is not None
+    assert snap.seq == 5
+    assert len(polls) == 5
+    assert int(version) == schema.SCHEMA_VERSION

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,10 @@ from harness import wait_for
 from harness.clock import T0, ManualClock
 from netserver_demo import DemoNetServer
 from stats_client import HistoryRecorder, HistoryStore, Lease, Poller
+from stats_client.desks import desk_key
 from stats_client.frames import DataSet, DataValue, PanelData, to_frame
 from stats_client.panels import PanelType
+from stats_client.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 
@@ -210,11 +212,18 @@ def boards() -> Iterator[list[Board]]:
 
 
 def test_two_processes_make_one_poll_per_interval_and_fail_over(
-        pg_url: str, demo_server: DemoNetServer, boards: list[Board]) -> None:
+        pg_url: str, demo_server: DemoNetServer, boards: list[Board],
+        demo_server_factory: Callable[..., DemoNetServer]) -> None:
+    """a and b board one desk: one polls, the other follows and takes over. c boards another
+    NetServer on the same database: its desk, its own lease, its own polls beside theirs."""
     interval = 1.0
+    other = demo_server_factory(seed=2)
     a = Board(pg_url, demo_server.url, interval)
     boards.append(a)
+    c = Board(pg_url, other.url, interval)
+    boards.append(c)
     wait_for(lambda: a.last["role"] == "polling" and a.last["seq"] >= 1, what="a polls")
+    wait_for(lambda: c.last["role"] == "polling" and c.last["seq"] >= 1, what="c polls its own")
     b = Board(pg_url, demo_server.url, interval)
     boards.append(b)
     # Both screens fresh: b shows what a fetched, as soon as a stored it.
@@ -228,11 +237,17 @@ def test_two_processes_make_one_poll_per_interval_and_fail_over(
     taken_at = b.last["seq"]
     wait_for(lambda: b.last["seq"] >= taken_at + 2, what="b polls")
 
-    store = HistoryStore.open(pg_url)
+    c.kill()
+    stores = [HistoryStore.open(pg_url, desk=desk_key(Settings(url=srv.url)))
+              for srv in (demo_server, other)]
     try:
-        log = store.polls(datetime(2000, 1, 1, tzinfo=UTC))
+        log, other_log = (s.polls(datetime(2000, 1, 1, tzinfo=UTC)) for s in stores)
     finally:
-        store.close()
+        for store in stores:
+            store.close()
+    # c's desk: only c's polls, each one a call its NetServer saw.
+    assert set(other_log["holder"]) == {c.last["holder"]}
+    assert len(other_log) <= other.call_count("GetStatistics") <= len(other_log) + 1
     # Every GetStatistics call the demo NetServer saw is a poll in the log, and polls start at
     # least an interval apart, whichever process made them: one poll per interval.
     # (a may have been killed between its call and its record: one call more at most)

@@ -197,3 +197,20 @@ def test_the_census_forgets_gone_displays_without_being_read() -> None:
     for n in range(1000):  # a TV that reloads every minute, for 1000 minutes
         census.beat(f"session-{n}", "status", now=start + timedelta(minutes=n), seq=n)
     assert len(census) == 1
+
+
+@pytest.mark.parametrize(("env", "address"), [
+    ({}, "127.0.0.1"),  # this machine only, unless told
+    ({"STATUSBOARD_METRICS_ADDRESS": "0.0.0.0"}, "0.0.0.0"),
+])
+def test_the_metrics_listen_on_loopback_unless_told(env: dict[str, str], address: str,
+                                                   metrics: Metrics) -> None:
+    from statusboard.config import load
+
+    port = free_port()
+    config = load({"STATUSBOARD_METRICS_PORT": str(port), **env}, {}).config
+    assert config.metrics_address == address
+    assert metrics.serve(port, config.metrics_address) is None
+    server = metrics._server[0] if isinstance(metrics._server, tuple) else metrics._server
+    assert server.server_address[:2] == (address, port)
+    assert scrape(port)  # and it serves

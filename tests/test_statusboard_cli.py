@@ -107,6 +107,26 @@ def test_an_address_that_is_not_this_machines_is_one_sentence(tmp_path: Path) ->
     one_line(err, "--address no-such-host.invalid")
 
 
+@pytest.mark.parametrize(("address", "key"), [("0.0.0.0", None), ("::", None),
+                                               ("0.0.0.0", "short"), ("0.0.0.0", "a b c d e f g")])
+def test_beyond_this_machine_without_a_display_key_is_refused(tmp_path: Path, address: str,
+                                                             key: str | None) -> None:
+    """Anyone who can reach the port would see every screen: a display key, or --public."""
+    env = {"STATUSBOARD_DISPLAY_KEY": key} if key is not None else {}
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    status, _, err = run("serve", "--address", address, "--port", str(port), "--data-dir",
+                         str(tmp_path), env=env)
+    assert status == 2
+    if key is None:
+        one_line(err, f"--address {address} serves the board beyond this machine",
+                 "STATUSBOARD_DISPLAY_KEY", "--public")
+    else:
+        one_line(err, "STATUSBOARD_DISPLAY_KEY: key 1 of 1 must be at least 12")
+        assert key not in err.removeprefix("error: STATUSBOARD_DISPLAY_KEY")
+
+
 @pytest.mark.parametrize("port", ["0", "70000", "http"])
 def test_a_port_that_is_no_port_is_a_usage_error(port: str) -> None:
     status, _, err = run("serve", "--port", port)

@@ -10,11 +10,14 @@ index and to compare. A value that is NaN or absent from a poll is stored as NUL
     snapshots one row per desk: its last snapshot (frame as JSON) and a version bumped on every
               write
     lease     one row per lease name (one per desk): holder and expiry, on the database's clock
+    alerts    one row per (desk, rule, subject) an alert rule watches while it holds or has
+              told: since when, when last told, the value (statusboard.alerts)
     meta      key/value; "schema_version"
 
 Every row belongs to a desk (stats_client.desks). Version 2 brought desks: what a version 1
 store held is kept under the desk "unattributed" (nothing says which NetServer it came from),
-exportable, and never drawn for a desk.
+exportable, and never drawn for a desk. Version 3 added the alerts' state (a new table: no row
+of an older store changes).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import sqlalchemy as sa
 from ..desks import UNATTRIBUTED
 
 #: Bumped with each change to the tables below; `MIGRATIONS[n]` brings version n-1 to n.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -108,6 +111,17 @@ lease = sa.Table(
 )
 
 
+alerts = sa.Table(
+    "statusboard_alerts", metadata,
+    sa.Column("desk", sa.Text, primary_key=True),
+    sa.Column("rule", sa.String(200), primary_key=True),
+    sa.Column("subject", sa.String(200), primary_key=True),
+    sa.Column("since", sa.Float),
+    sa.Column("sent_at", sa.Float),
+    sa.Column("value", sa.Float),
+)
+
+
 def _to_2(conn: sa.Connection) -> None:
     """Desks: every row keyed by desk. What version 1 held is the desk "unattributed".
 
@@ -132,5 +146,10 @@ def _to_2(conn: sa.Connection) -> None:
         old.drop(conn)
 
 
+def _to_3(conn: sa.Connection) -> None:
+    """The alerts' state: a table of its own."""
+    alerts.create(conn, checkfirst=True)
+
+
 #: Upgrades: version → a function run inside the upgrade's transaction.
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _to_2}
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _to_2, 3: _to_3}

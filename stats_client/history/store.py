@@ -310,6 +310,28 @@ class HistoryStore:
             calls=row["calls"], failures=row["failures"], error=row["error"],
             error_kind=row["error_kind"], error_since=_dt(row["error_since"]))
 
+    # -- the alerts' state -----------------------------------------------------------------
+    def alert_state(self) -> dict[tuple[str, str], tuple[datetime | None, datetime | None,
+                                                         float | None]]:
+        """The desk's alert rules' state: (rule, subject) → (since, sent_at, value)."""
+        with self._transaction("read from") as conn:
+            rows = conn.execute(sa.select(t.alerts).where(t.alerts.c.desk == self.desk)).all()
+        return {(r.rule, r.subject): (_dt(r.since), _dt(r.sent_at), r.value) for r in rows}
+
+    def save_alert_state(self, changed: Mapping[tuple[str, str], tuple[
+            datetime | None, datetime | None, float | None]]) -> None:
+        """Write what changed (a row with neither since nor sent_at is removed), in one
+        transaction."""
+        with self._transaction("write to") as conn:
+            for (rule, subject), (since, sent_at, value) in changed.items():
+                where = sa.and_(t.alerts.c.desk == self.desk, t.alerts.c.rule == rule,
+                                t.alerts.c.subject == subject)
+                conn.execute(sa.delete(t.alerts).where(where))
+                if since is not None or sent_at is not None:
+                    conn.execute(sa.insert(t.alerts).values(
+                        desk=self.desk, rule=rule, subject=subject, since=_ts_or_none(since),
+                        sent_at=_ts_or_none(sent_at), value=_float(value)))
+
     # -- reading ---------------------------------------------------------------------------
     def series(self, panel: str, *, label: str | None = None, dataset_label: str | None = None,
                since: datetime, until: datetime | None = None) -> pd.DataFrame:

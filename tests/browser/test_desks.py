@@ -28,6 +28,15 @@ pytestmark = pytest.mark.browser
 DESKS = ["Oslo", "Stockholm", "Copenhagen", "Helsinki", "Amsterdam", "Berlin", "London",
          "Reykjavik", "Tallinn"]
 DOWN = "Copenhagen"
+#: A screen for a wall that visitors pass: no request title, no handler's name.
+LOBBY = """[[screens]]
+id = "lobby"
+title = "Lobby"
+hotlist = "counts"
+handlers = "initials"
+panels = ["StatusScreen", "Hotlist", "OpenRequestsPerUser", "UserReponseTimePerWeek"]
+
+"""
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +50,7 @@ def board(chromium_executable: str,
         folder = tmp_path_factory.mktemp("desks")
         toml = Path(folder) / "statusboard.toml"
         toml.write_text('[[screens]]\nid = "status"\ntitle = "Status"\n'
-                        'panels = ["StatusScreen"]\n\n' + "".join(
+                        'panels = ["StatusScreen"]\n\n' + LOBBY + "".join(
                             f'[desks.{name.lower()}]\nlabel = "{name}"\nurl = "{srv.url}"\n\n'
                             for name, srv in zip(DESKS, servers, strict=True)))
         with Dashboard(None, interval=INTERVAL, max_backoff=MAX_BACKOFF,
@@ -80,6 +89,36 @@ def test_the_desks_screen_fits_and_each_row_tells_its_own_state(board: Dashboard
     fit = page.evaluate(FIT_JS)
     assert fit["scrollbars"] == []
     assert max(r["bottom"] for r in rows) <= 1080
+    # The line under the table (how many more desks, what the response time is) too.
+    assert page.evaluate("() => document.querySelector('.sb-desks-note')"
+                         ".getBoundingClientRect().bottom") <= 1080
     small = [t for t in page.evaluate(TEXT_SIZES_JS) if t["px"] < MIN_TEXT_PX - 0.01]
     assert small == [], small
     save_screenshot(page, "desks-1920x1080")
+
+
+def test_the_connection_screen_of_many_desks_stays_on_the_screen(board: Dashboard,
+                                                                  new_page: Any) -> None:
+    """Regression: from about three desks, their rows pushed the page past 1080 pixels."""
+    page = new_page(1920, 1080)
+    page.goto(f"{board.url}/connection", wait_until="domcontentloaded")
+    page.wait_for_selector("table[data-connection]", timeout=LOAD_TIMEOUT_MS)
+    text = page.locator("table[data-connection]").inner_text()
+    assert all(f"Desk {name.lower()}" in text for name in DESKS)
+    fit = page.evaluate(FIT_JS)
+    assert fit["scrollbars"] == []
+    assert fit["hidden"] == []
+
+
+def test_a_public_screen_shows_no_title_and_no_name(board: Dashboard, new_page: Any) -> None:
+    from netserver_demo.model import HANDLERS, TITLES
+
+    page = new_page(1920, 1080)
+    page.goto(f"{board.url}/lobby", wait_until="domcontentloaded")
+    page.wait_for_selector('[data-tile="Hotlist"][data-na="false"]', timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(".st-key-panel-UserReponseTimePerWeek svg", timeout=LOAD_TIMEOUT_MS)
+    shown = page.content()
+    assert [n for n, _ in HANDLERS if n in shown] == []
+    assert [t for t in TITLES if t in shown] == []
+    assert page.evaluate(FIT_JS)["scrollbars"] == []
+    save_screenshot(page, "lobby-1920x1080")

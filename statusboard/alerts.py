@@ -1,0 +1,567 @@
+"""Alerts: the board tells someone when a desk turns red, its data goes stale or its history
+store is away — once per event, however many processes and screens.
+
+Rules are `[[alerts]]` tables in statusboard.toml (no code); targets are named, and their
+Apprise URLs are secrets (`STATUSBOARD_NOTIFY_<NAME>` or `[notify]` in the secrets file). The
+process that polls a desk (its lease holder) evaluates the rules on each poll of that desk
+(`Alerts.evaluate`); what each rule last did is kept per desk in `AlertState` (the history
+store's, so that a restart or a failover neither repeats nor forgets a message), and the
+messages go out on a thread of their own (`Sender`), with retries, never slowing a poll.
+
+    >>> rule = parse_alerts([{"when": "red", "panel": "StatusScreen.Unassigned", "for": "10m",
+    ...                       "to": ["team"]}], lambda key, what: None)[0]
+    >>> rule.key, rule.hold_s, rule.repeat_s
+    ('red:StatusScreen.Unassigned', 600.0, None)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from stats_client.errors import ConfigurationError
+from stats_client.history.retention import parse_duration
+
+from .rules import Level, Threshold
+
+log = logging.getLogger(__name__)
+# Apprise's own log lines may name a target's address (a secret): only ours are kept.
+logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)
+
+When = Literal["amber", "red", "stale", "history-unavailable"]
+WHENS: tuple[str, ...] = get_args(When)
+_RULE_KEYS = ("when", "panel", "for", "repeat", "to", "urgent")
+#: A target's variable: STATUSBOARD_NOTIFY_TEAM for the target "team".
+NOTIFY_PREFIX = "STATUSBOARD_NOTIFY_"
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """One `[[alerts]]` table."""
+
+    when: When
+    panel: str | None  # a threshold key ("StatusScreen.Unassigned"); None: every one
+    hold_s: float  # `for`: how long it must hold before anyone is told
+    repeat_s: float | None  # remind while it holds; None: once
+    to: tuple[str, ...]
+    urgent: bool = False  # sent during night hours too
+
+    @property
+    def key(self) -> str:
+        """The rule's name in the store: what it watches (edits of `for`, `repeat` or `to`
+        keep what it has already said)."""
+        return f"{self.when}:{self.panel or '*'}"
+
+
+def parse_alerts(raw: object, say: Callable[[str, str], None]) -> tuple[AlertRule, ...]:
+    """`[[alerts]]` tables; a wrong one is a sentence naming its key and is left out."""
+    if not isinstance(raw, list):
+        say("alerts", "must be a list of [[alerts]] tables; no alert is sent.")
+        return ()
+    out: list[AlertRule] = []
+    for i, item in enumerate(raw):
+        where = f"alerts[{i}]"
+        if not isinstance(item, Mapping):
+            say(where, "must be a table with when, for and to; it was left out.")
+            continue
+        for key in item:
+            if key not in _RULE_KEYS:
+                say(f"{where}.{key}", f"is not an alert setting (expected one of: "
+                    f"{', '.join(_RULE_KEYS)}); it was ignored.")
+        try:
+            out.append(_rule(item, where))
+        except ConfigurationError as exc:
+            say(f"{where}{exc};", "the rule was left out.")
+    return tuple(out)
+
+
+def _rule(item: Mapping[str, Any], where: str) -> AlertRule:
+    when = item.get("when")
+    if when not in WHENS:
+        raise ConfigurationError(f".when = {json.dumps(when)} must be one of: "
+                                 f"{', '.join(json.dumps(w) for w in WHENS)}")
+    panel = item.get("panel")
+    if panel is not None and (not isinstance(panel, str) or not panel.strip()):
+        raise ConfigurationError(".panel must name a threshold such as "
+                                 '"StatusScreen.Unassigned"')
+    if panel is not None and when not in ("amber", "red"):
+        raise ConfigurationError(f'.panel has no meaning for when = "{when}"')
+    hold = _duration(item.get("for", "0s"), "for")
+    repeat_raw = item.get("repeat", "off")
+    repeat = None if repeat_raw == "off" else _duration(repeat_raw, "repeat")
+    if repeat is not None and repeat < 60:
+        raise ConfigurationError(".repeat must be at least 1m, or \"off\"")
+    to = item.get("to")
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(to, list) or not to or not all(isinstance(t, str) and _NAME.fullmatch(t)
+                                                     for t in to):
+        raise ConfigurationError('.to must list target names such as ["team"] (lower-case '
+                                 "letters, digits, dashes)")
+    urgent = item.get("urgent", False)
+    if not isinstance(urgent, bool):
+        raise ConfigurationError(".urgent must be true or false")
+    return AlertRule(when, panel.strip() if panel else None, hold, repeat, tuple(to), urgent)
+
+
+def _duration(raw: object, key: str) -> float:
+    if not isinstance(raw, str):
+        raise ConfigurationError(f".{key} must be a duration such as \"10m\"")
+    try:
+        seconds = parse_duration(raw.strip(), what=f".{key}").total_seconds()
+    except ConfigurationError as exc:
+        raise ConfigurationError(str(exc).rstrip(".")) from None
+    if seconds > 7 * 86400:
+        raise ConfigurationError(f".{key} = {json.dumps(raw)} is longer than a week")
+    return seconds
+
+
+# -- targets -------------------------------------------------------------------------------------
+def targets(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, str]:
+    """Target name → its Apprise URL: `[notify]` of the secrets file, then
+    STATUSBOARD_NOTIFY_<NAME> in the environment (which wins)."""
+    out: dict[str, str] = {}
+    table = secrets.get("notify")
+    if isinstance(table, Mapping):
+        out.update({str(k).lower(): str(v) for k, v in table.items() if isinstance(v, str)})
+    for var, value in env.items():
+        if var.startswith(NOTIFY_PREFIX) and value.strip():
+            out[var.removeprefix(NOTIFY_PREFIX).lower().replace("_", "-")] = value.strip()
+    return out
+
+
+def describe(url: str) -> str:
+    """A target as a screen may show it: the service kind and the host, nothing else.
+
+        >>> describe("json://user:secret@hooks.example.com:8080/path?token=x")
+        'json (hooks.example.com)'
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "unreadable URL"
+    kind = parts.scheme or "unknown"
+    return f"{kind} ({host})" if host else kind
+
+
+# -- what a rule watches -------------------------------------------------------------------------
+def threshold_value(frame: pd.DataFrame, key: str) -> float | None:
+    """The value a threshold key reads in a tidy frame, as the tiles read it: "StatusScreen.X"
+    is the Status count X; a panel's wire name is its first data set's value; "Panel.Label" a
+    further data set of it, by its label."""
+    panel, _, label = key.partition(".")
+    rows = frame[frame["panel"] == panel] if not frame.empty else frame
+    if rows.empty:
+        return None
+    if panel == "StatusScreen":
+        rows = rows[rows["label"].astype(str) == label] if label else rows.iloc[0:0]
+    elif label:
+        firsts = rows.sort_values(["dataset", "position"]).groupby("dataset").head(1).iloc[1:]
+        rows = firsts[(firsts["dataset_label"].astype(str) == label)
+                      | (firsts["label"].astype(str) == label)]
+    else:
+        rows = rows.sort_values(["dataset", "position"]).iloc[:1]
+    if rows.empty:
+        return None
+    value = float(rows["value"].iloc[0])
+    return value if math.isfinite(value) else None
+
+
+# -- state and events ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """What a rule knows of one condition (a rule and a threshold key, on one desk)."""
+
+    since: datetime | None = None  # when the condition began to hold; None: it does not
+    sent_at: datetime | None = None  # when it was last told; None: not told yet
+    value: float | None = None  # the value when last seen holding
+
+    @property
+    def told(self) -> bool:
+        return self.sent_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A message due: what, to whom, and what the state becomes once it is queued."""
+
+    kind: Literal["firing", "reminder", "resolved"]
+    rule: AlertRule
+    subject: str  # the threshold key, or the rule's when
+    desk: str
+    value: float | None
+    limit: float | None
+    since: datetime
+    at: datetime
+
+
+class AlertState:
+    """Per desk, (rule key, subject) → Firing. Kept in memory here; the history store keeps
+    the same in its own table (stats_client.history), which a deployment with history uses."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str, str], Firing] = {}
+
+    def load(self, desk: str) -> dict[tuple[str, str], Firing]:
+        return {(r, s): f for (d, r, s), f in self._rows.items() if d == desk}
+
+    def save(self, desk: str, changed: Mapping[tuple[str, str], Firing]) -> None:
+        for (rule, subject), firing in changed.items():
+            if firing.since is None and firing.sent_at is None:
+                self._rows.pop((desk, rule, subject), None)
+            else:
+                self._rows[(desk, rule, subject)] = firing
+
+
+class StoredState(AlertState):
+    """A desk's state in its history store (`store()`: the open store, or None while it is
+    unavailable), so that a restart or another process taking the desk over neither repeats
+    a message nor forgets one; kept in memory too while the store is away, and written to it
+    when it is back."""
+
+    def __init__(self, store: Callable[[], Any]) -> None:
+        super().__init__()
+        self._store = store
+        self._dirty: set[tuple[str, str, str]] = set()
+
+    def load(self, desk: str) -> dict[tuple[str, str], Firing]:
+        store = self._store()
+        if store is not None:
+            try:
+                if self._dirty:  # what changed while the store was away goes first
+                    mine = super().load(desk)
+                    store.save_alert_state({(r, s): _row(mine.get((r, s), Firing()))
+                                            for d, r, s in self._dirty if d == desk})
+                    self._dirty = {k for k in self._dirty if k[0] != desk}
+                rows = store.alert_state()
+                loaded = {k: Firing(*v) for k, v in rows.items()}
+                super().save(desk, {**{k: Firing() for k in super().load(desk)}, **loaded})
+                return loaded
+            except Exception as exc:  # the store went away: what is in memory is in force
+                log.warning("alerts: the history store cannot be read (%s); the state in "
+                            "memory is used", exc)
+        return super().load(desk)
+
+    def save(self, desk: str, changed: Mapping[tuple[str, str], Firing]) -> None:
+        super().save(desk, changed)
+        store = self._store()
+        try:
+            if store is None:
+                raise RuntimeError("the history store is unavailable")
+            store.save_alert_state({k: _row(f) for k, f in changed.items()})
+        except Exception:
+            self._dirty |= {(desk, r, s) for r, s in changed}
+
+
+def _row(firing: Firing) -> tuple[datetime | None, datetime | None, float | None]:
+    return (firing.since, firing.sent_at, firing.value)
+
+
+def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing], *,
+             desk: str, now: datetime, frame: pd.DataFrame,
+             thresholds: Mapping[str, Threshold], stale: bool, history_away: bool,
+             quiet: bool = False) -> tuple[list[Event], dict[tuple[str, str], Firing]]:
+    """The messages due now for `desk` and the state to keep (only what changed). Pure: the
+    caller stores the state and queues the events together.
+
+    A condition that holds is given its start; once it has held `for`, one message (unless
+    `quiet`, the night, and the rule not urgent: then it is sent when the night ends, if it
+    still holds); while it holds, a reminder every `repeat`; when it clears after a message,
+    one "resolved"."""
+    events: list[Event] = []
+    changed: dict[tuple[str, str], Firing] = {}
+    for rule in rules:
+        for subject, holds, value, limit in _conditions(rule, frame, thresholds, stale,
+                                                        history_away):
+            old = state.get((rule.key, subject), Firing())
+            new = old
+            if holds:
+                since = old.since or now
+                new = replace(old, since=since, value=value)
+                muted = quiet and not rule.urgent
+                if not old.told and (now - since).total_seconds() >= rule.hold_s and not muted:
+                    events.append(Event("firing", rule, subject, desk, value, limit, since, now))
+                    new = replace(new, sent_at=now)
+                elif old.told and old.sent_at is not None and rule.repeat_s is not None \
+                        and (now - old.sent_at).total_seconds() >= rule.repeat_s and not muted:
+                    events.append(Event("reminder", rule, subject, desk, value, limit, since,
+                                        now))
+                    new = replace(new, sent_at=now)
+            elif old.since is not None or old.told:
+                if old.told and old.since is not None:
+                    events.append(Event("resolved", rule, subject, desk, old.value, limit,
+                                        old.since, now))
+                new = Firing()
+            if new != old:
+                changed[(rule.key, subject)] = new
+    return events, changed
+
+
+def _conditions(rule: AlertRule, frame: pd.DataFrame, thresholds: Mapping[str, Threshold],
+                stale: bool, history_away: bool
+                ) -> Iterable[tuple[str, bool, float | None, float | None]]:
+    """(subject, holds, value, limit) for each thing `rule` watches."""
+    if rule.when == "stale":
+        yield "stale", stale, None, None
+        return
+    if rule.when == "history-unavailable":
+        yield "history-unavailable", history_away, None, None
+        return
+    keys = [rule.panel] if rule.panel else sorted(thresholds)
+    wanted: tuple[Level, ...] = ("red",) if rule.when == "red" else ("amber", "red")
+    for key in keys:
+        threshold = thresholds.get(key)
+        if threshold is None:
+            continue
+        if stale:  # an old value is not evidence either way: keep what is known
+            yield from ()
+            continue
+        value = threshold_value(frame, key)
+        level = threshold.level(value)
+        yield key, level in wanted, value, threshold.limit(rule.when if rule.when == "red"
+                                                           else "amber")
+
+
+# -- messages ------------------------------------------------------------------------------------
+_WHAT = {"stale": "has no fresh data from its NetServer",
+         "history-unavailable": "cannot reach its history store"}
+
+
+def message(event: Event, *, label: str, zone: Any, link: str | None) -> tuple[str, str]:
+    """(title, body) of `event`, for a person to act on: the desk, what, the value and its
+    threshold, since when, and where to look."""
+    since = event.since.astimezone(zone)
+    lasted = _minutes(event.at - event.since)
+    if event.rule.when in _WHAT:
+        what = f"{label} {_WHAT[event.rule.when]}"
+        detail = f"since {since:%H:%M} ({lasted})"
+    else:
+        level = event.rule.when.upper()
+        shown = "n/a" if event.value is None else f"{event.value:g}"
+        limit = "" if event.limit is None else f" (threshold {event.limit:g})"
+        what = f"{label}: {event.subject} is {level}"
+        detail = f"{shown}{limit} since {since:%H:%M} ({lasted})"
+    if event.kind == "resolved":
+        title = f"Resolved: {what}"
+        body = f"{what} no more; it lasted {lasted}, from {since:%H:%M}."
+    else:
+        title = what if event.kind == "firing" else f"Still: {what}"
+        body = f"{what}: {detail}."
+    if link:
+        body += f" {link}"
+    return title, body
+
+
+def _minutes(span: Any) -> str:
+    minutes = max(0, round(span.total_seconds() / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+# -- sending -------------------------------------------------------------------------------------
+#: Seconds between a message's attempts at a target that refuses it (then it is given up).
+RETRY_DELAYS_S = (1.0, 5.0, 30.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    title: str
+    body: str
+    to: tuple[str, ...]
+    kind: str  # firing | reminder | resolved | test
+
+
+@dataclass
+class TargetStatus:
+    """What the Connection screen says of a target (never its URL)."""
+
+    name: str
+    service: str  # describe(url): the kind and host
+    sent: int = 0
+    failed: int = 0
+    problem: str | None = None  # the last failure, as a sentence; None once one goes through
+
+
+class Sender:
+    """Sends on a thread of its own: a message is tried at each of its targets, and retried
+    after RETRY_DELAYS_S; a target that still refuses is counted and shown, and the others
+    are not held up by it."""
+
+    def __init__(self, urls: Mapping[str, str], *, metrics: Any = None,
+                 delays: tuple[float, ...] | None = None) -> None:
+        import queue
+
+        self._urls = dict(urls)
+        self.status = {name: TargetStatus(name, describe(url)) for name, url in urls.items()}
+        self._metrics = metrics
+        self._delays = RETRY_DELAYS_S if delays is None else delays
+        self._queue: queue.Queue[Outgoing | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None  # started with the first message
+        self._lock = threading.Lock()
+
+    def sends_to(self, urls: Mapping[str, str]) -> bool:
+        """True when these are its targets (a reload with the same secrets keeps it)."""
+        return self._urls == dict(urls)
+
+    def send(self, out: Outgoing) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="statusboard-alerts",
+                                                daemon=True)
+                self._thread.start()
+        self._queue.put(out)
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            self._stop.set()
+            thread = self._thread
+        self._queue.put(None)
+        if thread is not None:
+            thread.join(timeout)
+
+    def deliver(self, name: str, title: str, body: str, kind: str = "firing") -> bool:
+        """One attempt at target `name`; True when it accepted the message."""
+        import apprise
+
+        url = self._urls.get(name)
+        status = self.status.get(name)
+        if url is None or status is None:
+            return False
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            variable = NOTIFY_PREFIX + name.upper().replace("-", "_")
+            status.problem = (f"Target {name} ({status.service}): its URL is not one Apprise "
+                              f"knows; check {variable} (or [notify] in the secrets file).")
+            return False
+        kinds = {"resolved": apprise.NotifyType.SUCCESS, "test": apprise.NotifyType.INFO}
+        try:
+            ok = bool(notifier.notify(title=title, body=body,
+                                      notify_type=kinds.get(kind, apprise.NotifyType.FAILURE)))
+        except Exception:  # a plugin that raises: the same as a refusal
+            ok = False
+        if ok:
+            status.problem = None
+        else:
+            status.problem = (f"Target {name} ({status.service}) did not accept the last "
+                              "message; check that the service is up and the URL is right.")
+        return ok
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            out = self._queue.get()
+            if out is None:
+                return
+            for name in out.to:
+                self._one(name, out)
+
+    def _attempt(self, name: str, out: Outgoing) -> bool:
+        try:
+            return self.deliver(name, out.title, out.body, out.kind)
+        except Exception:  # the sending thread outlives anything a target does
+            log.exception("sending an alert to target %s failed", name)
+            return False
+
+    def _one(self, name: str, out: Outgoing) -> None:
+        for attempt in range(len(self._delays) + 1):
+            if self._attempt(name, out):
+                self._count(name, sent=True)
+                return
+            if attempt < len(self._delays) and self._stop.wait(self._delays[attempt]):
+                break
+        self._count(name, sent=False)
+        log.warning("alert not delivered to target %s after %d attempts", name,
+                    len(self._delays) + 1)
+
+    def _count(self, name: str, *, sent: bool) -> None:
+        status = self.status.get(name)
+        if status is not None:
+            if sent:
+                status.sent += 1
+            else:
+                status.failed += 1
+        if self._metrics is not None:
+            (self._metrics.alerts_sent if sent else self._metrics.alerts_failed).labels(name).inc()
+
+
+# -- in a deployment -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What the rules are evaluated with: the configuration in force."""
+
+    rules: tuple[AlertRule, ...] = ()
+    thresholds: Mapping[str, Threshold] = field(default_factory=dict)
+    interval: float = 30.0
+    zone: Any = None
+    night: Any = None  # rules.Night or None
+    public_url: str | None = None
+
+
+class Alerts:
+    """A deployment's alerts: the setup in force, the state, the sender. `watch(desk…)` gives
+    the observer a desk's poller calls after each of its polls (only the process that polls a
+    desk calls it: a follower adopts snapshots, it does not poll)."""
+
+    def __init__(self, sender: Sender, state: AlertState | None = None) -> None:
+        self.sender = sender
+        self.state = state or AlertState()
+        self.setup = Setup()
+        self._lock = threading.Lock()
+
+    def configure(self, setup: Setup) -> None:
+        self.setup = setup
+
+    def observer(self, *, desk: str, label: str, screen: str = "",
+                 history: Callable[[], str] = lambda: "off",
+                 state: AlertState | None = None) -> Callable[[Any], None]:
+        def observe(snap: Any) -> None:
+            self.evaluate(snap, desk=desk, label=label, screen=screen, history=history(),
+                          state=state)
+        return observe
+
+    def evaluate(self, snap: Any, *, desk: str, label: str, screen: str = "",
+                 history: str = "off", state: AlertState | None = None) -> list[Event]:
+        setup = self.setup
+        if not setup.rules:
+            return []
+        now = snap.attempted_at or snap.fetched_at
+        if now is None:
+            return []
+        fetched = snap.fetched_at
+        stale = fetched is None or (now - fetched).total_seconds() > 2 * setup.interval
+        quiet = setup.night is not None and setup.night.covers(now.astimezone(setup.zone))
+        with self._lock:  # one desk's evaluation at a time: its state is read and written whole
+            kept = state or self.state
+            events, changed = evaluate(setup.rules, kept.load(desk), desk=desk, now=now,
+                                       frame=snap.frame, thresholds=setup.thresholds,
+                                       stale=stale, history_away=history == "unavailable",
+                                       quiet=quiet)
+            kept.save(desk, changed)
+        link = f"{setup.public_url}/{screen}" if setup.public_url else None
+        for event in events:
+            title, body = message(event, label=label, zone=setup.zone, link=link)
+            self.sender.send(Outgoing(title, body, event.rule.to, event.kind))
+            log.info("alert %s: %s (to %s)", event.kind, title, ", ".join(event.rule.to))
+        return events
+
+    def stop(self) -> None:
+        self.sender.stop()

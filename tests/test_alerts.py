@@ -1,0 +1,315 @@
+"""Alerts (statusboard.alerts) end to end: a deployment polling the demo NetServer over HTTP,
+rules and a threshold in statusboard.toml, a target's URL in the environment, and a local
+webhook receiver (Apprise's json:// target) that records what arrives."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from harness.waiting import wait_for
+from netserver_demo import DemoNetServer, Fault
+from stats_client.history import Location
+from statusboard import alerts, deployment
+from statusboard.alerts import AlertRule, Firing, evaluate, threshold_value
+from statusboard.deployment import Deployment, Options
+from statusboard.rules import Threshold
+
+
+class Receiver:
+    """A webhook on loopback: every JSON body posted to it, and a status to answer with."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.status = 200
+        self.refused = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if owner.status == 200:
+                    owner.messages.append(json.loads(body))
+                else:
+                    owner.refused += 1
+                self.send_response(owner.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"json://127.0.0.1:{self.server.server_port}/hook"
+
+    def titles(self) -> list[str]:
+        return [m["title"] for m in self.messages]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deployment, "WATCH_EVERY_S", 0.1)
+    monkeypatch.setattr(alerts, "RETRY_DELAYS_S", (0.05, 0.05))
+
+
+@pytest.fixture
+def started() -> Iterator[Callable[..., Deployment]]:
+    made: list[Deployment] = []
+
+    def start(toml: Path, url: str, **env: str) -> Deployment:
+        dep = Deployment(Options(Location(toml, toml.parent / "data", named=True),
+                                 env={"SUPEROFFICE_URL": url, "STATUSBOARD_INTERVAL": "1",
+                                      "STATUSBOARD_MAX_BACKOFF": "1",
+                                      "STATUSBOARD_DATABASE_URL": "off", **env},
+                                 cwd=toml.parent, secrets={}))
+        made.append(dep)
+        return dep.start()
+
+    yield start
+    for dep in made:
+        dep.stop()
+
+
+RULES = """
+public_url = "http://board.example.com:8501"
+[[screens]]
+id = "status"
+title = "Status"
+panels = ["StatusScreen"]
+
+[thresholds."StatusScreen.Open"]
+red = {red}
+
+[[alerts]]
+when = "red"
+panel = "StatusScreen.Open"
+for = "0s"
+to = ["team"]
+
+[[alerts]]
+when = "stale"
+for = "0s"
+to = ["team"]
+"""
+
+
+def test_red_is_told_once_and_resolved_once(tmp_path: Path, demo_server: DemoNetServer,
+                                            receiver: Receiver,
+                                            started: Callable[..., Deployment]) -> None:
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=1))  # the demo desk has hundreds open: red at once
+    dep = started(toml, demo_server.url, STATUSBOARD_NOTIFY_TEAM=receiver.url)
+    desk = dep.state.desk
+    assert desk is not None
+    wait_for(lambda: receiver.messages, what="the red message")
+    seq = desk.latest().seq
+    wait_for(lambda: desk.latest().seq >= seq + 2, what="two more polls")  # still red
+    assert len(receiver.messages) == 1
+    first = receiver.messages[0]
+    assert first["title"].endswith("StatusScreen.Open is RED")
+    assert "(threshold 1)" in first["message"]
+    assert first["message"].endswith("http://board.example.com:8501/")
+    assert first["type"] == "failure"
+    toml.write_text(RULES.format(red=100000))  # the threshold raised: no longer red
+    wait_for(lambda: len(receiver.messages) == 2, what="the resolved message")
+    assert receiver.messages[1]["title"].startswith("Resolved: ")
+    assert receiver.messages[1]["type"] == "success"
+    assert dep.alerts.sender.status["team"].sent == 2
+    assert receiver.url not in json.dumps(receiver.messages)
+
+
+def test_a_netserver_that_stops_answering_is_one_stale_message(
+        tmp_path: Path, demo_server: DemoNetServer, receiver: Receiver,
+        started: Callable[..., Deployment]) -> None:
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=100000))
+    dep = started(toml, demo_server.url, STATUSBOARD_NOTIFY_TEAM=receiver.url)
+    desk = dep.state.desk
+    assert desk is not None
+    wait_for(lambda: desk.latest().seq >= 1, what="a first good poll")
+    demo_server.set_fault(Fault.DOWN)
+    wait_for(lambda: receiver.messages, what="the stale message")
+    calls = desk.latest().calls
+    wait_for(lambda: desk.latest().calls >= calls + 2, what="two more failed polls")
+    assert [t for t in receiver.titles() if "no fresh data" in t] == receiver.titles()
+    assert len(receiver.messages) == 1
+
+
+def test_a_target_that_refuses_is_retried_reported_and_polling_keeps_its_pace(
+        tmp_path: Path, demo_server: DemoNetServer, receiver: Receiver,
+        started: Callable[..., Deployment]) -> None:
+    receiver.status = 500
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=1))
+    dep = started(toml, demo_server.url, STATUSBOARD_NOTIFY_TEAM=receiver.url)
+    desk = dep.state.desk
+    assert desk is not None
+    status = dep.alerts.sender.status["team"]
+    wait_for(lambda: status.failed == 1, what="the message given up after its retries")
+    assert receiver.refused == 3  # the first try and two retries
+    assert status.problem is not None
+    assert receiver.url not in status.problem
+    assert status.service == "json (127.0.0.1)"
+    seq = desk.latest().seq
+    wait_for(lambda: desk.latest().seq >= seq + 2, what="polling going on")
+
+
+def test_a_rule_for_a_target_without_a_url_is_a_sentence(
+        tmp_path: Path, demo_server: DemoNetServer,
+        started: Callable[..., Deployment]) -> None:
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=1))
+    dep = started(toml, demo_server.url)
+    assert ("Alerts for target team are not sent: it has no URL. Set STATUSBOARD_NOTIFY_TEAM "
+            "in the environment, or team under [notify] in .streamlit/secrets.toml.") \
+        in dep.state.problems
+
+
+# -- the rules, pure ---------------------------------------------------------------------------
+T0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+RED = AlertRule("red", "UnassignedRequests", hold_s=600, repeat_s=3600, to=("team",))
+FRAME = pd.DataFrame({"panel": "UnassignedRequests", "dataset": 0, "dataset_label": "x",
+                      "position": 0, "label": "Unassigned", "value": [25.0], "description": ""})
+
+
+@pytest.mark.parametrize(("minutes", "told_before", "kind"), [
+    (5, False, None),  # not held for long enough yet
+    (10, False, "firing"),
+    (30, True, None),  # told, no reminder due yet
+    (70, True, "reminder"),
+])
+def test_a_condition_is_told_after_for_and_reminded_after_repeat(
+        minutes: int, told_before: bool, kind: str | None) -> None:
+    since = T0 - timedelta(minutes=minutes)
+    state = {(RED.key, "UnassignedRequests"):
+             Firing(since, since + timedelta(minutes=10) if told_before else None, 25.0)}
+    events, _ = evaluate([RED], state, desk="d", now=T0, frame=FRAME,
+                         thresholds={"UnassignedRequests": Threshold(red=20)}, stale=False,
+                         history_away=False)
+    assert [e.kind for e in events] == ([kind] if kind else [])
+
+
+def test_at_night_only_urgent_rules_send_and_the_rest_wait_for_the_morning() -> None:
+    urgent = AlertRule("red", "UnassignedRequests", 0, None, ("team",), urgent=True)
+    quiet = AlertRule("amber", "UnassignedRequests", 0, None, ("team",))
+    thresholds = {"UnassignedRequests": Threshold(amber=10, red=20)}
+    events, state = evaluate([urgent, quiet], {}, desk="d", now=T0, frame=FRAME,
+                             thresholds=thresholds, stale=False, history_away=False, quiet=True)
+    assert [e.rule for e in events] == [urgent]
+    morning = T0 + timedelta(hours=8)
+    events, _ = evaluate([urgent, quiet], state, desk="d", now=morning, frame=FRAME,
+                         thresholds=thresholds, stale=False, history_away=False)
+    assert [(e.rule, e.kind) for e in events] == [(quiet, "firing")]
+
+
+def test_threshold_values_read_as_the_tiles_read_them(demo_server: DemoNetServer) -> None:
+    from board.tiles import number_tiles, status_tiles
+    from stats_client.client import open_client
+    from stats_client.frames import panel_frame
+    from stats_client.panels import PanelType
+    from stats_client.settings import Settings
+
+    with open_client(Settings(url=demo_server.url)) as client:
+        frame = client.fetch_frame([PanelType.StatusScreen, PanelType.UnassignedRequests,
+                                    PanelType.OwnOpenRequests])
+    tiles = status_tiles(panel_frame(frame, PanelType.StatusScreen))
+    for panel in (PanelType.UnassignedRequests, PanelType.OwnOpenRequests):
+        tiles += number_tiles(panel_frame(frame, panel), key=panel.wire_name, title="x")
+    assert len(tiles) == 9
+    for tile in tiles:
+        assert threshold_value(frame, tile.key) == tile.value, tile.key
+
+
+def test_a_restart_while_firing_tells_nobody_twice(tmp_path: Path, demo_server: DemoNetServer,
+                                                  receiver: Receiver,
+                                                  started: Callable[..., Deployment]) -> None:
+    """The state is the history store's: the board started again on the same store knows
+    the team was told, and tells them only when it clears."""
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=1))
+    env = {"STATUSBOARD_NOTIFY_TEAM": receiver.url,
+           "STATUSBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}"}
+    first = started(toml, demo_server.url, **env)
+    wait_for(lambda: receiver.messages, what="the red message")
+    first.stop()
+    again = started(toml, demo_server.url, **env)
+    desk = again.state.desk
+    assert desk is not None
+    seq = desk.latest().seq
+    wait_for(lambda: desk.latest().seq >= seq + 2, what="two polls of the new board")
+    assert len(receiver.messages) == 1
+    toml.write_text(RULES.format(red=100000))
+    wait_for(lambda: len(receiver.messages) == 2, what="the resolved message")
+    assert receiver.messages[1]["title"].startswith("Resolved: ")
+
+
+def test_the_connection_screen_names_each_target_without_its_url(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_screen: Any,
+        demo_server: DemoNetServer) -> None:
+    from harness.apptest import text_of
+
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=100000))
+    secret = "json://board:Hook-Secret-9@hooks.example.com/x?token=Tok-Secret-7"
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(toml))
+    monkeypatch.setenv("SUPEROFFICE_URL", demo_server.url)
+    monkeypatch.setenv("STATUSBOARD_NOTIFY_TEAM", secret)
+    try:
+        at = open_screen("pages/connection.py")
+        assert not at.exception, [e.value for e in at.exception]
+        body = text_of(at)
+    finally:
+        deployment.stop_development()
+    assert "<th>Alert target team</th><td>json (hooks.example.com); 0 sent, 0 not delivered" \
+        in body
+    assert "Hook-Secret-9" not in body
+    assert "Tok-Secret-7" not in body
+
+
+def test_alerts_test_tells_which_target_took_the_message(tmp_path: Path,
+                                                        receiver: Receiver) -> None:
+    from board.cli import main
+
+    refusing = Receiver()
+    refusing.status = 500
+    try:
+        env = {"STATUSBOARD_NOTIFY_TEAM": receiver.url, "STATUSBOARD_NOTIFY_ADMIN": refusing.url,
+               "HOME": str(tmp_path)}
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = main(["alerts", "test"], env=env, stderr=err)
+        assert status == 1
+        assert out.getvalue().splitlines() == [
+            "admin: NOT delivered (Target admin (json (127.0.0.1)) did not accept the last "
+            "message; check that the service is up and the URL is right.)",
+            "team: delivered (json (127.0.0.1))"]
+        assert receiver.titles() == ["Test message from the status board"]
+        assert receiver.url not in out.getvalue() + err.getvalue()
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["alerts", "test", "--to", "nobody"], env=env, stderr=err) == 2
+        assert "no target nobody" in err.getvalue()
+    finally:
+        refusing.close()
