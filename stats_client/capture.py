@@ -113,6 +113,7 @@ def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise:
     entries = []
     for panel in panels:
         data = client.fetch([panel])
+        cut = client.notes  # data sets past SUPEROFFICE_MAX_VALUES: the rows hold the first
         reply = client.last_reply()
         if reply is None:  # pragma: no cover - a fetch that returned made a call
             raise InvalidReply("The GetStatistics reply was not kept; report this as a bug.")
@@ -143,6 +144,7 @@ def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise:
             "body": body,
             "rows": [_scrubbed(row, client) for row in json_records(to_frame(data))],
             **({"body_dropped": dropped} if dropped else {}),
+            **({"values_cut": list(cut)} if cut else {}),
             "datasets": [_summary(ds, client) for item in data for ds in item.datasets],
         })
     return {"format": FORMAT, "version": VERSION, "captured_at": _iso(clock()),

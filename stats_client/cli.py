@@ -235,6 +235,9 @@ def capture(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> in
     with open_client(settings) as client:
         doc = capture_panels(client, panels, anonymise=args.anonymise)
     write_capture(doc, out)
+    for entry in doc["panels"]:
+        for note in entry.get("values_cut", ()):
+            _say(err, f"warning: {note}")
     _say(err, f"wrote {len(doc['panels'])} panels to {out}")
     return 0
 

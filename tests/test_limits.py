@@ -62,3 +62,19 @@ def test_a_reply_past_the_default_limit_is_refused_with_the_setting_named() -> N
     with DemoNetServer(extra_values=40_000) as srv, open_client(Settings(url=srv.url)) as client, \
             pytest.raises(InvalidReply, match="SUPEROFFICE_MAX_REPLY_BYTES"):
         client.fetch_frame([PanelType.OpenRequestsPerCategory])
+
+
+def test_capture_says_what_it_cut_in_the_file_and_on_the_terminal(run_cli: Any,
+                                                                  tmp_path: Any) -> None:
+    import json
+
+    out = tmp_path / "desk.json"
+    with DemoNetServer() as srv:
+        run = run_cli("capture", "--out", str(out), "--panels", "OpenRequestsPerCategory",
+                      env={"SUPEROFFICE_URL": srv.url, "SUPEROFFICE_MAX_VALUES": str(CAP)})
+    assert run.status == 0, run.stderr
+    (panel,) = json.loads(out.read_text("utf-8"))["panels"]
+    assert len(panel["rows"]) == CAP
+    (note,) = panel["values_cut"]
+    assert note.startswith("OpenRequestsPerCategory: the NetServer sent ")
+    assert f"warning: {note}" in run.stderr.splitlines()
