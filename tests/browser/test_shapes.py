@@ -20,6 +20,7 @@ from harness.browser import (
     REPO_ROOT,
     Dashboard,
     open_screen,
+    save_screenshot,
 )
 from netserver_demo import DemoNetServer
 from netserver_demo.shapes import HOSTILE_HOST
@@ -108,6 +109,7 @@ def test_markup_from_the_address_the_file_and_the_netserver_stays_text(
     page.wait_for_function("() => document.querySelector('#vg-tooltip-element.visible')",
                            timeout=LOAD_TIMEOUT_MS)
     made = page.evaluate(MADE_JS)
+    save_screenshot(page, "hostile-1920x1080", docs=False)
     _nothing_made(made)
     assert ELSEWHERE in made["tooltip"]
     assert "&lt;img" in made["tooltip"] or "![" in made["tooltip"], made["tooltip"]
