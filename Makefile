@@ -7,13 +7,34 @@ PORT   ?= 8501
 # Loopback: this machine only. ADDRESS=0.0.0.0 (with STATUSBOARD_DISPLAY_KEY) for TVs elsewhere.
 ADDRESS ?= 127.0.0.1
 
+<<<<<<< HEAD
 .PHONY: run test lint simulate bench wheel clean
+=======
+# The exact versions every install uses (CI's too): `make lock` refreshes them from PyPI.
+LOCK   := constraints.txt
+LOCK_VENV := .lock-venv
+>>>>>>> hostile
 
-$(STAMP): pyproject.toml
+.PHONY: run test lint lock simulate bench clean
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[test]'
+	$(BIN)/python -m pip install -qq -e '.[test]' -c $(LOCK)
 	@touch $(STAMP)
+
+# The newest versions pyproject.toml allows, resolved by pip in a throwaway venv (with this
+# Python: run it with the oldest supported one, 3.11), frozen into constraints.txt.
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -qq --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install -qq -e '.[test]'
+	{ echo "# Made by \`make lock\` from pyproject.toml with $$($(LOCK_VENV)/bin/python -V); do not edit."; \
+	  echo "# \`make test\`, \`make run\` and CI install these exact versions (pip -c)."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable | grep -v "^pip=="; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf $(LOCK_VENV)
 
 run: $(STAMP)
 	$(BIN)/statusboard serve --port $(PORT) --address $(ADDRESS)
@@ -36,4 +57,8 @@ bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
+<<<<<<< HEAD
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output dist
+=======
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache .mypy_cache test-output
+>>>>>>> hostile

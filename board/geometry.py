@@ -49,7 +49,7 @@ def chart_height(rows: int, *, with_tiles: bool, reserved: int = 0) -> int:
 PROBLEM_LINES = 3
 _LINE = 32  # a 24 px line at line-height 1.3 (theme.css, Streamlit's messages)
 _CHARS_PER_LINE = 110  # of a 24 px sentence across the 1880-pixel page (a little under)
-_ALERT_PADDING = 34  # Streamlit's warning box around its text
+_ALERT_PADDING = 34  # the notice box around its text (theme.css .sb-notice: 2 × 16 px and a little)
 
 
 def problems_height(problems: Sequence[str]) -> int:

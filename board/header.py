@@ -20,6 +20,7 @@ of the same snapshot, so an unchanged header is sent as a reference.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from stats_client.freshness import Freshness
@@ -60,3 +61,22 @@ def banner_html(fresh: Freshness, *, fetched_at: datetime | None, error: str | N
              if failing_since is not None else "Retrying by itself.")
     return (f'<div class="sb-banner" role="alert" data-banner="{fresh.state}">{e(lead)}'
             f'<span class="sb-why">{e(why)}</span><small>{e(since)}</small></div>')
+
+
+def notice_html(sentences: Sequence[str], *, kind: str = "problem") -> str:
+    """Sentences for the wall (wrong settings, why nothing is polled, a screen without
+    panels) as plain text in a box: `kind` is "problem", "fatal" or "info".
+
+    They quote what came from outside (a key or value of statusboard.toml, the address, a
+    NetServer's error text), so they are never Markdown or HTML: each is escaped here, the one
+    place they are written (Streamlit's st.warning would read `![x](http://…)` as an image).
+
+        >>> notice_html(["![x](http://elsewhere/p.gif) <img src=x>"])[-56:]
+        '![x](http://elsewhere/p.gif) &lt;img src=x&gt;</p></div>'
+    """
+    e = html.escape
+    mark = {"problem": "⚠ ", "fatal": "", "info": ""}[kind]
+    body = "".join(f'<p class="sb-notice-text">{e(mark + s)}</p>' for s in sentences)
+    role = ' role="alert"' if kind != "info" else ""
+    return (f'<div class="sb-notice sb-{kind}"{role} data-notice="{kind}" '
+            f'data-count="{len(sentences)}">{body}</div>')

@@ -45,7 +45,7 @@ from .connection import (
     zone_row,
 )
 from .desks import DESKS_ID, KIND_WORDS, RESPONSE_PANELS, desk_row, desks_html
-from .header import banner_html, header_html
+from .header import banner_html, header_html, notice_html
 from .privacy import shown_rows
 from .recall import Memo
 from .runtime import Runtime
@@ -100,15 +100,16 @@ def render_problems(problems: Sequence[str]) -> int:
     if not height:
         return 0
     with st.container(height=height, border=False, key="problems"):
-        st.warning("\n\n".join(f"⚠ {p}" for p in problems))
+        st.html(notice_html(problems))
     return height + geometry.GAP
 
 
 def render_fatal(rt: Runtime) -> None:
     if rt.fatal:
-        st.error(f"The board cannot poll the NetServer. {rt.fatal} "
-                 "Check the SUPEROFFICE_* environment variables or .streamlit/secrets.toml, "
-                 "then restart the dashboard.")
+        st.html(notice_html([f"The board cannot poll the NetServer. {rt.fatal} "
+                             "Check the SUPEROFFICE_* environment variables or "
+                             ".streamlit/secrets.toml, then restart the dashboard."],
+                            kind="fatal"))
 
 
 _DISPLAY_KEY = "_sb_display"
@@ -334,8 +335,8 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
                 for n in range(cols - len(plots[start:start + cols])):
                     st.container(key=f"filler-{start}-{n}")  # keeps the columns even
     if not placed:
-        st.info("This screen has no panels; add some to its `panels` list in "
-                f"{rt.config.source}.")
+        st.html(notice_html(["This screen has no panels; add some to its panels list in "
+                             f"{rt.config.source}."], kind="info"))
 
 
 def _labelled(slot: PanelSlot, label: str) -> PanelSlot:
@@ -695,7 +696,10 @@ def screen(screen_id: str) -> None:
     render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
                 panels, shown_key(rt, panels, snap, others), banner=screen_id != DESKS_ID,
                 others=others)
-    reserved = render_problems(ctx.problems)
+    # What the data left out (a data set past SUPEROFFICE_MAX_VALUES) is said with the rest,
+    # each desk's once.
+    notes = dict.fromkeys([*snap.notes, *(n for o in others.values() for n in o.snapshot().notes)])
+    reserved = render_problems((*ctx.problems, *notes))
     if ctx.unknown_desk is None:  # else the sentence is among the problems
         render_fatal(rt)
     if is_connection:

@@ -74,6 +74,14 @@ def tiles(at: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+def notices(at: Any, kind: str = "problem") -> str:
+    """The text of the board's own sentences of `kind` (board.header.notice_html): "problem"
+    (wrong settings, a bad address), "fatal" (nothing is polled) or "info"; "" when none. The
+    text as the wall shows it: a quoted `<img>` is the text "<img", not a tag."""
+    found = [text for _, attrs, text in tags(at) if attrs.get("data-notice") == kind]
+    return "\n".join(found)
+
+
 def text_of(at: Any) -> str:
     """The page's HTML without the stylesheet."""
     return "\n".join(e.proto.body for e in at.get("html") if not e.proto.body.startswith("<style"))

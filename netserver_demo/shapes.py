@@ -14,6 +14,11 @@ seed and time give the same reply, and the numbers agree with the standard shape
     nordic    days 2026-11-27T00:00:00 (.NET's DateTime), weeks "Uke 48", months "nov 2026"
               (Norwegian); response times stay one data set per handler, and the last handler
               has no replies in the current period: NaN
+    hostile   alt's spellings, and every other label (categories, handlers, series, a number
+              panel's) and every description is dressed as markup that would fetch from or
+              link to another host if a board drew it as Markdown or HTML (`<img src=…>`,
+              `![x](…)`, `[x](…)`, `<a href=…>`); the Status tile's counts and the periods stay
+              as they are. For testing what a board does with a NetServer's texts.
 
     >>> from datetime import datetime, timezone
     >>> from .model import HelpDeskModel
@@ -80,6 +85,15 @@ SPELLINGS: dict[str, Spelling | None] = {
         per_handler_values=False,
     ),
 }
+SPELLINGS["hostile"] = SPELLINGS["alt"]
+#: Where the hostile variant's markup points: a host that is never the board's.
+HOSTILE_HOST = "elsewhere.invalid"
+_HOSTILE = (
+    "<img src=http://{host}/{n}.gif>{label}",
+    "![{label}](http://{host}/{n}.gif)",
+    "[{label}](http://{host}/{n})",
+    "<a href=http://{host}/{n}>{label}</a>",
+)
 #: The variant names, `standard` first.
 SHAPES: tuple[str, ...] = tuple(SPELLINGS)
 
@@ -114,6 +128,15 @@ class Shaped:
         return None
 
     def datasets(self, panel: PanelType, now: datetime) -> tuple[DataSet, ...]:
+        sets = self._shaped(panel, now)
+        if self.name != "hostile" or panel is PanelType.StatusScreen:
+            return sets
+        # A time panel's value labels are periods, and so is alt's response-time data set's.
+        timed = panel in _DAYS | _WEEKS | _MONTHS
+        return tuple(_hostile(ds, labels=not timed or panel in _RESPONSE, label=not timed)
+                     for ds in sets)
+
+    def _shaped(self, panel: PanelType, now: datetime) -> tuple[DataSet, ...]:
         sets = self.model.datasets(panel, now)
         spelling = self.spelling
         if spelling is None or panel not in _DAYS | _WEEKS | _MONTHS:
@@ -150,3 +173,20 @@ def _per_handler(sets: Sequence[DataSet]) -> DataSet:
     silent = next(name for name, _group in HANDLERS if name not in charted)
     values.append(DataValue(silent, math.nan, f"{silent}, {period}: no replies"))
     return DataSet(period, sets[0].description, tuple(values))
+
+
+def _dressed(text: str | None, n: int) -> str | None:
+    """`text` dressed as one of the hostile variant's pieces of markup (None stays None)."""
+    if text is None:
+        return None
+    return _HOSTILE[n % len(_HOSTILE)].format(host=HOSTILE_HOST, n=n, label=text)
+
+
+def _hostile(ds: DataSet, *, labels: bool, label: bool) -> DataSet:
+    """Every description dressed as markup, and the values' `labels` and the data set's own
+    `label` unless they are periods (still unique)."""
+    values = tuple(DataValue(_dressed(v.label, n) if labels else v.label,
+                             v.value, _dressed(v.description, n + 1))
+                   for n, v in enumerate(ds.values))
+    return DataSet(_dressed(ds.label, 2) if label else ds.label, _dressed(ds.description, 3),
+                   values)

@@ -23,11 +23,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from lxml import etree
 
 from .errors import ConfigurationError, InvalidReply
 from .frames import DataSet, PanelData, to_frame
@@ -76,19 +76,20 @@ class Pseudonyms:
         self.recent.add(text)
         return self.names.setdefault(text, f"Name {len(self.names) + 1}")
 
-    def body(self, body: str, transport: str) -> str:
-        """The reply body with the texts pseudonymised since the last call, where each is a whole
-        element's text (SOAP) or a whole JSON string (REST)."""
+    def body(self, body: str, transport: str) -> str | None:
+        """The reply body rebuilt from its parsed document, every text pseudonymised since the
+        last call replaced wherever it is a whole element text or attribute value (SOAP) or a
+        whole JSON string (REST), however the server spelt it (character references, \\u
+        escapes); None when the body cannot be parsed again. `left_in` then checks the rest."""
         recent, self.recent = self.recent, set()
         self.replaced = recent
-        for original in sorted(recent, key=len, reverse=True):
-            new = self.names[original]
+        mapping = {original: self.names[original] for original in recent}
+        try:
             if transport == "rest":
-                for spelt in {json.dumps(original, ensure_ascii=False), json.dumps(original)}:
-                    body = body.replace(spelt, json.dumps(new))
-            else:
-                body = body.replace(f">{escape(original, quote=False)}<", f">{escape(new)}<")
-        return body
+                return _rebuilt_json(body, mapping)
+            return _rebuilt_xml(body, mapping)
+        except (ValueError, etree.LxmlError):
+            return None
 
     def left_in(self, body: str, transport: str) -> bool:
         """True when any text the last `body()` replaced is still in `body` in some spelling:
@@ -112,6 +113,7 @@ def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise:
     entries = []
     for panel in panels:
         data = client.fetch([panel])
+        cut = client.notes  # data sets past SUPEROFFICE_MAX_VALUES: the rows hold the first
         reply = client.last_reply()
         if reply is None:  # pragma: no cover - a fetch that returned made a call
             raise InvalidReply("The GetStatistics reply was not kept; report this as a bug.")
@@ -120,13 +122,19 @@ def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise:
         dropped = None
         if names is not None:
             data = tuple(_anonymised(item, names) for item in data)
-            body = text = names.body(text, transport)
-            if names.left_in(text, transport):
-                # The server spelt a name some other way: better no body than a real name in
-                # a file marked anonymised. The rows are anonymised; replay rebuilds from them.
-                body, dropped = None, ("the reply spelt a name in a way the anonymiser cannot "
-                                       "replace, so it is left out; the rows are anonymised "
+            body = names.body(text, transport)
+            if body is None:
+                dropped = ("the reply could not be read again to rebuild it with pseudonyms, so "
+                           "it is left out; the rows are anonymised and replay rebuilds the "
+                           "reply from them")
+            elif names.left_in(body, transport):
+                # A name outside the texts the client reads (or inside a longer one): better
+                # no body than a real name in a file marked anonymised.
+                body, dropped = None, ("the reply holds a name where the anonymiser cannot "
+                                       "replace it, so it is left out; the rows are anonymised "
                                        "and replay rebuilds the reply from them")
+            else:
+                body = client.scrub(body)  # the rebuilt spelling of a secret, too
         entries.append({
             "panel": panel.wire_name,
             "transport": transport,
@@ -136,6 +144,7 @@ def capture(client: StatisticsClient, panels: Sequence[PanelType], *, anonymise:
             "body": body,
             "rows": [_scrubbed(row, client) for row in json_records(to_frame(data))],
             **({"body_dropped": dropped} if dropped else {}),
+            **({"values_cut": list(cut)} if cut else {}),
             "datasets": [_summary(ds, client) for item in data for ds in item.datasets],
         })
     return {"format": FORMAT, "version": VERSION, "captured_at": _iso(clock()),
@@ -181,6 +190,48 @@ def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def _xml_parser() -> etree.XMLParser:
+    """Strict and inert: no DTD, no entities, no network (the reply was read once already)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def _swapped(text: str | None, mapping: dict[str, str]) -> str | None:
+    if text is None:
+        return None
+    if text in mapping:
+        return mapping[text]
+    inner = text.strip()
+    return text.replace(inner, mapping[inner]) if inner and inner in mapping else text
+
+
+def _rebuilt_xml(body: str, mapping: dict[str, str]) -> str:
+    if re.search(r"<!(DOCTYPE|ENTITY)", body, re.IGNORECASE):
+        raise ValueError("a SOAP reply declares no DTD")
+    root = etree.fromstring(body.encode("utf-8"), _xml_parser())
+    for el in root.iter():
+        el.text = _swapped(el.text, mapping)
+        el.tail = _swapped(el.tail, mapping)
+        for key, value in el.attrib.items():
+            el.attrib[key] = _swapped(value, mapping) or value
+    text = str(etree.tostring(root, encoding="unicode"))
+    declared = body.lstrip().startswith("<?xml")
+    return ('<?xml version="1.0" encoding="utf-8"?>' + text) if declared else text
+
+
+def _rebuilt_json(body: str, mapping: dict[str, str]) -> str:
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return _swapped(node, mapping)
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if isinstance(node, dict):
+            return {key: walk(value) for key, value in node.items()}
+        return node
+
+    return json.dumps(walk(json.loads(body)), ensure_ascii=False)
+
+
 def _anonymised(item: PanelData, names: Pseudonyms) -> PanelData:
     # The Status tile's labels are the product's own words (a number panel's may be the user's
     # name); a time panel's are periods, unless it groups by handler (then they are names).

@@ -180,7 +180,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str] | None, out: TextIO,
     """The chosen command, with every error turned into one line and an exit status."""
     try:
         if args.command == "fetch":
-            return fetch(args, os.environ if env is None else env, out)
+            return fetch(args, os.environ if env is None else env, out, err)
         if args.command == "capture":
             return capture(args, os.environ if env is None else env, err)
         if args.command == "history":
@@ -205,14 +205,17 @@ def _run(args: argparse.Namespace, env: Mapping[str, str] | None, out: TextIO,
         return 1
 
 
-def fetch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
-    """The `fetch` command: settings from options and environment, one fetch, one print."""
+def fetch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """The `fetch` command: settings from options and environment, one fetch, one print (and
+    on `err` a line for each data set cut at SUPEROFFICE_MAX_VALUES)."""
     panels = parse_panels(args.panels)
     settings = Settings.from_env(env, **settings_overrides(args))
     from .client import open_client  # zeep is only imported when a fetch really happens
 
     with open_client(settings) as client:
         frame = client.fetch_frame(panels)
+    for note in client.notes:
+        _say(err, f"warning: {note}")
     write(frame, out, args)
     return 0
 
@@ -232,6 +235,9 @@ def capture(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> in
     with open_client(settings) as client:
         doc = capture_panels(client, panels, anonymise=args.anonymise)
     write_capture(doc, out)
+    for entry in doc["panels"]:
+        for note in entry.get("values_cut", ()):
+            _say(err, f"warning: {note}")
     _say(err, f"wrote {len(doc['panels'])} panels to {out}")
     return 0
 

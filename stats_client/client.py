@@ -148,6 +148,7 @@ class StatisticsClient:
         self._lock = threading.RLock()
         self._calls = 0
         self._renewals_left = 0  # extra logins left in this fetch()
+        self._notes: tuple[str, ...] = ()
         self._matcher = DatasetMatcher(f"GetStatistics over {settings.transport.upper()}")
 
     # -- public --------------------------------------------------------------------------------
@@ -156,11 +157,23 @@ class StatisticsClient:
         wanted = requested_panels(panels)
         with self._lock, self._converting():
             self._renewals_left = 1
-            return self._matcher.fetch(wanted, self._get_statistics)
+            got = self._matcher.fetch(wanted, self._get_statistics)
+            capped, self._notes = cap_values(got, self._settings.max_values)
+            return capped
 
     def fetch_frame(self, panels: Sequence[PanelType] = ALL_PANELS) -> pd.DataFrame:
-        """`fetch()` as one tidy frame (see `frames.COLUMNS`)."""
-        return to_frame(self.fetch(panels))
+        """`fetch()` as one tidy frame (see `frames.COLUMNS`); what the last fetch cut, in
+        sentences, is in the frame's `attrs["notes"]` (the poller's Snapshot.notes)."""
+        with self._lock:
+            frame = to_frame(self.fetch(panels))
+            if self._notes:
+                frame.attrs["notes"] = self._notes
+            return frame
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the last fetch cut (data sets past SUPEROFFICE_MAX_VALUES), in sentences."""
+        return self._notes
 
     def last_reply(self) -> Exchange | None:
         """The last GetStatistics reply as it came (status, Content-Type, body), every secret
@@ -305,6 +318,34 @@ class StatisticsClient:
             if converted is None:
                 raise
             raise converted from exc
+
+
+def cap_values(panels: Sequence[PanelData], limit: int
+               ) -> tuple[tuple[PanelData, ...], tuple[str, ...]]:
+    """Each data set cut to its first `limit` values, and a sentence for every one cut (the
+    board never cuts data silently).
+
+        >>> from stats_client.frames import DataValue
+        >>> many = DataSet("Open", None, tuple(DataValue(str(n), n, None) for n in range(5)))
+        >>> kept, notes = cap_values([PanelData(PanelType.Hotlist, (many,))], 3)
+        >>> len(kept[0].datasets[0].values), notes[0][:48]
+        (3, 'Hotlist: the NetServer sent 5 values in its data')
+    """
+    out: list[PanelData] = []
+    notes: list[str] = []
+    for item in panels:
+        sets = []
+        for n, ds in enumerate(item.datasets):
+            if len(ds.values) > limit:
+                name = f'"{ds.label}"' if ds.label else f"number {n + 1}"
+                notes.append(
+                    f"{item.panel.wire_name}: the NetServer sent {len(ds.values)} values in its "
+                    f"data set {name}; the first {limit} are shown and the rest are left out "
+                    "(SUPEROFFICE_MAX_VALUES).")
+                ds = replace(ds, values=ds.values[:limit])
+            sets.append(ds)
+        out.append(replace(item, datasets=tuple(sets)))
+    return tuple(out), tuple(notes)
 
 
 def open_client(settings: Settings, *, clock: Clock = utcnow,

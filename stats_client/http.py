@@ -92,8 +92,7 @@ def bounded_request(session: requests.Session, method: str, url: str, *, peer: P
     """
     deadline = time.monotonic() + timeout
     try:
-        response = session.request(method, url, timeout=timeout, stream=True,
-                                   allow_redirects=False, **kwargs)
+        response = _send(session, method, url, peer, timeout=timeout, **kwargs)
         try:
             refusal = redirect_refusal(response, url, peer)
             if refusal is not None:
@@ -113,6 +112,22 @@ def bounded_request(session: requests.Session, method: str, url: str, *, peer: P
     if observe is not None:
         observe(Exchange(response.status_code, response.headers.get("Content-Type") or "", body))
     return response
+
+
+def _send(session: requests.Session, method: str, url: str, peer: Peer, *, timeout: float,
+          **kwargs: Any) -> requests.Response:
+    """The request, unread. A header that cannot be sent (a line break or control character in
+    a ticket or token) is refused with a sentence that has no cause and no context: requests'
+    own error quotes the header's value, the credential itself."""
+    try:
+        return session.request(method, url, timeout=timeout, stream=True,
+                               allow_redirects=False, **kwargs)
+    except requests.exceptions.InvalidHeader:
+        pass  # raised below, outside this handler, so that nothing chains the secret
+    raise InvalidReply(
+        f"The request to {peer.name} at {peer.where} was not sent: a credential in its headers "
+        "holds a line break or another character HTTP does not allow (from the settings, or "
+        "a ticket the login service sent). Check the SUPEROFFICE_* credentials.")
 
 
 def read_body(response: requests.Response, *, limit: int, deadline: float, peer: Peer,

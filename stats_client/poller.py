@@ -51,6 +51,9 @@ class Snapshot:
     error: str | None = None  # the last attempt's error as a sentence, None after a success
     error_kind: str | None = None  # StatsClientError.kind, or "internal"
     error_since: datetime | None = None  # when the current run of failures began
+    #: What the last good poll's data left out, in sentences (a data set past
+    #: SUPEROFFICE_MAX_VALUES): shown with the screen's problems.
+    notes: tuple[str, ...] = ()
 
     @property
     def attempt_began_at(self) -> datetime | None:
@@ -126,6 +129,7 @@ class Poller(Background):
                     seq=prev.seq + 1, started_at=prev.started_at, frame=frame, fetched_at=now,
                     panel_digests=panel_digests(frame), attempted_at=now,
                     duration_s=_seconds(began, now), calls=prev.calls + 1,
+                    notes=tuple(frame.attrs.get("notes", ())),
                 )
             self._snapshot = snap
         with self._published:
@@ -151,7 +155,7 @@ class Poller(Background):
             panel_digests=prev.panel_digests, attempted_at=now,
             duration_s=_seconds(began, now), calls=prev.calls + 1,
             failures=prev.failures + 1, error=message, error_kind=kind,
-            error_since=prev.error_since or now,
+            error_since=prev.error_since or now, notes=prev.notes,
         )
 
     def adopt(self, snap: Snapshot) -> None:

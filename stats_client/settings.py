@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -34,6 +35,8 @@ ENV_VARS: Mapping[str, str] = {
     "verify_tls": "SUPEROFFICE_VERIFY_TLS",
     "use_server_wsdl": "SUPEROFFICE_USE_SERVER_WSDL",
     "max_reply_bytes": "SUPEROFFICE_MAX_REPLY_BYTES",
+    "max_values": "SUPEROFFICE_MAX_VALUES",
+    "allow_plain_http": "SUPEROFFICE_ALLOW_PLAIN_HTTP",
     "transport": "SUPEROFFICE_TRANSPORT",
     "system_user_token": "SUPEROFFICE_SYSTEM_USER_TOKEN",
     "private_key_path": "SUPEROFFICE_PRIVATE_KEY",
@@ -42,6 +45,15 @@ ENV_VARS: Mapping[str, str] = {
     "login_url": "SUPEROFFICE_LOGIN_URL",
     "access_token": "SUPEROFFICE_ACCESS_TOKEN",
 }
+
+
+#: A reply larger than this is refused (SUPEROFFICE_MAX_REPLY_BYTES): the Status page's
+#: replies are a few kB, 5,000 values about 1 MB as SOAP.
+DEFAULT_MAX_REPLY_BYTES = 4 * 1024 * 1024
+MAX_REPLY_BYTES_CAP = 1024 * 1024 * 1024
+#: Values kept per data set (SUPEROFFICE_MAX_VALUES); the rest are cut with a sentence.
+DEFAULT_MAX_VALUES = 10_000
+MAX_VALUES_CAP = 1_000_000
 
 
 class CredentialKind(StrEnum):
@@ -71,7 +83,10 @@ class Settings:
     timeout: float = 10.0
     verify_tls: bool = True
     use_server_wsdl: bool = False
-    max_reply_bytes: int = 20 * 1024 * 1024
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
+    max_values: int = DEFAULT_MAX_VALUES  # per data set; more are cut, with a sentence
+    #: Send a password or the system user's token over plain http:// to another machine.
+    allow_plain_http: bool = False
     # SuperOffice Online and the REST WebAPI (issue 4); checked by _check_online().
     transport: str = "soap"  # "soap" | "rest"
     system_user_token: str | None = _secret()
@@ -102,13 +117,20 @@ class Settings:
             raise ConfigurationError(
                 "SUPEROFFICE_TIMEOUT must be a positive number of seconds, at most "
                 f"{MAX_TIMEOUT_S:g} (a call waits no longer than that).")
-        if self.max_reply_bytes < 1024:
-            raise ConfigurationError("SUPEROFFICE_MAX_REPLY_BYTES must be at least 1024.")
+        if not 1024 <= self.max_reply_bytes <= MAX_REPLY_BYTES_CAP:
+            raise ConfigurationError(
+                f"SUPEROFFICE_MAX_REPLY_BYTES must be at least 1024 and at most "
+                f"{MAX_REPLY_BYTES_CAP} (1 GiB).")
+        if not 1 <= self.max_values <= MAX_VALUES_CAP:
+            raise ConfigurationError(
+                f"SUPEROFFICE_MAX_VALUES must be a whole number from 1 to {MAX_VALUES_CAP}.")
+        _check_secrets(self)
         if bool(self.user) != bool(self.password):
             raise ConfigurationError(
                 "SUPEROFFICE_USER and SUPEROFFICE_PASSWORD go together; one of them is missing."
             )
         _check_online(self)
+        _check_plain_http(self)
 
     # -- derived ---------------------------------------------------------------------------
     @property
@@ -222,11 +244,18 @@ def _coerce(name: str, raw: object) -> object:
         return coerce.seconds(var, raw)  # the range is checked in __post_init__
     if name == "max_reply_bytes":
         return coerce.whole_number(var, raw)
-    if name in ("verify_tls", "use_server_wsdl"):
+    if name == "max_values":
+        return coerce.whole_number(var, raw)
+    if name in ("verify_tls", "use_server_wsdl", "allow_plain_http"):
         return coerce.boolean(var, raw)
     return raw.strip()
 
 
+#: Secret settings and what each one is, for the sentence refusing a stray character.
+SECRET_FIELDS: Mapping[str, str] = {
+    "ticket": "a ticket", "password": "a password", "app_token": "an application token",
+    "access_token": "a bearer token", "system_user_token": "a system user token",
+}
 REST_STATISTICS_PATH = "/api/v1/Agents/CustomerService/GetStatistics"
 #: The longest a call may wait: a socket's timeout overflows far beyond it.
 MAX_TIMEOUT_S = 600.0
@@ -298,6 +327,55 @@ def _check_online(s: Settings) -> None:
             "SUPEROFFICE_ACCESS_TOKEN (a bearer token) works only over the REST WebAPI; "
             "set SUPEROFFICE_TRANSPORT=rest."
         )
+
+
+def _stray(value: str, *, spaces: bool) -> bool:
+    """Whether `value` holds whitespace (but plain spaces, when `spaces`) or a control or
+    format character (Unicode Cc, Cf: line breaks, tabs, ESC, zero-width marks)."""
+    return any((c.isspace() and not (spaces and c == " "))
+               or unicodedata.category(c) in ("Cc", "Cf") for c in value)
+
+
+def _check_secrets(s: Settings) -> None:
+    """A secret with a line break, tab or control character in it would end up in an HTTP
+    header or a login, and the lower error saying so would quote it: refuse it here, naming
+    the setting and never the value. A password may hold plain spaces."""
+    for name, what in SECRET_FIELDS.items():
+        value = getattr(s, name)
+        if value is None:
+            continue
+        var = ENV_VARS[name]
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{var} must be text.")
+        password = name == "password"
+        if _stray(value, spaces=password):
+            kinds = ("a line break, tab or other control character" if password
+                     else "whitespace or a control character")
+            raise ConfigurationError(
+                f"{var} holds {kinds}, which {what} never does; set it again without them "
+                "(a line break copied along with it is the usual cause). The value is not "
+                "shown.")
+
+
+def _check_plain_http(s: Settings) -> None:
+    """A password, or the system user's signed token, goes over plain http:// to another
+    machine only when SUPEROFFICE_ALLOW_PLAIN_HTTP says so (loopback, the demo, needs not)."""
+    if s.allow_plain_http:
+        return
+    kind = s.credential_kind
+    if kind is CredentialKind.USER_PASSWORD:
+        var, url, what = "SUPEROFFICE_URL", s.url, "the password"
+    elif kind is CredentialKind.SYSTEM_USER:
+        var, url, what = ("SUPEROFFICE_LOGIN_URL", s.login_base,
+                          "the system user's signed token")
+    else:
+        return
+    parts = urlsplit(url)
+    if parts.scheme == "http" and not _loopback(parts.hostname or ""):
+        raise ConfigurationError(
+            f"{var} is plain http:// to another machine, so {what} would travel unencrypted; "
+            f"use https://, or set SUPEROFFICE_ALLOW_PLAIN_HTTP=true to send it anyway on a "
+            "network you trust.")
 
 
 def _redact_url(url: str) -> str:

@@ -5,7 +5,7 @@ The whole flow through `statusboard serve` and Chromium is in tests/browser/test
 from __future__ import annotations
 
 import asyncio
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -41,12 +41,10 @@ def call(keys: DisplayKeys, path: str, query: str = "", cookie: str | None = Non
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    # On a thread of its own, with its own event loop: a browser test run before on this
-    # worker leaves Playwright's loop running on the main thread.
-    worker = threading.Thread(
-        target=asyncio.run, args=(DisplayKeyMiddleware(board, keys)(scope, receive, send),))
-    worker.start()
-    worker.join()
+    # On a thread of its own: on the worker that also runs the browser tests, Playwright's
+    # sync API keeps an event loop running in the main thread, where asyncio.run() refuses.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, DisplayKeyMiddleware(board, keys)(scope, receive, send)).result()
     start = next((m for m in sent if m["type"] == "http.response.start"), {})
     got = {k.decode(): v.decode() for k, v in start.get("headers", [])}
     body = b"".join(m.get("body", b"") for m in sent) + \

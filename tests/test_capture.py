@@ -220,32 +220,76 @@ def test_capture_replay_fetch_gives_the_captured_frame(
             assert json_records(client.fetch_frame([panel])) == rows
 
 
-def test_a_name_spelt_with_json_escapes_never_stays_in_an_anonymised_capture(
-        demo_server: DemoNetServer, run_cli: Run, tmp_path: Path) -> None:
-    """Regression (review): .NET writes "\\u00D8vreb\\u00F8"; the anonymiser replaced names
-    only in their own spelling, and kept them in a file marked anonymised."""
+NAME = "Åse Øvrebø"
+
+
+def _net_escapes(text: str) -> str:
+    """JSON \\u escapes in capitals, as .NET spells them (Python's own are in small letters)."""
+    return re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m[1].upper(), json.dumps(text)[1:-1])
+
+
+def _char_refs(text: str) -> str:
+    """XML character references for every non-ASCII letter."""
+    return "".join(c if c.isascii() else f"&#x{ord(c):X};" for c in text)
+
+
+# transport, how the server spells the name, where else it puts it (None: nowhere), kept
+RESPELT = [
+    ("rest", _net_escapes, None, True),
+    ("soap", _char_refs, None, True),
+    # A longer text holding the name, where the client reads nothing: an extra key of a
+    # data set (REST), a SOAP header of its own.
+    ("rest", _net_escapes, lambda body: body.replace(
+        '"Description": null}]', f'"Description": null, "Note": "{NAME} was here"}}]', 1),
+     False),
+    ("soap", _char_refs, lambda body: body.replace(
+        "</s:Header>", f"<Note>{_char_refs(NAME)} was here</Note></s:Header>", 1), False),
+]
+
+
+@pytest.mark.parametrize(("transport", "spell", "elsewhere", "kept"), RESPELT,
+                         ids=["json-escapes", "xml-char-refs", "json-extra-text",
+                              "xml-extra-text"])
+def test_an_anonymised_body_is_rebuilt_from_the_parsed_reply_or_left_out(
+        demo_server: DemoNetServer, run_cli: Run, tmp_path: Path, transport: str,
+        spell: Callable[[str], str], elsewhere: Callable[[str], str] | None,
+        kept: bool) -> None:
+    """Regression (review, issue 17): .NET writes "\\u00D8vreb\\u00F8", XML may write
+    "&#xD8;"; the anonymiser replaced names only in their own spelling and kept them in a file
+    marked anonymised. The body is now rebuilt from the parsed document (every spelling of a
+    label is its text), then checked: a name left anywhere else drops the body, said so."""
     plain = tmp_path / "plain.json"
     run = run_cli("capture", "--out", str(plain), "--panels", "OpenRequestsPerUser",
-                  env=_env(demo_server, "rest"))
+                  env=_env(demo_server, transport))
     assert run.status == 0, run.stderr
     (captured,) = _read(plain)["panels"]
-    name = "Åse Øvrebø"
-    assert name in captured["body"]
-    # The \\u escapes in capitals, as .NET spells them (Python's own are in small letters).
-    escaped = re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m[1].upper(), json.dumps(name)[1:-1])
-    assert "\\u" in escaped
-    demo_server.rest.serve_raw(captured["body"].replace(name, escaped).encode())
+    body = captured["body"]
+    assert NAME in body
+    respelt = body.replace(NAME, spell(NAME))
+    if elsewhere is not None:
+        respelt = elsewhere(respelt)
+        assert respelt != body.replace(NAME, spell(NAME))
+    serve = demo_server.rest.serve_raw if transport == "rest" else demo_server.serve_raw
+    serve(respelt.encode())
     out = tmp_path / "anon.json"
     run = run_cli("capture", "--out", str(out), "--panels", "OpenRequestsPerUser",
-                  "--anonymise", env=_env(demo_server, "rest"))
+                  "--anonymise", env=_env(demo_server, transport))
     assert run.status == 0, run.stderr
     text = out.read_text("utf-8")
-    for spelling in (name, escaped, escaped.lower(), "Vreb"):
+    for spelling in (NAME, spell(NAME), spell(NAME).lower(), "Vreb", "vreb"):
         assert spelling not in text
     (panel,) = _read(out)["panels"]
-    assert panel["body"] is None
-    assert "left out" in panel["body_dropped"]
     assert all(re.fullmatch(r"Name \d+", r["label"]) for r in panel["rows"])
-    from netserver_demo.replay import load_capture  # the file still replays, from its rows
+    if kept:
+        assert "body_dropped" not in panel
+        serve(panel["body"].encode(), 200, panel["content_type"])  # the rebuilt body replays
+        with open_client(Settings(demo_server.url, transport=transport)) as client:
+            frame = client.fetch_frame([PanelType.OpenRequestsPerUser])
+        assert json_records(frame) == panel["rows"]
+    else:
+        assert panel["body"] is None
+        assert "left out" in panel["body_dropped"]
+    from netserver_demo.replay import load_capture  # the file replays, from body or rows
 
-    assert load_capture(out).panels[PanelType.OpenRequestsPerUser].body is None
+    replay = load_capture(out)
+    assert (replay.panels[PanelType.OpenRequestsPerUser].body is None) is not kept

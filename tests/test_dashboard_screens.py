@@ -18,7 +18,16 @@ import pandas as pd
 import pytest
 
 from board.tiles import format_value
-from harness.apptest import TagParser, charts, freshness, no_exceptions, tags, text_of, tiles
+from harness.apptest import (
+    TagParser,
+    charts,
+    freshness,
+    no_exceptions,
+    notices,
+    tags,
+    text_of,
+    tiles,
+)
 from harness.clock import T0, ManualClock
 from stats_client.errors import NetServerUnreachable
 from stats_client.frames import panel_frame
@@ -50,7 +59,7 @@ def test_every_configured_panel_is_on_its_screen(open_screen: Any, demo_frame: p
                                                  screen: str, clock: ManualClock) -> None:
     at = open_screen(PAGES[screen], source=publish(demo_frame, clock), clock=clock)
     no_exceptions(at)
-    assert not at.warning
+    assert not notices(at)
     configured = config.builtin().screen(screen)
     assert configured is not None
     shown = set(charts(at)) | {t["data-panel"] for t in tiles(at).values()}
@@ -124,7 +133,7 @@ amber = {own + 1:g}
 """)
     monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
     at = open_screen(source=publish(demo_frame, clock), clock=clock)
-    assert not at.warning
+    assert not notices(at)
     shown = tiles(at)
     assert shown["StatusScreen.Open"]["data-level"] == "amber"
     assert "AMBER" in text_of(at)
@@ -417,12 +426,12 @@ def test_rotation_is_the_browser_going_to_the_next_screen_keeping_the_query(
 def test_rotation_query_is_checked(open_screen: Any, demo_frame: pd.DataFrame,
                                    clock: ManualClock) -> None:
     good = open_screen(source=publish(demo_frame, clock), clock=clock, query={"rotate": "20"})
-    assert not good.warning
+    assert not notices(good)
     no_exceptions(good)
     bad = open_screen(source=publish(demo_frame, clock), clock=clock, query={"rotate": "soon"})
-    (warning,) = bad.warning
+    warning = notices(bad)
     assert ('?rotate must be a number of seconds, at least 5 and at most 86400; got "soon"'
-            in warning.value)
+            in warning)
     no_exceptions(bad)
 
 
@@ -436,7 +445,7 @@ def test_the_address_never_reaches_the_wall_as_markup(open_screen: Any, demo_fra
     at = open_screen(source=publish(demo_frame, clock), clock=clock,
                      query={"rotate": hostile, "desk": hostile})
     no_exceptions(at)
-    shown = " ".join(w.value for w in at.warning)
+    shown = notices(at)
     assert "?rotate must be a number of seconds" in shown
     for piece in ("elsewhere", "![", "](", "<img", "**"):
         assert piece not in shown

@@ -11,6 +11,7 @@ import pytest
 import streamlit as st
 
 from board import runtime
+from harness.apptest import notices, tags
 from netserver_demo import DemoNetServer
 from stats_client.poller import Poller
 from statusboard import deployment
@@ -63,10 +64,10 @@ amber = "many"
     monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
     at = open_screen(source=fixed_source)
     no_exceptions(at)
-    (warning,) = at.warning
+    warning = notices(at)
     for needle in ("wall.toml: screens[0].panels[1]", '"OpenRequestsPerFoo"',
                    "wall.toml: reload_at", "wall.toml: thresholds.UnassignedRequests.amber"):
-        assert needle in warning.value
+        assert needle in warning
     text = html_of(at)
     assert '<span class="sb-title">Desk</span>' in text
     assert 'data-panel="UnassignedRequests"' in text
@@ -82,9 +83,9 @@ def test_a_file_that_is_not_toml_shows_the_built_in_screens(
     monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
     at = open_screen(source=fixed_source)
     no_exceptions(at)
-    (warning,) = at.warning
-    assert "wall.toml" in warning.value
-    assert "not valid TOML" in warning.value
+    warning = notices(at)
+    assert "wall.toml" in warning
+    assert "not valid TOML" in warning
     assert '<span class="sb-title">Status</span>' in html_of(at)
     assert len(at.get("vega_lite_chart")) == 4
 
@@ -109,11 +110,11 @@ def test_a_bad_interval_is_reported_and_the_default_used(
     monkeypatch.setenv("STATUSBOARD_MAX_BACKOFF", "0")
     at = open_screen("pages/connection.py", source=fixed_source)
     no_exceptions(at)
-    (warning,) = at.warning
+    warning = notices(at)
     assert ('STATUSBOARD_INTERVAL must be a number of seconds, at least 1 and at most 86400; '
-            'got "fast". The default 30 s is used.') in warning.value
+            'got "fast". The default 30 s is used.') in warning
     assert ('STATUSBOARD_MAX_BACKOFF must be a number of seconds, at least 1 and at most 86400; '
-            'got "0".') in warning.value
+            'got "0".') in warning
     assert "<th>Poll interval</th><td>30 s</td>" in html_of(at)
 
 
@@ -128,9 +129,9 @@ def test_a_configuration_error_is_a_sentence_on_the_screen(
     else:
         at = open_screen(secrets=bad)
     no_exceptions(at)
-    (error,) = at.error
-    assert "SUPEROFFICE_URL must be an http(s) URL" in error.value
-    assert "Check the SUPEROFFICE_* environment variables" in error.value
+    error = notices(at, "fatal")
+    assert "SUPEROFFICE_URL must be an http(s) URL" in error
+    assert "Check the SUPEROFFICE_* environment variables" in error
     assert state_of(at) == "error"
     assert "hunter2-secret" not in everything_on(at)
     assert not at.get("vega_lite_chart")
@@ -189,9 +190,9 @@ def test_a_broken_secrets_file_is_reported_not_silently_ignored(
     with patch_config_options({"secrets.files": [str(path)]}):
         at = open_screen("pages/connection.py")
     no_exceptions(at)
-    (warning,) = at.warning
-    assert "The Streamlit secrets file could not be read" in warning.value
-    assert str(path) in warning.value
+    warning = notices(at)
+    assert "The Streamlit secrets file could not be read" in warning
+    assert str(path) in warning
     # Without a URL anywhere the board runs on its in-process demo NetServer, and says so.
     assert "DEMO DATA" in html_of(at)
     assert state_of(at) == "demo"
@@ -231,3 +232,97 @@ def test_the_first_page_opens_on_the_first_attempt_not_on_waiting(
         assert state_of(at) == "error"
         assert "Waiting for data" not in html_of(at)
         assert srv.call_count("AuthenticateUsernamePassword") >= 1
+
+
+# -- nothing from outside is ever markup ------------------------------------------------------
+MARKUP = "![x](http://elsewhere.invalid/p.gif) <img src=http://elsewhere.invalid/q.gif> " \
+         "[log in](http://elsewhere.invalid/) **30** :red[x] $x$"
+
+
+def _no_markup_from(at: Any) -> None:
+    """Nothing of MARKUP became an element: no image or link anywhere, no Markdown element."""
+    made = [(tag, attrs) for tag, attrs, _ in tags(at) if tag in ("img", "a")]
+    assert all(tag == "img" and attrs.get("src", "").startswith("data:")
+               for tag, attrs in made), made  # the tiles' sparklines are data: images
+    for kind in ("markdown", "warning", "error", "info", "caption"):
+        assert not [e for e in at.get(kind) if "elsewhere" in str(e.proto)], kind
+
+
+@pytest.mark.parametrize(("toml", "where"), [
+    (f'[thresholds."{MARKUP}"]\namber = 1\n', "problem"),
+    (f'time_zone = "{MARKUP}"\n', "problem"),
+    (f'reload_at = "{MARKUP}"\n', "problem"),
+    (f'[[screens]]\nid = "status"\ntitle = "{MARKUP}"\npanels = ["{MARKUP}", "StatusScreen"]\n',
+     "problem"),
+    (f'[[screens]]\nid = "status"\ntitle = "{MARKUP}"\npanels = ["StatusScreen"]\n', "title"),
+    (f'[[screens]]\nid = "status"\ntitle = "{MARKUP}"\npanels = []\n', "info"),
+], ids=["threshold-key", "time-zone", "reload-at", "panel-name", "screen-title", "no-panels"])
+def test_a_hostile_config_value_is_shown_as_text_never_as_markup(
+        open_screen: Any, fixed_source: Poller, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        toml: str, where: str) -> None:
+    """Regression (issue 17): problem sentences went through st.warning, which reads Markdown,
+    and quote the file's keys and values; `![x](…)` in statusboard.toml became a remote image
+    on every wall."""
+    folder = tmp_path / "[log in](elsewhere) <img src=q.gif> **30**"  # the file's name, too
+    folder.mkdir()
+    path = folder / "wall.toml"
+    path.write_text(toml)
+    monkeypatch.setenv("STATUSBOARD_CONFIG", str(path))
+    at = open_screen(source=fixed_source)
+    no_exceptions(at)
+    _no_markup_from(at)
+    if where == "info":
+        assert folder.name in notices(at, "info")
+    elif where == "title":
+        (title,) = [text for _, attrs, text in tags(at) if attrs.get("class") == "sb-title"]
+        assert title == MARKUP
+    else:
+        assert "![x](http://elsewhere.invalid/p.gif)" in notices(at, where)  # as text, whole
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SUPEROFFICE_TRANSPORT", MARKUP),
+    ("SUPEROFFICE_CONTEXT", MARKUP),
+    ("SUPEROFFICE_ENV", MARKUP),
+])
+def test_a_hostile_setting_in_the_fatal_sentence_is_text(
+        open_screen: Any, monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv("SUPEROFFICE_URL", "https://netserver.example/Cust1")
+    monkeypatch.setenv(variable, value)
+    at = open_screen()
+    no_exceptions(at)
+    _no_markup_from(at)
+    fatal = notices(at, "fatal")
+    assert variable in fatal
+    assert "<img src=http://elsewhere.invalid/q.gif>" in fatal  # the text, not an element
+
+
+def test_a_hostile_error_text_from_the_netserver_is_text_in_the_banner(
+        open_screen: Any, demo_frame: Any) -> None:
+    """What a NetServer says in its error (ExceptionInfo, a fault string: every error kind's
+    sentence takes the same path) reaches the banner and the Connection screen: as text."""
+    from stats_client.errors import ServiceError
+
+    calls = iter([demo_frame])
+
+    def fetch() -> Any:
+        frame = next(calls, None)
+        if frame is None:
+            raise ServiceError(f"The NetServer said: {MARKUP}.")
+        return frame
+
+    from harness.clock import ManualClock
+
+    clock = ManualClock()
+    poller = Poller(fetch, 30, clock=clock)
+    poller.poll_once()
+    clock.advance(seconds=120)  # past two intervals: stale, with the banner saying why
+    poller.poll_once()
+    for page in (None, "pages/connection.py"):
+        at = open_screen(page, source=poller, clock=clock)
+        no_exceptions(at)
+        _no_markup_from(at)
+        # The whole text, `<img …>` included, is the text of an element (the banner's why,
+        # the Connection screen's last error), not an element itself.
+        shown = "![x](http://elsewhere.invalid/p.gif) <img src=http://elsewhere.invalid/q.gif>"
+        assert any(shown in text for _, _, text in tags(at)), page

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.apptest import text_of
+from harness.apptest import notices, text_of
 from netserver_demo import DemoNetServer, Fault
 from statusboard import deployment
 
@@ -139,7 +139,7 @@ def test_a_panel_names_its_desk_and_shows_only_that_desks_numbers(
     assert len(charts) == 1
     assert "West · Open requests per handler" in str(
         json.loads(charts[0]))
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = notices(at)
     assert ('panel OpenRequestsPerUser has desk = "nowhere", which is not under [desks] '
             "(desks: north, south, west); the panel was left out.") in warnings
 
@@ -147,7 +147,7 @@ def test_a_panel_names_its_desk_and_shows_only_that_desks_numbers(
 def test_a_secret_in_the_file_and_an_unknown_desk_in_the_address_are_sentences(
         board: dict[str, Any], open_screen: Any) -> None:
     at = open_screen(query={"desk": "![x](http://elsewhere/p.gif)"})
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = notices(at)
     assert ("desks.west.password is a secret and does not belong in" in warnings)
     assert "SUPEROFFICE_WEST_PASSWORD" in warnings
     assert "written-in-the-file" not in warnings

@@ -6,6 +6,8 @@ its three callers: tests/test_client.py (zeep), tests/test_rest.py and tests/tes
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
 import requests
 
@@ -96,3 +98,23 @@ def test_https_to_a_plain_http_port_says_to_check_the_scheme_and_port(
         assert "the server did not answer in TLS" in str(info.value)
         assert "Check the address's scheme and port" in str(info.value)
         assert "certificate" not in str(info.value)
+
+
+@pytest.mark.parametrize("header", ["SOTicket 7T:edge-secret\nX-Injected: 1",
+                                    "Bearer edge-secret\r\n"])
+def test_a_header_that_cannot_be_sent_is_a_sentence_that_chains_no_secret(header: str) -> None:
+    """Regression (issue 17): requests' InvalidHeader quotes the header's value; it was
+    mapped to "the connection failed" and chained, so a traceback held the credential. (A
+    ticket the login service sends can still hold one, whatever Settings refuses.)"""
+    from stats_client.http import bounded_request, new_session
+
+    with DemoNetServer() as srv:
+        session = new_session(verify_tls=True, agent="test")
+        with pytest.raises(InvalidReply) as caught:
+            bounded_request(session, "POST", srv.url, peer=Peer("the REST WebAPI", srv.url),
+                            timeout=5, limit=1024, headers={"Authorization": header})
+    err = caught.value
+    assert "was not sent: a credential in its headers holds a line break" in str(err)
+    assert err.__cause__ is None
+    assert err.__context__ is None
+    assert "edge-secret" not in "".join(traceback.format_exception(err))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 import pytest
 
 from stats_client import ConfigurationError, Settings
+from stats_client.settings import ENV_VARS
 
 SITE = "https://sod.superoffice.com/Cust12345"
 SVC = f"{SITE}/Remote/Services87/CustomerService.svc"
@@ -136,3 +138,72 @@ def test_settings_are_frozen() -> None:
 def test_insecure_transport_is_said_out_loud(kwargs: dict[str, Any], says: list[str]) -> None:
     got = Settings(**kwargs).insecure
     assert [s[:len(w)] for s, w in zip(got, says, strict=True)] == says
+
+
+# -- secrets with a stray character; passwords over plain http (issue 17) --------------------
+STRAY = [
+    # setting, value (the secret), other settings it needs
+    ("ticket", "7T:abc-secret\nX-Injected: 1", {"transport": "rest"}),
+    ("ticket", "7T:abc-secret\r", {}),
+    ("ticket", "7T:abc secret", {}),
+    ("access_token", "8A:bearer-secret\t", {"transport": "rest"}),
+    ("app_token", "app-secret\x1b[2J", {"user": "sam", "password": "pw-secret"}),
+    ("password", "pw-secret\n", {"user": "sam"}),
+    ("password", "pw-secret\u200b", {"user": "sam"}),  # a zero-width space (Unicode Cf)
+    ("system_user_token", "sys-secret\x00", {"private_key_path": "/k.pem", "context": "Cust1",
+                                             "app_token": "app"}),
+]
+
+
+@pytest.mark.parametrize(("name", "secret", "others"), STRAY,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(STRAY)])
+def test_a_secret_with_whitespace_or_a_control_character_is_refused_by_its_name(
+        name: str, secret: str, others: dict[str, str]) -> None:
+    """Regression (issue 17): a REST ticket holding a line break was reported as "the
+    connection failed", while the chained exception held `SOTicket <secret>` in clear."""
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(url=SITE, **{name: secret, **others})
+    err = caught.value
+    assert str(err).startswith(ENV_VARS[name])
+    assert "The value is not shown" in str(err)
+    for text in (str(err), repr(err), "".join(traceback.format_exception(err))):
+        assert secret.strip() not in text
+    assert err.__cause__ is None
+
+
+def test_a_password_may_hold_plain_spaces() -> None:
+    assert Settings(url=SITE, user="sam", password="correct horse battery").password
+
+
+@pytest.mark.parametrize(("kwargs", "refused"), [
+    ({"url": "http://crm.example.com/Cust1", "user": "sam", "password": "pw"}, "SUPEROFFICE_URL"),
+    ({"url": "https://sod.superoffice.com/Cust1", "system_user_token": "t",
+      "private_key_path": "/k.pem", "context": "Cust1", "app_token": "a",
+      "login_url": "http://login.example.com"}, "SUPEROFFICE_LOGIN_URL"),
+    ({"url": "http://127.0.0.1:8087", "user": "sam", "password": "pw"}, None),  # the demo
+    ({"url": "http://localhost/Cust1", "user": "sam", "password": "pw"}, None),
+    ({"url": "http://crm.example.com/Cust1", "user": "sam", "password": "pw",
+      "allow_plain_http": True}, None),
+    ({"url": "http://crm.example.com/Cust1", "ticket": "7T:t"}, None),  # said in `insecure`
+], ids=["password", "system-user", "loopback", "localhost", "opted-in", "ticket"])
+def test_a_password_over_plain_http_to_another_machine_needs_the_opt_in(
+        kwargs: dict[str, Any], refused: str | None) -> None:
+    if refused is None:
+        assert Settings(**kwargs).url
+        return
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(**kwargs)
+    assert str(caught.value).startswith(f"{refused} is plain http:// to another machine")
+    assert "SUPEROFFICE_ALLOW_PLAIN_HTTP=true" in str(caught.value)
+
+
+def test_the_opt_in_and_the_limits_come_from_the_environment() -> None:
+    s = Settings.from_env({"SUPEROFFICE_URL": "http://crm.example.com/Cust1",
+                           "SUPEROFFICE_USER": "sam", "SUPEROFFICE_PASSWORD": "pw",
+                           "SUPEROFFICE_ALLOW_PLAIN_HTTP": "true",
+                           "SUPEROFFICE_MAX_VALUES": "200",
+                           "SUPEROFFICE_MAX_REPLY_BYTES": "65536"})
+    assert (s.allow_plain_http, s.max_values, s.max_reply_bytes) == (True, 200, 65536)
+    assert Settings(SITE).max_reply_bytes == 4 * 1024 * 1024
+    with pytest.raises(ConfigurationError, match=r"^SUPEROFFICE_MAX_VALUES must be"):
+        Settings(SITE, max_values=0)

@@ -135,7 +135,7 @@ def test_tiles_at_their_longest_and_a_settings_problem_show_every_word_and_fit(
     assert page.evaluate(CLIPPED_JS) == []
     small = too_small(page.evaluate(TEXT_SIZES_JS), MIN_TEXT_PX)
     assert small == [], "\n".join(small)
-    alerts = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stAlert\"]')]"
+    alerts = page.evaluate("() => [...document.querySelectorAll('.sb-notice')]"
                            ".map(e => e.innerText)")
     (alert,) = alerts
     assert 'time_zone = "Europe/Olso"' in alert

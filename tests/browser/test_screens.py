@@ -34,7 +34,8 @@ PROBLEMS_JS = """() => ({
     .map(e => e.dataset.panel),
   empty: [...document.querySelectorAll('.sb-panel-empty')].map(e => e.dataset.panel),
   na: [...document.querySelectorAll('.sb-tile[data-na="true"]')].map(e => e.dataset.tile),
-  alerts: [...document.querySelectorAll('[data-testid="stAlert"]')].map(e => e.innerText),
+  alerts: [...document.querySelectorAll('[data-testid="stAlert"], .sb-notice')]
+    .map(e => e.innerText),
   banner: !!document.querySelector('.sb-banner'),
   text: document.body.innerText })"""
 
