@@ -7,15 +7,11 @@ PORT   ?= 8501
 # Loopback: this machine only. ADDRESS=0.0.0.0 (with STATUSBOARD_DISPLAY_KEY) for TVs elsewhere.
 ADDRESS ?= 127.0.0.1
 
-<<<<<<< HEAD
-.PHONY: run test lint simulate bench wheel clean
-=======
 # The exact versions every install uses (CI's too): `make lock` refreshes them from PyPI.
 LOCK   := constraints.txt
 LOCK_VENV := .lock-venv
->>>>>>> hostile
 
-.PHONY: run test lint lock simulate bench clean
+.PHONY: run test lint lock simulate bench wheel clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,8 +53,4 @@ bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-<<<<<<< HEAD
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output dist
-=======
-	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache .mypy_cache test-output
->>>>>>> hostile
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache .mypy_cache test-output dist
