@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
-from stats_client.history import CONFIG_ENV, Location, Retention, locate
+from stats_client.history import CONFIG_ENV, BacklogBound, Location, Retention, locate
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
@@ -134,6 +134,8 @@ class BoardConfig:
     night: Night | None = None  # the screens go dark outside office hours; None = never
     compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
     retention: Retention = field(default_factory=Retention)  # [history]: kept how long
+    #: [history] buffer_polls, buffer_mb: what may wait in memory while the store is away.
+    buffer: BacklogBound = field(default_factory=BacklogBound)
     zone: ZoneInfo = field(default_factory=server_zone)  # every time on a screen is told in it
     desks: tuple[DeskConfig, ...] = ()  # [desks.<id>]; none: the one desk of SUPEROFFICE_*
 
@@ -259,6 +261,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
     compare = (_compare(data["compare"], say, default.compare) if "compare" in data
                else default.compare)
     retention = _retention(data["history"], say) if "history" in data else default.retention
+    buffer = _buffer(data["history"], say) if "history" in data else default.buffer
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
@@ -270,7 +273,8 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                 f"(desks: {', '.join(sorted(known)) or 'none'}); it shows the first desk.")
     screens = tuple(s if s.desk in known else replace(s, desk=None) for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
-                         compare=compare, retention=retention, zone=zone, desks=desks)
+                         compare=compare, retention=retention, buffer=buffer, zone=zone,
+                         desks=desks)
     return Loaded(config, tuple(problems))
 
 
@@ -575,10 +579,24 @@ def _retention(raw: object, say: Any) -> Retention:
         say("[history]", "must be a table; the default retention is used.")
         return Retention()
     try:
-        return Retention.from_mapping(raw)
+        return Retention.from_mapping(raw, others=BacklogBound.KEYS)
     except ConfigurationError as exc:
         say("[history]", f"is not usable ({exc}); the default retention is used.")
         return Retention()
+
+
+def _buffer(raw: object, say: Any) -> BacklogBound:
+    """`[history]` buffer_polls and buffer_mb: the bound of the polls kept while the store is
+    away (a table that is not one is told once, by `_retention`)."""
+    if not isinstance(raw, Mapping):
+        return BacklogBound()
+    try:
+        return BacklogBound.from_mapping(raw)
+    except ConfigurationError as exc:
+        default = BacklogBound()
+        say("[history]", f"is not usable ({exc}); the default buffer, {default.polls:,} polls "
+            f"and {default.bytes // 2**20} MB, is used.")
+        return default
 
 
 def default_redraw(interval: float) -> float:
