@@ -80,7 +80,7 @@ class HistoryRecorder(Background):
                  retry_after: float = 30.0, prune_every: float = 3600.0,
                  holder: str | None = None, lease_ttl: float | None = None,
                  lease_clock: Callable[[], float] | None = None,
-                 buffer: BacklogBound | None = None, batch: int = 50,
+                 buffer: BacklogBound | None = None, max_batch: int = 1000,
                  name: str = "statusboard-history") -> None:
         super().__init__(name)
         self.poller = poller
@@ -105,7 +105,9 @@ class HistoryRecorder(Background):
                                      buffer_bytes=self.backlog.bound.bytes)
         self._failed_at: datetime | None = None
         self._failures = 0  # store failures in a row: the retry's back-off
-        self._batch = max(1, batch)  # snapshots per write-back transaction (adapts)
+        self._max_batch = max(1, max_batch)
+        #: Snapshots per write-back transaction: adapts to what one costs, up to `max_batch`.
+        self._batch = min(50, self._max_batch)
         self._verify = False  # after a failure, check the SQLite file before trusting it
         self._next_poll: datetime | None = None
         self._seen_version: int | None = None
@@ -291,7 +293,8 @@ class HistoryRecorder(Background):
         self.backlog.done(len(batch))
         target = min(self.poller.interval / 10, 0.5)
         per = took / len(batch)
-        self._batch = int(min(max(target / per if per > 0 else 2 * len(batch), 1), 1000))
+        self._batch = int(min(max(target / per if per > 0 else 2 * len(batch), 1),
+                              self._max_batch))
         if written.written:
             self._stored(written.version, now)
         if not len(self.backlog):
