@@ -4,7 +4,11 @@
    HTTP): an unchanged desk, and a changing desk (a few values move each poll). Median and p95
    of `HistoryStore.record` as the recorder calls it (keeping the poll lease in the same
    transaction), change rows and bytes stored per poll.
-2. A year of simulated history at a 30 s interval, already downsampled the way `prune` leaves it
+2. Write-back after an outage: 1,000 polls of the changing desk kept while the store was away,
+   written by the recorder as it does once the store is back (in order, in batches sized to a
+   tenth of the interval, at most 0.5 s, between polls): the total, and the longest batch (the
+   most a poll due meanwhile would wait).
+3. A year of simulated history at a 30 s interval, already downsampled the way `prune` leaves it
    (48 h of changes, 5-minute aggregates to 90 days, daily values before), then the screens'
    queries: a tile's sparkline of today, the Today screen (three series today and the same
    weekday last week), a "since 08:00" comparison; and the size of the database.
@@ -33,7 +37,15 @@ import sqlalchemy as sa
 
 from harness.postgres import Cluster, find_bindir
 from netserver_demo import DemoNetServer
-from stats_client import ALL_PANELS, HistoryStore, Lease, Poller, Settings, open_client
+from stats_client import (
+    ALL_PANELS,
+    HistoryRecorder,
+    HistoryStore,
+    Lease,
+    Poller,
+    Settings,
+    open_client,
+)
 from stats_client.desks import lease_name
 from stats_client.history import schema
 from stats_client.history.database import upsert
@@ -105,6 +117,52 @@ def write_cost(url: str, frame: pd.DataFrame, polls: int, changing: bool) -> dic
     finally:
         store.close()
     return {"record": ms(times), "rows": f"{rows:.2f}", "bytes": f"{grown:,.0f}"}
+
+
+def changing_fetch(frame: pd.DataFrame, seed: int = 7) -> Callable[[], pd.DataFrame]:
+    rng = random.Random(seed)
+    current = frame.copy()
+
+    def fetch() -> pd.DataFrame:
+        nonlocal current
+        current = current.copy()
+        n = np.random.default_rng(rng.randrange(1 << 30)).poisson(CHANGES_PER_POLL)
+        for i in rng.sample(range(len(current)), min(n, len(current))):
+            current.loc[i, "value"] = current.loc[i, "value"] + rng.choice((-1, 1))
+        return current
+
+    return fetch
+
+
+def write_back(url: str, frame: pd.DataFrame, polls: int = 1000,
+               interval: float = INTERVAL) -> dict[str, str]:
+    """The recorder's write-back of `polls` kept snapshots, batch by batch (one per tick, the
+    clock held still so that no poll is due in between)."""
+    clock_now = [NOW]
+    poller = Poller(changing_fetch(frame), interval=interval, clock=lambda: clock_now[0])
+    recorder = HistoryRecorder(poller, url, desk="bench", clock=lambda: clock_now[0])
+    try:
+        recorder.tick()  # opens the store, takes the lease, records the first poll
+        for _ in range(polls):
+            clock_now[0] += timedelta(seconds=interval)
+            recorder.backlog.add(poller.poll_once())
+        kept_mb = recorder.backlog.bytes / 1e6
+        ticks = []
+        started = time.perf_counter()
+        while len(recorder.backlog):
+            began = time.perf_counter()
+            recorder.tick()
+            ticks.append(time.perf_counter() - began)
+        total = time.perf_counter() - started
+        store = recorder.store
+        assert store is not None
+        assert recorder.status.available
+        assert len(store.polls(NOW)) == polls + 1
+    finally:
+        recorder.stop()
+    return {f"write-back of {polls:,} kept polls ({interval:g} s interval)":
+            f"{total:.2f} s in {len(ticks)} batches, longest {max(ticks) * 1000:.0f} ms; "
+            f"{kept_mb:.1f} MB kept"}
 
 
 def simulate_year(url: str, frame: pd.DataFrame) -> tuple[HistoryStore, float]:
@@ -188,6 +246,8 @@ def run(name: str, url_for: Callable[[], str], frame: pd.DataFrame, polls: int) 
         desk = "changing" if changing else "unchanged"
         for key, value in write_cost(url_for(), frame, polls, changing).items():
             out[f"{desk} desk: {key} per poll"] = value
+    out.update(write_back(url_for(), frame))
+    out.update(write_back(url_for(), frame, interval=2))
     store, took = simulate_year(url_for(), frame)
     try:
         out["year: simulated in"] = f"{took:.1f} s"

@@ -107,7 +107,7 @@ class HistoryRecorder(Background):
         self._failures = 0  # store failures in a row: the retry's back-off
         self._max_batch = max(1, max_batch)
         #: Snapshots per write-back transaction: adapts to what one costs, up to `max_batch`.
-        self._batch = min(50, self._max_batch)
+        self._batch = min(10, self._max_batch)
         self._verify = False  # after a failure, check the SQLite file before trusting it
         self._next_poll: datetime | None = None
         self._seen_version: int | None = None
@@ -293,8 +293,10 @@ class HistoryRecorder(Background):
         self.backlog.done(len(batch))
         target = min(self.poller.interval / 10, 0.5)
         per = took / len(batch)
+        # Towards what fits the target, growing at most twofold a batch (one quick batch on
+        # a quiet moment must not make the next one long).
         self._batch = int(min(max(target / per if per > 0 else 2 * len(batch), 1),
-                              self._max_batch))
+                              2 * len(batch), self._max_batch))
         if written.written:
             self._stored(written.version, now)
         if not len(self.backlog):
