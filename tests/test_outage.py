@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from prometheus_client import generate_latest
 from test_lease import Board, Counter, desk, seconds
 
+from board.connection import history_row
 from harness import wait_for
 from harness.clock import T0, ManualClock
 from harness.postgres import Cluster, find_bindir
@@ -28,6 +30,7 @@ from stats_client.history import Backlog, BacklogBound
 from stats_client.history.backlog import OVERHEAD_BYTES
 from stats_client.poller import Snapshot, panel_digests
 from statusboard import config
+from statusboard.metrics import Metrics
 
 pytestmark = pytest.mark.xdist_group("outage")
 
@@ -150,6 +153,8 @@ def test_a_long_outage_is_kept_within_the_bound_and_written_back_between_polls(
     recorder = HistoryRecorder(Poller(fetch, interval=30, clock=clock), url, desk="demo",
                                clock=clock, lease_clock=lambda: seconds(clock),
                                retry_after=600, buffer=BacklogBound(polls=20), max_batch=3)
+    metrics = Metrics(clock=clock)
+    metrics.watch_history(recorder, desk="demo")
     try:
         recorder.tick()
         assert recorder.status.available
@@ -166,6 +171,15 @@ def test_a_long_outage_is_kept_within_the_bound_and_written_back_between_polls(
             assert len(recorder.backlog) <= 20
             assert status.rolled_up == 100 - len(recorder.backlog)
             assert status.oldest == T0 + timedelta(seconds=30)
+            # Said where people look: the Connection screen and the metrics.
+            row = history_row(status, None, clock())[1]
+            assert row.startswith("history unavailable: could not ")
+            assert "keeps 100 polls in memory for it (oldest 49 min ago)" in row
+            assert f"{100 - len(recorder.backlog)} of them merged into later ones" in row
+            text = generate_latest(metrics.registry).decode()
+            assert 'statusboard_history_available{desk="demo"} 0.0' in text
+            assert 'statusboard_history_waiting_polls{desk="demo"} 100.0' in text
+            assert 'statusboard_history_oldest_waiting_seconds{desk="demo"} 2970.0' in text
             outage.end()
         # Retried within one interval while polls wait, though retry_after is ten minutes.
         clock.advance(seconds=30)
