@@ -40,6 +40,9 @@ from .poller import Clock, Poller, Snapshot, utcnow
 
 log = logging.getLogger(__name__)
 
+#: Refusals in a row, alone, after which a waiting poll is left out (see `_refused`).
+STUCK_AFTER = 5
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryStatus:
@@ -108,6 +111,8 @@ class HistoryRecorder(Background):
         self._max_batch = max(1, max_batch)
         #: Snapshots per write-back transaction: adapts to what one costs, up to `max_batch`.
         self._batch = min(10, self._max_batch)
+        self._stuck: Snapshot | None = None  # the first poll of a batch the store refused
+        self._stuck_count = 0
         self._verify = False  # after a failure, check the SQLite file before trusting it
         self._next_poll: datetime | None = None
         self._seen_version: int | None = None
@@ -285,8 +290,10 @@ class HistoryRecorder(Background):
                 batch, holder=self.holder, only_newer=True,
                 guard=None if self._lease is None else self._lease.keep)
         except Exception as exc:
+            self._refused(batch[0], exc)
             self._failed(exc, now)
             return
+        self._stuck = None
         took = time.monotonic() - began
         if written is None:
             return  # the lease went to another process: it records from now on
@@ -302,6 +309,22 @@ class HistoryRecorder(Background):
         if not len(self.backlog):
             log.info("history: the polls kept while the store was away are written")
         self._tell_backlog()
+
+    def _refused(self, head: Snapshot, exc: Exception) -> None:
+        """A batch the store did not take: tried again one poll at a time; a poll the store
+        refuses `STUCK_AFTER` times in a row, alone, is left out (with a log line), so that one
+        poll it cannot take never holds back all the others."""
+        if self._stuck is head:
+            self._stuck_count += 1
+        else:
+            self._stuck, self._stuck_count = head, 1
+        if self._batch == 1 and self._stuck_count >= STUCK_AFTER:
+            self.backlog.done(1)
+            self._stuck = None
+            log.error("history: the poll of %s could not be written %d times (%s); it is left "
+                      "out and the others are written", head.attempted_at, STUCK_AFTER,
+                      str(exc)[:300])
+        self._batch = 1
 
     def _leave_backlog(self) -> None:
         """Another process holds the lease: it polled the desk while the store was away too

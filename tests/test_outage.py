@@ -215,6 +215,37 @@ def test_a_long_outage_is_kept_within_the_bound_and_written_back_between_polls(
         recorder.stop()
 
 
+def test_a_poll_the_store_refuses_is_left_out_and_does_not_hold_back_the_others(
+        cluster: Cluster, clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
+    url = cluster.create_database()
+    recorder = HistoryRecorder(Poller(Counter(), interval=30, clock=clock), url, desk="demo",
+                               clock=clock, lease_clock=lambda: seconds(clock))
+    try:
+        recorder.tick()
+        # As if kept during an outage: one the store cannot take (PostgreSQL keeps the error
+        # kind to 32 characters), then a good one.
+        bad = Snapshot(seq=1, frame=desk(1.0), attempted_at=T0 + timedelta(seconds=10),
+                       calls=2, failures=1, error="refused", error_kind="x" * 40,
+                       error_since=T0 + timedelta(seconds=10), duration_s=0.1)
+        good = snap(2)
+        recorder.backlog.add(bad)
+        recorder.backlog.add(good)
+        for _ in range(100):
+            if not len(recorder.backlog):
+                break
+            clock.advance(seconds=5)
+            recorder.tick()
+        assert recorder.status.waiting == 0
+        assert recorder.status.available
+        store = recorder.store
+        assert store is not None
+        times = list(store.polls(T0 - timedelta(hours=1))["time"])
+        assert times[:2] == [pd.Timestamp(T0), pd.Timestamp(good.attempted_at)]
+        assert "could not be written 5 times" in caplog.text
+    finally:
+        recorder.stop()
+
+
 # -- real processes: a database restart under two running boards --------------------------------
 def when(line: dict[str, Any]) -> pd.Timestamp | None:
     """The line's poll time, to the microsecond (the store keeps seconds as a float)."""
