@@ -111,6 +111,7 @@ class HistoryRecorder(Background):
         self._max_batch = max(1, max_batch)
         #: Snapshots per write-back transaction: adapts to what one costs, up to `max_batch`.
         self._batch = min(10, self._max_batch)
+        self._per_poll = 0.0  # seconds one waiting poll takes to write, as last seen
         self._stuck: Snapshot | None = None  # the first poll of a batch the store refused
         self._stuck_count = 0
         self._verify = False  # after a failure, check the SQLite file before trusting it
@@ -299,11 +300,13 @@ class HistoryRecorder(Background):
             return  # the lease went to another process: it records from now on
         self.backlog.done(len(batch))
         target = min(self.poller.interval / 10, 0.5)
+        # What one poll costs to write: up at once when a batch was slow, down only slowly
+        # (one quick batch on a quiet moment must not make the next one long); the batch
+        # grows at most twofold.
         per = took / len(batch)
-        # Towards what fits the target, growing at most twofold a batch (one quick batch on
-        # a quiet moment must not make the next one long).
-        self._batch = int(min(max(target / per if per > 0 else 2 * len(batch), 1),
-                              2 * len(batch), self._max_batch))
+        self._per_poll = per if per > self._per_poll else 0.8 * self._per_poll + 0.2 * per
+        self._batch = int(min(max(target / self._per_poll if self._per_poll > 0 else
+                                  2 * len(batch), 1), 2 * len(batch), self._max_batch))
         if written.written:
             self._stored(written.version, now)
         if not len(self.backlog):

@@ -106,19 +106,19 @@ def test_the_buffer_holds_its_bound_rolling_the_oldest_up_and_shares_unchanged_f
 
     big = pd.concat([desk(float(i)) for i in range(300)], ignore_index=True)  # ~ 60 kB a frame
     by_size = Backlog(BacklogBound(bytes=2**20))
-    for n in range(1, 61):
+    for n in range(1, 41):
         by_size.add(snap(n, big.assign(value=float(n))))
         assert by_size.bytes <= 2**20
-    assert by_size.polls == 60
-    assert by_size.rolled_up == 60 - len(by_size) > 0
+    assert by_size.polls == 40
+    assert by_size.rolled_up == 40 - len(by_size) > 0
 
     same = Backlog()
     frame = desk(4.0)
-    for n in range(1, 1001):
+    for n in range(1, 201):
         same.add(snap(n, frame.copy()))  # a new frame object each poll, equal values
     one = int(frame.memory_usage(index=True, deep=True).sum())
-    assert same.bytes == one + 1000 * OVERHEAD_BYTES
-    same.done(999)
+    assert same.bytes == one + 200 * OVERHEAD_BYTES
+    same.done(199)
     assert same.bytes == one + OVERHEAD_BYTES  # the frame the gone ones owned is still used
     assert same.clear() == 1
     assert same.bytes == 0
