@@ -13,7 +13,7 @@
    queries: a tile's sparkline of today, the Today screen (three series today and the same
    weekday last week), a "since 08:00" comparison; and the size of the database.
 
-    .venv/bin/python benchmarks/bench_history.py [--polls 400] [--no-postgres]
+    .venv/bin/python benchmarks/bench_history.py [--polls 400] [--no-postgres] [--write-back-only]
 """
 
 from __future__ import annotations
@@ -240,8 +240,13 @@ def queries(store: HistoryStore) -> dict[str, str]:
     }
 
 
-def run(name: str, url_for: Callable[[], str], frame: pd.DataFrame, polls: int) -> dict[str, str]:
+def run(name: str, url_for: Callable[[], str], frame: pd.DataFrame, polls: int,
+        write_back_only: bool = False) -> dict[str, str]:
     out: dict[str, str] = {}
+    if write_back_only:
+        out.update(write_back(url_for(), frame))
+        out.update(write_back(url_for(), frame, interval=2))
+        return out
     for changing in (False, True):
         desk = "changing" if changing else "unchanged"
         for key, value in write_cost(url_for(), frame, polls, changing).items():
@@ -273,6 +278,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--polls", type=int, default=400)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--write-back-only", action="store_true",
+                        help="only the write-back of 1,000 polls kept during an outage")
     args = parser.parse_args()
     frame = shipped_frame()
     print(f"frame: {len(frame)} values in {frame['panel'].nunique()} panels; "
@@ -281,11 +288,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         files = iter(range(100))
         results["SQLite"] = run("SQLite", lambda: f"sqlite:///{folder}/h{next(files)}.sqlite3",
-                                frame, args.polls)
+                                frame, args.polls, args.write_back_only)
     bindir = None if args.no_postgres else find_bindir()
     if bindir is not None:
         with Cluster(bindir) as cluster:
-            results["PostgreSQL"] = run("PostgreSQL", cluster.create_database, frame, args.polls)
+            results["PostgreSQL"] = run("PostgreSQL", cluster.create_database, frame, args.polls,
+                                        args.write_back_only)
     names = list(results)
     width = max(len(k) for k in results["SQLite"])
     print(f"| {'':{width}} | " + " | ".join(names) + " |")
