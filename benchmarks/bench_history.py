@@ -4,12 +4,16 @@
    HTTP): an unchanged desk, and a changing desk (a few values move each poll). Median and p95
    of `HistoryStore.record` as the recorder calls it (keeping the poll lease in the same
    transaction), change rows and bytes stored per poll.
-2. A year of simulated history at a 30 s interval, already downsampled the way `prune` leaves it
+2. Write-back after an outage: 1,000 polls of the changing desk kept while the store was away,
+   written by the recorder as it does once the store is back (in order, in batches sized to a
+   tenth of the interval, at most 0.5 s, between polls): the total, and the longest batch (the
+   most a poll due meanwhile would wait).
+3. A year of simulated history at a 30 s interval, already downsampled the way `prune` leaves it
    (48 h of changes, 5-minute aggregates to 90 days, daily values before), then the screens'
    queries: a tile's sparkline of today, the Today screen (three series today and the same
    weekday last week), a "since 08:00" comparison; and the size of the database.
 
-    .venv/bin/python benchmarks/bench_history.py [--polls 400] [--no-postgres]
+    .venv/bin/python benchmarks/bench_history.py [--polls 400] [--no-postgres] [--write-back-only]
 """
 
 from __future__ import annotations
@@ -33,7 +37,15 @@ import sqlalchemy as sa
 
 from harness.postgres import Cluster, find_bindir
 from netserver_demo import DemoNetServer
-from stats_client import ALL_PANELS, HistoryStore, Lease, Poller, Settings, open_client
+from stats_client import (
+    ALL_PANELS,
+    HistoryRecorder,
+    HistoryStore,
+    Lease,
+    Poller,
+    Settings,
+    open_client,
+)
 from stats_client.desks import lease_name
 from stats_client.history import schema
 from stats_client.history.database import upsert
@@ -105,6 +117,52 @@ def write_cost(url: str, frame: pd.DataFrame, polls: int, changing: bool) -> dic
     finally:
         store.close()
     return {"record": ms(times), "rows": f"{rows:.2f}", "bytes": f"{grown:,.0f}"}
+
+
+def changing_fetch(frame: pd.DataFrame, seed: int = 7) -> Callable[[], pd.DataFrame]:
+    rng = random.Random(seed)
+    current = frame.copy()
+
+    def fetch() -> pd.DataFrame:
+        nonlocal current
+        current = current.copy()
+        n = np.random.default_rng(rng.randrange(1 << 30)).poisson(CHANGES_PER_POLL)
+        for i in rng.sample(range(len(current)), min(n, len(current))):
+            current.loc[i, "value"] = current.loc[i, "value"] + rng.choice((-1, 1))
+        return current
+
+    return fetch
+
+
+def write_back(url: str, frame: pd.DataFrame, polls: int = 1000,
+               interval: float = INTERVAL) -> dict[str, str]:
+    """The recorder's write-back of `polls` kept snapshots, batch by batch (one per tick, the
+    clock held still so that no poll is due in between)."""
+    clock_now = [NOW]
+    poller = Poller(changing_fetch(frame), interval=interval, clock=lambda: clock_now[0])
+    recorder = HistoryRecorder(poller, url, desk="bench", clock=lambda: clock_now[0])
+    try:
+        recorder.tick()  # opens the store, takes the lease, records the first poll
+        for _ in range(polls):
+            clock_now[0] += timedelta(seconds=interval)
+            recorder.backlog.add(poller.poll_once())
+        kept_mb = recorder.backlog.bytes / 1e6
+        ticks = []
+        started = time.perf_counter()
+        while len(recorder.backlog):
+            began = time.perf_counter()
+            recorder.tick()
+            ticks.append(time.perf_counter() - began)
+        total = time.perf_counter() - started
+        store = recorder.store
+        assert store is not None
+        assert recorder.status.available
+        assert len(store.polls(NOW)) == polls + 1
+    finally:
+        recorder.stop()
+    return {f"write-back of {polls:,} kept polls ({interval:g} s interval)":
+            f"{total:.2f} s in {len(ticks)} batches, longest {max(ticks) * 1000:.0f} ms; "
+            f"{kept_mb:.1f} MB kept"}
 
 
 def simulate_year(url: str, frame: pd.DataFrame) -> tuple[HistoryStore, float]:
@@ -182,12 +240,19 @@ def queries(store: HistoryStore) -> dict[str, str]:
     }
 
 
-def run(name: str, url_for: Callable[[], str], frame: pd.DataFrame, polls: int) -> dict[str, str]:
+def run(name: str, url_for: Callable[[], str], frame: pd.DataFrame, polls: int,
+        write_back_only: bool = False) -> dict[str, str]:
     out: dict[str, str] = {}
+    if write_back_only:
+        out.update(write_back(url_for(), frame))
+        out.update(write_back(url_for(), frame, interval=2))
+        return out
     for changing in (False, True):
         desk = "changing" if changing else "unchanged"
         for key, value in write_cost(url_for(), frame, polls, changing).items():
             out[f"{desk} desk: {key} per poll"] = value
+    out.update(write_back(url_for(), frame))
+    out.update(write_back(url_for(), frame, interval=2))
     store, took = simulate_year(url_for(), frame)
     try:
         out["year: simulated in"] = f"{took:.1f} s"
@@ -213,6 +278,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--polls", type=int, default=400)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--write-back-only", action="store_true",
+                        help="only the write-back of 1,000 polls kept during an outage")
     args = parser.parse_args()
     frame = shipped_frame()
     print(f"frame: {len(frame)} values in {frame['panel'].nunique()} panels; "
@@ -221,11 +288,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         files = iter(range(100))
         results["SQLite"] = run("SQLite", lambda: f"sqlite:///{folder}/h{next(files)}.sqlite3",
-                                frame, args.polls)
+                                frame, args.polls, args.write_back_only)
     bindir = None if args.no_postgres else find_bindir()
     if bindir is not None:
         with Cluster(bindir) as cluster:
-            results["PostgreSQL"] = run("PostgreSQL", cluster.create_database, frame, args.polls)
+            results["PostgreSQL"] = run("PostgreSQL", cluster.create_database, frame, args.polls,
+                                        args.write_back_only)
     names = list(results)
     width = max(len(k) for k in results["SQLite"])
     print(f"| {'':{width}} | " + " | ".join(names) + " |")

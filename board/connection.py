@@ -190,8 +190,8 @@ def unattributed_row(values: int) -> tuple[str, str]:
 
 
 def history_row(status: HistoryStatus, url: str | None, now: datetime) -> tuple[str, str]:
-    """The history store's state in a few words: where it records, or why it cannot (short:
-    the Connection screen fits 1080p with every row).
+    """The history store's state in a few words: where it records, or why it cannot, and the
+    polls waiting in memory for it (short: the Connection screen fits 1080p with every row).
 
         >>> from stats_client.poller import utcnow
         >>> history_row(HistoryStatus(), None, utcnow())[1][:3]
@@ -201,7 +201,31 @@ def history_row(status: HistoryStatus, url: str | None, now: datetime) -> tuple[
         return ("History", "off (STATUSBOARD_DATABASE_URL=off)")
     if status.state == "unavailable":
         since = f" since {status.since.astimezone(now.tzinfo):%H:%M}" if status.since else ""
+        kept = waiting_text(status, now, " and keeps", "in memory for it")
         return ("History", f"{status.message or 'history unavailable'}{since}; retrying, "
-                "the board keeps polling")
+                f"the board keeps polling{kept}")
     role = "this process polls" if status.role == "polling" else "following the poller"
-    return ("History", f"{url or 'recording'} ({role})")
+    return ("History", f"{url or 'recording'} ({role})"
+            f"{waiting_text(status, now, '; writing back', 'kept while it was away')}")
+
+
+def waiting_text(status: HistoryStatus, now: datetime, lead: str, where: str) -> str:
+    """The polls waiting for the store, as words between `lead` and `where`; "" when none
+    wait.
+
+        >>> from stats_client.poller import utcnow
+        >>> waiting_text(HistoryStatus(waiting=12, oldest=utcnow(), buffer_polls=10000,
+        ...              buffer_bytes=64 * 2**20), utcnow(), " and keeps", "in memory")[:40]
+        ' and keeps 12 polls in memory (oldest 0 '
+    """
+    if not status.waiting:
+        return ""
+    polls = "1 poll" if status.waiting == 1 else f"{status.waiting:,} polls"
+    age = "" if status.oldest is None else \
+        f" (oldest {format_age(max((now - status.oldest).total_seconds(), 0.0))})"
+    text = f"{lead} {polls} {where}{age}"
+    if status.rolled_up:
+        text += (f"; the buffer ({status.buffer_polls:,} polls, "
+                 f"{status.buffer_bytes / 2**20:,.0f} MB) is full: {status.rolled_up:,} of "
+                 "them merged into later ones")
+    return text

@@ -66,12 +66,22 @@ class Cluster:
     def start(self) -> Cluster:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust",
                   "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self.resume()
+        return self
+
+    def pause(self) -> None:
+        """Stop the server as an operator does for an upgrade or a reboot (`pg_ctl stop -m
+        fast`: sessions are ended, the data kept); `resume()` starts it again on its port."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                  "-t", "60", "stop")
+
+    def resume(self) -> None:
+        """Start the server (again) on the same port, and wait until it takes connections."""
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c max_connections=60")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
                   str(self.root / "server.log"), "-w", "-t", "60", "-o", options, "start")
-        return self
 
     def stop(self) -> None:
         try:

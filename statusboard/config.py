@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from stats_client import coerce
 from stats_client.desks import desk_key
 from stats_client.errors import ConfigurationError
-from stats_client.history import CONFIG_ENV, Location, Retention, locate
+from stats_client.history import CONFIG_ENV, BacklogBound, Location, Retention, locate
 from stats_client.panels import PanelType
 from stats_client.settings import ENV_VARS, Settings
 
@@ -165,6 +165,8 @@ class BoardConfig:
     night: Night | None = None  # the screens go dark outside office hours; None = never
     compare: Compare = DEFAULT_COMPARE  # what a number tile's change is counted against
     retention: Retention = field(default_factory=Retention)  # [history]: kept how long
+    #: [history] buffer_polls, buffer_mb: what may wait in memory while the store is away.
+    buffer: BacklogBound = field(default_factory=BacklogBound)
     zone: ZoneInfo = field(default_factory=server_zone)  # every time on a screen is told in it
     desks: tuple[DeskConfig, ...] = ()  # [desks.<id>]; none: the one desk of SUPEROFFICE_*
     hotlist: str = "titles"  # every screen's, unless it says otherwise (HOTLIST_MODES)
@@ -302,6 +304,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
     compare = (_compare(data["compare"], say, default.compare) if "compare" in data
                else default.compare)
     retention = _retention(data["history"], say) if "history" in data else default.retention
+    buffer = _buffer(data["history"], say) if "history" in data else default.buffer
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
     alerts = parse_alerts(data["alerts"], say) if "alerts" in data else default.alerts
     public_url = _public_url(data["public_url"], say) if "public_url" in data \
@@ -326,8 +329,8 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                             panels=tuple(p for p in s.panels if p.desk is None or p.desk in known))
                     for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
-                         compare=compare, retention=retention, zone=zone, desks=desks,
-                         hotlist=hotlist, handlers=handlers, alerts=alerts,
+                         compare=compare, retention=retention, buffer=buffer, zone=zone,
+                         desks=desks, hotlist=hotlist, handlers=handlers, alerts=alerts,
                          public_url=public_url)
     return Loaded(config, tuple(problems))
 
@@ -676,10 +679,24 @@ def _retention(raw: object, say: Any) -> Retention:
         say("[history]", "must be a table; the default retention is used.")
         return Retention()
     try:
-        return Retention.from_mapping(raw)
+        return Retention.from_mapping(raw, others=BacklogBound.KEYS)
     except ConfigurationError as exc:
         say("[history]", f"is not usable ({exc}); the default retention is used.")
         return Retention()
+
+
+def _buffer(raw: object, say: Any) -> BacklogBound:
+    """`[history]` buffer_polls and buffer_mb: the bound of the polls kept while the store is
+    away (a table that is not one is told once, by `_retention`)."""
+    if not isinstance(raw, Mapping):
+        return BacklogBound()
+    try:
+        return BacklogBound.from_mapping(raw)
+    except ConfigurationError as exc:
+        default = BacklogBound()
+        say("[history]", f"is not usable ({exc}); the default buffer, {default.polls:,} polls "
+            f"and {default.bytes // 2**20} MB, is used.")
+        return default
 
 
 def default_redraw(interval: float) -> float:

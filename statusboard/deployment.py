@@ -43,7 +43,14 @@ from stats_client import open_client
 from stats_client.background import Background
 from stats_client.desks import DEMO, desk_key
 from stats_client.errors import ConfigurationError
-from stats_client.history import DATABASE_URL_ENV, Location, Retention, locate, redact
+from stats_client.history import (
+    DATABASE_URL_ENV,
+    BacklogBound,
+    Location,
+    Retention,
+    locate,
+    redact,
+)
 from stats_client.panels import PanelType
 from stats_client.poller import Poller, Snapshot, utcnow
 from stats_client.recorder import HistoryRecorder
@@ -69,13 +76,15 @@ WATCH_EVERY_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class HistorySettings:
-    """Where history goes (None: off) and how long it is kept."""
+    """Where history goes (None: off), how long it is kept, and what may wait in memory while
+    the store is away."""
 
     url: str | None = field(repr=False)  # may hold the database's password
     retention: Retention = field(default_factory=Retention)
+    buffer: BacklogBound = field(default_factory=BacklogBound)
 
     def __repr__(self) -> str:
-        return f"HistorySettings({self.display_url}, {self.retention!r})"
+        return f"HistorySettings({self.display_url}, {self.retention!r}, {self.buffer!r})"
 
     @property
     def display_url(self) -> str:
@@ -87,13 +96,13 @@ class HistorySettings:
             return "(not a database URL)"
 
 
-def history_settings(env: Mapping[str, str], location: Location,
-                     retention: Retention) -> HistorySettings:
+def history_settings(env: Mapping[str, str], location: Location, retention: Retention,
+                     buffer: BacklogBound | None = None) -> HistorySettings:
     """STATUSBOARD_DATABASE_URL (`off`, a URL, or unset: history.sqlite3 in the data folder)
-    and the retention `[history]` set."""
+    and the retention and buffer `[history]` set."""
     if env.get(DATABASE_URL_ENV, "").strip().lower() == HISTORY_OFF:
         return HistorySettings(None)
-    return HistorySettings(location.database_url(env), retention)
+    return HistorySettings(location.database_url(env), retention, buffer or BacklogBound())
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +188,7 @@ class Desk:
         # holding the lease, follows) and records; after a restart it first adopts the last
         # stored snapshot, so the screens open at once on it, shown with its age.
         self.recorder = HistoryRecorder(self.poller, history.url, desk=self.key,
-                                        retention=history.retention)
+                                        retention=history.retention, buffer=history.buffer)
         self._stopped = False
         self._lock = threading.Lock()
 
@@ -388,7 +397,8 @@ class Deployment:
             else config.read_secrets(opts.secrets_files, cwd=opts.cwd)
         loaded = config.load(opts.env, secrets, location=opts.location)
         extra = (unreadable,) if unreadable else ()
-        history = history_settings(opts.env, opts.location, loaded.config.retention)
+        history = history_settings(opts.env, opts.location, loaded.config.retention,
+                                   loaded.config.buffer)
         self._targets = alerts.targets(opts.env, secrets)
         return loaded, extra, history
 
@@ -439,6 +449,7 @@ class Deployment:
                          MappingProxyType(failed), MappingProxyType(labels)))
         for desk in new:
             self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
+            self.metrics.watch_history(desk.recorder, desk=desk.key)
             desk.poller.add_observer(self.alerts.observer(
                 desk=desk.key, label=desk.label, screen=f"?desk={desk.id}" if several else "",
                 history=partial(_history_state, desk.recorder),

@@ -8,6 +8,11 @@ starts prometheus_client's HTTP server, on the deployment's own registry:
 - `statusboard_polls_total{desk, result="ok|error"}`, `statusboard_poll_duration_seconds{desk}`,
   `statusboard_last_success_timestamp_seconds{desk}`,
   `statusboard_getstatistics_calls_total{desk}` (desk: stats_client.desks);
+- `statusboard_history_available{desk}` (1, or 0 while the store is away; absent with history
+  off), `statusboard_history_waiting_polls{desk}` (polls kept in memory until the store takes
+  them), `statusboard_history_oldest_waiting_seconds{desk}` (the oldest one's age),
+  `statusboard_history_waiting_bytes{desk}` and `statusboard_history_rolled_up_polls{desk}`
+  (waiting polls merged into later ones because the buffer was full);
 - `statusboard_displays{screen}`: browsers showing each screen (a heartbeat within
   `Displays.ttl_s`); `statusboard_display_seconds_since_draw`: the longest any open display
   has gone without drawing new data (alert on a frozen wall).
@@ -104,6 +109,48 @@ class Displays:
 
 
 # -- metrics -----------------------------------------------------------------------------------
+class _History(Collector):
+    """Each desk's history store, as its recorder's `status` says when scraped."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.recorders: dict[str, Any] = {}  # desk → anything with a HistoryStatus `status`
+
+    def collect(self) -> Iterator[Any]:
+        now = self._clock()
+        families = {
+            "available": GaugeMetricFamily(
+                "statusboard_history_available",
+                "1 while the desk's history store takes its polls, 0 while it is away.",
+                labels=["desk"]),
+            "waiting": GaugeMetricFamily(
+                "statusboard_history_waiting_polls",
+                "Polls kept in memory until the history store takes them.", labels=["desk"]),
+            "oldest": GaugeMetricFamily(
+                "statusboard_history_oldest_waiting_seconds",
+                "How long the oldest poll kept for the history store has waited (0: none).",
+                labels=["desk"]),
+            "bytes": GaugeMetricFamily(
+                "statusboard_history_waiting_bytes",
+                "Memory the polls kept for the history store take, about.", labels=["desk"]),
+            "rolled": GaugeMetricFamily(
+                "statusboard_history_rolled_up_polls",
+                "Waiting polls merged into later ones because the buffer was full.",
+                labels=["desk"]),
+        }
+        for desk, recorder in sorted(self.recorders.items()):
+            status = recorder.status
+            if status.state == "off":
+                continue
+            families["available"].add_metric([desk], 1.0 if status.state == "ok" else 0.0)
+            families["waiting"].add_metric([desk], status.waiting)
+            age = 0.0 if status.oldest is None else (now - status.oldest).total_seconds()
+            families["oldest"].add_metric([desk], max(age, 0.0))
+            families["bytes"].add_metric([desk], status.waiting_bytes)
+            families["rolled"].add_metric([desk], status.rolled_up)
+        yield from families.values()
+
+
 class _Live(Collector):
     """The display gauges, computed when scraped (no timer keeps them up to date)."""
 
@@ -148,6 +195,8 @@ class Metrics:
                                      "Alert messages a target refused after every retry.",
                                      ["target"], registry=r)
         r.register(_Live(self.displays, clock))
+        self._history = _History(clock)
+        r.register(self._history)
         self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._server: Any = None
@@ -193,9 +242,15 @@ class Metrics:
         if before.fetched_at is not None:
             last_success.set(before.fetched_at.timestamp())
 
+    def watch_history(self, recorder: Any, *, desk: str) -> None:
+        """Report `recorder`'s history store (anything with a HistoryStatus `status`) as
+        `desk`'s: its state and the polls waiting for it."""
+        self._history.recorders[desk] = recorder
+
     def forget(self, desk: str) -> None:
         """Drop a stopped desk's series (removed, or built again): no alert fires on a desk
         that is not polled any more."""
+        self._history.recorders.pop(desk, None)
         for metric, labels in ((self.polls, (desk, "ok")), (self.polls, (desk, "error")),
                                (self.duration, (desk,)), (self.last_success, (desk,)),
                                (self.calls, (desk,))):

@@ -2,8 +2,8 @@
 
     python tests/history_worker.py board DATABASE_URL NETSERVER_URL INTERVAL
         polls the demo NetServer through a HistoryRecorder (lease, record, follow) and prints a
-        JSON line {"seq", "role", "fetched_at", "holder"} whenever its latest snapshot or role
-        changes.
+        JSON line {"seq", "role", "state", "fetched_at", "attempted_at", "holder", "waiting",
+        "left"} whenever its latest snapshot, role, store state or waiting polls change.
     python tests/history_worker.py write DATABASE_URL
         records changing snapshots as fast as it can and prints each committed seq: the test
         kills it in the middle of a write.
@@ -40,11 +40,13 @@ def board(database_url: str, netserver_url: str, interval: float) -> None:
         seen = None
         while True:
             snap, status = recorder.latest(), recorder.status
-            now = (snap.seq, status.role, status.state)
+            now = (snap.seq, snap.attempted_at, status.role, status.state, status.waiting,
+                   status.left)
             if now != seen:
                 seen = now
                 say(seq=snap.seq, role=status.role, state=status.state,
-                    fetched_at=snap.fetched_at, holder=recorder.holder)
+                    fetched_at=snap.fetched_at, attempted_at=snap.attempted_at,
+                    holder=recorder.holder, waiting=status.waiting, left=status.left)
             time.sleep(0.05)
 
 

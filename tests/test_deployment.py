@@ -280,3 +280,27 @@ def test_plain_http_to_another_machine_is_logged_and_on_the_connection_screen(
     rows = dict(connection_rows(desk.connection(), Snapshot(), interval=1, demo=False,
                                 source="built in"))
     assert rows["Not secure"].startswith("SUPEROFFICE_URL is plain http:// to another machine")
+
+
+def test_the_history_buffer_is_set_in_the_history_table_and_reported_in_the_metrics(
+        demo_server: DemoNetServer, tmp_path: Path,
+        started: Callable[..., Deployment]) -> None:
+    from prometheus_client import generate_latest
+
+    from stats_client.history import BacklogBound
+
+    toml = tmp_path / "statusboard.toml"
+    screens(toml, "Desk", "StatusScreen")
+    with toml.open("a") as f:
+        f.write("[history]\nbuffer_polls = 500\nbuffer_mb = 8\n")
+    dep = started(options(tmp_path, demo_server.url, config=toml))
+    desk = dep.state.desk
+    assert desk is not None
+    assert dep.state.problems == ()
+    assert desk.recorder.backlog.bound == BacklogBound(polls=500, bytes=8 * 2**20)
+    wait_for(lambda: desk.recorder.recorded > 0, what="a poll recorded")
+    text = generate_latest(dep.metrics.registry).decode()
+    label = f'{{desk="{desk.key}"}}'
+    assert f"statusboard_history_available{label} 1.0" in text
+    assert f"statusboard_history_waiting_polls{label} 0.0" in text
+    assert f"statusboard_history_oldest_waiting_seconds{label} 0.0" in text

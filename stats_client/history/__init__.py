@@ -7,6 +7,7 @@ lease. See `store.HistoryStore` for the read API the screens use.
 
 from __future__ import annotations
 
+from .backlog import Backlog, BacklogBound
 from .database import redact
 from .lease import Lease
 from .location import (
@@ -19,19 +20,22 @@ from .location import (
     user_data_dir,
 )
 from .retention import Retention, load_retention, parse_duration, parse_time
-from .store import HistoryStore, PruneReport, Reading
+from .store import HistoryStore, PruneReport, Reading, Written
 
 __all__ = [
     "CONFIG_ENV",
     "CONFIG_FILE",
     "DATABASE_URL_ENV",
     "DATA_DIR_ENV",
+    "Backlog",
+    "BacklogBound",
     "HistoryStore",
     "Lease",
     "Location",
     "PruneReport",
     "Reading",
     "Retention",
+    "Written",
     "load_retention",
     "locate",
     "parse_duration",

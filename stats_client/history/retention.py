@@ -77,16 +77,21 @@ class Retention:
             raise ConfigurationError("[history] polls must be a positive duration.")
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, object]) -> Retention:
+    def from_mapping(cls, mapping: Mapping[str, object],
+                     others: tuple[str, ...] = ()) -> Retention:
         """From `[history]` in statusboard.toml: `full = "48h"`, `five_minute = "90d"`,
-        `daily = "2y"`, `polls = "14d"`; keys left out keep their default."""
+        `daily = "2y"`, `polls = "14d"`; keys left out keep their default. `others`: the
+        table's keys that are not the retention's (the buffer's), skipped here."""
         names = {f.name for f in fields(cls)}
-        unknown = sorted(set(mapping) - names)
+        unknown = sorted(set(mapping) - names - set(others))
         if unknown:
             raise ConfigurationError(
-                f"[history] has no setting {unknown[0]!r}; use {', '.join(sorted(names))}.")
+                f"[history] has no setting {unknown[0]!r}; use "
+                f"{', '.join(sorted(names | set(others)))}.")
         values: dict[str, timedelta] = {}
         for name, raw in mapping.items():
+            if name in others:
+                continue
             if not isinstance(raw, str):
                 raise ConfigurationError(f"[history] {name} must be a string such as \"48h\".")
             values[name] = parse_duration(raw, what=f"[history] {name}")

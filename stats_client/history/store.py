@@ -78,6 +78,16 @@ class Reading:
 
 
 @dataclass(frozen=True, slots=True)
+class Written:
+    """What `record_many` did: the stored snapshot's version now, polls written, polls skipped
+    (not newer than what the store held)."""
+
+    version: int | None
+    written: int
+    skipped: int
+
+
+@dataclass(frozen=True, slots=True)
 class PruneReport:
     """What `prune` did: rows rolled into 5-minute and daily aggregates, rows deleted."""
 
@@ -176,48 +186,79 @@ class HistoryStore:
         the last stored snapshot, and store `snap` as the last snapshot; one transaction,
         which begins with `guard(conn)` (the poll lease's `keep`) and stores nothing when that
         says no. Returns the stored snapshot's version (None: nothing stored)."""
-        attempted = snap.attempted_at or snap.fetched_at
-        if attempted is None:
-            return None  # nothing was attempted yet: nothing to record
+        written = self.record_many([snap], holder=holder, guard=guard)
+        return None if written is None or not written.written else written.version
+
+    def record_many(self, snaps: Sequence[Snapshot], *, holder: str = "",
+                    guard: Callable[[sa.Connection], bool] | None = None,
+                    only_newer: bool = False) -> Written | None:
+        """`record` for several polls in order, in one transaction (the polls that waited while
+        the store was away, written back with their own times). With `only_newer`, a poll not
+        newer than the desk's last stored one is skipped: written already (a batch whose
+        commit was not confirmed and is sent again), or a stretch another process recorded;
+        so a write-back is idempotent and never puts a poll in twice. None: `guard` said no."""
+        todo = [s for s in snaps if (s.attempted_at or s.fetched_at) is not None]
+        if not todo:
+            return Written(self._version, 0, len(snaps))
         learned: dict[Key, int] = {}
+        written = skipped = 0
         with self._transaction("write to") as conn:
             if guard is not None and not guard(conn):
                 return None  # another process polls now: its snapshots are the ones to keep
-            version = conn.execute(sa.select(t.snapshots.c.version)
-                                   .where(t.snapshots.c.desk == self.desk)).scalar()
+            stored = conn.execute(sa.select(t.snapshots.c.version, t.snapshots.c.attempted_at,
+                                            t.snapshots.c.fetched_at)
+                                  .where(t.snapshots.c.desk == self.desk)).first()
+            version = None if stored is None else stored[0]
+            newest = None if stored is None else (stored[1] if stored[1] is not None
+                                                  else stored[2])
             if version is None or version != self._version:
                 values, digests = _stored_state(conn, self.desk)
             else:
                 values, digests = self._values, self._digests
-            conn.execute(sa.insert(t.polls).values(
-                desk=self.desk, at=_ts(attempted), duration_s=snap.duration_s, holder=holder,
-                result="ok" if snap.error is None else snap.error_kind or "error"))
-            new_values = None
-            if snap.error is None and snap.seq > 0 and dict(snap.panel_digests) != digests:
-                new_values = keyed_values(snap.frame)
-                changed = changed_values(values, new_values)
-                if changed and snap.fetched_at is not None:
-                    ids = learned = self._series_ids(conn, changed)
-                    at = _ts(snap.fetched_at)
-                    upsert(conn, t.changes, [{"series_id": ids[key], "at": at, "value": value}
-                                             for key, value in changed.items()])
-            row = _snapshot_row(snap, self.desk, (version or 0) + 1, holder)
-            if new_values is not None or version is None:
-                row["frame"] = frame_to_json(snap.frame)
+            frame_moved = False
+            last: Snapshot | None = None
+            for snap in todo:
+                attempted = _ts(snap.attempted_at or snap.fetched_at)  # type: ignore[arg-type]
+                if only_newer and newest is not None and attempted <= newest:
+                    skipped += 1
+                    continue
+                conn.execute(sa.insert(t.polls).values(
+                    desk=self.desk, at=attempted, duration_s=snap.duration_s, holder=holder,
+                    result="ok" if snap.error is None else snap.error_kind or "error"))
+                if snap.error is None and snap.seq > 0 and dict(snap.panel_digests) != digests:
+                    new_values = keyed_values(snap.frame)
+                    changed = changed_values(values, new_values)
+                    if changed and snap.fetched_at is not None:
+                        ids = self._series_ids(conn, changed, learned)
+                        learned.update((k, ids[k]) for k in changed if k not in self._ids)
+                        at = _ts(snap.fetched_at)
+                        upsert(conn, t.changes, [{"series_id": ids[key], "at": at,
+                                                  "value": value}
+                                                 for key, value in changed.items()])
+                    values, digests = new_values, dict(snap.panel_digests)
+                    frame_moved = True
+                newest, last = attempted, snap
+                written += 1
+            if last is None:
+                return Written(version, 0, skipped)
+            row = _snapshot_row(last, self.desk, (version or 0) + 1, holder)
+            if frame_moved or version is None:
+                row["frame"] = frame_to_json(last.frame)
                 upsert(conn, t.snapshots, [row])
             else:
                 conn.execute(sa.update(t.snapshots).where(t.snapshots.c.desk == self.desk)
                              .values(row))
         self._version = row["version"]
         self._ids.update(learned)  # committed: the ids are the database's now
-        if new_values is not None:
-            self._values, self._digests = new_values, dict(snap.panel_digests)
-        else:
-            self._values, self._digests = values, digests
-        return self._version
+        self._values, self._digests = values, digests
+        return Written(self._version, written, skipped)
 
-    def _series_ids(self, conn: sa.Connection, keys: Iterable[Key]) -> dict[Key, int]:
-        missing = {_key_text(self.desk, k): k for k in keys if k not in self._ids}
+    def _series_ids(self, conn: sa.Connection, keys: Iterable[Key],
+                    learned: Mapping[Key, int]) -> dict[Key, int]:
+        """The series id of each key (made when new). `learned`: ids made earlier in this
+        transaction, not cached yet."""
+        missing = {_key_text(self.desk, k): k for k in keys
+                   if k not in self._ids and k not in learned}
         if missing:
             c = t.series.c
             found = dict(conn.execute(sa.select(c.key, c.id).where(c.key.in_(missing))).all())
@@ -228,8 +269,9 @@ class HistoryStore:
                     c.key.in_([_key_text(self.desk, k) for k in new]))).all())
             # Returned, not cached: the caller caches them once its transaction has committed
             # (after a rollback the database may hand the same ids to other keys).
-            return {**self._ids, **{missing[text]: sid for text, sid in found.items()}}
-        return self._ids
+            return {**self._ids, **learned,
+                    **{missing[text]: sid for text, sid in found.items()}}
+        return {**self._ids, **learned}
 
     def prune(self, now: datetime, *, every_desk: bool = False) -> PruneReport:
         """Apply the retention at `now` to this desk's rows and those from before desks: raw
