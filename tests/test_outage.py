@@ -25,10 +25,12 @@ from harness.clock import T0, ManualClock
 from harness.postgres import Cluster, find_bindir
 from netserver_demo import DemoNetServer
 from stats_client import HistoryRecorder, HistoryStore, Poller
+from stats_client.desks import desk_key
 from stats_client.errors import ConfigurationError
 from stats_client.history import Backlog, BacklogBound
 from stats_client.history.backlog import OVERHEAD_BYTES
 from stats_client.poller import Snapshot, panel_digests
+from stats_client.settings import Settings
 from statusboard import config
 from statusboard.metrics import Metrics
 
@@ -291,7 +293,7 @@ def test_a_database_restart_under_two_boards_keeps_every_poll_once(
     assert len(written) >= 10
     assert len(left) >= 10
 
-    store = HistoryStore.open(url)
+    store = HistoryStore.open(url, desk=desk_key(Settings(url=demo_server.url)))  # the boards'
     try:
         log = store.polls(datetime(2000, 1, 1, tzinfo=UTC))
         values = store.export(datetime(2000, 1, 1, tzinfo=UTC))
