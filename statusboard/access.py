@@ -27,9 +27,8 @@ import hashlib
 import hmac
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from stats_client.errors import ConfigurationError
 
@@ -193,14 +192,17 @@ class DisplayKeyMiddleware:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
+    """The request's cookies, read leniently (each `;`-separated pair split at its first `=`):
+    another application's odd cookie on the same host must not hide ours."""
+    out: dict[str, str] = {}
     for name, value in scope.get("headers", ()):
-        if name.lower() == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except CookieError:
-                continue
-    return {k: m.value for k, m in jar.items()}
+        if name.lower() != b"cookie":
+            continue
+        for pair in value.decode("latin-1").split(";"):
+            key, sep, val = pair.strip().partition("=")
+            if sep and key and key not in out:
+                out[key] = val.strip().strip('"')
+    return out
 
 
 def _set_cookie(value: str) -> bytes:
@@ -210,10 +212,14 @@ def _set_cookie(value: str) -> bytes:
 
 async def _redirect(send: Send, location: str, cookie: str) -> None:
     # The key leaves the address at once: 303 to the same page without it, the cookie set.
-    # A path that is not ours (a scheme, another host) is never a target.
-    target = location if location.startswith("/") and not location.startswith("//") else "/"
+    # The path goes back percent-encoded; one a browser could read as another host ("//",
+    # a backslash, a control character or space) is never a target: "/" instead.
+    path, _, query = location.partition("?")
+    target = quote(path, safe="/-._~!$&'()*+,;=:@%") + (f"?{query}" if query else "")
+    if not path.startswith("/") or path.startswith("//") or re.search(r"[\\\s\x00-\x1f\x7f]", path):
+        target = "/"
     await send({"type": "http.response.start", "status": 303,
-                "headers": [(b"location", target.encode("latin-1", "replace")),
+                "headers": [(b"location", target.encode("ascii", "replace")),
                             (b"set-cookie", _set_cookie(cookie)),
                             (b"cache-control", b"no-store"),
                             (b"referrer-policy", b"no-referrer"),

@@ -29,9 +29,13 @@ async def board(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def call(keys: DisplayKeys, path: str, query: str = "", cookie: str | None = None,
-         kind: str = "http") -> tuple[int | None, dict[str, str], bytes, list[str]]:
-    """(status, headers, body, message types) of one request through the middleware."""
-    headers = [(b"cookie", f"{COOKIE}={cookie}".encode())] if cookie is not None else []
+         kind: str = "http", extra: str = "") -> tuple[int | None, dict[str, str], bytes,
+                                                      list[str]]:
+    """(status, headers, body, message types) of one request through the middleware; `extra`:
+    another application's cookies, before ours."""
+    jar = f"{COOKIE}={cookie}" if cookie is not None else ""
+    jar = "; ".join(part for part in (extra, jar) if part)
+    headers = [(b"cookie", jar.encode())] if jar else []
     scope = {"type": kind, "path": path, "query_string": query.encode(), "headers": headers}
     sent: list[dict[str, Any]] = []
 
@@ -115,3 +119,28 @@ def test_a_key_that_cannot_work_is_a_sentence_without_the_key(raw: str) -> None:
 
 def test_keys_never_show_in_a_repr() -> None:
     assert LOBBY not in repr(DisplayKeys([LOBBY]))
+
+
+@pytest.mark.parametrize(("path", "location"), [
+    ("/\\evil.example", "/"),  # /%5Cevil.example: a browser reads \ as /
+    ("/\t/evil.example", "/"),
+    ("/a\r\nX-Injected: 1", "/"),
+    ("/workload", "/workload"),
+    ("/å", "/%C3%A5"),
+], ids=["backslash", "tab", "crlf", "plain", "non-ascii"])
+def test_the_redirect_never_leads_to_another_host(path: str, location: str) -> None:
+    """Regression (review): the Location was the decoded path, checked for "//" only."""
+    status, headers, _, _ = call(DisplayKeys([LOBBY]), path, f"key={LOBBY}")
+    assert status == 303
+    assert headers["location"] == location
+
+
+def test_another_applications_odd_cookie_does_not_hide_the_key() -> None:
+    """Regression (review): SimpleCookie gave up on the whole header at a value it could not
+    parse, and the TV was locked out."""
+    keys = DisplayKeys([LOBBY])
+    for before in ('x={"a":1}', "ab=c d", "lone"):
+        assert call(keys, "/", cookie=cookie_value(LOBBY), extra=before)[0] == 200
+        _, _, _, types = call(keys, "/_stcore/stream", cookie=cookie_value(LOBBY),
+                              kind="websocket", extra=before)
+        assert types[0] == "websocket.accept"
