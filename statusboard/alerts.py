@@ -141,19 +141,28 @@ def targets(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, str
     return out
 
 
+#: Schemes whose host is only an address (a webhook's server, a mail host): shown. Others
+#: (pbul://, ntfy://, msteams://, slack://, …) carry a token or topic there: never shown.
+_HOST_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms", "http", "https",
+                           "mailto", "mailtos"})
+
+
 def describe(url: str) -> str:
-    """A target as a screen may show it: the service kind and the host, nothing else.
+    """A target as a screen may show it: the service kind, and the host only where it is just
+    an address.
 
         >>> describe("json://user:secret@hooks.example.com:8080/path?token=x")
         'json (hooks.example.com)'
+        >>> describe("pbul://o.gn5kj6nfhv736i7jc3cj3qlriyhgl98b")
+        'pbul'
     """
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:
         return "unreadable URL"
-    kind = parts.scheme or "unknown"
-    return f"{kind} ({host})" if host else kind
+    kind = (parts.scheme or "unknown").lower()
+    return f"{kind} ({host})" if host and kind in _HOST_SCHEMES else kind
 
 
 # -- what a rule watches -------------------------------------------------------------------------
@@ -417,6 +426,17 @@ class Sender:
     def sends_to(self, urls: Mapping[str, str]) -> bool:
         """True when these are its targets (a reload with the same secrets keeps it)."""
         return self._urls == dict(urls)
+
+    def retarget(self, urls: Mapping[str, str]) -> None:
+        """New targets (an edited secrets file), without dropping what is queued or being
+        retried: a message goes to its targets' addresses as they are when it is tried; a
+        target that stays keeps its counts."""
+        with self._lock:
+            self._urls = dict(urls)
+            self.status = {name: (self.status[name] if name in self.status
+                                  and self.status[name].service == describe(url)
+                                  else TargetStatus(name, describe(url)))
+                           for name, url in urls.items()}
 
     def send(self, out: Outgoing) -> None:
         with self._lock:

@@ -462,9 +462,7 @@ class Deployment:
         sentence (the rule still goes to its other targets)."""
         targets = self._targets
         if not self.alerts.sender.sends_to(targets):
-            old, self.alerts.sender = self.alerts.sender, alerts.Sender(targets,
-                                                                         metrics=self.metrics)
-            old.stop(timeout=0.1)
+            self.alerts.sender.retarget(targets)
         self.alerts.configure(alerts.Setup(cfg.alerts, cfg.thresholds, cfg.interval, cfg.zone,
                                            cfg.night, cfg.public_url))
         missing = sorted({name for rule in cfg.alerts for name in rule.to} - set(targets))

@@ -313,3 +313,17 @@ def test_alerts_test_tells_which_target_took_the_message(tmp_path: Path,
         assert "no target nobody" in err.getvalue()
     finally:
         refusing.close()
+
+
+def test_new_targets_keep_what_is_queued(receiver: Receiver) -> None:
+    """Regression (review): a reload that changed the targets replaced the sender and dropped
+    the messages it had queued (their state said they were sent)."""
+    sender = alerts.Sender({"team": "json://127.0.0.1:9/nowhere"}, delays=(0.05,) * 40)
+    try:
+        sender.send(alerts.Outgoing("one", "body", ("team",), "firing"))
+        sender.send(alerts.Outgoing("two", "body", ("team",), "firing"))
+        sender.retarget({"team": receiver.url, "admin": receiver.url})
+        wait_for(lambda: receiver.titles() == ["one", "two"], what="both messages, retargeted")
+        assert set(sender.status) == {"team", "admin"}
+    finally:
+        sender.stop()
