@@ -104,12 +104,17 @@ def render_problems(problems: Sequence[str]) -> int:
     return height + geometry.GAP
 
 
-def render_fatal(rt: Runtime) -> None:
+#: Why nothing is polled, to a visitor who may not see where the board polls.
+FATAL_HIDDEN = ("The board cannot poll the NetServer: its settings are wrong. The sentence "
+                "that says which is on the Connection screen and in the board's log.")
+
+
+def render_fatal(rt: Runtime, detailed: bool = True) -> None:
     if rt.fatal:
-        st.html(notice_html([f"The board cannot poll the NetServer. {rt.fatal} "
-                             "Check the SUPEROFFICE_* environment variables or "
-                             ".streamlit/secrets.toml, then restart the dashboard."],
-                            kind="fatal"))
+        sentence = (f"The board cannot poll the NetServer. {rt.fatal} Check the SUPEROFFICE_* "
+                    "environment variables or .streamlit/secrets.toml, then restart the "
+                    "dashboard.") if detailed else FATAL_HIDDEN
+        st.html(notice_html([sentence], kind="fatal"))
 
 
 _DISPLAY_KEY = "_sb_display"
@@ -254,7 +259,7 @@ def page_desk(desk: str) -> str:
 
 def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | None,
                 shown: tuple[object, ...], *, banner: bool = True,
-                others: Mapping[str, Runtime] | None = None) -> None:
+                others: Mapping[str, Runtime] | None = None, detailed: bool = True) -> None:
     """Header with `#freshness` and the stale banner (unless not `banner`), every `redraw`
     seconds; a full run when what the panels of `screen` show is no longer `shown`."""
 
@@ -270,11 +275,15 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
             st.rerun(scope="app")
         rt.metrics.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
         fresh = rt.freshness(snap)
+        if not detailed and fresh.problem is not None:  # its sentence may name the site
+            fresh = replace(fresh, problem=FATAL_HIDDEN if rt.fatal is not None
+                            else shown_error(snap, False) or fresh.problem)
         body = header_html(title, fresh, seq=snap.seq, updated=snap.fetched_at, demo=rt.demo,
                            interval=rt.config.interval, zone=rt.config.zone,
                            history=rt.history_status.state, desk=page_desk(rt.desk))
         if banner:
-            body += banner_html(fresh, fetched_at=snap.fetched_at, error=snap.error,
+            body += banner_html(fresh, fetched_at=snap.fetched_at,
+                                error=shown_error(snap, detailed),
                                 failing_since=snap.error_since, zone=rt.config.zone)
         st.html(body)
 
@@ -457,9 +466,10 @@ def _error_html(name: str, title: str) -> str:
 
 # -- the Connection screen ---------------------------------------------------------------------
 def connection_access() -> str:
-    """What this visitor may see of the Connection screen: "details" (a logged-in user where
-    a login is configured; anyone where the board listens on this machine only), "login" (a
-    login is configured, not yet used) or "health" (anyone else: fresh or stale, last poll)."""
+    """What this visitor may see of where the board polls (the Connection screen's details,
+    the NetServer's own error texts): "details" (a logged-in user where a login is configured;
+    without one, a visitor on the board's own machine), "login" (a login is configured, not
+    yet used) or "health" (anyone else: fresh or stale, last poll, the kind of a failure)."""
     try:
         auth = "auth" in st.secrets
     except Exception:  # no secrets file, or a broken one (said elsewhere): no login
@@ -470,7 +480,37 @@ def connection_access() -> str:
         except (AttributeError, KeyError):  # a session with no user information at all
             logged_in = False
         return "details" if logged_in else "login"
-    return "details" if is_loopback(st.get_option("server.address")) else "health"
+    return "details" if local_visitor() else "health"
+
+
+#: Headers a proxy adds: a request that came through one came from anywhere.
+_FORWARDED = frozenset({"forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip"})
+
+
+def local_visitor() -> bool:
+    """A visitor on the board's own machine, straight to it: the board listens on loopback,
+    the request came from loopback, and no proxy stood between (a proxy on the same machine
+    brings everybody's requests from loopback)."""
+    if not is_loopback(st.get_option("server.address")):
+        return False
+    try:
+        headers = {str(k).lower() for k in st.context.headers}
+        address = st.context.ip_address
+    except Exception:  # no request behind this run (a test's script run): the listener decides
+        return True
+    if headers & _FORWARDED:
+        return False
+    # No address (a test's script run has none, or a stand-in object): the listener decides.
+    return not isinstance(address, str) or not address or is_loopback(address)
+
+
+def shown_error(snap: Snapshot, detailed: bool) -> str | None:
+    """The NetServer's failure as a page may say it: its sentence to those who may see where
+    the board polls; to others its kind only (the sentence names the address)."""
+    if snap.error is None or detailed:
+        return snap.error
+    kind = KIND_WORDS.get(snap.error_kind or "", "the NetServer failed")
+    return f"{kind[0].upper()}{kind[1:]} (the details are on the Connection screen)."
 
 
 def render_connection(rt: Runtime, reserved: int = 0) -> None:
@@ -693,15 +733,18 @@ def screen(screen_id: str) -> None:
     panels = None if is_connection else config
     others = panel_desks(rt, panels) if ctx.unknown_desk is None else {}
     title = "Connection" if is_connection else config.title
+    # Where the board polls (the NetServer's error texts, the settings' sentence) only to
+    # those who may see it; an unknown ?desk= is the address's own sentence, shown to all.
+    detailed = ctx.unknown_desk is not None or connection_access() == "details"
     render_live(rt, f"{title} · {rt.desk_label}" if rt.desk_label else title, screen_id,
                 panels, shown_key(rt, panels, snap, others), banner=screen_id != DESKS_ID,
-                others=others)
+                others=others, detailed=detailed)
     # What the data left out (a data set past SUPEROFFICE_MAX_VALUES) is said with the rest,
     # each desk's once.
     notes = dict.fromkeys([*snap.notes, *(n for o in others.values() for n in o.snapshot().notes)])
     reserved = render_problems((*ctx.problems, *notes))
     if ctx.unknown_desk is None:  # else the sentence is among the problems
-        render_fatal(rt)
+        render_fatal(rt, detailed)
     if is_connection:
         render_connection(rt, reserved)
     elif screen_id == DESKS_ID:

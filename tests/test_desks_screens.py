@@ -237,3 +237,22 @@ def test_an_anonymous_visitor_sees_each_desks_health_and_no_detail(
     else:
         assert buttons == []
         assert "configure [auth] (OpenID Connect) in .streamlit/secrets.toml" in body
+
+
+def test_a_visitor_from_elsewhere_reads_the_kind_of_a_failure_not_where_the_board_polls(
+        demo_server_factory: Callable[..., DemoNetServer], monkeypatch: pytest.MonkeyPatch,
+        open_screen: Any) -> None:
+    """Regression (review): the stale banner put the NetServer's address (and its own error
+    text) on every screen, for every visitor."""
+    down = demo_server_factory(seed=4)
+    down.set_fault(Fault.DOWN)
+    assert down.wait_until_refused(60)
+    monkeypatch.setenv("SUPEROFFICE_URL", down.url)
+    try:
+        far = text_of(open_screen(address="0.0.0.0"))
+        near = text_of(open_screen(address="127.0.0.1"))
+    finally:
+        deployment.stop_development()
+    assert "NetServer unreachable (the details are on the Connection screen)." in far
+    assert f"127.0.0.1:{down.port}" not in far
+    assert f"127.0.0.1:{down.port}" in near  # the board's own machine: the whole sentence
