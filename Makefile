@@ -7,7 +7,7 @@ PORT   ?= 8501
 # Loopback: this machine only. ADDRESS=0.0.0.0 (with STATUSBOARD_DISPLAY_KEY) for TVs elsewhere.
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint simulate bench clean
+.PHONY: run test lint simulate bench catalogs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ lint: $(STAMP)
 
 simulate: $(STAMP)
 	$(BIN)/python -m stats_client simulate --port 8087
+
+# The gettext catalogs (board/locales): extract every text of the board from the code, then bring
+# each language's .po up to date (new texts untranslated, changed ones fuzzy, gone ones dropped);
+# tests/test_catalogs.py fails until each is translated. A new language: see the README.
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --no-location --sort-output \
+	  --project "Service Status Board" --version 0.1.0 -w 100 \
+	  -o board/locales/statusboard.pot board
+	$(BIN)/pybabel update -i board/locales/statusboard.pot -d board/locales -D statusboard \
+	  --ignore-obsolete -w 100
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

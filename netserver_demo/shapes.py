@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from stats_client import DataSet, DataValue, PanelType
 
 from .model import HANDLERS, HelpDeskModel
-from .source import Transport
+from .source import DataSource, Transport
 from .state import RawReply
 
 # fmt: off
@@ -150,3 +150,27 @@ def _per_handler(sets: Sequence[DataSet]) -> DataSet:
     silent = next(name for name, _group in HANDLERS if name not in charted)
     values.append(DataValue(silent, math.nan, f"{silent}, {period}: no replies"))
     return DataSet(period, sets[0].description, tuple(values))
+
+
+class Scaled:
+    """Another source's data sets with every count multiplied by `factor` (response times,
+    which are hours, stay): a desk of millions of requests, for the screens' longest numbers
+    (`DemoNetServer(scale=12345)`)."""
+
+    def __init__(self, source: DataSource, factor: int) -> None:
+        self.source = source
+        self.factor = factor
+
+    def __repr__(self) -> str:
+        return f"Scaled({self.source!r}, {self.factor})"
+
+    def recorded(self, transport: Transport, panels: Sequence[PanelType]) -> RawReply | None:
+        return None
+
+    def datasets(self, panel: PanelType, now: datetime) -> tuple[DataSet, ...]:
+        sets = self.source.datasets(panel, now)
+        if panel in _RESPONSE:
+            return sets
+        return tuple(replace(ds, values=tuple(
+            replace(v, value=v.value * self.factor) if math.isfinite(v.value) else v
+            for v in ds.values)) for ds in sets)

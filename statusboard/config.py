@@ -60,8 +60,11 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
-             "time_zone", "desks", "hotlist", "handlers")
-_SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers")
+             "time_zone", "desks", "hotlist", "handlers", "language")
+_SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers", "language")
+#: The languages the board speaks (board/locales holds a catalog of each), and the default.
+LANGUAGES = ("en", "nb", "sv", "da", "de", "nl")
+DEFAULT_LANGUAGE = "en"
 #: What a wall passed by visitors may show of requests and people (a screen's own, or the
 #: board's): the hotlist's request titles or only how many there are; handlers by name, by
 #: initials, or not at all (one figure for all of them).
@@ -100,6 +103,7 @@ class ScreenConfig:
     desk: str | None = None  # the desk it shows (a [desks] id); None: the first, or ?desk=
     hotlist: str | None = None  # HOTLIST_MODES; None: the board's
     handlers: str | None = None  # HANDLER_MODES; None: the board's
+    language: str | None = None  # LANGUAGES; None: the board's
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +172,11 @@ class BoardConfig:
     desks: tuple[DeskConfig, ...] = ()  # [desks.<id>]; none: the one desk of SUPEROFFICE_*
     hotlist: str = "titles"  # every screen's, unless it says otherwise (HOTLIST_MODES)
     handlers: str = "names"  # every screen's, unless it says otherwise (HANDLER_MODES)
+    language: str = DEFAULT_LANGUAGE  # every screen's, unless it says otherwise (LANGUAGES)
+
+    def language_of(self, screen: ScreenConfig | None) -> str:
+        """The language `screen` is written in: its own setting, else the board's."""
+        return (screen.language if screen else None) or self.language
 
     def privacy(self, screen: ScreenConfig | None) -> Privacy:
         """What `screen` shows of requests and people: its own setting, else the board's."""
@@ -302,6 +311,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
     hotlist = _mode(data, "hotlist", HOTLIST_MODES, say) or default.hotlist
     handlers = _mode(data, "handlers", HANDLER_MODES, say) or default.handlers
+    language = _language(data, say) or default.language
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
     desks = _desks(data["desks"], say, source) if "desks" in data else ()
@@ -321,7 +331,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
                     for s in screens)
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, zone=zone, desks=desks,
-                         hotlist=hotlist, handlers=handlers)
+                         hotlist=hotlist, handlers=handlers, language=language)
     return Loaded(config, tuple(problems))
 
 
@@ -460,7 +470,8 @@ def _screens(raw: object, say: Any,
             desk = None
         out.append(ScreenConfig(screen_id, title.strip(), slots, desk,
                                 _mode(item, "hotlist", HOTLIST_MODES, say, f"{where}."),
-                                _mode(item, "handlers", HANDLER_MODES, say, f"{where}.")))
+                                _mode(item, "handlers", HANDLER_MODES, say, f"{where}."),
+                                _language(item, say, f"{where}.")))
     if not out:
         say("screens", "holds no usable screen; the built-in screens are shown.")
         return default
@@ -478,6 +489,32 @@ def _mode(table: Mapping[str, Any], key: str, modes: tuple[str, ...], say: Any,
         return str(value)
     say(f"{where}{key}", f"= {_value(value)} must be one of: "
         f"{', '.join(_value(m) for m in modes)}; the board's setting is used.")
+    return None
+
+
+def language_problem(key: str, value: object) -> str:
+    """The sentence for a language the board does not speak (a setting, or ?lang=).
+
+        >>> language_problem("?lang", "fr")[:50]
+        '?lang = "fr" is not a language of the board (it ha'
+    """
+    return f"{key} {_not_spoken(value)}"
+
+
+def _not_spoken(value: object) -> str:
+    return (f"= {_value(value)} is not a language of the board (it has: "
+            f"{', '.join(LANGUAGES)}); English is used.")
+
+
+def _language(table: Mapping[str, Any], say: Any, where: str = "") -> str | None:
+    """`language` of `table` when set and one of LANGUAGES (any case); else None, and a
+    sentence naming the key and the languages there are when set wrong."""
+    if "language" not in table:
+        return None
+    value = table["language"]
+    if isinstance(value, str) and value.strip().lower() in LANGUAGES:
+        return value.strip().lower()
+    say(f"{where}language", _not_spoken(value))
     return None
 
 

@@ -5,6 +5,7 @@ The whole flow through `statusboard serve` and Chromium is in tests/browser/test
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -40,7 +41,10 @@ def call(keys: DisplayKeys, path: str, query: str = "", cookie: str | None = Non
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(DisplayKeyMiddleware(board, keys)(scope, receive, send))
+    # On a thread of its own: a worker that ran browser tests before holds Playwright's sync
+    # API, whose event loop counts as running in this thread (asyncio.run would refuse).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, DisplayKeyMiddleware(board, keys)(scope, receive, send)).result()
     start = next((m for m in sent if m["type"] == "http.response.start"), {})
     got = {k.decode(): v.decode() for k, v in start.get("headers", [])}
     body = b"".join(m.get("body", b"") for m in sent) + \
