@@ -236,7 +236,8 @@ def tile_html(tile: Tile, *, panel: str, stale: bool, trend: Trend | None = None
     e = html.escape
     stale_word = _("STALE")
     classes = "sb-tile sb-stale" if stale else "sb-tile"
-    stale_tag = f'<span class="sb-stale-tag">{e(stale_word)}</span>' if stale else ""
+    # A space after the tag: the cue may break there, whatever the length of the word.
+    stale_tag = f'<span class="sb-stale-tag">{e(stale_word)}</span> ' if stale else ""
     # Stale, the tag takes the place of how long it has been at its level (the values are
     # old anyway): the cue keeps to its two lines in every language.
     level_for = f" {trend.level_for}" if trend is not None and trend.level_for and not stale \

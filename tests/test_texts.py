@@ -76,6 +76,15 @@ def test_a_seven_digit_tile_is_never_cut_and_keeps_its_exact_value_in_its_hook(l
     assert len(number[1]) <= 4, words  # "1.2", "1,2"
 
 
+@pytest.mark.parametrize("lang", ["en", "nb", "sv", "da", "de", "nl"])
+def test_a_stale_tiles_cue_may_break_after_its_tag(lang: str) -> None:
+    """Regression: "INAKTUELL▲▲ RÖD ≥ 30" had no place to break and overflowed its tile."""
+    with texts.use(lang):
+        html = tiles.tile_html(tiles.Tile("k", "Open", 40.0, "40", "red", "▲▲ RED ≥ 30"),
+                               panel="StatusScreen", stale=True)
+    assert re.search(r'<span class="sb-stale-tag">[^<]+</span> ▲▲', html), html
+
+
 def test_hooks_do_not_change_with_the_language() -> None:
     rows = pd.DataFrame({"panel": "StatusScreen", "dataset": 0, "dataset_label": None,
                          "position": [0], "label": ["Open"], "value": [12.0],
