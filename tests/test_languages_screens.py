@@ -131,3 +131,17 @@ def _cells(body: str) -> list[tuple[str, dict[str, str], str]]:
     parser.feed(body)
     return [(tag, attrs, "".join(text)) for tag, attrs, text in parser.found
             if tag in ("th", "td")]
+
+
+def test_a_change_of_language_reloads_the_pages_own_scripts(
+        open_screen: Any, demo_frame: pd.DataFrame, clock: ManualClock) -> None:
+    """The page's scripts (clock, banners, night mode) hold their words: another language
+    names other settings, so an open page reloads (board.kiosk.clock_script)."""
+    source = publish(demo_frame, clock)
+    settings = []
+    for lang in ("en", "nb"):
+        at = open_screen(source=source, clock=clock, query={"lang": lang})
+        (kiosk,) = [attrs for _, attrs, _ in tags(at) if attrs.get("id") == "sb-kiosk"]
+        settings.append(kiosk["data-settings"])
+        assert ("Oppdatert" in text_of(at)) is (lang == "nb")
+    assert settings[0] != settings[1]
