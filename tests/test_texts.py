@@ -233,3 +233,20 @@ def test_german_and_dutch_period_labels_are_read(label: str, grain: str, start: 
     period = parse_period(label, None)
     assert getattr(period, "granularity", None) == grain
     assert str(getattr(period, "start", "")) == start
+
+
+@pytest.mark.parametrize(("more", "words"), [
+    (1, "og 1 servicedesk til (se ?desk= på hver skjerm)"),
+    (3, "og 3 servicedesker til (se ?desk= på hver skjerm)"),
+])
+def test_the_desks_screen_in_norwegian(more: int, words: str) -> None:
+    from board.desks import MAX_ROWS, desk_row, desks_html
+
+    with texts.use("nb"):
+        rows = [desk_row(f"Desk {n}", pd.DataFrame(), thresholds={}, state="error",
+                         words="x") for n in range(MAX_ROWS + more)]
+        table = desks_html(rows)
+    assert "<th>Servicedesk</th><th>Åpne</th><th>Ufordelte</th><th>Uleste</th>" in table
+    assert "<th>Svartid</th>" in table
+    assert words in table
+    assert ">i.t.<" in table  # n/a, as a Norwegian desk writes it
