@@ -11,7 +11,7 @@ ADDRESS ?= 127.0.0.1
 LOCK   := constraints.txt
 LOCK_VENV := .lock-venv
 
-.PHONY: run test lint lock simulate bench wheel clean
+.PHONY: run test lint lock simulate bench wheel catalogs clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ simulate: $(STAMP)
 # The board's wheel for a server or an image (README "Deploying"): dist/service_status_board-*.whl
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+
+# The gettext catalogs (board/locales): extract every text of the board from the code, then bring
+# each language's .po up to date (new texts untranslated, changed ones fuzzy, gone ones dropped);
+# tests/test_catalogs.py fails until each is translated. A new language: see the README.
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --no-location --sort-output \
+	  --project "Service Status Board" --version 0.1.0 -w 100 \
+	  -o board/locales/statusboard.pot board
+	$(BIN)/pybabel update -i board/locales/statusboard.pot -d board/locales -D statusboard \
+	  --ignore-obsolete -w 100
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -18,7 +18,7 @@ import streamlit as st
 
 from board import render, runtime
 from board.desks import DESKS_ID
-from board.kiosk import parse_desk, parse_rotate
+from board.kiosk import parse_desk, parse_lang, parse_rotate
 from statusboard import deployment
 from statusboard.config import CONNECTION_ID
 
@@ -41,9 +41,7 @@ st.set_page_config(page_title="Service Status Board", page_icon="📟", layout="
 rt = runtime.current(running)
 rotate, bad_rotate = parse_rotate(st.query_params.get("rotate"), default=rt.config.rotate)
 desk, bad_desk = parse_desk(st.query_params.get("desk"), rt.desk_names)
-# The first screen is "/" (its URL path is empty); rotation goes through the configured screens.
-render.render_page_setup(rt, rotate_s=rotate,
-                         rotation=["" if n == 0 else s.id for n, s in enumerate(rt.config.screens)])
+language, bad_lang = parse_lang(st.query_params.get("lang"))
 
 screens: dict[str, st.Page] = {}
 for n, screen in enumerate(rt.config.screens):
@@ -54,8 +52,14 @@ if len(rt.desk_names) > 1:  # several desks: the Desks screen, a row per desk
     screens[DESKS_ID] = st.Page(f"pages/{DESKS_ID}.py", title="Desks", url_path=DESKS_ID)
 connection = st.Page(f"pages/{CONNECTION_ID}.py", title="Connection", url_path=CONNECTION_ID)
 
+page = st.navigation([*screens.values(), connection], position="hidden")
+# The first screen is "/" (its URL path is empty); rotation goes through the configured screens.
+# The page's own scripts speak the language of the screen it shows (?lang= wins).
+render.render_page_setup(rt, rotate_s=rotate,
+                         rotation=["" if n == 0 else s.id for n, s in enumerate(rt.config.screens)],
+                         language=language or rt.config.language_of(
+                             rt.config.screen(page.url_path or rt.config.screens[0].id)))
 render.set_context(render.PageContext(
-    runtime=rt, problems=rt.problems + tuple(p for p in (bad_rotate, bad_desk) if p), desk=desk,
-    unknown_desk=bad_desk))
-
-st.navigation([*screens.values(), connection], position="hidden").run()
+    runtime=rt, problems=rt.problems + tuple(p for p in (bad_rotate, bad_desk, bad_lang) if p),
+    desk=desk, unknown_desk=bad_desk, language=language))
+page.run()

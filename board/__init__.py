@@ -7,8 +7,9 @@ and stops the deployment), runtime (what a page run reads of the deployment; the
 geometry (pixel sizes of the 1920×1080 canvas), charts (pure df → Altair), tiles (pure tile
 values and HTML), header (freshness line and banner HTML), kiosk (rotation, reload, scaling,
 the page's own clock), connection (Connection screen rows), theme (palette, Vega config, CSS),
-today (the Today screen's content, pure), recall (what the screens read from the history
-store, cached per process), render (the only module that draws with Streamlit). The
+today (the Today screen's content, pure), texts (the wall's language: gettext catalogs and
+Babel's local numbers and times; `texts.use(lang)` for a run), recall (what the screens read
+from the history store, cached per process), render (the only module that draws with Streamlit). The
 configuration, the product's rules and the metrics are statusboard's.
 
 Hooks (stable; browser tests and benchmarks rely on them)
@@ -34,7 +35,9 @@ Hooks (stable; browser tests and benchmarks rely on them)
   derives from `st.container(key="panel-<wire name>")`), e.g. `.st-key-panel-StatusScreen`.
 - Tiles: `.sb-tile[data-panel="<wire>"][data-tile="<key>"]`, key = wire name, or
   "StatusScreen.<label>" for the Status counts; `data-level` none|ok|amber|red; `data-na`
-  true when the value is missing ("n/a"); `data-sb-stale` true|false (also class `sb-stale`).
+  true when the value is missing ("n/a"); its `.sb-tile-value` carries `data-value`, the exact
+  value in plain digits whatever the language (the text may be a compact "1,2 mill."), and
+  `data-step`, its step of the type scale; `data-sb-stale` true|false (also class `sb-stale`).
   (Streamlit itself uses `data-stale` on its element containers, hence the `sb-` prefix.)
   With history: `data-delta` the signed change against `compare` (a number; absent without
   history), `.sb-tile-delta` its words ("▲12 since 08:00"), and `img.sb-spark[data-sparkline]`
@@ -69,6 +72,9 @@ Hooks (stable; browser tests and benchmarks rely on them)
   " — STALE", " — OFFLINE: …" or " — NO DATA" after it when not fresh) show, both moved
   together every minute within ±20 px (`--sb-night-x`, `--sb-night-y` on the root). At `to`
   it all comes back by itself.
+- `?lang=en|nb|sv|da|de|nl`: the language of this display (wins over statusboard.toml's
+  `language`, the board's or the screen's); a language the board does not have is a problem
+  sentence and English. No hook changes with the language.
 - URLs: the first configured screen is `/`, the others `/<id>` (`/workload`, `/trends`),
   and `/connection`; a deep link works on a freshly started server. `?rotate=SECONDS` (≥ 5)
   cycles through the configured screens (not Connection) keeping the query;

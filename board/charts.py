@@ -20,14 +20,17 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import altair as alt
 import pandas as pd
 
 from stats_client.panels import PanelKind, PanelType
 
+from . import texts
 from .periods import Granularity, Period, TimeOrder, time_order
+from .texts import N_
+from .texts import gettext as _
 from .theme import PALETTE, SERIES, TYPE, apply_theme
 from .today import TODAY, DayChart
 
@@ -48,17 +51,96 @@ RESPONSE_TIME = frozenset(
     {PanelType.UserResponseTimePerDay, PanelType.UserReponseTimePerWeek,
      PanelType.UserResponseTimePerMonth})
 
-#: The title of a response-time panel drawn as a comparison of handlers.
-HANDLER_TITLE = "Response time by handler"
+#: The title of a response-time panel drawn as a comparison of handlers, by its period: the
+#: per-day and per-month comparisons side by side must not read the same.
+HANDLER_TITLES: dict[Granularity, str] = {
+    "day": N_("Response time per day by handler"),
+    "week": N_("Response time per week by handler"),
+    "month": N_("Response time per month by handler"),
+}
+HANDLER_TITLE = N_("Response time by handler")  # a panel of no known period
 
-#: What a missing value (NaN) shows, on charts as on tiles.
+#: Each panel's own title, as the board writes it (a title from statusboard.toml is shown as
+#: written).
+PANEL_TITLES: dict[PanelType, str] = {
+    PanelType.OpenRequestsPerCategory: N_("Open requests per category"),
+    PanelType.OpenRequestsPerTopCategory: N_("Open requests per top category"),
+    PanelType.OpenRequestsPerUser: N_("Open requests per handler"),
+    PanelType.OpenRequestsPerUserGroup: N_("Open requests per user group"),
+    PanelType.OpenRequestsPerPriority: N_("Open requests per priority"),
+    PanelType.OpenRequestsPerStatus: N_("Open requests per status"),
+    PanelType.OpenRequestsPerOrigin: N_("Open requests per origin"),
+    PanelType.NumberOfCreatedRequestsPerDay: N_("Created requests per day"),
+    PanelType.NumberOfCreatedRequestsPerWeek: N_("Created requests per week"),
+    PanelType.NumberOfCreatedRequestsPerMonth: N_("Created requests per month"),
+    PanelType.UserResponseTimePerDay: N_("Response time per day"),
+    PanelType.UserReponseTimePerWeek: N_("Response time per week"),
+    PanelType.UserResponseTimePerMonth: N_("Response time per month"),
+    PanelType.OwnOpenRequests: N_("Own open requests"),
+    PanelType.UnassignedRequests: N_("Unassigned requests"),
+    PanelType.Hotlist: N_("Hotlist"),
+    PanelType.StatusScreen: N_("Status"),
+}
+
+
+def panel_title(panel: PanelType | None, title: str) -> str:
+    """`title` as the wall shows it: a panel's own (English) title in the wall's language, any
+    other (the operator's, from statusboard.toml) as written."""
+    if panel is not None and title == panel.title and panel in PANEL_TITLES:
+        return _(PANEL_TITLES[panel])
+    return title
+
+
+#: What a missing value (NaN) is marked with in the chart's data (`note`); its mark shows
+#: `texts` "n/a" in the wall's language.
 NA = "n/a"
 
-#: What a nil label shows.
-NO_LABEL = "(no label)"
 
-#: How a period's start is written on the axis.
-AXIS_FORMAT: dict[Granularity, str] = {"day": "%d %b", "week": "W%V", "month": "%b"}
+def no_label() -> str:
+    """What a nil label shows."""
+    return _("(no label)")
+
+
+def axis_format(grain: Granularity) -> str:
+    """How a period's start is written on the axis (d3 time format; names from the locale)."""
+    if grain == "day":
+        # TRANSLATORS: a day on a chart's axis (d3 time format: %d day, %b short month).
+        return _("%d %b")
+    if grain == "week":
+        # TRANSLATORS: an ISO week on a chart's axis (d3 time format: %V the week number).
+        return _("W%V")
+    return "%b"
+
+
+def vega_locale() -> dict[str, Any]:
+    """The Vega number and time locale of the wall's language (CLDR, from Babel): thousands
+    separators, decimal mark, month and weekday names on every chart."""
+    loc = texts.locale()
+    symbols = loc.number_symbols.get("latn", loc.number_symbols)
+    days = loc.days["format"]
+    months = loc.months["format"]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # CLDR counts from Monday, d3 from Sunday
+    return {
+        "number": {"decimal": symbols["decimal"], "thousands": symbols["group"],
+                   "grouping": [3], "currency": ["", ""]},
+        "time": {"dateTime": "%a %e %b %Y %X", "date": "%d.%m.%Y",
+                 "time": f"%H{texts.time_separator()}%M{texts.time_separator()}%S",
+                 "periods": ["AM", "PM"],
+                 "days": [str(days["wide"][d]) for d in sunday_first],
+                 "shortDays": [str(days["abbreviated"][d]) for d in sunday_first],
+                 "months": [str(months["wide"][m]) for m in range(1, 13)],
+                 "shortMonths": [str(months["abbreviated"][m]) for m in range(1, 13)]},
+    }
+
+
+C = TypeVar("C", alt.Chart, alt.LayerChart)
+
+
+def localised(chart: C) -> C:
+    """The themed chart with the wall's number and time locale in its config."""
+    spec_config = chart.config if isinstance(chart.config, dict) else {}
+    out: C = chart.properties(config={**spec_config, "locale": vega_locale()})
+    return out
 
 #: Width and height are the whole chart's, title and axes included, in Streamlit and in tests.
 FIT: dict[str, str] = {"type": "fit", "contains": "padding"}
@@ -76,15 +158,20 @@ _CHAR_PX = round(TYPE["axis"] * 0.55)
 _LABEL_GAP_PX = 24  # between two axis labels
 _Y_AXIS_PX = 5 * _CHAR_PX + 20  # a time chart's value axis ("2,000") and padding
 _PAD_PX = 16  # the chart's padding, left and right of the plot
-#: Characters in an axis label of each period ("14 Nov", "W37", "Dec"; see AXIS_FORMAT).
-_DATED_LABEL_CHARS: dict[Granularity, int] = {"day": 6, "week": 3, "month": 3}
+def _dated_label_chars(grain: Granularity) -> int:
+    """Characters in an axis label of a period ("14 Nov", "W37", "KW 37"; see axis_format)."""
+    if grain == "month":
+        return 4
+    return len(axis_format(grain).replace("%d", "00").replace("%V", "00").replace("%b", "Nov."))
 
 # Words that say a label is a period, not a person ("This week", "I dag", "Förra månaden").
 _PERIOD_WORDS = frozenset((
     "week", "weeks", "uke", "uka", "veke", "vecka", "veckan", "uge", "ugen", "day", "days",
     "today", "yesterday", "dag", "dagen", "dager", "dagar", "idag", "igår", "går", "month",
     "months", "måned", "måneden", "månad", "månaden", "year", "år", "året", "quarter", "kvartal",
-    "last", "this", "previous", "current", "forrige", "denne", "förra", "denna", "sidste"))
+    "last", "this", "previous", "current", "forrige", "denne", "förra", "denna", "sidste",
+    "woche", "kw", "tag", "tage", "heute", "gestern", "monat", "jahr", "quartal", "letzte",
+    "diese", "vorige", "vandaag", "gisteren", "maand", "jaar", "vorige", "deze", "huidige"))
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -175,10 +262,11 @@ def chart_data(rows: pd.DataFrame, order: TimeOrder | None = None) -> pd.DataFra
     the labels, nil ones as `NO_LABEL`) parsed, with period bounds when it dated them; `note` is
     "n/a" where the value is missing."""
     values = rows["value"].astype("float64")
+    unnamed = [_("Series {n}").format(n=int(n) + 1) for n in rows["dataset"].tolist()]
     out = pd.DataFrame({
         "series": rows["dataset_label"].fillna("").astype(str).where(
-            rows["dataset_label"].notna(), "Series " + (rows["dataset"] + 1).astype(str)),
-        "label": rows["label"].fillna(NO_LABEL).astype(str),
+            rows["dataset_label"].notna(), pd.Series(unnamed, index=rows.index, dtype=object)),
+        "label": rows["label"].fillna(no_label()).astype(str),
         "value": values,
         "description": rows["description"].fillna("").astype(str),
         "order": (rows["dataset"] * 100_000 + rows["position"]).astype("int64"),
@@ -259,7 +347,7 @@ def _headroom(values: pd.Series, extra_px: int, plot_px: int) -> alt.Scale | Non
 
 def others_label(count: int) -> str:
     """The label of the bar that holds the categories past what fits."""
-    return f"Others ({count})"
+    return _("Others ({count})").format(count=count)
 
 
 def fold_others(data: pd.DataFrame, fits: int, *,
@@ -286,7 +374,8 @@ def fold_others(data: pd.DataFrame, fits: int, *,
     rest = [label for label in labels if label not in top]
     others = data[data["label"].isin(rest)].groupby("series", sort=False)["value"]
     values = others.sum(min_count=1) if how == "sum" else others.mean()
-    names = ", ".join(rest[:8]) + (f" and {len(rest) - 8} more" if len(rest) > 8 else "")
+    names = ", ".join(rest[:8]) + (_(" and {count} more").format(count=len(rest) - 8)
+                                   if len(rest) > 8 else "")
     label = others_label(len(rest))
     extra = pd.DataFrame({
         "series": values.index.astype(str), "label": label, "value": values.to_numpy("float64"),
@@ -294,15 +383,16 @@ def fold_others(data: pd.DataFrame, fits: int, *,
         "note": [NA if not math.isfinite(v) else "" for v in values.to_numpy("float64")],
     })
     out = pd.concat([data[data["label"].isin(top)], extra], ignore_index=True)
-    holds = "holds the rest" if how == "sum" else "is the mean of the rest"
-    return out, f"Top {len(kept)} of {len(labels)} · {label} {holds}"
+    caption = (_("Top {kept} of {total} · {others} holds the rest") if how == "sum"
+               else _("Top {kept} of {total} · {others} is the mean of the rest"))
+    return out, caption.format(kept=len(kept), total=len(labels), others=label)
 
 
 def _na_layer(base: alt.Chart, **position: Any) -> alt.Chart:
     """"n/a" at the baseline of every row whose value is missing."""
     mark = position.pop("mark", {})
     missing = base.transform_filter(alt.FieldEqualPredicate(field="note", equal=NA))
-    layer: alt.Chart = missing.mark_text(text=NA, color=PALETTE["muted"], **mark).encode(
+    layer: alt.Chart = missing.mark_text(text=_("n/a"), color=PALETTE["muted"], **mark).encode(
         **position)
     return layer
 
@@ -327,13 +417,14 @@ def _bars(data: pd.DataFrame, rows: pd.DataFrame, *, title: str, width: int | No
                             labelPadding=10))
     x = alt.X("value:Q", title=None, axis=None,
               scale=_headroom(data["value"], number_px, plot_w) or alt.Undefined)
-    tooltip = [alt.Tooltip("label:N", title="Label"), alt.Tooltip("value:Q", title="Value",
-               format=AXIS_NUMBER), alt.Tooltip("description:N", title="Description")]
+    tooltip = [alt.Tooltip("label:N", title=_("Label")), alt.Tooltip(
+        "value:Q", title=_("Value"), format=AXIS_NUMBER),
+        alt.Tooltip("description:N", title=_("Description"))]
     enc: dict[str, Any] = {"y": y, "x": x, "tooltip": tooltip}
     if several:
         enc["color"] = alt.Color("series:N", sort=data["series"].unique().tolist(), title=None)
         enc["yOffset"] = alt.YOffset("series:N", sort=data["series"].unique().tolist())
-        tooltip.insert(1, alt.Tooltip("series:N", title="Series"))
+        tooltip.insert(1, alt.Tooltip("series:N", title=_("Series")))
     base = alt.Chart(data).encode(**enc)
     layers = [base.mark_bar(cornerRadiusEnd=3),
               base.mark_text(align="left", dx=6, baseline="middle").encode(
@@ -344,7 +435,7 @@ def _bars(data: pd.DataFrame, rows: pd.DataFrame, *, title: str, width: int | No
     chart = alt.LayerChart(layer=layers).properties(
         title=_title(title, subtitle), height=height, width=width or "container", autosize=FIT,
         usermeta={"panel": _panel(rows), "panel_shape": "categories", **meta})
-    return apply_theme(chart)
+    return localised(apply_theme(chart))
 
 
 def _label_limit(width: int | None) -> int:
@@ -357,21 +448,22 @@ def category_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     """Horizontal bars in reply order, a number at the end of each (no value axis); several
     data sets are grouped bars coloured by data set. Past what fits, the largest categories are
     kept and the rest summed into one "Others (k)" bar, and the subtitle says so."""
-    return _bars(chart_data(rows), rows, title=title, width=width, height=height, how="sum",
-                 note=None, meta={})
+    return _bars(chart_data(rows), rows, title=panel_title(panel_of(rows), title), width=width,
+                 height=height, how="sum", note=None, meta={})
 
 
 def handler_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
                   height: int) -> alt.LayerChart:
     """A response-time panel given per handler: one bar per handler, titled as a comparison
-    (`HANDLER_TITLE` in place of the panel's own title). Past what fits, the slowest are kept
-    and "Others (k)" holds the mean of the rest."""
+    (`HANDLER_TITLES`, with its period, in place of the panel's own title). Past what fits, the
+    slowest are kept and "Others (k)" holds the mean of the rest."""
     panel = panel_of(rows)
-    folded, period = handler_rows(rows, GRAIN.get(panel) if panel is not None else None)
+    grain = GRAIN.get(panel) if panel is not None else None
+    folded, period = handler_rows(rows, grain)
     if panel is not None and title == panel.title:
-        title = HANDLER_TITLE
+        title = _(HANDLER_TITLES[grain]) if grain is not None else _(HANDLER_TITLE)
     elif "handler" not in title.casefold():
-        title = f"{title} · by handler"
+        title = _("{title} · by handler").format(title=title)
     return _bars(chart_data(folded), rows, title=title, width=width, height=height, how="mean",
                  note=period, meta={"by": "handler"})
 
@@ -421,8 +513,9 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     labels are thinned, never the data."""
     panel = panel_of(rows)
     grain = GRAIN.get(panel) if panel is not None else None
+    title = panel_title(panel, title)
     rows = time_rows(rows, grain)
-    order = time_order(rows["label"].fillna(NO_LABEL).tolist(), grain)
+    order = time_order(rows["label"].fillna(no_label()).tolist(), grain)
     data = chart_data(rows, order)
     several = data["series"].nunique() > 1
     fmt = value_format(data["value"])
@@ -435,9 +528,9 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
                   or alt.Undefined)
     else:
         y = alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_NUMBER, tickCount=3))
-    tooltip = [alt.Tooltip("label:N", title="Period"),
-               alt.Tooltip("value:Q", title="Value", format=AXIS_NUMBER),
-               alt.Tooltip("description:N", title="Description")]
+    tooltip = [alt.Tooltip("label:N", title=_("Period")),
+               alt.Tooltip("value:Q", title=_("Value"), format=AXIS_NUMBER),
+               alt.Tooltip("description:N", title=_("Description"))]
     meta: dict[str, Any] = {"panel": _panel(rows), "panel_shape": "timeline",
                             "axis": "time" if order.periods is not None else
                             "ordered" if order.parsed else "as sent",
@@ -449,11 +542,11 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     if order.periods is not None and order.granularity is not None:
         # Explicit DateTime ticks: the Vega-Lite in the browser ignores epoch numbers here.
         mids = sorted({_mid(p) for p in order.periods.values()})
-        label_px = _DATED_LABEL_CHARS[order.granularity] * _CHAR_PX + _LABEL_GAP_PX
+        label_px = _dated_label_chars(order.granularity) * _CHAR_PX + _LABEL_GAP_PX
         room = _label_room(width, label_px, len(mids), y_axis=not numbers)
         ticks = [alt.DateTime(year=m.year, month=m.month, date=m.day, hours=m.hour, utc=True)
                  for m in thin_labels(mids, room)]
-        axis = alt.Axis(format=AXIS_FORMAT[order.granularity], labelAngle=0, grid=False,
+        axis = alt.Axis(format=axis_format(order.granularity), labelAngle=0, grid=False,
                         values=ticks, labelOverlap="greedy", labelFlush=False)
         # Padding keeps the first and last points (drawn mid-period) clear of the plot's edges.
         x: Any = alt.X("mid:T", title=None, scale=alt.Scale(type="utc", padding=14), axis=axis)
@@ -472,16 +565,16 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
     nas = data["note"].eq(NA).any()
     if several:
         series = data["series"].unique().tolist()
-        tooltip.insert(1, alt.Tooltip("series:N", title="Series"))
+        tooltip.insert(1, alt.Tooltip("series:N", title=_("Series")))
         color = alt.Color("series:N", sort=series, title=None)
         lines = alt.Chart(data).mark_line(point=True).encode(
             x=x, y=y, color=color, tooltip=tooltip, order=alt.Order("order:Q"))
         if not nas:
             line: alt.Chart = lines.properties(**props)
-            return apply_theme(line)
+            return localised(apply_theme(line))
         na = _na_layer(alt.Chart(data).encode(tooltip=tooltip), mark={"baseline": "bottom"},
                        x=x, y=alt.YDatum(0, type="quantitative"), color=color)
-        return apply_theme(alt.LayerChart(layer=[lines, na]).properties(**props))
+        return localised(apply_theme(alt.LayerChart(layer=[lines, na]).properties(**props)))
     base = alt.Chart(data).encode(tooltip=tooltip)
     bars = base.mark_bar(stroke=PALETTE["panel"], strokeWidth=3).encode(
         **bar_x, y=y, y2=alt.Y2(datum=0))
@@ -493,7 +586,7 @@ def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
         layers.append(_na_layer(base, mark={"baseline": "bottom", "dy": -4}, x=x,
                                 y=alt.YDatum(0, type="quantitative")))
     layered: alt.LayerChart = alt.LayerChart(layer=layers).properties(**props)
-    return apply_theme(layered)
+    return localised(apply_theme(layered))
 
 
 def build_chart(rows: pd.DataFrame, *, title: str, height: int, width: int | None = None) -> Any:
@@ -518,15 +611,18 @@ def _wall(times: pd.Series, zone: Any, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> pd.Se
 def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.LayerChart:
     """One chart of the Today screen: today's line solid, last week or the average dashed, on a
     time axis from midnight to midnight (the board server's day), hours as labels."""
-    series = [TODAY, *chart.dashed]
+    today = _("Today")
+    series = [today, *chart.dashed]
     colours = [SERIES[0], *[PALETTE["muted"]] * len(chart.dashed)]
     dashes = [[1, 0], *[[12, 8]] * len(chart.dashed)]
     # Times go to the browser as the board's wall-clock times on a UTC scale, so the axis
     # reads the board's day whatever the time zone of the TV's browser.
     zone = chart.start.tzinfo
+    clock = f"%H{texts.time_separator()}%M"
     data = chart.data.assign(time=_wall(chart.data["time"], zone),
-                             at=_wall(chart.data["time"], zone, "%H:%M"))
-    axis = alt.Axis(format="%H:%M", labelAngle=0, grid=False, tickCount=6,
+                             at=_wall(chart.data["time"], zone, clock),
+                             series=chart.data["series"].replace({TODAY: today}))
+    axis = alt.Axis(format=clock, labelAngle=0, grid=False, tickCount=6,
                     labelOverlap="greedy", labelFlush=True)
     x = alt.X("time:T", title=None, axis=axis,
               scale=alt.Scale(type="utc", domain=[f"{chart.start:%Y-%m-%dT%H:%M:%S}Z",
@@ -544,12 +640,12 @@ def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.
                                           symbolSize=900)),
         strokeDash=alt.StrokeDash("series:N", sort=series,
                                   scale=alt.Scale(domain=series, range=dashes)),
-        tooltip=[alt.Tooltip("series:N", title="Series"),
-                 alt.Tooltip("at:N", title="Time"),
-                 alt.Tooltip("value:Q", title="Value", format=AXIS_NUMBER)])
+        tooltip=[alt.Tooltip("series:N", title=_("Series")),
+                 alt.Tooltip("at:N", title=_("Time")),
+                 alt.Tooltip("value:Q", title=_("Value"), format=AXIS_NUMBER)])
     # Where today's line ends, a dot: the value now, visible even before the line has two
     # points (a board started minutes ago).
-    latest = data[data["series"] == TODAY].tail(1)
+    latest = data[data["series"] == today].tail(1)
     now_dot = alt.Chart(latest).mark_point(filled=True, size=400, color=SERIES[0],
                                            opacity=1).encode(x=x, y=y)
     out = alt.LayerChart(layer=[lines, now_dot]).properties(
@@ -557,4 +653,4 @@ def day_chart(chart: DayChart, *, width: int | None = None, height: int) -> alt.
         width=width or "container", height=height, autosize=FIT,
         usermeta={"panel": chart.panel, "panel_shape": "today",
                   "points": len(chart.data)})
-    return apply_theme(out)
+    return localised(apply_theme(out))

@@ -20,6 +20,8 @@ from statusboard.deployment import Connection
 from statusboard.metrics import Display
 from statusboard.zone import parse_zone
 
+from .texts import LANGUAGE_NAMES
+
 
 def _when(moment: datetime | None, now: datetime | None) -> str:
     """A moment in `now`'s zone (the board's), with its age; UTC when there is no `now`."""
@@ -116,6 +118,19 @@ def zone_row(zone: ZoneInfo, browser_zone: str | None,
         return ("Time zone", zone.key)
     return ("Time zone", f"{zone.key}; this browser keeps {other.key} time: if the wall's "
             f'screens are there too, set time_zone = "{other.key}" in {source}')
+
+
+def language_row(language: str, board: str, asked: str | None = None) -> tuple[str, str]:
+    """Which language the wall is in, and where that was chosen (the Connection screen itself
+    is in English).
+
+        >>> language_row("nb", "nb")
+        ('Language', 'norsk bokmål (nb), from statusboard.toml (language)')
+    """
+    where = ("from ?lang= in this address" if asked else
+             "from statusboard.toml (language)" if board != "en" else
+             "the default (set language in statusboard.toml)")
+    return ("Language", f"{LANGUAGE_NAMES.get(language, language)} ({language}), {where}")
 
 
 def _same_clock(zone: ZoneInfo, other: ZoneInfo) -> bool:

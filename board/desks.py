@@ -22,9 +22,12 @@ from stats_client.panels import PanelType
 from statusboard import config
 from statusboard.rules import Threshold
 
+from . import texts
 from .charts import GRAIN, is_per_handler, time_rows
 from .periods import time_order
-from .tiles import Tile, Trend, status_tiles
+from .texts import N_, ngettext
+from .texts import gettext as _
+from .tiles import Tile, Trend, na, status_tiles
 
 #: The built-in screen's id and address (/desks), shown when more than one desk is configured.
 DESKS_ID = config.DESKS_ID
@@ -34,9 +37,12 @@ HEADLINE = ("Open", "Unassigned", "Unread")
 MAX_ROWS = 8
 #: A failing desk's row says what kind of failure in a few words (the whole sentence is on its
 #: own screens and the Connection screen): stats_client.errors' kinds.
-KIND_WORDS = {"connection": "NetServer unreachable", "authentication": "login refused",
-              "service": "NetServer error", "invalid-reply": "invalid reply from the NetServer",
-              "configuration": "settings wrong", "internal": "internal error"}
+KIND_WORDS = {"connection": N_("NetServer unreachable"), "authentication": N_("login refused"),
+              "service": N_("NetServer error"),
+              "invalid-reply": N_("invalid reply from the NetServer"),
+              "configuration": N_("settings wrong"), "internal": N_("internal error")}
+#: The column heads of HEADLINE's counts, as the board writes them.
+HEADLINE_WORDS = {"Open": N_("Open"), "Unassigned": N_("Unassigned"), "Unread": N_("Unread")}
 
 
 #: The response-time panels a row reads, in order of preference: the first the desk's data
@@ -56,7 +62,7 @@ class Response:
 
     @property
     def text(self) -> str:
-        return "n/a" if self.value is None else f"{self.value:,.1f}"
+        return na() if self.value is None else texts.number(self.value, 1)
 
 
 def response_time(rows: pd.DataFrame) -> Response:
@@ -137,7 +143,7 @@ def desks_html(rows: Sequence[DeskRow], *, compare: str = "") -> str:
     """The table: at most MAX_ROWS rows, then how many more desks there are; `compare` (the
     changes' base in words, "in 1 h") under it when a row shows a change."""
     e = html.escape
-    head = "".join(f"<th>{e(name)}</th>" for name in HEADLINE)
+    head = "".join(f"<th>{e(_(HEADLINE_WORDS[name]))}</th>" for name in HEADLINE)
     body = []
     for row in rows[:MAX_ROWS]:
         cells = "".join(_count_cell(t, c) for t, c in
@@ -154,12 +160,16 @@ def desks_html(rows: Sequence[DeskRow], *, compare: str = "") -> str:
     more = len(rows) - MAX_ROWS
     parts = []
     if more > 0:
-        parts.append(f'<span class="sb-desks-more" data-more="{more}">and {more} more '
-                     f'desk{"s" if more != 1 else ""} (see ?desk= on each screen)</span>')
+        words = ngettext("and {count} more desk (see ?desk= on each screen)",
+                         "and {count} more desks (see ?desk= on each screen)", more)
+        parts.append(f'<span class="sb-desks-more" data-more="{more}">'
+                     f"{e(words.format(count=more))}</span>")
     if compare and any(c is not None and c.delta is not None for r in rows for c in r.changes):
-        parts.append(e(f"▲▼ change {compare}"))
+        parts.append(e(_("▲▼ change {compare}").format(compare=compare)))
     if any(r.response.over > 1 for r in rows):
-        parts.append("response time: the latest period, the handlers' values averaged")
+        parts.append(e(_("response time: the latest period, the handlers' values averaged")))
     note = f'<div class="sb-desks-note">{" · ".join(parts)}</div>' if parts else ""
-    return (f'<table class="sb-desks" data-desks="{len(rows)}"><tr><th>Desk</th>{head}'
-            f'<th>Response time</th><th>Data</th></tr>{"".join(body)}</table>{note}')
+    desk, response, data = _("Desk"), _("Response time"), _("Data")
+    return (f'<table class="sb-desks" data-desks="{len(rows)}"><tr><th>{e(desk)}</th>'
+            f'{head}<th>{e(response)}</th><th>{e(data)}</th></tr>'
+            f'{"".join(body)}</table>{note}')

@@ -74,3 +74,18 @@ def chart_width(cols: int) -> int:
     if cols <= 0:
         return 0
     return (SCREEN_W - 2 * SIDE - GAP * (cols - 1)) // cols
+
+
+#: A tile's border and padding, left and right (theme.css .sb-tile), and a little air.
+_TILE_FRAME = 2 * 4 + 2 * 14 + 4
+
+
+def tile_room(tiles: int) -> int:
+    """The pixels a tile's big number has across, in a row of `tiles` tiles of equal share
+    (theme.css gives each tile panel as many shares as it has tiles).
+
+        >>> tile_room(9)
+        158
+    """
+    count = max(1, tiles)
+    return int((SCREEN_W - 2 * SIDE - GAP * (count - 1)) / count) - _TILE_FRAME

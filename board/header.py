@@ -25,15 +25,22 @@ from datetime import datetime, tzinfo
 
 from stats_client.freshness import Freshness
 
+from . import texts
+from .texts import gettext as _
+
 
 def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | None,
                 demo: bool, interval: float, zone: tzinfo, history: str = "off",
                 desk: str = "") -> str:
     e = html.escape
-    badge = ('<span class="sb-demo" data-demo="true" title="Not a real NetServer">DEMO DATA</span>'
-             if demo else "")
+    not_real, demo_data = _("Not a real NetServer"), _("DEMO DATA")
+    badge = (f'<span class="sb-demo" data-demo="true" title="{e(not_real)}">'
+             f"{e(demo_data)}</span>" if demo else "")
     iso = updated.isoformat() if updated is not None else ""
-    when = f"Updated {updated.astimezone(zone):%H:%M:%S}" if updated is not None else fresh.headline
+    if updated is not None:
+        when = _("Updated {time}").format(time=texts.hms(updated.astimezone(zone)))
+    else:
+        when = _("No data yet") if fresh.state == "error" else _("Waiting for data…")
     return (
         f'<div class="sb-header"><span class="sb-title">{e(title)}</span>{badge}'
         '<span class="sb-spacer"></span>'
@@ -52,13 +59,18 @@ def banner_html(fresh: Freshness, *, fetched_at: datetime | None, error: str | N
         return ""
     e = html.escape
     if fresh.state == "stale" and fetched_at is not None:
-        lead = f"STALE DATA — last update {fetched_at.astimezone(zone):%H:%M:%S}"
-        why = error or "No poll has completed since."
+        lead = _("STALE DATA — last update {time}").format(
+            time=texts.hms(fetched_at.astimezone(zone)))
+        why = error or _("No poll has completed since.")
     else:
-        lead = "NO DATA"
-        why = fresh.problem
-    since = (f"Failing since {failing_since.astimezone(zone):%H:%M:%S}; retrying by itself."
-             if failing_since is not None else "Retrying by itself.")
+        lead = _("NO DATA")
+        # A NetServer's error is said as the data side words it; the board's own words in the
+        # wall's language.
+        why = error or _("The NetServer has not answered the first request yet. Check that it "
+                         "is running and not overloaded.")
+    since = (_("Failing since {time}; retrying by itself.").format(
+        time=texts.hms(failing_since.astimezone(zone)))
+        if failing_since is not None else _("Retrying by itself."))
     return (f'<div class="sb-banner" role="alert" data-banner="{fresh.state}">{e(lead)}'
             f'<span class="sb-why">{e(why)}</span><small>{e(since)}</small></div>')
 

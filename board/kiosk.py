@@ -23,9 +23,13 @@ from urllib.parse import quote, urlencode
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
+from statusboard.config import LANGUAGES, language_problem
 from statusboard.rules import Night
 
+from . import texts
 from .geometry import SCREEN_H, SCREEN_W
+from .texts import gettext as _
+from .texts import ngettext
 
 MIN_ROTATE_S = 5
 MAX_ROTATE_S = 86400
@@ -92,6 +96,44 @@ def parse_desk(raw: str | None, names: Sequence[str]) -> tuple[str | None, str |
                   f"desks are: {', '.join(names) or 'none'}.")
 
 
+def parse_lang(raw: str | None) -> tuple[str | None, str | None]:
+    """The language `?lang=` asks for, and a sentence when the board does not have it (the
+    address is repeated only when it is a plain word: nothing from it reaches the screen as
+    markup).
+
+        >>> parse_lang("NB"), parse_lang(None)
+        (('nb', None), (None, None))
+        >>> parse_lang("[x](http://elsewhere)")[1][:40]
+        '?lang = … is not a language of the board'
+    """
+    if raw is None or not raw.strip():
+        return None, None
+    wanted = raw.strip().lower()
+    if wanted in LANGUAGES:
+        return wanted, None
+    if re.fullmatch(r"[a-z_-]{1,12}", wanted):
+        return None, language_problem("?lang", wanted)
+    return None, language_problem("?lang", "…").replace('"…"', "…")
+
+
+def page_words() -> dict[str, object]:
+    """The words and time format the page's own scripts write (clock_script, night_script),
+    in the current language (board.texts.use): templates with {placeholders}."""
+    return {
+        "sep": texts.time_separator(),
+        "s": _("{n} s ago"), "min": _("{n} min ago"), "h": _("{h} h {m} min ago"),
+        "day": ngettext("{n} day ago", "{n} days ago", 1),
+        "days": ngettext("{n} day ago", "{n} days ago", 2),
+        "lost": _("This screen lost its connection to the board server at {time}"),
+        "showing": _("showing data from {time}"), "nothing": _("no data to show"),
+        "back": _("It reconnects by itself when the server is back."),
+        "notLive": _("The numbers are not live. The screen reconnects by itself when the board "
+                     "server is back."),
+        "stale": _("STALE DATA — last update {time}"),
+        "staleWhy": _("No new data has reached this screen since."),
+    }
+
+
 #: How the page notices that the board server is gone: it asks Streamlit's /_stcore/health
 #: every HEALTH_EVERY_MS, gives each answer HEALTH_TIMEOUT_MS, and says "offline" after
 #: HEALTH_MISSES failures in a row (a killed server refuses at once: 2-4 s; a cut network
@@ -134,14 +176,16 @@ def wall_js(zone: str) -> str:
 _CLOCK_JS = """
 if (window.__sbClock) return; window.__sbClock=true;
 var c={offset:0,lastOk:Date.now(),misses:0,offline:false,lostAt:null,queued:false};
+function fill(t,v){return t.replace(/[{]([A-Za-z_]+)[}]/g,function(m,k){return k in v?v[k]:m;});}
+// Days are whole: for every language the board has, the singular is n == 1 exactly.
 function age(s){s=Math.max(0,Math.floor(s));
- if (90>s) return s+' s ago'; if (5400>s) return Math.floor(s/60)+' min ago';
- if (172800>s) return Math.floor(s/3600)+' h '+Math.floor(s%3600/60)+' min ago';
- return Math.floor(s/86400)+' days ago';}
+ if (90>s) return fill(T.s,{n:s}); if (5400>s) return fill(T.min,{n:Math.floor(s/60)});
+ if (172800>s) return fill(T.h,{h:Math.floor(s/3600),m:Math.floor(s%3600/60)});
+ var d=Math.floor(s/86400);return fill(d===1?T.day:T.days,{n:d});}
 window.__sbFormatAge=age;
 function two(n){return (n>9?'':'0')+n;}
-function hm(d){var w=wall(d);return two(w[0])+':'+two(w[1]);}
-function hms(d){return hm(d)+':'+two(wall(d)[2]);}
+function hm(d){var w=wall(d);return two(w[0])+T.sep+two(w[1]);}
+function hms(d){return hm(d)+T.sep+two(wall(d)[2]);}
 function banner(want){var b=document.getElementById('sb-page-banner');
  if (!want){if (b) b.remove();return;}
  if (!b){b=document.createElement('div');b.id='sb-page-banner';b.className='sb-banner';
@@ -156,8 +200,7 @@ function tick(){c.queued=false;
  if (k&&k.dataset.settings&&k.dataset.settings!==SETTINGS){window.location.reload();return;}
  var root=document.documentElement;root.classList.toggle('sb-offline',c.offline);
  var f=document.getElementById('freshness');
- if (!f){banner(c.offline?['offline','This screen lost its connection to the board server at '
-   +hm(c.lostAt),'It reconnects by itself when the server is back.']:null);return;}
+ if (!f){banner(c.offline?['offline',fill(T.lost,{time:hm(c.lostAt)}),T.back]:null);return;}
  var said=f.dataset.serverState||f.dataset.state;var every=Number(f.dataset.interval)||30;
  var updated=f.dataset.updated?Date.parse(f.dataset.updated):NaN;
  var old=isNaN(updated)?null:(Date.now()+c.offset-updated)/1000;
@@ -168,13 +211,10 @@ function tick(){c.queued=false;
  var ago=f.querySelector('.sb-ago');var text=old===null?'':', '+age(old);
  if (ago&&ago.textContent!==text) ago.textContent=text;
  var want=null;
- if (state==='offline') want=['offline','This screen lost its connection to the board server at '
-   +hm(c.lostAt)+' \u2014 '+(isNaN(updated)?'no data to show':'showing data from '
-   +hms(new Date(updated))),'The numbers are not live. The screen reconnects by itself when '
-   +'the board server is back.'];
+ if (state==='offline') want=['offline',fill(T.lost,{time:hm(c.lostAt)})+' \u2014 '
+   +(isNaN(updated)?T.nothing:fill(T.showing,{time:hms(new Date(updated))})),T.notLive];
  else if (state==='stale'&&!document.querySelector('.sb-banner[data-banner]:not(#sb-page-banner)'))
-  want=['stale','STALE DATA \u2014 last update '+hms(new Date(updated)),
-   'No new data has reached this screen since.'];
+  want=['stale',fill(T.stale,{time:hms(new Date(updated))}),T.staleWhy];
  banner(want);}
 function soon(){if (!c.queued){c.queued=true;setTimeout(tick,0);}}
 function check(){var ctl=new AbortController();var t0=Date.now();
@@ -212,7 +252,7 @@ def clock_script(health_url: str, zone: str = "UTC", settings: str = "") -> str:
     """
     consts = (f"var HEALTH={json.dumps(health_url)},HEALTH_EVERY={HEALTH_EVERY_MS},"
               f"HEALTH_TIMEOUT={HEALTH_TIMEOUT_MS},HEALTH_MISSES={HEALTH_MISSES},"
-              f"SETTINGS={json.dumps(settings)};{wall_js(zone)}")
+              f"SETTINGS={json.dumps(settings)},T={json.dumps(page_words())};{wall_js(zone)}")
     return (f'<style>{_CLOCK_CSS}</style><div class="sb-hidden" id="sb-clock"></div>'
             f"<script>(function(){{{consts}{_CLOCK_JS}}})();</script>")
 
@@ -328,11 +368,24 @@ _NIGHT_CSS = (
     "html.sb-night #freshness { top: 560px; opacity: .75; }"
     'html.sb-night #freshness:not([data-state="fresh"]):not([data-state="demo"]) '
     "{ opacity: .9; }"
-    'html.sb-night #freshness[data-state="stale"]::after { content: "— STALE"; }'
-    'html.sb-night #freshness[data-state="offline"]::after '
-    '{ content: "— OFFLINE: no connection to the board server"; }'
-    'html.sb-night #freshness[data-state="error"]::after { content: "— NO DATA"; }'
+    'html.sb-night #freshness[data-state="stale"]::after { content: %(stale)s; }'
+    'html.sb-night #freshness[data-state="offline"]::after { content: %(offline)s; }'
+    'html.sb-night #freshness[data-state="error"]::after { content: %(error)s; }'
 )
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string (JSON's escapes of quotes and backslashes are CSS's too)."""
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\3C ")
+
+
+def night_css() -> str:
+    """The night styling with its words in the current language."""
+    return _NIGHT_CSS % {
+        "stale": _css_string(_("— STALE")),
+        "offline": _css_string(_("— OFFLINE: no connection to the board server")),
+        "error": _css_string(_("— NO DATA")),
+    }
 
 _NIGHT_JS = """
 if (window.__sbNight) return; window.__sbNight=true;
@@ -353,7 +406,7 @@ function tick(){var d=new Date();var w=wall(d);var now=w[0]*60+w[1];
  var m=Math.floor(d.getTime()/60000);var n=Math.floor(DRIFT/STEP);
  root.style.setProperty('--sb-night-x',STEP*(tri(m,2*n)-n)+'px');
  root.style.setProperty('--sb-night-y',STEP*(tri(m+7,2*n-2)-n+1)+'px');
- var text=two(w[0])+':'+two(w[1]);
+ var text=two(w[0])+SEP+two(w[1]);
  if (el.textContent!==text) el.textContent=text;}
 window.__sbNightTimer=setInterval(tick,1000);tick();
 """
@@ -377,8 +430,8 @@ def night_script(night: Night, zone: str = "UTC",
     consts = (f"var DARK={night.dark.hour * 60 + night.dark.minute},"
               f"WAKE={night.wake.hour * 60 + night.wake.minute},"
               f'FROM="{night.dark:%H:%M}",TO="{night.wake:%H:%M}",'
-              f"DRIFT={NIGHT_DRIFT_PX},STEP={NIGHT_STEP_PX},STILL={json.dumps(list(still))};"
-              f"{wall_js(zone)}")
-    return (f'<style>{_NIGHT_CSS}</style><div class="sb-hidden" id="sb-night-script" '
+              f"DRIFT={NIGHT_DRIFT_PX},STEP={NIGHT_STEP_PX},STILL={json.dumps(list(still))},"
+              f"SEP={json.dumps(texts.time_separator())};{wall_js(zone)}")
+    return (f'<style>{night_css()}</style><div class="sb-hidden" id="sb-night-script" '
             f'data-night-from="{night.dark:%H:%M}" data-night-to="{night.wake:%H:%M}"></div>'
             f"<script>(function(){{{consts}{_NIGHT_JS}}})();</script>")

@@ -1,7 +1,8 @@
 """Pure period labels: how a NetServer might spell a day, week or month, and their time order.
 
 Nobody has documented how a real NetServer labels its per-day, per-week and per-month panels,
-so the common spellings in English, Norwegian, Swedish and Danish are read here once. A label
+so the common spellings in English, Norwegian, Swedish, Danish, German and Dutch are read here
+once. A label
 that names its year becomes a dated `Period`; one without ("Week 42", "Nov", "Mon") is a
 `Recurring` period, ordered by where it falls in the server's sequence.
 
@@ -72,6 +73,12 @@ MONTHS: dict[str, int] = _names(
     "jan feb mar apr may jun jul aug sep|sept oct nov dec",
     "jan feb mar apr mai jun jul aug sep|sept okt nov des",
     "jan feb mar apr maj jun jul aug sep|sept okt nov dec",
+    "januar|jänner februar|feber märz|maerz april mai juni juli august september oktober "
+    "november dezember",  # German
+    "jan|jän feb mär|mrz|maer apr mai jun jul aug sep|sept okt nov dez",
+    "januari februari maart april mei juni juli augustus september oktober november "
+    "december",  # Dutch
+    "jan feb mrt|maa apr mei jun jul aug sep|sept okt nov dec",
 )
 
 WEEKDAYS: dict[str, int] = _names(
@@ -81,10 +88,16 @@ WEEKDAYS: dict[str, int] = _names(
     "man tir|tirs ons tor|tors fre lør søn",
     "måndag tisdag onsdag torsdag fredag lördag söndag",
     "mån tis ons tor|tors fre lör sön",
+    "montag dienstag mittwoch donnerstag freitag samstag|sonnabend sonntag",  # German
+    "mo di mi do fr sa so",
+    "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",  # Dutch
+    "ma di wo do vr za zo",
 )
 
-#: The word for week, and its short forms, in English, Norwegian (both), Swedish and Danish.
-WEEK_WORDS = ("week", "wk", "w", "uke", "veke", "u", "vecka", "v", "uge")
+#: The word for week, and its short forms, in English, Norwegian (both), Swedish, Danish,
+#: German ("KW 48": Kalenderwoche) and Dutch ("week", "wk").
+WEEK_WORDS = ("kalenderwoche", "woche", "week", "wk", "kw", "w", "uke", "veke", "u", "vecka",
+              "v", "uge")
 
 _SEP = r"[\s,/.-]*"
 _TIME = r"(?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"

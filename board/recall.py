@@ -26,6 +26,7 @@ from stats_client.history import HistoryStore
 from stats_client.poller import Snapshot
 from statusboard.rules import Compare, Threshold, compare_time, local_midnight
 
+from . import texts
 from . import today as day
 from .tiles import Tile, Trend, tile_trend
 
@@ -103,7 +104,7 @@ def tile_trends(store: HistoryStore, tiles: Sequence[Tile], snap: Snapshot, *,
     # The desk in the key too: a store's id may be another desk's store's after a reload.
     key = (id(store), store.desk, tuple((t.key, t.value, t.level, t.series) for t in tiles),
            digests, minute,
-           str(now.tzinfo), compare, snap.fetched_at, recorded)
+           str(now.tzinfo), compare, snap.fetched_at, recorded, texts.language())
 
     def build() -> Mapping[str, Trend]:
         try:
@@ -143,7 +144,8 @@ def today_charts(store: HistoryStore, snap: Snapshot, *, now: datetime,
     the store (`recorded`) and per step of the charts' "now"; a store that fails gives None."""
     shown_now = day.now_step(now)
     key = (id(store), store.desk, snap.panel_digests.get(day.STATUS_PANEL),
-           snap.panel_digests.get(day.CREATED_PANEL), shown_now, str(now.tzinfo), recorded)
+           snap.panel_digests.get(day.CREATED_PANEL), shown_now, str(now.tzinfo), recorded,
+           texts.language())
 
     def build() -> tuple[day.DayChart, ...] | None:
         try:

@@ -31,7 +31,7 @@ from statusboard.access import is_loopback
 from statusboard.config import CONNECTION_ID, SINGLE_DESK, PanelSlot, Privacy, ScreenConfig
 from statusboard.rules import Threshold
 
-from . import charts, geometry, kiosk, recall, theme
+from . import charts, geometry, kiosk, recall, texts, theme
 from .connection import (
     DETAILS_HIDDEN,
     alert_rows,
@@ -40,6 +40,7 @@ from .connection import (
     display_rows,
     health_rows,
     history_row,
+    language_row,
     metrics_row,
     unattributed_row,
     zone_row,
@@ -49,7 +50,9 @@ from .header import banner_html, header_html, notice_html
 from .privacy import shown_rows
 from .recall import Memo
 from .runtime import Runtime
-from .tiles import Tile, Trend, number_tiles, status_tiles, tile_html
+from .texts import N_
+from .texts import gettext as _
+from .tiles import Tile, Trend, na, number_tiles, status_tiles, tile_html
 from .today import TODAY_ID, DayChart
 
 log = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ TILES: Memo[list[Tile]] = Memo()
 
 def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
                height: int, privacy: Privacy = EVERYTHING) -> dict[str, Any]:
-    key = (slot.panel.wire_name, digest, slot.title, width, height, privacy)
+    key = (slot.panel.wire_name, digest, slot.title, width, height, privacy, texts.language())
     text = SPECS.get(key, lambda: json.dumps(charts.build_chart(
         rows, title=slot.title, width=width, height=height).to_dict(), sort_keys=True))
     spec: dict[str, Any] = json.loads(text)
@@ -75,13 +78,20 @@ def chart_spec(slot: PanelSlot, rows: pd.DataFrame, *, digest: str, width: int,
 
 
 # -- page furniture ----------------------------------------------------------------------------
-def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str] = ()) -> None:
+def render_page_setup(rt: Runtime, *, rotate_s: int = 0, rotation: Sequence[str] = (),
+                      language: str | None = None) -> None:
     """Theme CSS, the scheduled reload, screen rotation (`rotation`: URL paths in order), the
-    page's own clock and night mode; call once per full run, before anything else."""
+    page's own clock and night mode (their words in `language`); call once per full run,
+    before anything else."""
+    with texts.use(language):
+        _page_setup(rt, rotate_s, rotation)
+
+
+def _page_setup(rt: Runtime, rotate_s: int, rotation: Sequence[str]) -> None:
     st.html(theme.page_css())
     zone = rt.config.zone.key
     settings = kiosk.page_settings(zone, rt.config.reload_at, rotate_s, tuple(rotation),
-                                   rt.config.night)
+                                   rt.config.night, texts.language())
     st.html(kiosk.kiosk_script(rt.config.reload_at, rotate_s=rotate_s, rotation=rotation,
                                zone=zone, settings=settings),
             unsafe_allow_javascript=True)
@@ -111,9 +121,9 @@ FATAL_HIDDEN = ("The board cannot poll the NetServer: its settings are wrong. Th
 
 def render_fatal(rt: Runtime, detailed: bool = True) -> None:
     if rt.fatal:
-        sentence = (f"The board cannot poll the NetServer. {rt.fatal} Check the SUPEROFFICE_* "
-                    "environment variables or .streamlit/secrets.toml, then restart the "
-                    "dashboard.") if detailed else FATAL_HIDDEN
+        sentence = _("The board cannot poll the NetServer. {reason} Check the SUPEROFFICE_* "
+                     "environment variables or .streamlit/secrets.toml, then restart the "
+                     "dashboard.").format(reason=rt.fatal) if detailed else FATAL_HIDDEN
         st.html(notice_html([sentence], kind="fatal"))
 
 
@@ -232,7 +242,7 @@ def cached_tiles(rt: Runtime, slot: PanelSlot, snap: Snapshot,
     once per change of its data and of the thresholds, for the tile row and the trends."""
     wire = slot.panel.wire_name
     key = (wire, slot.title, snap.panel_digests.get(wire), snap.seq == 0,
-           tuple(sorted(rt.config.thresholds.items())), privacy)
+           tuple(sorted(rt.config.thresholds.items())), privacy, texts.language())
 
     def build() -> list[Tile]:
         rows = slot_rows(snap, slot, privacy)
@@ -263,8 +273,14 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
     """Header with `#freshness` and the stale banner (unless not `banner`), every `redraw`
     seconds; a full run when what the panels of `screen` show is no longer `shown`."""
 
+    language = texts.language()
+
     @st.fragment(run_every=rt.config.redraw)
     def live() -> None:
+        with texts.use(language):
+            _live()
+
+    def _live() -> None:
         # Fragments keep the runtime of the run that made them: a replaced poller needs a
         # full run to read the new one.
         # One snapshot for the check and the header: a poll landing in between must not put
@@ -305,7 +321,8 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
                 thresholds: Mapping[str, Threshold] | None = None) -> list[Tile]:
     if slot.panel.kind is PanelKind.COUNTS:
         return status_tiles(rows, key=slot.panel.wire_name, thresholds=thresholds)
-    return number_tiles(rows, key=slot.panel.wire_name, title=slot.title, thresholds=thresholds)
+    return number_tiles(rows, key=slot.panel.wire_name,
+                        title=charts.panel_title(slot.panel, slot.title), thresholds=thresholds)
 
 
 def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: int = 0,
@@ -344,33 +361,38 @@ def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: i
                 for n in range(cols - len(plots[start:start + cols])):
                     st.container(key=f"filler-{start}-{n}")  # keeps the columns even
     if not placed:
-        st.html(notice_html(["This screen has no panels; add some to its panels list in "
-                             f"{rt.config.source}."], kind="info"))
+        st.html(notice_html([_("This screen has no panels; add some to its `panels` list in "
+                               "{source}.").format(source=rt.config.source)], kind="info"))
 
 
 def _labelled(slot: PanelSlot, label: str) -> PanelSlot:
     """`slot` as a screen of another desk titles it: "South · Open requests"."""
-    return replace(slot, title=f"{label} · {slot.title}") if label else slot
+    if not label:
+        return slot
+    return replace(slot, title=f"{label} · {charts.panel_title(slot.panel, slot.title)}")
 
 
 def _render_tile_row(slots: list[PanelSlot], seen: Mapping[str | None, Seen],
                      trends: Mapping[tuple[str | None, str], Trend], privacy: Privacy) -> None:
+    made_by_slot = [cached_tiles(seen[slot.desk].rt, slot, seen[slot.desk].snap, privacy)
+                    for slot in slots]
+    # Each tile panel takes as many shares of the row as it has tiles (theme.css).
+    room = geometry.tile_room(sum(min(len(m or [None]), 12) for m in made_by_slot))
     with st.container(horizontal=True, gap="small"):
-        for slot in slots:
+        for slot, made in zip(slots, made_by_slot, strict=True):
             one = seen[slot.desk]
-            made = cached_tiles(one.rt, slot, one.snap, privacy)
             with st.container(key=f"panel-{slot.key}"):
                 if made is None:
                     st.html(_error_html(slot.panel.wire_name, _labelled(slot, one.label).title))
                     continue
                 # While its store is unavailable a tile says so where its change would be.
-                no_history = "no history" if one.rt.history_status.state == "unavailable" \
+                no_history = _("no history") if one.rt.history_status.state == "unavailable" \
                     else ""
                 body = "".join(tile_html(
                     replace(t, label=f"{one.label} · {t.label}") if one.label else t,
                     panel=slot.panel.wire_name, stale=one.stale,
                     trend=trends.get((slot.desk, t.key)), no_history=no_history,
-                    desk=slot.desk) for t in made)
+                    desk=slot.desk, room_px=room) for t in made)
                 # data-count lets the CSS give each panel width in proportion to its tiles.
                 st.html(f'<div class="sb-tiles" data-count="{min(len(made), 12)}">{body}</div>')
 
@@ -396,7 +418,7 @@ def render_today(rt: Runtime, snap: Snapshot, stale: bool, reserved: int = 0) ->
 
 
 def _draw_day(chart: DayChart, width: int, height: int) -> None:
-    text = SPECS.get(("today", chart.digest, width, height),
+    text = SPECS.get(("today", chart.digest, width, height, texts.language()),
                      partial(_day_spec, chart, width, height))
     st.vega_lite_chart(json.loads(text), theme=None, width="content")
 
@@ -410,21 +432,23 @@ def today_words(rt: Runtime) -> str:
     """Why the Today screen has no chart, as a sentence."""
     status = rt.history_status
     if status.state == "off":
-        return ("History is off (STATUSBOARD_DATABASE_URL=off), so the board keeps no record "
-                "of the day to show here.")
+        return _("History is off (STATUSBOARD_DATABASE_URL=off), so the board keeps no record "
+                 "of the day to show here.")
     if status.state == "unavailable":
-        return (f"No day to show: the {status.message or 'history store is unavailable'}. "
-                "The board keeps polling and shows live data on the other screens; it tries "
-                "the store again by itself.")
-    return ("No history yet: the board records the desk's day from its first poll. The lines "
-            "of open, unassigned and unread requests start here with the next polls.")
+        # The store's own message is the data side's (English), as the Connection screen says.
+        return _("No day to show: the {problem}. The board keeps polling and shows live data "
+                 "on the other screens; it tries the store again by itself.").format(
+            problem=status.message or _("history store is unavailable"))
+    return _("No history yet: the board records the desk's day from its first poll. The lines "
+             "of open, unassigned and unread requests start here with the next polls.")
 
 
 def _stale_tag(wire: str, fetched_at: datetime | None) -> None:
     """"STALE · data from 14:03" under a chart; `fetched_at` in the board's time zone."""
-    when = f" · data from {fetched_at:%H:%M}" if fetched_at else ""
+    words = (_("STALE · data from {time}").format(time=texts.hm(fetched_at)) if fetched_at
+             else _("STALE"))
     st.html(f'<div class="sb-chart-stale" data-panel="{wire}" data-sb-stale="true">'
-            f"STALE{when}</div>")
+            f"{html.escape(words)}</div>")
 
 
 def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[int, int],
@@ -433,9 +457,13 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
     width, height = size
     wire = slot.panel.wire_name
     if rows.empty:
+        empty = _("{na} — no data for this panel yet").format(na=na())
         st.html(f'<div class="sb-panel-empty" data-panel="{wire}" style="height:{height}px">'
-                f'<div class="sb-empty-title">{html.escape(slot.title)}</div>'
-                '<div class="sb-empty-text">n/a — no data for this panel yet</div></div>')
+                f'<div class="sb-empty-title">'
+                f"{html.escape(charts.panel_title(slot.panel, slot.title))}</div>"
+                f'<div class="sb-empty-text">'
+                f"{html.escape(empty)}"
+                "</div></div>")
         return
     st.vega_lite_chart(chart_spec(slot, rows, digest=digest, width=width, height=height,
                                   privacy=privacy),
@@ -446,7 +474,7 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
 
 def _guarded(slot: PanelSlot, draw: Callable[[], None]) -> None:
     """A panel that fails says so in a sentence; the other panels are unaffected."""
-    _guarded_as(slot.panel.wire_name, slot.title, draw)
+    _guarded_as(slot.panel.wire_name, charts.panel_title(slot.panel, slot.title), draw)
 
 
 def _guarded_as(name: str, title: str, draw: Callable[[], None]) -> None:
@@ -458,10 +486,12 @@ def _guarded_as(name: str, title: str, draw: Callable[[], None]) -> None:
 
 
 def _error_html(name: str, title: str) -> str:
+    words = html.escape(_("{title} cannot be drawn from the data the NetServer sent. Check "
+                          "the dashboard's log for the details; the other panels are "
+                          "unaffected.")).replace("{title}", "\0")
     return (f'<div class="sb-panel-error" data-panel="{html.escape(name)}" '
-            f'data-panel-error="true"><b>{html.escape(title)}</b> cannot be drawn from the '
-            "data the NetServer sent. Check the dashboard's log for the details; "
-            "the other panels are unaffected.</div>")
+            f'data-panel-error="true">'
+            + words.replace("\0", f"<b>{html.escape(title)}</b>") + "</div>")
 
 
 # -- the Connection screen ---------------------------------------------------------------------
@@ -513,15 +543,16 @@ def shown_error(snap: Snapshot, detailed: bool) -> str | None:
     return f"{kind[0].upper()}{kind[1:]} (the details are on the Connection screen)."
 
 
-def render_connection(rt: Runtime, reserved: int = 0) -> None:
+def render_connection(rt: Runtime, reserved: int = 0, asked: str | None = None) -> None:
     """Endpoint, credentials in words, polling figures and the raw frame, redrawn as polls land
     (to those who may see them: connection_access); to others, whether the data is fresh."""
     access = connection_access()
     if access != "details":
-        render_connection_health(rt, login=access == "login")
+        render_connection_health(rt, login=access == "login", asked=asked)
         return
     # With several desks, each one's row; their runtimes once per full run, not per redraw.
     others = [rt.for_desk(name) for name in rt.desk_names] if len(rt.desk_names) > 1 else []
+    wall = texts.language()
 
     @st.fragment(run_every=rt.config.redraw)
     def details() -> None:
@@ -536,6 +567,7 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
         if rt.history_status.unattributed:
             rows.append(unattributed_row(rt.history_status.unattributed))
         rows.append(zone_row(rt.config.zone, st.context.timezone, rt.config.source))
+        rows.append(language_row(wall, rt.config.language, asked))
         rows += alert_rows(rt.alert_targets() if rt.alert_targets else [], len(rt.config.alerts))
         if others:
             rows += desk_rows([(o.desk, o.connection, o.snapshot(), o.history_status.role,
@@ -565,10 +597,11 @@ def render_connection(rt: Runtime, reserved: int = 0) -> None:
     details()
 
 
-def render_connection_health(rt: Runtime, *, login: bool) -> None:
+def render_connection_health(rt: Runtime, *, login: bool, asked: str | None = None) -> None:
     """The Connection screen for a visitor who may not see its details: each desk's health, and
     how the details are turned on (or the login button)."""
     desks = [rt.for_desk(name) for name in rt.desk_names] if len(rt.desk_names) > 1 else [rt]
+    wall = texts.language()
 
     @st.fragment(run_every=rt.config.redraw)
     def health() -> None:
@@ -579,6 +612,7 @@ def render_connection_health(rt: Runtime, *, login: bool) -> None:
             state = desk_words(one, snap)[1]
             rows += health_rows(snap, interval=one.config.interval, now=now, state=state,
                                 desk=(one.desk_label or one.desk) if len(desks) > 1 else "")
+        rows.append(language_row(wall, rt.config.language, asked))
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         st.html(f'<table class="sb-conn" data-connection="health">{body}</table>')
@@ -603,6 +637,7 @@ class PageContext:
     #: Why ?desk= names no desk of the board: then no numbers are drawn (they would be
     #: another desk's), only this sentence.
     unknown_desk: str | None = None
+    language: str | None = None  # ?lang= in the address, when the board has it: it wins
 
     def screen(self, screen_id: str) -> ScreenConfig:
         found = self.runtime.config.screen(screen_id)
@@ -668,21 +703,30 @@ def desk_words(rt: Runtime, snap: Snapshot) -> tuple[str, str]:
     fresh = rt.freshness(snap)
     when = rt.local(snap.fetched_at)
     failing = rt.local(snap.error_since)
-    why = KIND_WORDS.get(snap.error_kind or "", "failing") if snap.error else None
+    why = _(KIND_WORDS.get(snap.error_kind or "", FAILING)) if snap.error else None
     if rt.fatal is not None:
-        return "error", "settings wrong: see the Connection screen"
+        return "error", _("settings wrong: see the Connection screen")
     if fresh.state in ("fresh", "demo") and when is not None:
-        return fresh.state, f"Updated {when:%H:%M}"
+        return fresh.state, _("Updated {time}").format(time=texts.hm(when))
     if fresh.state == "stale" and when is not None:
-        return "stale", f"STALE — data from {when:%H:%M}" + (f"; {why}" if why else "")
+        if why:
+            return "stale", _("STALE — data from {time}; {why}").format(time=texts.hm(when),
+                                                                       why=why)
+        return "stale", _("STALE — data from {time}").format(time=texts.hm(when))
     if why and failing is not None:
-        return "error", f"NO DATA — {why} since {failing:%H:%M}"
-    return fresh.state, fresh.headline
+        return "error", _("NO DATA — {why} since {time}").format(why=why,
+                                                                time=texts.hm(failing))
+    if fresh.state == "error":
+        return fresh.state, _("No data yet")
+    return fresh.state, _("Waiting for data…")
 
+
+#: A desk's failure of a kind KIND_WORDS does not name.
+FAILING = N_("failing")
 
 #: The Desks screen's note on its changes, by `compare`.
-COMPARE_WORDS = {"1h": "in the last hour", "start_of_day": "since the start of the day",
-                 "same_time_last_week": "against this time last week"}
+COMPARE_WORDS = {"1h": N_("in the last hour"), "start_of_day": N_("since the start of the day"),
+                 "same_time_last_week": N_("against this time last week")}
 
 
 def render_desks(rt: Runtime) -> None:
@@ -692,9 +736,14 @@ def render_desks(rt: Runtime) -> None:
 
     desks = [rt.for_desk(name) for name in rt.desk_names]  # once per full run, not per redraw
     status = PanelSlot(PanelType.StatusScreen, PanelType.StatusScreen.title)
+    language = texts.language()
 
     @st.fragment(run_every=rt.config.redraw)
     def table() -> None:
+        with texts.use(language):
+            _table()
+
+    def _table() -> None:
         rows = []
         for name, one in zip(rt.desk_names, desks, strict=True):
             snap = one.snapshot()
@@ -709,7 +758,8 @@ def render_desks(rt: Runtime) -> None:
                                  panel_frame(frame, PanelType.StatusScreen),
                                  thresholds=rt.config.thresholds, state=state, words=words,
                                  response=response, trends=trends))
-        st.html(desks_html(rows, compare=COMPARE_WORDS.get(rt.config.compare, "")))
+        compare = COMPARE_WORDS.get(rt.config.compare)
+        st.html(desks_html(rows, compare=_(compare) if compare else ""))
 
     table()
 
@@ -720,8 +770,29 @@ def screen(screen_id: str) -> None:
     Header and freshness (render_live), problems, then the panels statusboard.toml gives the
     screen, or, for "connection", the Connection screen."""
     ctx = context(screen_id)
-    is_connection = screen_id == CONNECTION_ID
     config = ctx.screen(screen_id)
+    with texts.use(ctx.language or ctx.runtime.config.language_of(config)):
+        _screen(ctx, screen_id, config)
+
+
+#: The built-in screens' titles (statusboard.toml's own), as the board writes them: a title
+#: the operator wrote in statusboard.toml is shown as written.
+SCREEN_TITLES = {"status": N_("Status"), "workload": N_("Workload"), "trends": N_("Trends"),
+                 "today": N_("Today"), "desks": N_("Desks")}
+_BUILTIN_TITLES = {"status": "Status", "workload": "Workload", "trends": "Trends",
+                   "today": "Today", "desks": "Desks"}
+
+
+def screen_title(config: ScreenConfig) -> str:
+    """A screen's title in the wall's language when it is the built-in one (of the built-in
+    screen of its id), else as the operator wrote it."""
+    if _BUILTIN_TITLES.get(config.id) == config.title:
+        return _(SCREEN_TITLES[config.id])
+    return config.title
+
+
+def _screen(ctx: PageContext, screen_id: str, config: ScreenConfig) -> None:
+    is_connection = screen_id == CONNECTION_ID
     rt = ctx.runtime.for_desk(ctx.desk or config.desk)
     if screen_id == DESKS_ID:  # every desk's: its header tells the oldest data of them all
         rt = replace(rt, source=Oldest(tuple(rt.for_desk(n) for n in rt.desk_names)),
@@ -732,7 +803,7 @@ def screen(screen_id: str) -> None:
     # The same screen for this run's key and the fragment's checks, or they never agree.
     panels = None if is_connection else config
     others = panel_desks(rt, panels) if ctx.unknown_desk is None else {}
-    title = "Connection" if is_connection else config.title
+    title = "Connection" if is_connection else screen_title(config)
     # Where the board polls (the NetServer's error texts, the settings' sentence) only to
     # those who may see it; an unknown ?desk= is the address's own sentence, shown to all.
     detailed = ctx.unknown_desk is not None or connection_access() == "details"
@@ -746,7 +817,7 @@ def screen(screen_id: str) -> None:
     if ctx.unknown_desk is None:  # else the sentence is among the problems
         render_fatal(rt, detailed)
     if is_connection:
-        render_connection(rt, reserved)
+        render_connection(rt, reserved, ctx.language)
     elif screen_id == DESKS_ID:
         render_desks(rt)
     else:

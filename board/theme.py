@@ -65,7 +65,9 @@ TYPE: dict[str, int] = {
     "banner": 38,
     "screen_title": 44,
     "desk_count": 56,  # a desk's headline count on the Desks screen
-    "number_long": 68,  # a big number of five characters or more
+    "number_least": 40,  # the last resort of a big number (a language with no short form)
+    "number_small": 52,  # a big number that even its compact form does not fit at number_long
+    "number_long": 68,  # a big number too wide for its tile at `number`
     "number": 92,  # the big numbers
     "night_clock": 180,  # the dim clock of night mode (board.kiosk.night_script)
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,10 @@ from statusboard.rules import (
     stored_time,
 )
 
-from .theme import PALETTE
+from . import texts
+from .texts import N_
+from .texts import gettext as _
+from .theme import PALETTE, TYPE
 
 #: The Status tile's counts as SuperOffice orders them; used when the panel has no data yet.
 STATUS_LABELS: tuple[str, ...] = (
@@ -48,7 +52,11 @@ def cue_text(rule: Threshold, level: Level) -> str:
     mark = "▲▲" if level == "red" else "▲"
     if rule.direction == "below":
         mark = "▼▼" if level == "red" else "▼"
-    return f"{mark} {level.upper()} {sign} {format_value(limit)}"
+    return f"{mark} {_(LEVEL_WORDS[level])} {sign} {short_value(limit)}"
+
+
+#: A level in the cue's capitals (its colour's name).
+LEVEL_WORDS = {"amber": N_("AMBER"), "red": N_("RED"), "ok": N_("OK"), "none": ""}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +72,98 @@ class Tile:
     series: tuple[str, str | None, str | None] = ("", None, None)
 
 
+def na() -> str:
+    """What a missing value shows ("n/a"), in the wall's language."""
+    return _("n/a")
+
+
 def format_value(value: float | None) -> str:
-    """Whole numbers with thousands separators, others with one decimal; "n/a" when missing."""
+    """Whole numbers with the language's thousands separators, others with one decimal; "n/a"
+    when missing.
+
+        >>> format_value(1234567), format_value(2.25)
+        ('1,234,567', '2.2')
+    """
     if value is None or not math.isfinite(value):
-        return "n/a"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+        return na()
+    return texts.number(value, 0 if float(value).is_integer() else 1)
+
+
+#: Where a tile's number has no say of its own: the pixels across the narrowest tile of the
+#: built-in Status screen (nine tiles in a row; board.geometry.tile_room).
+TILE_ROOM_PX = 158
+
+#: Steps of the type scale a big number may take, largest first (board.theme.TYPE).
+VALUE_STEPS = ("number", "number_long", "number_small", "number_least")
+
+
+def text_ems(text: str) -> float:
+    """A close guess of a text's width in ems in the board's font (Source Sans, tabular digits:
+    a digit half the size, separators a quarter, letters a little more than half), rounded up
+    by a twentieth: a guess that errs, errs on the side of room."""
+    return 1.05 * sum(0.5 if c.isdigit() else 0.25 if c in ",. \u00a0\u202f" else
+                      0.3 if c in "il|" else 0.58 for c in text)
+
+
+def tile_text(tile: Tile, room_px: int = TILE_ROOM_PX) -> str:
+    """What a tile's big number shows: its text, or the language's compact form of a number
+    too long for the tile ("1.2m", "1,2 mill.").
+
+        >>> tile_text(Tile("k", "Open", 1234567.0, "1,234,567")), tile_text(Tile("k", "", 5.0, "5"))
+        ('1.2m', '5')
+    """
+    return value_form(tile, room_px)[0]
+
+
+_COMPACT = re.compile(r"^([-−]?[\d.,\s\u00a0\u202f]*\d)(.*)$")
+
+
+def value_form(tile: Tile, room_px: int = TILE_ROOM_PX) -> tuple[str, str]:
+    """The big number as shown and its step of the type scale: the exact text at the largest
+    step it fits, else the compact form (its word at the label's size) at the largest step
+    it fits, the exact text before the compact at the smaller steps; the least step when
+    nothing fits better. A number is never wider than its tile."""
+    if tile.value is None:
+        return tile.text, "number"
+    short = texts.compact(tile.value)
+    found = _COMPACT.match(short)
+    number, unit = (found[1], found[2]) if found else (short, "")
+    word_px = (text_ems(unit) + 0.15) * TYPE["tile_label"] if unit else 0.0
+    choices = [(tile.text, "number"), (tile.text, "number_long")]
+    if unit:  # a language with a short form for this size ("Mio."); German has none for 1000s
+        choices += [(short, "number_long"), (short, "number_small")]
+    choices += [(tile.text, "number_small"), (tile.text, "number_least")]
+    for text, step in choices:
+        px = (text_ems(number) * TYPE[step] + word_px if text == short and unit
+              else text_ems(text) * TYPE[step])
+        if px <= room_px:
+            return text, step
+    return (short, "number_least") if unit else (tile.text, "number_least")
+
+
+def value_html(tile: Tile, room_px: int = TILE_ROOM_PX) -> tuple[str, str]:
+    """The big number's HTML and its step (value_form): a compact form is its number at the
+    step and its word ("mill.", "Mio.") at the label's size.
+
+        >>> value_html(Tile("k", "Open", 1234567.0, "1,234,567"))
+        ('<span class="sb-num">1.2</span><span class="sb-unit">m</span>', 'number_long')
+    """
+    shown, step = value_form(tile, room_px)
+    found = _COMPACT.match(shown)
+    if shown == tile.text or not found or not found[2]:
+        return html.escape(shown), step
+    return (f'<span class="sb-num">{html.escape(found[1])}</span>'
+            f'<span class="sb-unit">{html.escape(found[2])}</span>', step)
+
+
+def machine_number(value: float) -> str:
+    """A number as the page's hooks carry it, the same in every language: whole numbers without
+    separators or exponent, others as Python writes them.
+
+        >>> machine_number(1234567.0), machine_number(2.5)
+        ('1234567', '2.5')
+    """
+    return str(int(value)) if float(value).is_integer() and abs(value) < 2**63 else repr(value)
 
 
 def _tile(key: str, label: str, value: float | None, tooltip: str,
@@ -106,7 +199,7 @@ def number_tiles(rows: pd.DataFrame, *, key: str, title: str,
     if rows.empty:
         return [_tile(key, title, None, "", thresholds, (key, None, None))]
     out: list[Tile] = []
-    for n, (_, ds) in enumerate(rows.groupby("dataset", sort=True)):
+    for n, (_key, ds) in enumerate(rows.groupby("dataset", sort=True)):
         first = ds.iloc[0]
         label = title if n == 0 else (_text(first["dataset_label"]) or _text(first["label"]))
         tile_key = key if n == 0 else f"{key}.{label}"
@@ -125,28 +218,36 @@ def status_tiles(rows: pd.DataFrame, *, key: str = "StatusScreen",
         return [_tile(f"{key}.{label}", label, None, "", thresholds, (key, None, label))
                 for label in expected]
     out: list[Tile] = []
-    for _, row in rows.sort_values(["dataset", "position"], kind="stable").iterrows():
-        label = _text(row["label"]) or f"Count {int(row['position']) + 1}"
+    for _index, row in rows.sort_values(["dataset", "position"], kind="stable").iterrows():
+        label = _text(row["label"]) or _("Count {n}").format(n=int(row["position"]) + 1)
         out.append(_tile(f"{key}.{label}", label, _number(row["value"]), _text(row["description"]),
                          thresholds, (key, None, _text(row["label"]) or None)))
     return out
 
 
 def tile_html(tile: Tile, *, panel: str, stale: bool, trend: Trend | None = None,
-              no_history: str = "", desk: str | None = None) -> str:
+              no_history: str = "", desk: str | None = None,
+              room_px: int = TILE_ROOM_PX) -> str:
     """One tile as HTML, with the hooks the browser tests read (see board/__init__.py): the
     change and sparkline of `trend`, or `no_history` (a few words) in their place; `desk`:
-    the desk its panel names (`data-desk`), when not the screen's own."""
+    the desk its panel names (`data-desk`), when not the screen's own; `room_px` the pixels
+    across its number (board.geometry.tile_room): a number too long for them takes a smaller
+    step or its compact form, its exact value in `data-value`."""
     e = html.escape
+    stale_word = _("STALE")
     classes = "sb-tile sb-stale" if stale else "sb-tile"
-    stale_tag = '<span class="sb-stale-tag">STALE</span>' if stale else ""
-    level_for = f" {trend.level_for}" if trend is not None and trend.level_for else ""
+    # A space after the tag: the cue may break there, whatever the length of the word.
+    stale_tag = f'<span class="sb-stale-tag">{e(stale_word)}</span> ' if stale else ""
+    # Stale, the tag takes the place of how long it has been at its level (the values are
+    # old anyway): the cue keeps to its two lines in every language.
+    level_for = f" {trend.level_for}" if trend is not None and trend.level_for and not stale \
+        else ""
     cue = f'<div class="sb-tile-cue">{stale_tag}{e(tile.cue)}{e(level_for)}</div>'
     na = "true" if tile.value is None else "false"
     attrs = f' data-desk="{e(desk)}"' if desk else ""
     spark = ""
     if trend is not None and trend.delta is not None:
-        attrs += f' data-delta="{trend.delta:g}"'
+        attrs += f' data-delta="{machine_number(trend.delta)}"'
         change = (f'<div class="sb-tile-delta" data-direction="{trend.direction}">'
                   f'<span class="sb-delta-num">{e(trend.delta_text)}</span> '
                   f'<span class="sb-delta-base">{e(trend.base_text)}</span></div>')
@@ -154,14 +255,17 @@ def tile_html(tile: Tile, *, panel: str, stale: bool, trend: Trend | None = None
         change = f'<div class="sb-tile-delta sb-delta-none">{e(no_history)}</div>'
     if trend is not None and trend.spark:
         spark = trend.spark
+    shown, step = value_html(tile, room_px)
+    exact = "" if tile.value is None else f' data-value="{machine_number(tile.value)}"'
     return (
         f'<div class="{classes}" data-panel="{e(panel)}" data-tile="{e(tile.key)}" '
         f'data-level="{tile.level}" data-na="{na}" data-sb-stale="{str(stale).lower()}"'
         f'{attrs} title="{e(tile.tooltip)}">'
         f'<div class="sb-tile-label">{e(tile.label)}</div>'
         f'<div class="sb-tile-main">{spark}'
-        f'<div class="sb-tile-value" data-long="{str(len(tile.text) > 4).lower()}">'
-        f'{e(tile.text)}</div></div>{change}{cue}</div>'
+        f'<div class="sb-tile-value" data-long="{str(step != "number").lower()}" '
+        f'data-step="{step}"{exact} '
+        f'title="{e(tile.text)}">{shown}</div></div>{change}{cue}</div>'
     )
 
 
@@ -195,10 +299,11 @@ def base_words(compare: Compare, asked: datetime, got: datetime, now: datetime) 
     """
     if got <= asked:
         if compare == "1h":
-            return "in 1 h"
+            return _("in 1 h")
         if compare == "same_time_last_week":
-            return f"vs last {asked.astimezone(now.tzinfo):%a}"
-        return "today"
+            return _("vs last {weekday}").format(
+                weekday=texts.weekday(asked.astimezone(now.tzinfo)))
+        return _("today")
     return since_words(got, now)
 
 
@@ -206,8 +311,9 @@ def since_words(when: datetime, now: datetime) -> str:
     """"since 08:00" today, "since Tue 14:05" before today (in `now`'s zone, the board's)."""
     local = when.astimezone(now.tzinfo)
     if local.date() == now.date():
-        return f"since {local:%H:%M}"
-    return f"since {local:%a %H:%M}"
+        return _("since {time}").format(time=texts.hm(local))
+    return _("since {weekday} {time}").format(weekday=texts.weekday(local),
+                                              time=texts.hm(local))
 
 
 def reading_at(series: pd.DataFrame, when: datetime) -> Reading | None:
@@ -230,7 +336,17 @@ def delta_text(delta: float) -> str:
     """
     if delta == 0:
         return "±0"
-    return ("▲" if delta > 0 else "▼") + format_value(abs(delta))
+    return ("▲" if delta > 0 else "▼") + short_value(abs(delta))
+
+
+#: The most characters a change or a limit is written out in (a line of caption text).
+SHORT_CHARS = 6
+
+
+def short_value(value: float) -> str:
+    """A number in at most SHORT_CHARS characters where it can: its compact form past that."""
+    text = format_value(value)
+    return text if len(text) <= SHORT_CHARS else texts.compact(value)
 
 
 def with_current(series: pd.DataFrame, value: float | None, at: datetime | None) -> pd.DataFrame:
@@ -254,10 +370,12 @@ def duration_words(seconds: float) -> str:
     """
     minutes = int(seconds // 60)
     if minutes < 1:
-        return "<1 min"
+        return _("<1 min")
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+        return _("{minutes} min").format(minutes=minutes)
+    if minutes % 60:
+        return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=minutes % 60)
+    return _("{hours} h").format(hours=minutes // 60)
 
 
 def level_words(level: Level, since: datetime | None, *, window: datetime,
@@ -268,10 +386,11 @@ def level_words(level: Level, since: datetime | None, *, window: datetime,
     if level not in ("amber", "red") or since is None:
         return ""
     if since <= window:
-        return f"for over {duration_words(seconds_between(window, now))}"
+        return _("for over {duration}").format(duration=duration_words(
+            seconds_between(window, now)))
     if first is not None and since <= first:
         return since_words(since, now)
-    return f"for {duration_words(seconds_between(since, now))}"
+    return _("for {duration}").format(duration=duration_words(seconds_between(since, now)))
 
 
 #: Sparkline box: viewBox units (the SVG is stretched to the tile's width by the CSS).

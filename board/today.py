@@ -25,7 +25,10 @@ import pandas as pd
 
 from statusboard.rules import local_midnight
 
+from . import texts
 from .periods import Period, parse_period
+from .texts import N_
+from .texts import gettext as _
 from .tiles import format_value
 
 #: The Today screen's id (statusboard.toml); its panels are what it needs polled.
@@ -42,13 +45,18 @@ PACING_WEEKS = 4
 #: changed or this step passed, not at every poll.
 NOW_STEP_MIN = 10
 
+#: Today's line (the data's series name; the chart shows it in the wall's language).
 TODAY = "Today"
+#: Each chart's title by its count.
+TITLES = {"Open": N_("Open requests"), "Unassigned": N_("Unassigned requests"),
+          "Unread": N_("Unread requests"), "Created": N_("Created requests today")}
 COLUMNS = {"time": "datetime64[ns, UTC]", "value": "float64", "series": "string"}
 
 
 def weekday_name(now: datetime) -> str:
-    """`now`'s weekday in `now`'s zone (pass it in the board's, board.zone)."""
-    return f"{now:%A}"
+    """`now`'s weekday in `now`'s zone (pass it in the board's, board.zone), in the wall's
+    language."""
+    return texts.weekday_long(now)
 
 
 def now_step(now: datetime) -> datetime:
@@ -129,22 +137,24 @@ def count_chart(label: str, today: pd.DataFrame, last_week: pd.DataFrame, *,
     end = start + timedelta(days=1)
     shown_now = now_step(now)
     week = timedelta(days=7)
-    name = f"Last {start:%a}"
+    name = _("Last {weekday}").format(weekday=texts.weekday(start))
     lines = [clip_day(today, start, end, name=TODAY, hold_to=shown_now),
              clip_day(last_week, start, end, name=name, hold_to=end, days=7)]
     data = pd.concat([d for d in lines if not d.empty] or [_empty()], ignore_index=True)
     current = today.dropna(subset=["value"])
     words = []
     if not current.empty:
-        words.append(f"now {format_value(float(current['value'].iloc[-1]))}")
+        words.append(_("now {value}").format(value=format_value(float(current["value"].iloc[-1]))))
     then = last_week.dropna(subset=["value"])
     then = then[then["time"] <= pd.Timestamp(now - week)]
     if not then.empty:
-        words.append(f"last {start:%a} at this time {format_value(float(then['value'].iloc[-1]))}")
+        words.append(_("last {weekday} at this time {value}").format(
+            weekday=texts.weekday(start), value=format_value(float(then["value"].iloc[-1]))))
     elif lines[1].empty:
-        words.append(f"last {start:%A} was not recorded")
-    return DayChart(label, f"{label} requests", " · ".join(words), data, start, end,
-                    dashed=(name,))
+        words.append(_("last {weekday} was not recorded").format(
+            weekday=texts.weekday_long(start)))
+    title = _(TITLES[label]) if label in TITLES else label
+    return DayChart(label, title, " · ".join(words), data, start, end, dashed=(name,))
 
 
 def day_dates(rows: pd.DataFrame) -> dict[date, tuple[str, float | None]]:
@@ -193,7 +203,7 @@ def pacing_chart(today: pd.DataFrame, before: Sequence[tuple[int, pd.DataFrame]]
     end = start + timedelta(days=1)
     shown_now = now_step(now)
     day = weekday_name(now)
-    name = f"Average {start:%a}"
+    name = _("Average {weekday}").format(weekday=texts.weekday(start))
     line = clip_day(today, start, end, name=TODAY, hold_to=shown_now)
     shifted = [clip_day(series, start, end, name=name, hold_to=end, days=7 * weeks)
                for weeks, series in before]
@@ -203,18 +213,23 @@ def pacing_chart(today: pd.DataFrame, before: Sequence[tuple[int, pd.DataFrame]]
     words = []
     current = today.dropna(subset=["value"])
     if not current.empty:
-        words.append(f"{format_value(float(current['value'].iloc[-1]))} so far")
+        words.append(_("{value} so far").format(
+            value=format_value(float(current["value"].iloc[-1]))))
     by_now = average[average["time"] <= pd.Timestamp(now)]
     # One sentence about an average earlier weekday: by now, and all day (the NetServer's own
     # counts), so that "all day" is never read as where today will end.
-    had = []
-    if not by_now.empty:
-        had.append(f"{format_value(round(by_now['value'].iloc[-1]))} by now")
-    if whole_days:
-        had.append(f"{format_value(round(sum(whole_days) / len(whole_days)))} all day")
-    if had:
-        words.append(f"an average {day} had {' and '.join(had)}")
-    if by_now.empty and not whole_days:
-        words.append(f"no earlier {day} recorded yet")
-    return DayChart("Created", "Created requests today", " · ".join(words), data, start, end,
+    by_now_text = (format_value(round(by_now["value"].iloc[-1])) if not by_now.empty else None)
+    all_day = (format_value(round(sum(whole_days) / len(whole_days))) if whole_days else None)
+    if by_now_text is not None and all_day is not None:
+        words.append(_("an average {weekday} had {by_now} by now and {all_day} all day").format(
+            weekday=day, by_now=by_now_text, all_day=all_day))
+    elif by_now_text is not None:
+        words.append(_("an average {weekday} had {by_now} by now").format(
+            weekday=day, by_now=by_now_text))
+    elif all_day is not None:
+        words.append(_("an average {weekday} had {all_day} all day").format(
+            weekday=day, all_day=all_day))
+    else:
+        words.append(_("no earlier {weekday} recorded yet").format(weekday=day))
+    return DayChart("Created", _(TITLES["Created"]), " · ".join(words), data, start, end,
                     dashed=(name,))

@@ -30,7 +30,7 @@ from .model import HelpDeskModel
 from .replay import Capture
 from .request import Reply, Request, RouteHandler
 from .rest import RestEndpoint
-from .shapes import Shaped
+from .shapes import Scaled, Shaped
 from .source import DataSource
 from .state import DemoState, Fault
 
@@ -142,6 +142,7 @@ class DemoNetServer:
         log: Callable[[str], None] | None = None,
         shapes: str = "standard",
         replay: Capture | None = None,
+        scale: int = 1,
     ) -> None:
         if replay is not None and (ticket or app_token or users or shapes != "standard"):
             raise ValueError("a replay accepts any credentials and has its own shapes: give no "
@@ -152,6 +153,8 @@ class DemoNetServer:
         self.model = HelpDeskModel(seed=seed, extra_values=extra_values)
         #: What GetStatistics answers from: the model in a shape variant, or the capture.
         self.source: DataSource = replay if replay is not None else Shaped(self.model, shapes)
+        if scale != 1:  # every count multiplied: a desk of millions (shapes.Scaled)
+            self.source = Scaled(self.source, scale)
         prefix = path_prefix.strip("/")
         self.path_prefix = f"/{prefix}" if prefix else ""
         self.log = log

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from stats_client import DataSet, DataValue, PanelType
 
 from .model import HANDLERS, HelpDeskModel
-from .source import Transport
+from .source import DataSource, Transport
 from .state import RawReply
 
 # fmt: off
@@ -190,3 +190,27 @@ def _hostile(ds: DataSet, *, labels: bool, label: bool) -> DataSet:
                    for n, v in enumerate(ds.values))
     return DataSet(_dressed(ds.label, 2) if label else ds.label, _dressed(ds.description, 3),
                    values)
+
+
+class Scaled:
+    """Another source's data sets with every count multiplied by `factor` (response times,
+    which are hours, stay): a desk of millions of requests, for the screens' longest numbers
+    (`DemoNetServer(scale=12345)`)."""
+
+    def __init__(self, source: DataSource, factor: int) -> None:
+        self.source = source
+        self.factor = factor
+
+    def __repr__(self) -> str:
+        return f"Scaled({self.source!r}, {self.factor})"
+
+    def recorded(self, transport: Transport, panels: Sequence[PanelType]) -> RawReply | None:
+        return None
+
+    def datasets(self, panel: PanelType, now: datetime) -> tuple[DataSet, ...]:
+        sets = self.source.datasets(panel, now)
+        if panel in _RESPONSE:
+            return sets
+        return tuple(replace(ds, values=tuple(
+            replace(v, value=v.value * self.factor) if math.isfinite(v.value) else v
+            for v in ds.values)) for ds in sets)

@@ -61,8 +61,11 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
-             "time_zone", "desks", "hotlist", "handlers", "alerts", "public_url")
-_SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers")
+             "time_zone", "desks", "hotlist", "handlers", "alerts", "public_url", "language")
+_SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers", "language")
+#: The languages the board speaks (board/locales holds a catalog of each), and the default.
+LANGUAGES = ("en", "nb", "sv", "da", "de", "nl")
+DEFAULT_LANGUAGE = "en"
 #: What a wall passed by visitors may show of requests and people (a screen's own, or the
 #: board's): the hotlist's request titles or only how many there are; handlers by name, by
 #: initials, or not at all (one figure for all of them).
@@ -101,6 +104,7 @@ class ScreenConfig:
     desk: str | None = None  # the desk it shows (a [desks] id); None: the first, or ?desk=
     hotlist: str | None = None  # HOTLIST_MODES; None: the board's
     handlers: str | None = None  # HANDLER_MODES; None: the board's
+    language: str | None = None  # LANGUAGES; None: the board's
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,11 @@ class BoardConfig:
     handlers: str = "names"  # every screen's, unless it says otherwise (HANDLER_MODES)
     alerts: tuple[AlertRule, ...] = ()  # [[alerts]]: who is told what (statusboard.alerts)
     public_url: str | None = None  # the board's address as its viewers open it (for links)
+    language: str = DEFAULT_LANGUAGE  # every screen's, unless it says otherwise (LANGUAGES)
+
+    def language_of(self, screen: ScreenConfig | None) -> str:
+        """The language `screen` is written in: its own setting, else the board's."""
+        return (screen.language if screen else None) or self.language
 
     def privacy(self, screen: ScreenConfig | None) -> Privacy:
         """What `screen` shows of requests and people: its own setting, else the board's."""
@@ -311,6 +320,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
         else default.public_url
     hotlist = _mode(data, "hotlist", HOTLIST_MODES, say) or default.hotlist
     handlers = _mode(data, "handlers", HANDLER_MODES, say) or default.handlers
+    language = _language(data, say) or default.language
     if "time_zone" not in data and (unnamed := server_problem or unnamed_problem(server)):
         problems.append(unnamed)
     desks = _desks(data["desks"], say, source) if "desks" in data else ()
@@ -331,7 +341,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, buffer=buffer, zone=zone,
                          desks=desks, hotlist=hotlist, handlers=handlers, alerts=alerts,
-                         public_url=public_url)
+                         public_url=public_url, language=language)
     return Loaded(config, tuple(problems))
 
 
@@ -470,7 +480,8 @@ def _screens(raw: object, say: Any,
             desk = None
         out.append(ScreenConfig(screen_id, title.strip(), slots, desk,
                                 _mode(item, "hotlist", HOTLIST_MODES, say, f"{where}."),
-                                _mode(item, "handlers", HANDLER_MODES, say, f"{where}.")))
+                                _mode(item, "handlers", HANDLER_MODES, say, f"{where}."),
+                                _language(item, say, f"{where}.")))
     if not out:
         say("screens", "holds no usable screen; the built-in screens are shown.")
         return default
@@ -497,6 +508,32 @@ def _mode(table: Mapping[str, Any], key: str, modes: tuple[str, ...], say: Any,
         return str(value)
     say(f"{where}{key}", f"= {_value(value)} must be one of: "
         f"{', '.join(_value(m) for m in modes)}; the board's setting is used.")
+    return None
+
+
+def language_problem(key: str, value: object) -> str:
+    """The sentence for a language the board does not speak (a setting, or ?lang=).
+
+        >>> language_problem("?lang", "fr")[:50]
+        '?lang = "fr" is not a language of the board (it ha'
+    """
+    return f"{key} {_not_spoken(value)}"
+
+
+def _not_spoken(value: object) -> str:
+    return (f"= {_value(value)} is not a language of the board (it has: "
+            f"{', '.join(LANGUAGES)}); English is used.")
+
+
+def _language(table: Mapping[str, Any], say: Any, where: str = "") -> str | None:
+    """`language` of `table` when set and one of LANGUAGES (any case); else None, and a
+    sentence naming the key and the languages there are when set wrong."""
+    if "language" not in table:
+        return None
+    value = table["language"]
+    if isinstance(value, str) and value.strip().lower() in LANGUAGES:
+        return value.strip().lower()
+    say(f"{where}language", _not_spoken(value))
     return None
 
 

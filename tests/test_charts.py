@@ -436,11 +436,11 @@ def test_a_server_that_sends_one_data_set_per_period_is_one_series() -> None:
 # -- response times given per handler: a comparison, titled so ----------------------------------
 @pytest.mark.parametrize(("datasets", "title", "expected_title", "period"), [
     ((("Åse", [("2026-W48", 1.5)]), ("José", [("2026-W48", 2.5)])),
-     RESPONSE.title, charts.HANDLER_TITLE, "2026-W48"),
+     RESPONSE.title, "Response time per week by handler", "2026-W48"),
     ((("Åse", [("Åse", 1.5)]), ("José", [("José", 2.5)])),
-     RESPONSE.title, charts.HANDLER_TITLE, None),
+     RESPONSE.title, "Response time per week by handler", None),
     ((("Response time", [("Åse", 1.5), ("José", 2.5)]),),
-     RESPONSE.title, charts.HANDLER_TITLE, None),
+     RESPONSE.title, "Response time per week by handler", None),
     ((("Åse", [("Uke 48", 1.5)]), ("José", [("Uke 48", 2.5)])),
      "Svartid", "Svartid · by handler", "Uke 48"),
     ((("Åse", [("Avg", 1.5)]), ("José", [("Avg", 2.5)])),

@@ -134,7 +134,8 @@ def test_a_stale_tile_keeps_its_value_and_says_stale() -> None:
     assert 'data-sb-stale="true"' in html
     assert "sb-stale" in html
     assert ">STALE<" in html
-    assert '<div class="sb-tile-value" data-long="false">3</div>' in html
+    assert ('<div class="sb-tile-value" data-long="false" data-step="number" data-value="3" '
+            'title="3">3</div>') in html
 
 
 @pytest.mark.parametrize("missing", [math.nan, None, pd.NA, math.inf])
