@@ -550,12 +550,14 @@ class Alerts:
     def configure(self, setup: Setup) -> None:
         self.setup = setup
 
-    def observer(self, *, desk: str, label: str, screen: str = "",
+    def observer(self, *, desk: str, label: str | Callable[[], str], screen: str = "",
                  history: Callable[[], str] = lambda: "off",
                  state: AlertState | None = None) -> Callable[[Any], None]:
+        """`label`: the desk's label, or how to read it now (a relabelled desk keeps polling:
+        its messages follow the new label)."""
         def observe(snap: Any) -> None:
-            self.evaluate(snap, desk=desk, label=label, screen=screen, history=history(),
-                          state=state)
+            self.evaluate(snap, desk=desk, label=label() if callable(label) else label,
+                          screen=screen, history=history(), state=state)
         return observe
 
     def evaluate(self, snap: Any, *, desk: str, label: str, screen: str = "",

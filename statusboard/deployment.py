@@ -451,7 +451,8 @@ class Deployment:
             self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
             self.metrics.watch_history(desk.recorder, desk=desk.key)
             desk.poller.add_observer(self.alerts.observer(
-                desk=desk.key, label=desk.label, screen=f"?desk={desk.id}" if several else "",
+                desk=desk.key, label=partial(_label, desk),
+                screen=f"?desk={desk.id}" if several else "",
                 history=partial(_history_state, desk.recorder),
                 state=alerts.StoredState(partial(_open_store, desk.recorder))))
             desk.start()
@@ -494,6 +495,10 @@ class Deployment:
                 desk.stop()
                 self.metrics.forget(desk.key)
 
+
+
+def _label(desk: Desk) -> str:
+    return desk.label
 
 
 def _history_state(recorder: HistoryRecorder) -> str:

@@ -327,3 +327,18 @@ def test_new_targets_keep_what_is_queued(receiver: Receiver) -> None:
         assert set(sender.status) == {"team", "admin"}
     finally:
         sender.stop()
+
+
+def test_a_relabelled_desk_is_named_by_its_new_label(tmp_path: Path, demo_server: DemoNetServer,
+                                                     receiver: Receiver,
+                                                     started: Callable[..., Deployment]) -> None:
+    """Regression (review): the messages kept the label the desk had when it was built."""
+    desks = '\n[desks.north]\nlabel = "{label}"\nurl = "{url}"\n'
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=1) + desks.format(label="North", url=demo_server.url))
+    started(toml, demo_server.url, STATUSBOARD_NOTIFY_TEAM=receiver.url)
+    wait_for(lambda: receiver.messages, what="the red message")
+    assert receiver.titles()[0].startswith("North: ")
+    toml.write_text(RULES.format(red=100000) + desks.format(label="Nord", url=demo_server.url))
+    wait_for(lambda: len(receiver.messages) == 2, what="the resolved message")
+    assert receiver.titles()[1].startswith("Resolved: Nord: ")
