@@ -526,8 +526,8 @@ def local_visitor() -> bool:
     try:
         headers = {str(k).lower() for k in st.context.headers}
         address = st.context.ip_address
-    except Exception:  # no request behind this run (a test's script run): the listener decides
-        return True
+    except Exception:  # the request cannot be read: not known to be local
+        return False
     if headers & _FORWARDED:
         return False
     # No address (a test's script run has none, or a stand-in object): the listener decides.

@@ -135,6 +135,15 @@ def test_connection_screen(dashboard: Dashboard, new_page: Any) -> None:
     assert box is not None
     assert box["y"] + box["height"] <= 1080.5
     save_screenshot(page, "connection-1920x1080")
+    # The same board reached through a proxy on its machine (a forwarded header): a visitor
+    # from anywhere, who sees the desk's health and not where it polls. Regression (review):
+    # the loopback listener alone made every proxied visitor "local".
+    page.set_extra_http_headers({"X-Forwarded-For": "203.0.113.9"})
+    page.reload(wait_until="domcontentloaded")
+    health = page.locator('table[data-connection="health"]')
+    health.wait_for()
+    assert "/Remote/Services87/CustomerService.svc" not in page.content()
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0
 
 
 CHROME_JS = """() => ['[data-testid="stHeader"]', '[data-testid="stToolbar"]',
