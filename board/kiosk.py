@@ -322,8 +322,9 @@ def kiosk_script(reload_at: time | None, *, rotate_s: int = 0,
             "if (paths.indexOf(here) == -1){parts.push(here);here='';}"
             "var base=parts.join('/')+'/';"
             "var next=paths[(paths.indexOf(here)+1)%paths.length];"
-            # When the period began, for tests: the next page's navigation starts after it.
-            "window.__sbRotateFrom=Date.now();"
+            # When the period began and where it goes, for tests: the next page's navigation
+            # starts after it.
+            "window.__sbRotateFrom=Date.now();window.__sbRotateTo=next;"
             "window.__sbRotate=setTimeout(function(){"
             "window.location.assign(base+next+window.location.search);},"
             f"{rotate_s * 1000});"

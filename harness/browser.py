@@ -373,6 +373,19 @@ TEXT_SIZES_JS = """() => {
   visit(document, 1, {x: 0, y: 0});
   return out; }"""
 
+# Fonts loaded, and every chart drawn as SVG text (not a canvas, whose text cannot be measured).
+SETTLED_JS = """() => document.fonts.status === 'loaded' &&
+  document.querySelectorAll('[data-testid="stVegaLiteChart"] canvas').length === 0 &&
+  [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(
+    c => c.querySelector('svg text'))"""
+
+
+def too_small(texts: list[dict[str, Any]], least: float) -> list[str]:
+    """The texts of TEXT_SIZES_JS drawn smaller than `least` px, one line each."""
+    return [f"{t['px']:.1f} px: {t['text']!r} ({t['element']} in {t['where']})"
+            for t in texts if t["px"] < least - 0.01]
+
+
 TILES_JS = """() => Object.fromEntries([...document.querySelectorAll('.sb-tile')].map(t =>
   [t.dataset.tile, t.querySelector('.sb-tile-value')?.textContent.trim()]))"""
 

@@ -25,23 +25,9 @@ SCRUBBED_PREFIXES = ("SUPEROFFICE_", "STATUSBOARD_")
 #: Knobs of the test run itself (CI sets them), not settings of the product.
 RUNNER_VARS = frozenset({"STATUSBOARD_REQUIRE_BROWSER", "STATUSBOARD_CHROMIUM",
                          "STATUSBOARD_UPDATE_SCREENSHOTS", "STATUSBOARD_REQUIRE_POSTGRES"})
-#: The throwaway PostgreSQL cluster of the history tests: pg_cluster, pg_url, db_url.
-pytest_plugins = ["pg_cluster"]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `make test` (pytest-xdist, --dist loadgroup) each browser test module stays on one
-    worker, and the PostgreSQL tests share one throwaway cluster; the rest spread over both
-    workers. Without xdist the marks do nothing."""
-    browser_dir = Path(__file__).parent / "browser"
-    for item in items:
-        path = Path(str(item.fspath))
-        if browser_dir in path.parents:
-            # One browser module runs on one worker (its module fixtures, its boards); the
-            # session's board and Chromium start once on each worker that runs any.
-            item.add_marker(pytest.mark.xdist_group(f"browser-{path.stem}"))
-        elif "pg_cluster" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("postgres"))
+#: The throwaway PostgreSQL cluster of the history tests (pg_cluster, pg_url, db_url), and how
+#: the tests are shared between xdist's workers.
+pytest_plugins = ["pg_cluster", "harness.scheduling"]
 
 
 _history_files = itertools.count()

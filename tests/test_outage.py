@@ -34,8 +34,6 @@ from stats_client.settings import Settings
 from statusboard import config
 from statusboard.metrics import Metrics
 
-pytestmark = pytest.mark.xdist_group("outage")
-
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:

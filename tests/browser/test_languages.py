@@ -12,6 +12,7 @@ tests/test_languages_screens.py, tests/test_catalogs.py.)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,18 @@ from harness.browser import (
     FIT_JS,
     INTERVAL,
     MAX_BACKOFF,
+    SETTLED_JS,
     TEXT_SIZES_JS,
     Dashboard,
     open_screen,
     save_screenshot,
+    too_small,
 )
+from harness.history import forget_snapshot, record, with_values
 from netserver_demo import DemoNetServer
+from stats_client import HistoryStore, Settings, open_client
+from stats_client.desks import desk_key
+from stats_client.panels import ALL_PANELS
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +44,6 @@ SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends"), ("tod
 #: What the header says in each language ("Updated 14:03:22").
 UPDATED = {"en": "Updated ", "nb": "Oppdatert ", "sv": "Uppdaterad ", "da": "Opdateret ",
            "de": "Aktualisiert ", "nl": "Bijgewerkt "}
-
-SETTLED_JS = """() => document.fonts.status === 'loaded' &&
-  document.querySelectorAll('[data-testid="stVegaLiteChart"] canvas').length === 0 &&
-  [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(
-    c => c.querySelector('svg text'))"""
 
 # Text that does not fit its box: an element that hides or clips what overflows it (overflow
 # other than visible, or a line clamp) while its content is larger than the box; and chart
@@ -80,8 +82,21 @@ def millions(chromium_executable: str) -> Iterator[DemoNetServer]:
 
 @pytest.fixture(scope="module")
 def board(millions: DemoNetServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    """One board for every language (?lang=), recording its own history (the Today screen)."""
+    """One board for every language (?lang=), recording its own history (the Today screen) on
+    a store that has each Status count at half its value half an hour ago: every tile then
+    shows a change of millions and since when ("▼1 234 567 since 07:18"), and each tile past a
+    threshold since when it has been there, the longest a tile's words get."""
     store = Path(tmp_path_factory.mktemp("languages")) / "history.sqlite3"
+    with open_client(Settings(url=millions.url)) as client:
+        frame = client.fetch_frame(ALL_PANELS)
+    status = frame[frame["panel"] == "StatusScreen"]
+    half = with_values(frame, "StatusScreen", {
+        str(label): float(value) // 2 for label, value in zip(status["label"], status["value"],
+                                                              strict=True)})
+    past = HistoryStore.open(f"sqlite:///{store}", desk=desk_key(Settings(url=millions.url)))
+    record(past, [(datetime.now(UTC) - timedelta(minutes=30), half)])
+    forget_snapshot(past)
+    past.close()
     with Dashboard(millions.url, interval=INTERVAL, max_backoff=MAX_BACKOFF,
                    extra_env={"STATUSBOARD_DATABASE_URL": f"sqlite:///{store}"}) as b:
         yield b
@@ -95,12 +110,11 @@ def check_screen(page: Any, board: Dashboard, lang: str, path: str, panels: list
     where = f"/{path}?lang={lang} at {page.viewport_size['width']}"
     fit = page.evaluate(FIT_JS)
     assert fit["scrollbars"] == [], (where, fit)
-    if page.viewport_size["width"] <= 1920:  # at 4K, see test_screens.test_status_fits_4k
+    if page.viewport_size["width"] <= 1920:  # at 4K, see test_readable.py
         assert fit["hidden"] == [], (where, fit)
     assert fit["contentBottom"] <= fit["innerHeight"] + 1, (where, fit)
     texts = page.evaluate(TEXT_SIZES_JS)
-    small = [f"{t['px']:.1f} px: {t['text']!r} ({t['element']} in {t['where']})"
-             for t in texts if t["px"] < least - 0.01]
+    small = too_small(texts, least)
     assert small == [], f"text below {least} px on {where}:\n" + "\n".join(small)
     assert page.evaluate(CUT_JS) == [], where
     header = page.evaluate("() => document.querySelector('#freshness').innerText")
@@ -124,6 +138,12 @@ def test_the_status_screen_in_every_language_fits_with_seven_digit_numbers(
         assert tile["value"] is not None, tile
         assert tile["value"].isdigit(), tile  # machine-readable: not localised
     assert any(len(t["value"]) == 7 for t in shown), shown
+    # Each with its change against half an hour ago, in words and in the hook, some millions.
+    # Regression: a compact number's line grew the tile, cutting off the cue's last line.
+    deltas = page.evaluate("() => [...document.querySelectorAll('.sb-tile[data-delta]')]"
+                           ".map(t => Number(t.dataset.delta))")
+    assert len(deltas) == len(shown), deltas
+    assert any(abs(d) >= 1_000_000 for d in deltas), deltas
     numbers = [t["px"] for t in texts if t["element"].startswith(("div.sb-tile-value",
                                                                   "span.sb-num"))]
     assert numbers

@@ -1,9 +1,7 @@
-"""Readable from five metres: every visible text on a data screen, HTML and chart SVG alike, is
-drawn at least `board.theme.MIN_TEXT_PX` (24 px) high at 1920×1080, and twice that at 3840×2160
-where the canvas is scaled up; the big numbers stay about 90 px.
-
-The Connection screen is exempt: it is for the administrator at a desk (its raw data grid is
-Streamlit's own, drawn on a canvas, with desk-sized text).
+"""Readable from five metres on a 4K screen and at the tiles' longest: at 3840×2160, where the
+canvas is scaled up, every visible text on a data screen is at least twice
+`board.theme.MIN_TEXT_PX` (24 px) and the screen still fits; every Status tile past a threshold
+shows all its words. (1920×1080: tests/browser/test_screens.py.)
 """
 
 from __future__ import annotations
@@ -14,14 +12,18 @@ from typing import Any
 
 import pytest
 
-from board.theme import MIN_TEXT_PX, TYPE
+from board.theme import MIN_TEXT_PX
 from harness.browser import (
+    FIT_JS,
     INTERVAL,
     MAX_BACKOFF,
+    PANELS_JS,
+    SETTLED_JS,
     TEXT_SIZES_JS,
     Dashboard,
     open_screen,
     save_screenshot,
+    too_small,
     wait_for,
 )
 from netserver_demo import DemoNetServer
@@ -31,57 +33,35 @@ pytestmark = pytest.mark.browser
 SCREENS = [("status", ""), ("workload", "workload"), ("trends", "trends"), ("today", "today")]
 SIZES = {"1080p": (1920, 1080), "4k": (3840, 2160)}
 
-# Fonts loaded, and every chart drawn as SVG text (not a canvas, whose text cannot be measured).
-SETTLED_JS = """() => document.fonts.status === 'loaded' &&
-  document.querySelectorAll('[data-testid="stVegaLiteChart"] canvas').length === 0 &&
-  [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(
-    c => c.querySelector('svg text'))"""
-
-
-def measure(page: Any, dashboard: Dashboard, path: str, panels: list[str]) -> list[dict[str, Any]]:
-    open_screen(page, dashboard, path, panels)
-    page.wait_for_function(SETTLED_JS)
-    texts: list[dict[str, Any]] = page.evaluate(TEXT_SIZES_JS)
-    return texts
-
-
-def too_small(texts: list[dict[str, Any]], least: float) -> list[str]:
-    return [f"{t['px']:.1f} px: {t['text']!r} ({t['element']} in {t['where']})"
-            for t in texts if t["px"] < least - 0.01]
-
-
+# Not strict about page containers: at 4K the board zooms <html> by 2, and Streamlit's
+# 100vh-high containers then come out twice the window height (empty below the board, hidden by
+# overflow: hidden). What shows on the screen is checked: nothing scrolls, nothing below the
+# window's edge.
 @pytest.mark.parametrize(("screen", "path"), SCREENS)
-def test_every_text_on_a_data_screen_is_at_least_24_px_at_1080p(
+def test_at_4k_every_text_is_twice_as_large_and_the_screen_fits(
         dashboard: Dashboard, new_page: Any, drawn: dict[str, list[str]],
         js_errors: dict[int, list[str]], screen: str, path: str) -> None:
-    page = new_page(*SIZES["1080p"])
-    texts = measure(page, dashboard, path, drawn[screen])
-    save_screenshot(page, f"readable-{screen}-1920x1080", docs=False)
-    # What is measured: the freshness line, and text in every chart and every tile panel.
-    assert any(t["where"] == ".sb-header" and "Updated" in t["text"] for t in texts), texts
-    assert {t["where"] for t in texts} >= {f"panel {p}" for p in drawn[screen]}
-    assert any(t["svg"] for t in texts), "no chart text was measured"
-    small = too_small(texts, MIN_TEXT_PX)
-    assert small == [], (f"text below {MIN_TEXT_PX} px on /{path} at 1920×1080:\n"
-                         + "\n".join(small))
-    # The big numbers stay big.
-    numbers = [t["px"] for t in texts if t["element"].startswith("div.sb-tile-value")]
-    assert len(numbers) == page.evaluate("document.querySelectorAll('.sb-tile-value').length")
-    assert all(px >= TYPE["number_long"] for px in numbers), numbers
-    assert js_errors[id(page)] == []
-
-
-@pytest.mark.parametrize(("screen", "path"), SCREENS)
-def test_at_4k_every_text_is_twice_as_large(
-        dashboard: Dashboard, new_page: Any, drawn: dict[str, list[str]],
-        screen: str, path: str) -> None:
     page = new_page(*SIZES["4k"])
-    texts = measure(page, dashboard, path, drawn[screen])
-    save_screenshot(page, f"{screen}-3840x2160", docs=False)
+    open_screen(page, dashboard, path, drawn[screen])
+    page.wait_for_function(SETTLED_JS)
+    texts = page.evaluate(TEXT_SIZES_JS)
+    save_screenshot(page, f"{screen}-3840x2160", docs=False)  # the README shows the 1080p ones
     assert any(t["svg"] for t in texts)
     small = too_small(texts, 2 * MIN_TEXT_PX)
     assert small == [], (f"text below {2 * MIN_TEXT_PX} px on /{path} at 3840×2160:\n"
                          + "\n".join(small))
+    fit = page.evaluate(FIT_JS)
+    assert fit["scrollbars"] == [], f"these can scroll: {fit['scrollbars']}"
+    boxes = page.evaluate(PANELS_JS)
+    assert sorted(b["panel"] for b in boxes) == sorted(drawn[screen])
+    assert all(b["bottom"] <= 2160.5 and b["right"] <= 3840.5 for b in boxes), boxes
+    # The 1080p layout drawn twice as large, not a small board in a corner of a 4K screen.
+    assert max(b["bottom"] for b in boxes) > 0.75 * 2160
+    if screen == "status":  # measured on the screen, whatever does the scaling
+        value_px = page.evaluate(
+            "() => document.querySelector('.sb-tile-value').getBoundingClientRect().height")
+        assert value_px >= 150, f"big numbers are {value_px:.0f} px high on a 4K screen"
+    assert js_errors[id(page)] == []
 
 
 # -- tiles at their longest ---------------------------------------------------------------------
