@@ -1,5 +1,7 @@
-"""Browser fixtures: one demo NetServer (clock under the test's control), one `streamlit run
-dashboard.py` and one headless Chromium for the whole browser session, torn down at the end.
+"""Browser fixtures: one demo NetServer (clock under the test's control), one `statusboard
+serve` and one headless Chromium for the browser tests of each xdist worker, torn down after
+its last browser test (package scope: a worker that goes on to the other tests no longer has a
+board polling and a browser beside them).
 
 Chromium is STATUSBOARD_CHROMIUM or `chromium` on PATH. Without it these tests skip with a
 reason, unless STATUSBOARD_REQUIRE_BROWSER=1 (CI), when they fail.
@@ -54,7 +56,7 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(chromium_executable: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -66,12 +68,12 @@ def chromium(chromium_executable: str) -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_clock() -> DemoClock:
     return DemoClock()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def netserver(demo_clock: DemoClock) -> Iterator[DemoNetServer]:
     srv = DemoNetServer(port=0, seed=42, clock=demo_clock).start()
     try:
@@ -80,7 +82,7 @@ def netserver(demo_clock: DemoClock) -> Iterator[DemoNetServer]:
         srv.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A history store holding the same weekday last week and today until a minute ago (no
     last snapshot: the board opens on its own first poll), so that the screens show what a
@@ -113,7 +115,7 @@ def desk_history(netserver: DemoNetServer, tmp_path_factory: pytest.TempPathFact
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dashboard(chromium_executable: str, netserver: DemoNetServer,
               desk_history: str) -> Iterator[Dashboard]:
     board = Dashboard(netserver.url, interval=INTERVAL, max_backoff=MAX_BACKOFF,
@@ -134,7 +136,7 @@ def live_netserver(netserver: DemoNetServer, demo_clock: DemoClock) -> Iterator[
         demo_clock.unfreeze()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screens() -> dict[str, list[str]]:
     """Screen id → the wire names of its panels, from the shipped statusboard.toml."""
     loaded = load({})
@@ -142,7 +144,7 @@ def screens() -> dict[str, list[str]]:
     return {s.id: [slot.panel.wire_name for slot in s.panels] for s in loaded.config.screens}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def drawn(screens: dict[str, list[str]]) -> dict[str, list[str]]:
     """Screen id → the panel containers it draws (`.st-key-panel-<name>`): its panels' wire
     names, or for the Today screen the names of its day charts."""
