@@ -21,7 +21,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from statusboard import site
-from statusboard.access import DisplayKeyMiddleware, DisplayKeys
+from statusboard.access import DisplayIdMiddleware, DisplayKeyMiddleware, DisplayKeys
 from statusboard.deployment import FIRST_POLL_WAIT_S, Deployment
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def make_app(deployment: Deployment, keys: DisplayKeys | None = None) -> st.App:
     """The ASGI app serving the board, with `deployment` started in its lifespan; with display
     `keys`, only to browsers that brought one (statusboard.access), checked before anything of
-    Streamlit's runs."""
+    Streamlit's runs; each browser named by its id cookie (the displays the alerts watch)."""
 
     @asynccontextmanager
     async def lifespan(_app: st.App) -> AsyncIterator[dict[str, Any]]:
@@ -43,8 +43,10 @@ def make_app(deployment: Deployment, keys: DisplayKeys | None = None) -> st.App:
         finally:
             await anyio.to_thread.run_sync(deployment.stop)
 
+    # The key first: a browser without one is turned away before anything else runs.
     middleware = [Middleware(DisplayKeyMiddleware, keys=keys)] \
         if keys is not None and keys.required else []
+    middleware.append(Middleware(DisplayIdMiddleware))
     return st.App(site.entry_script(), lifespan=lifespan, middleware=middleware)
 
 

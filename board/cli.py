@@ -33,6 +33,7 @@ from board.kiosk import DISPLAY_KEY_ENV, MAX_ROTATE_S, MIN_ROTATE_S, kiosk_url
 from stats_client.cli import printable
 from stats_client.history import DATABASE_URL_ENV, Retention
 from statusboard import __version__
+from statusboard.displays import display_name
 
 if TYPE_CHECKING:
     from statusboard.config import Loaded
@@ -101,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                             f"{MAX_ROTATE_S}; 0: no rotation; default: the file's rotate)")
     kiosk.add_argument("--desk", metavar="ID",
                        help="show this desk of the configuration's [desks]")
+    kiosk.add_argument("--name", metavar="NAME",
+                       help="the display's name, as its alerts say it (display-silent), such "
+                            "as \"Support room\"")
     kiosk.add_argument("--key", metavar="KEY",
                        help=f"the display key the address carries [{DISPLAY_KEY_ENV}; the "
                             "variable keeps it out of the shell's history]")
@@ -359,7 +363,13 @@ def kiosk_address(args: argparse.Namespace, env: Mapping[str, str]) -> str:
                          f"{DISPLAY_KEY_ENV} does); check --key or {DISPLAY_KEY_ENV}.")
     # The first screen is the board's "/" (dashboard.py's rotation starts there too).
     path = "" if screen == screens[0] and screen in (s.id for s in config.screens) else screen
-    return kiosk_url(base, path=path, rotate=rotate, desk=desk, key=key or None)
+    name = None
+    if args.name is not None:
+        name = display_name(args.name)
+        if not name:
+            raise ValueError("--name must have a letter or digit in it, such as "
+                             "--name \"Support room\".")
+    return kiosk_url(base, path=path, rotate=rotate, desk=desk, key=key or None, name=name)
 
 
 def _base(text: str) -> str:

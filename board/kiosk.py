@@ -38,21 +38,25 @@ DISPLAY_KEY_ENV = "STATUSBOARD_DISPLAY_KEY"
 
 
 def kiosk_url(base: str, *, path: str = "", rotate: int | None = None, desk: str | None = None,
-              key: str | None = None) -> str:
+              key: str | None = None, name: str | None = None) -> str:
     """The address a TV opens: the board at `base`, the screen at `path` ("" is the first
-    screen), always `embed=true` (no Streamlit chrome), then `rotate` (seconds per screen; 0 turns
-    off the file's rotation), `desk` and the display `key` when given, each percent-encoded.
+    screen), always `embed=true` (no Streamlit chrome; a wall display, which the
+    `display-silent` alert watches), then `rotate` (seconds per screen; 0 turns off the file's
+    rotation), `desk`, the display's `name` (in its alerts) and the display `key` when given,
+    each percent-encoded.
 
         >>> kiosk_url("http://board:8501/", path="workload", rotate=60, desk="north")
         'http://board:8501/workload?embed=true&rotate=60&desk=north'
-        >>> kiosk_url("http://board:8501", key="a b&c")
-        'http://board:8501/?embed=true&key=a%20b%26c'
+        >>> kiosk_url("http://board:8501", key="a b&c", name="Support room")
+        'http://board:8501/?embed=true&display=Support%20room&key=a%20b%26c'
     """
     query = [("embed", "true")]
     if rotate is not None:
         query.append(("rotate", str(rotate)))
     if desk:
         query.append(("desk", desk))
+    if name:
+        query.append(("display", name))
     if key:
         query.append(("key", key))
     return f"{base.rstrip('/')}/{path}?{urlencode(query, quote_via=quote, safe='')}"

@@ -27,8 +27,9 @@ import streamlit as st
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
-from statusboard.access import is_loopback
+from statusboard.access import ID_COOKIE, display_id, is_loopback
 from statusboard.config import CONNECTION_ID, SINGLE_DESK, PanelSlot, Privacy, ScreenConfig
+from statusboard.displays import display_name
 from statusboard.rules import Threshold
 
 from . import charts, geometry, kiosk, recall, texts, theme
@@ -128,6 +129,15 @@ def render_fatal(rt: Runtime, detailed: bool = True) -> None:
 
 
 _DISPLAY_KEY = "_sb_display"
+
+
+def display_itself() -> dict[str, Any]:
+    """What the browser says of itself for the display census: its id cookie (the same across
+    reloads and rotations), the name the kiosk address gives it (`?display=`) and whether it
+    was opened as a wall display (the kiosk address: `?embed=true`)."""
+    return {"display": display_id(st.context.cookies.get(ID_COOKIE)),
+            "name": display_name(st.query_params.get("display")),
+            "wall": st.context.is_embedded is True}
 
 
 def display_token() -> str:
@@ -289,7 +299,7 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         if rt.replaced or any(o.replaced for o in (others or {}).values()) or \
                 shown_key(rt, screen, snap, others) != shown:
             st.rerun(scope="app")
-        rt.metrics.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq)
+        rt.metrics.displays.beat(token, screen_id, now=rt.clock(), seq=snap.seq, **itself)
         fresh = rt.freshness(snap)
         if not detailed and fresh.problem is not None:  # its sentence may name the site
             fresh = replace(fresh, problem=FATAL_HIDDEN if rt.fatal is not None
@@ -304,6 +314,7 @@ def render_live(rt: Runtime, title: str, screen_id: str, screen: ScreenConfig | 
         st.html(body)
 
     token = display_token()
+    itself = display_itself()
     live()
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -35,6 +36,21 @@ from stats_client.errors import ConfigurationError
 KEY_ENV = "STATUSBOARD_DISPLAY_KEY"
 #: The cookie a browser keeps once it was let in.
 COOKIE = "statusboard_display"
+#: The cookie that names a browser (a display) across its reloads and rotations: a random id,
+#: nothing personal, set for every page whether or not keys are in use (DisplayIdMiddleware).
+ID_COOKIE = "statusboard_id"
+_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def display_id(raw: object) -> str | None:
+    """The display id a cookie carries, or None when it is not one of ours.
+
+        >>> display_id("3f9a0c1d2e4b5a69"), display_id("<script>")
+        ('3f9a0c1d2e4b5a69', None)
+    """
+    return raw if isinstance(raw, str) and _ID.fullmatch(raw) else None
+
+
 #: The address parameter that carries a key, once.
 KEY_PARAM = "key"
 #: The one path every visitor may ask for: the health check.
@@ -189,6 +205,33 @@ class DisplayKeyMiddleware:
     def _has_cookie(self, scope: Scope) -> bool:
         value = _cookies(scope).get(COOKIE)
         return value is not None and self.keys.admits_cookie(value)
+
+
+class DisplayIdMiddleware:
+    """ASGI middleware: every page a browser opens without our id cookie (or with one that is
+    not ours) sets one, and every page renews it for another 400 days, so that a TV is the
+    same display across reloads, rotations and restarts of the board (statusboard.displays).
+    Streamlit's own paths (`/_stcore/`, static files) are passed through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or scope.get("method") != "GET" or \
+                "/_stcore/" in path or "/static/" in path or "/media/" in path:
+            await self.app(scope, receive, send)
+            return
+        value = display_id(_cookies(scope).get(ID_COOKIE)) or secrets.token_hex(8)
+        cookie = (f"{ID_COOKIE}={value}; Path=/; Max-Age={COOKIE_MAX_AGE_S}; HttpOnly; "
+                  "SameSite=Lax").encode()
+
+        async def naming(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"set-cookie", cookie)]
+            await send(message)
+
+        await self.app(scope, receive, naming)
 
 
 def _cookies(scope: Scope) -> dict[str, str]:

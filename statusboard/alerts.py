@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # Apprise's own log lines may name a target's address (a secret): only ours are kept.
 logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)
 
-When = Literal["amber", "red", "stale", "history-unavailable"]
+When = Literal["amber", "red", "stale", "history-unavailable", "display-silent"]
 WHENS: tuple[str, ...] = get_args(When)
 _RULE_KEYS = ("when", "panel", "for", "repeat", "to", "urgent")
 #: A target's variable: STATUSBOARD_NOTIFY_TEAM for the target "team".
@@ -214,6 +214,8 @@ class Event:
     limit: float | None
     since: datetime
     at: datetime
+    #: What the subject is when it is not a threshold: the display (a SeenDisplay).
+    about: Any = None
 
 
 class AlertState:
@@ -281,19 +283,31 @@ def _row(firing: Firing) -> tuple[datetime | None, datetime | None, float | None
 def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing], *,
              desk: str, now: datetime, frame: pd.DataFrame,
              thresholds: Mapping[str, Threshold], stale: bool, history_away: bool,
-             quiet: bool = False) -> tuple[list[Event], dict[tuple[str, str], Firing]]:
+             quiet: bool = False, displays: Mapping[str, Any] | None = None,
+             silent_s: float = 0.0) -> tuple[list[Event], dict[tuple[str, str], Firing]]:
     """The messages due now for `desk` and the state to keep (only what changed). Pure: the
     caller stores the state and queues the events together.
 
     A condition that holds is given its start; once it has held `for`, one message (unless
     `quiet`, the night, and the rule not urgent: then it is sent when the night ends, if it
     still holds); while it holds, a reminder every `repeat`; when it clears after a message,
-    one "resolved"."""
+    one "resolved".
+
+    `displays` (id → SeenDisplay) are the deployment's displays, given to the evaluation of
+    one desk only (the first: the rule is the deployment's, not a desk's); a wall display
+    unheard of for `silent_s` is silent. A display forgotten (a week silent) leaves no state
+    behind and no message."""
     events: list[Event] = []
     changed: dict[tuple[str, str], Firing] = {}
     for rule in rules:
-        for subject, holds, value, limit in _conditions(rule, frame, thresholds, stale,
-                                                        history_away):
+        if rule.when == "display-silent":
+            if displays is None:
+                continue
+            for rule_key, subject in state:  # forgotten displays: their state goes too
+                if rule_key == rule.key and subject not in displays:
+                    changed[(rule.key, subject)] = Firing()
+        for subject, holds, value, limit, about in _conditions(
+                rule, frame, thresholds, stale, history_away, displays, now, silent_s):
             old = state.get((rule.key, subject), Firing())
             new = old
             if holds:
@@ -301,17 +315,18 @@ def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing]
                 new = replace(old, since=since, value=value)
                 muted = quiet and not rule.urgent
                 if not old.told and (now - since).total_seconds() >= rule.hold_s and not muted:
-                    events.append(Event("firing", rule, subject, desk, value, limit, since, now))
+                    events.append(Event("firing", rule, subject, desk, value, limit, since, now,
+                                        about))
                     new = replace(new, sent_at=now)
                 elif old.told and old.sent_at is not None and rule.repeat_s is not None \
                         and (now - old.sent_at).total_seconds() >= rule.repeat_s and not muted:
                     events.append(Event("reminder", rule, subject, desk, value, limit, since,
-                                        now))
+                                        now, about))
                     new = replace(new, sent_at=now)
             elif old.since is not None or old.told:
                 if old.told and old.since is not None:
                     events.append(Event("resolved", rule, subject, desk, old.value, limit,
-                                        old.since, now))
+                                        old.since, now, about))
                 new = Firing()
             if new != old:
                 changed[(rule.key, subject)] = new
@@ -319,14 +334,21 @@ def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing]
 
 
 def _conditions(rule: AlertRule, frame: pd.DataFrame, thresholds: Mapping[str, Threshold],
-                stale: bool, history_away: bool
-                ) -> Iterable[tuple[str, bool, float | None, float | None]]:
-    """(subject, holds, value, limit) for each thing `rule` watches."""
+                stale: bool, history_away: bool, displays: Mapping[str, Any] | None,
+                now: datetime, silent_s: float
+                ) -> Iterable[tuple[str, bool, float | None, float | None, Any]]:
+    """(subject, holds, value, limit, about) for each thing `rule` watches."""
     if rule.when == "stale":
-        yield "stale", stale, None, None
+        yield "stale", stale, None, None, None
         return
     if rule.when == "history-unavailable":
-        yield "history-unavailable", history_away, None, None
+        yield "history-unavailable", history_away, None, None, None
+        return
+    if rule.when == "display-silent":
+        for display_id, seen in sorted((displays or {}).items()):
+            if seen.wall:
+                silent = (now - seen.last_seen).total_seconds() > silent_s
+                yield display_id, silent, None, None, seen
         return
     keys = [rule.panel] if rule.panel else sorted(thresholds)
     wanted: tuple[Level, ...] = ("red",) if rule.when == "red" else ("amber", "red")
@@ -340,7 +362,7 @@ def _conditions(rule: AlertRule, frame: pd.DataFrame, thresholds: Mapping[str, T
         value = threshold_value(frame, key)
         level = threshold.level(value)
         yield key, level in wanted, value, threshold.limit(rule.when if rule.when == "red"
-                                                           else "amber")
+                                                           else "amber"), None
 
 
 # -- messages ------------------------------------------------------------------------------------
@@ -351,6 +373,8 @@ _WHAT = {"stale": "has no fresh data from its NetServer",
 def message(event: Event, *, label: str, zone: Any, link: str | None) -> tuple[str, str]:
     """(title, body) of `event`, for a person to act on: the desk, what, the value and its
     threshold, since when, and where to look."""
+    if event.rule.when == "display-silent":
+        return display_message(event, zone=zone)
     since = event.since.astimezone(zone)
     lasted = _minutes(event.at - event.since)
     if event.rule.when in _WHAT:
@@ -371,6 +395,27 @@ def message(event: Event, *, label: str, zone: Any, link: str | None) -> tuple[s
     if link:
         body += f" {link}"
     return title, body
+
+
+def display_message(event: Event, *, zone: Any) -> tuple[str, str]:
+    """(title, body) of a display's silence: which display (its name, or its screen and when
+    it was first seen), what it showed, when it was last heard of, and for how long."""
+    seen = event.about
+    screen = f"/{seen.screen}" if seen is not None and seen.screen else "/"
+    name = f"Display {seen.name}" if seen is not None and seen.name else \
+        f"The display on {screen}"
+    last = event.since if seen is None else seen.last_seen
+    last_at = last.astimezone(zone)
+    lasted = _minutes(event.at - last)
+    if event.kind == "resolved":
+        return (f"Resolved: {name} reports again",
+                f"{name} ({screen}) reports again; it was silent {lasted}, from "
+                f"{last_at:%H:%M}.")
+    title = f"{name} stopped reporting" if event.kind == "firing" else \
+        f"Still: {name} stopped reporting"
+    return title, (f"{name} ({screen}) has not reported since {last_at:%H:%M} ({lasted}): "
+                   "it is switched off, its browser stopped, or its page froze. Check the "
+                   "screen, or restart its browser.")
 
 
 def _minutes(span: Any) -> str:
@@ -541,10 +586,13 @@ class Alerts:
     the observer a desk's poller calls after each of its polls (only the process that polls a
     desk calls it: a follower adopts snapshots, it does not poll)."""
 
-    def __init__(self, sender: Sender, state: AlertState | None = None) -> None:
+    def __init__(self, sender: Sender, state: AlertState | None = None,
+                 displays: Any = None) -> None:
         self.sender = sender
         self.state = state or AlertState()
         self.setup = Setup()
+        #: The deployment's displays (statusboard.displays.DisplayBook), for display-silent.
+        self.displays = displays
         self._lock = threading.Lock()
 
     def configure(self, setup: Setup) -> None:
@@ -552,16 +600,20 @@ class Alerts:
 
     def observer(self, *, desk: str, label: str | Callable[[], str], screen: str = "",
                  history: Callable[[], str] = lambda: "off",
-                 state: AlertState | None = None) -> Callable[[Any], None]:
+                 state: AlertState | None = None,
+                 watches_displays: Callable[[], bool] = lambda: False) -> Callable[[Any], None]:
         """`label`: the desk's label, or how to read it now (a relabelled desk keeps polling:
-        its messages follow the new label)."""
+        its messages follow the new label). `watches_displays`: whether this desk's
+        evaluation is the one that watches the displays now (the deployment's first desk)."""
         def observe(snap: Any) -> None:
             self.evaluate(snap, desk=desk, label=label() if callable(label) else label,
-                          screen=screen, history=history(), state=state)
+                          screen=screen, history=history(), state=state,
+                          displays=watches_displays())
         return observe
 
     def evaluate(self, snap: Any, *, desk: str, label: str, screen: str = "",
-                 history: str = "off", state: AlertState | None = None) -> list[Event]:
+                 history: str = "off", state: AlertState | None = None,
+                 displays: bool = False) -> list[Event]:
         setup = self.setup
         if not setup.rules:
             return []
@@ -571,12 +623,17 @@ class Alerts:
         fetched = snap.fetched_at
         stale = fetched is None or (now - fetched).total_seconds() > 2 * setup.interval
         quiet = setup.night is not None and setup.night.covers(now.astimezone(setup.zone))
+        book = self.displays if displays else None
+        known = None
+        if book is not None and any(r.when == "display-silent" for r in setup.rules):
+            known = book.known(now)
         with self._lock:  # one desk's evaluation at a time: its state is read and written whole
             kept = state or self.state
             events, changed = evaluate(setup.rules, kept.load(desk), desk=desk, now=now,
                                        frame=snap.frame, thresholds=setup.thresholds,
                                        stale=stale, history_away=history == "unavailable",
-                                       quiet=quiet)
+                                       quiet=quiet, displays=known,
+                                       silent_s=book.silent_s if book is not None else 0.0)
             kept.save(desk, changed)
         link = f"{setup.public_url}/{screen}" if setup.public_url else None
         for event in events:

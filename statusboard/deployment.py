@@ -58,6 +58,7 @@ from stats_client.settings import ENV_VARS, Settings
 
 from . import alerts, config
 from .config import SECRETS_FILES, BoardConfig
+from .displays import DisplayBook
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -287,6 +288,10 @@ class _Watcher(Background):
 
     def _run(self) -> None:
         while not self._stop.wait(WATCH_EVERY_S):
+            try:  # what this process saw of the displays, for the display-silent alert
+                self._deployment.displays.flush(self._deployment.clock())
+            except Exception:
+                log.exception("writing the displays failed")
             if self._deployment.stamps() != self._deployment.read_stamps:
                 try:
                     self._deployment.reload()
@@ -304,7 +309,11 @@ class Deployment:
         self._targets: dict[str, str] = {}
         #: The alerts (statusboard.alerts): evaluated by each desk's poller, sent on their own
         #: thread; their rules and targets follow the configuration.
-        self.alerts = alerts.Alerts(alerts.Sender({}, metrics=self.metrics))
+        #: The displays as every process sharing the history store saw them (the first
+        #: desk's store; none without history): what display-silent watches.
+        self.displays = DisplayBook(self.metrics.displays, self._first_store)
+        self.alerts = alerts.Alerts(alerts.Sender({}, metrics=self.metrics),
+                                    displays=self.displays)
         self._state = State(config.builtin())
         self._lock = threading.RLock()
         self._watcher: _Watcher | None = None
@@ -364,6 +373,9 @@ class Deployment:
         """Stop watching, stop every desk (the last poll written, the lease released), stop
         serving metrics."""
         global _running
+        if self._running:  # the displays' last sightings, while the store is open
+            with contextlib.suppress(Exception):
+                self.displays.flush(self.clock(), force=True)
         with self._lock:
             if not self._running:
                 return
@@ -414,8 +426,10 @@ class Deployment:
                                                if not p.startswith(loaded.unread))))
         cfg = loaded.config
         problems_extra = self._configure_alerts(cfg)
-        # A display beats every redraw period; three missed beats (or 15 s) and it is gone.
-        self.metrics.displays.ttl_s = max(3 * cfg.redraw, 15.0)
+        # A display beats every redraw period; three missed beats (or 5 s) and it is gone. The
+        # displays are written to the store three times in that time.
+        self.metrics.displays.ttl_s = max(3 * cfg.redraw, 5.0)
+        self.displays.flush_s = max(WATCH_EVERY_S, self.metrics.displays.ttl_s / 3)
         problems = loaded.problems + extra + problems_extra
         setups = loaded.desks or (config.DeskSetup(config.SINGLE_DESK, ""),)
         several = bool(cfg.desks)
@@ -454,9 +468,19 @@ class Deployment:
                 desk=desk.key, label=partial(_label, desk),
                 screen=f"?desk={desk.id}" if several else "",
                 history=partial(_history_state, desk.recorder),
-                state=alerts.StoredState(partial(_open_store, desk.recorder))))
+                state=alerts.StoredState(partial(_open_store, desk.recorder)),
+                watches_displays=partial(self._is_first, desk)))
             desk.start()
         return bool(new) or set(desks) != set(old.desks)
+
+    def _is_first(self, desk: Desk) -> bool:
+        """Whether `desk` is the deployment's first (whose evaluation watches the displays)."""
+        first = next(iter(self._state.desks.values()), None)
+        return first is desk
+
+    def _first_store(self) -> Any:
+        first = next(iter(self._state.desks.values()), None)
+        return None if first is None else _open_store(first.recorder)
 
     def _configure_alerts(self, cfg: BoardConfig) -> tuple[str, ...]:
         """Put the rules and targets in force; each rule's target without a URL is a

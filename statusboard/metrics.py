@@ -58,6 +58,11 @@ class Display:
     seen: datetime  # last heartbeat
     drawn_at: datetime  # when it last drew new data (a newer snapshot), or opened
     seq: int  # the snapshot it shows
+    #: The browser's own id, kept across reloads and rotations (its cookie,
+    #: statusboard.access.DisplayIdMiddleware); None where it has none.
+    display: str | None = None
+    name: str = ""  # the name the kiosk address gave it (?display=), or ""
+    wall: bool = False  # opened as a wall display (the kiosk address, ?embed=true)
 
 
 class Displays:
@@ -69,19 +74,22 @@ class Displays:
         self._items: dict[str, Display] = {}
         self._lock = threading.Lock()
 
-    def beat(self, token: str, screen: str, *, now: datetime, seq: int) -> None:
-        """`token` is the session's own random name; `seq` the snapshot it shows now. A new
-        display first forgets the gone ones: the census never grows with the sessions a
+    def beat(self, token: str, screen: str, *, now: datetime, seq: int,
+             display: str | None = None, name: str = "", wall: bool = False) -> None:
+        """`token` is the session's own random name; `seq` the snapshot it shows now;
+        `display`, `name` and `wall` what the browser says of itself (see Display). A new
+        session first forgets the gone ones: the census never grows with the sessions a
         rotating or reloading TV leaves behind, whether or not anyone reads it."""
         with self._lock:
             old = self._items.get(token)
             if old is None:
                 self._forget_gone(now)
             if old is None or old.screen != screen:
-                self._items[token] = Display(screen, now, now, now, seq)
+                self._items[token] = Display(screen, now, now, now, seq, display, name, wall)
             else:
                 drawn_at = now if seq > old.seq else old.drawn_at
-                self._items[token] = Display(screen, old.since, now, drawn_at, max(seq, old.seq))
+                self._items[token] = Display(screen, old.since, now, drawn_at, max(seq, old.seq),
+                                             display, name, wall)
 
     def open(self, now: datetime) -> list[Display]:
         """The open displays, oldest first; forgets the expired ones."""

@@ -6,7 +6,7 @@ desk (the demo's, or a real NetServer's)."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,4 +143,36 @@ def test_a_version_2_store_opens_with_every_row_kept(tmp_path: Path) -> None:
     assert snap is not None
     assert snap.seq == 5
     assert len(polls) == 5
+    assert int(version) == schema.SCHEMA_VERSION
+
+
+def test_a_version_3_store_opens_with_every_row_kept(tmp_path: Path) -> None:
+    """The alerts' state (version 3) → the displays (version 4): every row of every desk and
+    the alerts' state kept."""
+    copy = tmp_path / "history.sqlite3"
+    shutil.copyfile(FIXTURES / "history-v3.sqlite3", copy)
+    store = HistoryStore.open(f"sqlite:///{copy}", desk="south")
+    try:
+        got = store.export(SINCE)
+        desks = store.desks()
+        state = store.alert_state()
+        with store.engine.connect() as conn:
+            version = conn.execute(sa.select(schema.meta.c.value).where(
+                schema.meta.c.key == "schema_version")).scalar_one()
+    finally:
+        store.close()
+    want = pd.read_csv(FIXTURES / "history-v3.export.csv", keep_default_na=False,
+                       na_values={"value": [""]})
+    columns = ["time", "desk", "panel", "dataset_label", "label", "value"]
+    got_rows = got.assign(time=[t.isoformat(sep=" ") for t in got["time"]])[columns]
+    got_rows = got_rows.fillna({"dataset_label": "", "label": ""})
+    assert len(got_rows) == len(want) == 932
+    assert got_rows.astype(str).to_dict("records") == want[columns].astype(str).to_dict("records")
+    assert desks == {UNATTRIBUTED: 275, DEMO: 219, "https://crm.example.com/cust1": 219,
+                     "south": 219}
+    at = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    assert state == {
+        ("red:StatusScreen.Unassigned", "StatusScreen.Unassigned"):
+            (at, at + timedelta(minutes=10), 14.0),
+        ("stale:*", "stale"): (at + timedelta(minutes=30), None, None)}
     assert int(version) == schema.SCHEMA_VERSION

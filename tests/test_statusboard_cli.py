@@ -221,12 +221,20 @@ def kiosk_toml(tmp_path: Path) -> str:
      "http://board:8501/connection?embed=true"),
     (("--base", "http://board:8501", "--desk", "north", "--key", "tv-lobby-8f3k2m9q"),
      "http://board:8501/?embed=true&desk=north&key=tv-lobby-8f3k2m9q"),
+    (("--base", "http://board:8501", "--name", " Support  room "),
+     "http://board:8501/?embed=true&display=Support%20room"),
 ])
 def test_kiosk_url_prints_the_address_a_tv_opens(kiosk_toml: str, args: tuple[str, ...],
                                                  url: str) -> None:
     status, out, err = run("kiosk-url", "--config", kiosk_toml, *args)
     assert (status, err) == (0, "")
     assert out == url + "\n"
+
+
+def test_kiosk_url_refuses_a_name_with_nothing_to_read(kiosk_toml: str) -> None:
+    status, out, err = run("kiosk-url", "--config", kiosk_toml, "--name", " \t ")
+    assert (status, out) == (2, "")
+    one_line(err, "--name must have a letter or digit in it")
 
 
 def test_kiosk_url_takes_the_display_key_from_the_environment(kiosk_toml: str) -> None:

@@ -20,7 +20,7 @@ from .location import (
     user_data_dir,
 )
 from .retention import Retention, load_retention, parse_duration, parse_time
-from .store import HistoryStore, PruneReport, Reading, Written
+from .store import HistoryStore, PruneReport, Reading, SeenDisplay, Written
 
 __all__ = [
     "CONFIG_ENV",
@@ -35,6 +35,7 @@ __all__ = [
     "PruneReport",
     "Reading",
     "Retention",
+    "SeenDisplay",
     "Written",
     "load_retention",
     "locate",

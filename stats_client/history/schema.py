@@ -12,12 +12,15 @@ index and to compare. A value that is NaN or absent from a poll is stored as NUL
     lease     one row per lease name (one per desk): holder and expiry, on the database's clock
     alerts    one row per (desk, rule, subject) an alert rule watches while it holds or has
               told: since when, when last told, the value (statusboard.alerts)
+    displays  one row per display (a browser, by the id its cookie carries): its name, the
+              screen it shows, whether it is a wall display (kiosk), first and last seen, as
+              every board process sharing the store saw it (statusboard.displays)
     meta      key/value; "schema_version"
 
 Every row belongs to a desk (stats_client.desks). Version 2 brought desks: what a version 1
 store held is kept under the desk "unattributed" (nothing says which NetServer it came from),
-exportable, and never drawn for a desk. Version 3 added the alerts' state (a new table: no row
-of an older store changes).
+exportable, and never drawn for a desk. Version 3 added the alerts' state, version 4 the
+displays (new tables each: no row of an older store changes).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import sqlalchemy as sa
 from ..desks import UNATTRIBUTED
 
 #: Bumped with each change to the tables below; `MIGRATIONS[n]` brings version n-1 to n.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -121,6 +124,16 @@ alerts = sa.Table(
     sa.Column("value", sa.Float),
 )
 
+displays = sa.Table(
+    "statusboard_displays", metadata,
+    sa.Column("display", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("screen", sa.String(200), nullable=False),
+    sa.Column("wall", sa.Boolean, nullable=False),
+    sa.Column("first_seen", sa.Float, nullable=False),
+    sa.Column("last_seen", sa.Float, nullable=False),
+)
+
 
 def _to_2(conn: sa.Connection) -> None:
     """Desks: every row keyed by desk. What version 1 held is the desk "unattributed".
@@ -151,5 +164,10 @@ def _to_3(conn: sa.Connection) -> None:
     alerts.create(conn, checkfirst=True)
 
 
+def _to_4(conn: sa.Connection) -> None:
+    """The displays: a table of their own."""
+    displays.create(conn, checkfirst=True)
+
+
 #: Upgrades: version → a function run inside the upgrade's transaction.
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _to_2, 3: _to_3}
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _to_2, 3: _to_3, 4: _to_4}

@@ -62,6 +62,7 @@ _FIVE: _Tier = (t.rollups, "start", "last", FIVE_MINUTES)
 _DAILY: _Tier = (t.rollups, "start", "last", DAY)
 _TIERS = (_CHANGES, _FIVE, _DAILY)
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SERIES_COLUMNS = {"time": "datetime64[ns, UTC]", "value": "float64"}
 EXPORT_COLUMNS = {"time": "datetime64[ns, UTC]", "desk": "string", "panel": "string",
                   "dataset_label": "string", "label": "string", "value": "float64"}
@@ -75,6 +76,19 @@ class Reading:
 
     time: datetime
     value: float
+
+
+@dataclass(frozen=True, slots=True)
+class SeenDisplay:
+    """A display as the board processes saw it: `display` is the id its browser's cookie
+    carries; `wall` when it was opened as a wall display (the kiosk address)."""
+
+    display: str
+    name: str
+    screen: str
+    wall: bool
+    first_seen: datetime
+    last_seen: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +387,38 @@ class HistoryStore:
                     conn.execute(sa.insert(t.alerts).values(
                         desk=self.desk, rule=rule, subject=subject, since=_ts_or_none(since),
                         sent_at=_ts_or_none(sent_at), value=_float(value)))
+
+    # -- displays (every desk's: a display is the deployment's, not a desk's) ----------------
+    def beat_displays(self, seen: Iterable[SeenDisplay]) -> None:
+        """Write what this process saw of these displays, in one transaction: a display's
+        last sighting, name, screen and kind are the latest any process wrote; its first
+        sighting is the earliest."""
+        with self._transaction("write to") as conn:
+            for d in seen:
+                row = conn.execute(sa.select(t.displays.c.first_seen, t.displays.c.last_seen)
+                                   .where(t.displays.c.display == d.display)).first()
+                first = _ts(d.first_seen) if row is None else min(row.first_seen,
+                                                                   _ts(d.first_seen))
+                if row is not None and row.last_seen > _ts(d.last_seen):
+                    continue  # another process saw it later
+                conn.execute(sa.delete(t.displays).where(t.displays.c.display == d.display))
+                conn.execute(sa.insert(t.displays).values(
+                    display=d.display, name=d.name or None, screen=d.screen, wall=d.wall,
+                    first_seen=first, last_seen=_ts(d.last_seen)))
+
+    def displays(self) -> dict[str, SeenDisplay]:
+        """Every display on record, by id."""
+        with self._transaction("read from") as conn:
+            rows = conn.execute(sa.select(t.displays)).all()
+        return {r.display: SeenDisplay(r.display, r.name or "", r.screen, bool(r.wall),
+                                       _dt(r.first_seen) or _EPOCH, _dt(r.last_seen) or _EPOCH)
+                for r in rows}
+
+    def forget_displays(self, before: datetime) -> int:
+        """Drop the displays last seen before `before` (gone for good); how many."""
+        with self._transaction("write to") as conn:
+            return conn.execute(sa.delete(t.displays).where(
+                t.displays.c.last_seen < _ts(before))).rowcount or 0
 
     # -- reading ---------------------------------------------------------------------------
     def series(self, panel: str, *, label: str | None = None, dataset_label: str | None = None,
