@@ -210,8 +210,12 @@ def _zone() -> ZoneInfo:
     return ZoneInfo("UTC") if 1 <= datetime.now(UTC).hour <= 22 else ZoneInfo("Etc/GMT-2")
 
 
+#: Chosen once, so that a test's board and its assertions agree on the day.
+ZONE = _zone()
+
+
 def _toml(path: Path, *, days: str = "", extra: str = "") -> Path:
-    zone = _zone()
+    zone = ZONE
     at = datetime.now(zone) - timedelta(minutes=1)
     days_line = f'days = "{days}"\n' if days else ""
     path.write_text(f"""
@@ -254,7 +258,7 @@ def test_a_digest_due_is_sent_once_and_not_again_on_the_next_polls(
     lines = message["message"].splitlines()
     assert [line.split(":")[0].split(" (")[0] for line in lines[:5]] == [
         "Open", "Unassigned", "Created today", "Closed today", "Response time"]
-    assert lines[0].endswith(f"(last {datetime.now(_zone()):%A}: n/a)")  # no history
+    assert lines[0].endswith(f"(last {datetime.now(ZONE):%A}: n/a)")  # no history
     assert lines[-1] == "http://board.example.com:8501/"
     wait_for(lambda: dep.alerts.sender.status["leads"].sent == 1, what="counted as sent")
 
@@ -278,7 +282,7 @@ def test_a_restart_on_the_same_store_does_not_send_it_again(
         assert main(["alerts", "list"], env={**env, "SUPEROFFICE_URL": demo_server.url,
                                              "HOME": str(tmp_path)}) == 0
     lines = out.getvalue().splitlines()
-    today = datetime.now(_zone()).date().isoformat()
+    today = datetime.now(ZONE).date().isoformat()
     assert any(line.startswith("digest at ") and line.endswith("every day → leads")
                for line in lines), lines
     due_line = next(line for line in lines if ": next " in line)
@@ -289,7 +293,7 @@ def test_a_restart_on_the_same_store_does_not_send_it_again(
 def test_a_day_not_among_its_days_sends_nothing(
         tmp_path: Path, demo_server: DemoNetServer, receiver: Receiver,
         started: Callable[..., Deployment]) -> None:
-    tomorrow = (datetime.now(_zone()) + timedelta(days=1)).strftime("%a").lower()
+    tomorrow = (datetime.now(ZONE) + timedelta(days=1)).strftime("%a").lower()
     toml = _toml(tmp_path / "statusboard.toml", days=tomorrow)
     dep = started(toml, demo_server.url, STATUSBOARD_NOTIFY_LEADS=receiver.url)
     assert dep.state.config.digests[0].days_text == tomorrow
