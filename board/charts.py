@@ -18,7 +18,6 @@ is written "n/a" where its mark would be.
 from __future__ import annotations
 
 import math
-import re
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -26,30 +25,16 @@ import altair as alt
 import pandas as pd
 
 from stats_client.panels import PanelKind, PanelType
+from stats_client.periods import Granularity, Period, TimeOrder, time_order
+from stats_client.timeline import GRAIN, handler_rows, is_per_handler, panel_of, time_rows
 
 from . import texts
-from .periods import Granularity, Period, TimeOrder, time_order
 from .texts import N_
 from .texts import gettext as _
 from .theme import PALETTE, SERIES, TYPE, apply_theme
 from .today import TODAY, DayChart
 
 Shape = Literal["empty", "number", "categories", "timeline", "handlers"]
-
-#: The period of each time panel, from its type: it settles labels such as "2026-11" or "11".
-GRAIN: dict[PanelType, Granularity] = {
-    PanelType.NumberOfCreatedRequestsPerDay: "day",
-    PanelType.NumberOfCreatedRequestsPerWeek: "week",
-    PanelType.NumberOfCreatedRequestsPerMonth: "month",
-    PanelType.UserResponseTimePerDay: "day",
-    PanelType.UserReponseTimePerWeek: "week",
-    PanelType.UserResponseTimePerMonth: "month",
-}
-
-#: Panels of averages: a comparison of handlers, and their "Others" bar, take the mean.
-RESPONSE_TIME = frozenset(
-    {PanelType.UserResponseTimePerDay, PanelType.UserReponseTimePerWeek,
-     PanelType.UserResponseTimePerMonth})
 
 #: The title of a response-time panel drawn as a comparison of handlers, by its period: the
 #: per-day and per-month comparisons side by side must not read the same.
@@ -163,85 +148,6 @@ def _dated_label_chars(grain: Granularity) -> int:
     if grain == "month":
         return 4
     return len(axis_format(grain).replace("%d", "00").replace("%V", "00").replace("%b", "Nov."))
-
-# Words that say a label is a period, not a person ("This week", "I dag", "Förra månaden").
-_PERIOD_WORDS = frozenset((
-    "week", "weeks", "uke", "uka", "veke", "vecka", "veckan", "uge", "ugen", "day", "days",
-    "today", "yesterday", "dag", "dagen", "dager", "dagar", "idag", "igår", "går", "month",
-    "months", "måned", "måneden", "månad", "månaden", "year", "år", "året", "quarter", "kvartal",
-    "last", "this", "previous", "current", "forrige", "denne", "förra", "denna", "sidste",
-    "woche", "kw", "tag", "tage", "heute", "gestern", "monat", "jahr", "quartal", "letzte",
-    "diese", "vorige", "vandaag", "gisteren", "maand", "jaar", "vorige", "deze", "huidige"))
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def panel_of(rows: pd.DataFrame) -> PanelType | None:
-    """The panel type the rows belong to (the tidy frame's `panel` column); None if unknown."""
-    if rows.empty or "panel" not in rows:
-        return None
-    try:
-        return PanelType.from_wire(str(rows["panel"].iloc[0]))
-    except ValueError:
-        return None
-
-
-def _look_like_names(labels: tuple[str, ...]) -> bool:
-    """Labels that name people (or other things), not periods: no digits and no period words."""
-    return all(not any(c.isdigit() for c in label)
-               and not _PERIOD_WORDS.intersection(_WORD.findall(label.casefold()))
-               for label in labels)
-
-
-def _one_value_per_dataset(rows: pd.DataFrame) -> bool:
-    sizes = rows.groupby("dataset").size()
-    return len(sizes) >= 2 and int(sizes.max()) == 1
-
-
-def _one_series(rows: pd.DataFrame, labels: pd.Series, name: object) -> pd.DataFrame:
-    """Data sets of one value each as one series `name` whose values are labelled `labels`."""
-    return rows.assign(label=labels, position=rows["dataset"], dataset=0,
-                       dataset_label=pd.Series([name] * len(rows), index=rows.index,
-                                               dtype="string"))
-
-
-def time_rows(rows: pd.DataFrame, grain: Granularity | None) -> pd.DataFrame:
-    """A time panel's rows with the periods in `label`: a server that sends one data set per
-    period, each holding one value, has them in the data sets' labels instead."""
-    if not _one_value_per_dataset(rows):
-        return rows
-    if not time_order(rows["dataset_label"].tolist(), grain).parsed:
-        return rows
-    if time_order(rows["label"].tolist(), grain).parsed:
-        return rows
-    names = rows["label"].dropna().unique()
-    return _one_series(rows, rows["dataset_label"], names[0] if len(names) == 1 else pd.NA)
-
-
-def handler_rows(rows: pd.DataFrame,
-                 grain: Granularity | None) -> tuple[pd.DataFrame, str | None]:
-    """A response-time panel's rows as one bar per handler, and the period they cover when the
-    reply names one: one data set per handler holding one value is folded into one series."""
-    if not _one_value_per_dataset(rows):
-        return rows, None
-    names = rows["dataset_label"].fillna(rows["label"])
-    labels = rows["label"].dropna().unique().tolist()
-    period = labels[0] if len(labels) == 1 and time_order(labels, grain).parsed else None
-    return _one_series(rows, names, pd.NA), period
-
-
-def is_per_handler(rows: pd.DataFrame) -> bool:
-    """A response-time panel with one value per handler rather than per period: one data set per
-    handler holding one value, or labels that are names rather than periods."""
-    panel = panel_of(rows)
-    if panel not in RESPONSE_TIME or rows.empty:
-        return False
-    grain = GRAIN[panel]
-    rows = time_rows(rows, grain)
-    if _one_value_per_dataset(rows):
-        return True
-    order = time_order(rows["label"].tolist(), grain)
-    return not order.parsed and _look_like_names(order.labels)
-
 
 def shape_of(rows: pd.DataFrame) -> Shape:
     """How a panel's data is drawn: a time panel as a time series (or, for response times given
@@ -507,7 +413,7 @@ def _numbers_fit(width: int | None, count: int, number_px: int) -> bool:
 def timeline_chart(rows: pd.DataFrame, *, title: str, width: int | None = None,
                    height: int) -> alt.Chart | alt.LayerChart:
     """A time panel: every point the server sent, in time order where the labels parse as
-    periods (`board.periods`), else in the order sent with the labels as sent. Dated periods
+    periods (`stats_client.periods`), else in the order sent with the labels as sent. Dated periods
     sit on a UTC time axis (bars spanning each period for one data set, lines with points
     coloured by data set for several); others on an ordered axis. Past what fits, the axis
     labels are thinned, never the data."""

@@ -26,8 +26,9 @@ import signal
 import socket
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from board.kiosk import DISPLAY_KEY_ENV, MAX_ROTATE_S, MIN_ROTATE_S, kiosk_url
 from stats_client.cli import printable
@@ -36,7 +37,7 @@ from statusboard import __version__
 from statusboard.displays import display_name
 
 if TYPE_CHECKING:
-    from statusboard.config import Loaded
+    from statusboard.config import BoardConfig, Loaded
     from statusboard.deployment import Options
 
 #: What `statusboard COMMAND …` hands to `python -m stats_client COMMAND …`.
@@ -293,17 +294,20 @@ def _list_alerts(loaded: Loaded, env: Mapping[str, str], options: Options,
     from stats_client.desks import desk_key
     from stats_client.history import HistoryStore
     from statusboard.deployment import history_settings
+    from statusboard.digests import KEY_PREFIX
 
     cfg = loaded.config
     if not cfg.alerts:
         _say(out, f"No alert rules in {cfg.source} (add [[alerts]] tables).")
-        return 0
     for rule in cfg.alerts:
         repeat = f", again every {rule.repeat_s:g} s" if rule.repeat_s else ""
         _say(out, f"{rule.when} {rule.panel or '(every threshold)'} for {rule.hold_s:g} s"
                   f"{repeat} → {', '.join(rule.to)}{' (urgent)' if rule.urgent else ''}")
+    for digest in cfg.digests:
+        _say(out, f"digest at {digest.at:%H:%M} {digest.days_text} → {', '.join(digest.to)}")
     history = history_settings(env, options.location, cfg.retention)
     if history.url is None:
+        _list_digests(cfg, None, {}, out)
         return 0
     for setup in loaded.desks:
         key = desk_key(setup.settings) if setup.settings is not None else "demo"
@@ -313,13 +317,35 @@ def _list_alerts(loaded: Loaded, env: Mapping[str, str], options: Options,
             _say(out, f"(the history store cannot be read: {exc})")
             return 0
         try:
-            for (name, subject), (since, sent_at, _value) in sorted(store.alert_state().items()):
-                told = f", told {sent_at:%Y-%m-%d %H:%M}" if sent_at else ", not told yet"
-                when = f"since {since:%Y-%m-%d %H:%M}" if since else "cleared"
-                _say(out, f"desk {setup.id}: {name} {subject} {when}{told}")
+            state = store.alert_state()
         finally:
             store.close()
+        for (name, subject), (since, sent_at, _value) in sorted(state.items()):
+            if name.startswith(KEY_PREFIX):
+                continue
+            told = f", told {sent_at:%Y-%m-%d %H:%M}" if sent_at else ", not told yet"
+            when = f"since {since:%Y-%m-%d %H:%M}" if since else "cleared"
+            _say(out, f"desk {setup.id}: {name} {subject} {when}{told}")
+        _list_digests(cfg, setup.id if len(loaded.desks) > 1 else None, state, out)
     return 0
+
+
+def _list_digests(cfg: BoardConfig, desk: str | None, state: Mapping[tuple[str, str], Any],
+                  out: TextIO) -> None:
+    """Each digest's next time (on `desk`, by its stored state; None: the only desk)."""
+    from statusboard.alerts import Firing
+    from statusboard.digests import next_due, sent_dates
+
+    now = datetime.now(cfg.zone)
+    kept = {k: Firing(*v) for k, v in state.items()}
+    for digest in cfg.digests:
+        sent = sent_dates(kept, digest)
+        when = next_due(digest, now, sent)
+        said = "due now (sent after the next poll)" if when == now else \
+            f"next {when:%a %Y-%m-%d %H:%M} ({cfg.zone.key})"
+        last = f"; last sent {max(sent)}" if sent else ""
+        where = f"desk {desk}: " if desk else ""
+        _say(out, f"{where}digest at {digest.at:%H:%M}: {said}{last}")
 
 
 def kiosk_address(args: argparse.Namespace, env: Mapping[str, str]) -> str:

@@ -4,27 +4,24 @@ response time and its own freshness.
 
     >>> row = desk_row("North", pd.DataFrame(), thresholds={}, state="error",
     ...                words="Cannot reach the NetServer.")
-    >>> [c.text for c in row.counts], row.response.text, row.state
+    >>> [c.text for c in row.counts], response_text(row.response), row.state
     (['n/a', 'n/a', 'n/a'], 'n/a', 'error')
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from stats_client.panels import PanelType
+from stats_client.timeline import Response, response_time
 from statusboard import config
 from statusboard.rules import Threshold
 
 from . import texts
-from .charts import GRAIN, is_per_handler, time_rows
-from .periods import time_order
 from .texts import N_, ngettext
 from .texts import gettext as _
 from .tiles import Tile, Trend, na, status_tiles
@@ -45,53 +42,9 @@ KIND_WORDS = {"connection": N_("NetServer unreachable"), "authentication": N_("l
 HEADLINE_WORDS = {"Open": N_("Open"), "Unassigned": N_("Unassigned"), "Unread": N_("Unread")}
 
 
-#: The response-time panels a row reads, in order of preference: the first the desk's data
-#: holds. The week's is polled whenever there are several desks (BoardConfig.panels).
-RESPONSE_PANELS = (PanelType.UserReponseTimePerWeek, PanelType.UserResponseTimePerDay,
-                   PanelType.UserResponseTimePerMonth)
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A desk's response time: its latest period's value (handlers' values averaged when the
-    NetServer gives one per handler), the period, and over how many values."""
-
-    value: float | None
-    period: str = ""  # "W49", "2026-12-05"; "" when the values are per handler only
-    over: int = 0  # the values averaged; 0 when there is none
-
-    @property
-    def text(self) -> str:
-        return na() if self.value is None else texts.number(self.value, 1)
-
-
-def response_time(rows: pd.DataFrame) -> Response:
-    """The latest period's response time from a response-time panel's rows.
-
-        >>> frame = pd.DataFrame({"panel": "UserReponseTimePerWeek", "dataset": [0, 0, 1, 1],
-        ...     "dataset_label": ["Ann", "Ann", "Bo", "Bo"], "position": [0, 1, 0, 1],
-        ...     "label": ["W48", "W49", "W48", "W49"], "value": [1.0, 2.0, 3.0, 4.0],
-        ...     "description": ""})
-        >>> response_time(frame)
-        Response(value=3.0, period='W49', over=2)
-    """
-    if rows.empty:
-        return Response(None)
-    panel = PanelType.from_wire(str(rows["panel"].iloc[0]))
-    grain = GRAIN.get(panel)
-    if is_per_handler(rows):
-        latest, period = rows, ""
-    else:
-        rows = time_rows(rows, grain)
-        order = time_order(rows["label"].tolist(), grain)
-        period = order.labels[-1] if order.parsed else \
-            str(rows.sort_values("position")["label"].iloc[-1])
-        latest = rows[rows["label"].astype(str) == period]
-    values = [float(v) for v in latest["value"].tolist()
-              if isinstance(v, float | int) and math.isfinite(float(v))]
-    if not values:
-        return Response(None, period)
-    return Response(sum(values) / len(values), period, len(values))
+def response_text(response: Response) -> str:
+    """A response time as a row shows it: one decimal, "n/a" when there is none."""
+    return na() if response.value is None else texts.number(response.value, 1)
 
 
 def short_period(label: str) -> str:
@@ -110,7 +63,7 @@ class DeskRow:
     counts: tuple[Tile, ...]  # HEADLINE's, in order ("n/a" when missing)
     state: str  # fresh | stale | error | demo (stats_client.freshness)
     words: str  # "Updated 14:03", "STALE — data from 13:58", or the error sentence
-    response: Response = Response(None)
+    response: Response = field(default_factory=lambda: Response(None))
     changes: tuple[Trend | None, ...] = ()  # each count's change, when history has one
 
 
@@ -123,7 +76,7 @@ def desk_row(label: str, status: pd.DataFrame, *, thresholds: Mapping[str, Thres
     counts = tuple(tiles.get(name) or status_tiles(pd.DataFrame(), expected=(name,))[0]
                    for name in HEADLINE)
     changes = tuple((trends or {}).get(t.key) for t in counts)
-    made = response_time(response) if response is not None else Response(None)
+    made = response_time(response)
     return DeskRow(label, counts, state, words, made, changes)
 
 
@@ -152,7 +105,7 @@ def desks_html(rows: Sequence[DeskRow], *, compare: str = "") -> str:
             if row.response.period and row.response.value is not None else ""
         cells += (f'<td class="sb-desk-count sb-desk-response" data-response="{row.response.over}"'
                   f' data-na="{str(row.response.value is None).lower()}">'
-                  f"{e(row.response.text)}{period}</td>")
+                  f"{e(response_text(row.response))}{period}</td>")
         body.append(f'<tr data-desk-row="{e(row.label)}" data-state="{row.state}">'
                     f'<th class="sb-desk-label">{e(row.label)}</th>{cells}'
                     f'<td class="sb-desk-fresh">{e(row.words)}</td></tr>')

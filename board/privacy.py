@@ -19,9 +19,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from stats_client.panels import PanelType
+from stats_client.timeline import RESPONSE_TIME, is_per_handler
 from statusboard.config import Privacy
-
-from .charts import RESPONSE_TIME, is_per_handler
 
 #: Panels whose labels (or series) are handlers.
 _PER_HANDLER = frozenset({PanelType.OpenRequestsPerUser, *RESPONSE_TIME})

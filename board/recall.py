@@ -24,6 +24,7 @@ import pandas as pd
 
 from stats_client.history import HistoryStore
 from stats_client.poller import Snapshot
+from stats_client.timeline import day_dates
 from statusboard.rules import Compare, Threshold, compare_time, local_midnight
 
 from . import texts
@@ -170,7 +171,7 @@ def _read_today(store: HistoryStore, snap: Snapshot, *,
         recorded = recorded or not today.dropna(subset=["value"]).empty
         charts.append(day.count_chart(label, today, last, now=now))
     rows = snap.frame[snap.frame["panel"] == day.CREATED_PANEL]
-    days = day.day_dates(rows)
+    days = day_dates(rows)
     today_date = midnight.date()
     created = pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]"),
                             "value": pd.Series([], dtype="float64")})

@@ -27,6 +27,7 @@ import streamlit as st
 from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
+from stats_client.timeline import response_rows
 from statusboard.access import ID_COOKIE, display_id, is_loopback
 from statusboard.config import CONNECTION_ID, SINGLE_DESK, PanelSlot, Privacy, ScreenConfig
 from statusboard.displays import display_name
@@ -46,7 +47,7 @@ from .connection import (
     unattributed_row,
     zone_row,
 )
-from .desks import DESKS_ID, KIND_WORDS, RESPONSE_PANELS, desk_row, desks_html
+from .desks import DESKS_ID, KIND_WORDS, desk_row, desks_html
 from .header import banner_html, header_html, notice_html
 from .privacy import shown_rows
 from .recall import Memo
@@ -760,8 +761,7 @@ def render_desks(rt: Runtime) -> None:
             snap = one.snapshot()
             state, words = desk_words(one, snap)
             frame = snap.frame
-            response = next((r for r in (panel_frame(frame, p) for p in RESPONSE_PANELS)
-                             if not r.empty), None)
+            response = response_rows(frame)
             seen: dict[str | None, Seen] = {None: Seen(one, snap)}
             trends = {key: t for (_, key), t in screen_trends(
                 ScreenConfig(DESKS_ID, "", (status,)), seen).items()}

@@ -26,7 +26,6 @@ import pandas as pd
 from statusboard.rules import local_midnight
 
 from . import texts
-from .periods import Period, parse_period
 from .texts import N_
 from .texts import gettext as _
 from .tiles import format_value
@@ -155,17 +154,6 @@ def count_chart(label: str, today: pd.DataFrame, last_week: pd.DataFrame, *,
             weekday=texts.weekday_long(start)))
     title = _(TITLES[label]) if label in TITLES else label
     return DayChart(label, title, " · ".join(words), data, start, end, dashed=(name,))
-
-
-def day_dates(rows: pd.DataFrame) -> dict[date, tuple[str, float | None]]:
-    """A per-day panel's rows → date → (label as sent, value), for labels that name a day."""
-    out: dict[date, tuple[str, float | None]] = {}
-    for label, value in zip(rows["label"].tolist(), rows["value"].tolist(), strict=True):
-        period = parse_period(label, "day")
-        if isinstance(period, Period) and period.granularity == "day":
-            number = None if value is None or pd.isna(value) else float(value)
-            out[period.start] = (str(label), number)
-    return out
 
 
 def same_weekdays(days: Mapping[date, object], today: date,

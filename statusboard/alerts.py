@@ -436,7 +436,7 @@ class Outgoing:
     title: str
     body: str
     to: tuple[str, ...]
-    kind: str  # firing | reminder | resolved | test
+    kind: str  # firing | reminder | resolved | test | digest (statusboard.digests)
 
 
 @dataclass
@@ -518,7 +518,8 @@ class Sender:
             status.problem = (f"Target {name} ({status.service}): its URL is not one Apprise "
                               f"knows; check {variable} (or [notify] in the secrets file).")
             return False
-        kinds = {"resolved": apprise.NotifyType.SUCCESS, "test": apprise.NotifyType.INFO}
+        kinds = {"resolved": apprise.NotifyType.SUCCESS, "test": apprise.NotifyType.INFO,
+                 "digest": apprise.NotifyType.INFO}
         try:
             ok = bool(notifier.notify(title=title, body=body,
                                       notify_type=kinds.get(kind, apprise.NotifyType.FAILURE)))

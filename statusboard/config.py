@@ -38,6 +38,7 @@ from stats_client.settings import ENV_VARS, Settings
 
 from . import site
 from .alerts import AlertRule, parse_alerts
+from .digests import DigestRule, parse_digests
 from .rules import COMPARES, DEFAULT_COMPARE, Compare, Night, Threshold
 from .zone import parse_zone, server_zone, tz_problem, unnamed_problem
 
@@ -61,7 +62,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: `history` is the store's retention (stats_client.history.Retention), read here with the rest.
 _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare", "history",
-             "time_zone", "desks", "hotlist", "handlers", "alerts", "public_url", "language")
+             "time_zone", "desks", "hotlist", "handlers", "alerts", "digests", "public_url",
+             "language")
 _SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers", "language")
 #: The languages the board speaks (board/locales holds a catalog of each), and the default.
 LANGUAGES = ("en", "nb", "sv", "da", "de", "nl")
@@ -176,6 +178,7 @@ class BoardConfig:
     hotlist: str = "titles"  # every screen's, unless it says otherwise (HOTLIST_MODES)
     handlers: str = "names"  # every screen's, unless it says otherwise (HANDLER_MODES)
     alerts: tuple[AlertRule, ...] = ()  # [[alerts]]: who is told what (statusboard.alerts)
+    digests: tuple[DigestRule, ...] = ()  # [[digests]]: the day's numbers (statusboard.digests)
     public_url: str | None = None  # the board's address as its viewers open it (for links)
     language: str = DEFAULT_LANGUAGE  # every screen's, unless it says otherwise (LANGUAGES)
 
@@ -200,6 +203,10 @@ class BoardConfig:
                 seen.setdefault(slot.panel)
         if len(self.desks) > 1:  # the Desks screen's counts and response time
             seen.setdefault(PanelType.StatusScreen)
+            seen.setdefault(PanelType.UserReponseTimePerWeek)
+        if self.digests:  # a digest's counts, today's created requests and response time
+            seen.setdefault(PanelType.StatusScreen)
+            seen.setdefault(PanelType.NumberOfCreatedRequestsPerDay)
             seen.setdefault(PanelType.UserReponseTimePerWeek)
         return tuple(seen)
 
@@ -316,6 +323,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
     buffer = _buffer(data["history"], say) if "history" in data else default.buffer
     zone = _zone(data["time_zone"], server, say) if "time_zone" in data else server
     alerts = parse_alerts(data["alerts"], say) if "alerts" in data else default.alerts
+    digests = parse_digests(data["digests"], say) if "digests" in data else default.digests
     public_url = _public_url(data["public_url"], say) if "public_url" in data \
         else default.public_url
     hotlist = _mode(data, "hotlist", HOTLIST_MODES, say) or default.hotlist
@@ -341,7 +349,7 @@ def parse_config(data: Mapping[str, Any], *, source: str, server: ZoneInfo | Non
     config = BoardConfig(screens, thresholds, reload_at, rotate, source, night=night,
                          compare=compare, retention=retention, buffer=buffer, zone=zone,
                          desks=desks, hotlist=hotlist, handlers=handlers, alerts=alerts,
-                         public_url=public_url, language=language)
+                         digests=digests, public_url=public_url, language=language)
     return Loaded(config, tuple(problems))
 
 

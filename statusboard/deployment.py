@@ -56,7 +56,7 @@ from stats_client.poller import Poller, Snapshot, utcnow
 from stats_client.recorder import HistoryRecorder
 from stats_client.settings import ENV_VARS, Settings
 
-from . import alerts, config
+from . import alerts, config, digests
 from .config import SECRETS_FILES, BoardConfig
 from .displays import DisplayBook
 from .metrics import Metrics
@@ -314,6 +314,9 @@ class Deployment:
         self.displays = DisplayBook(self.metrics.displays, self._first_store)
         self.alerts = alerts.Alerts(alerts.Sender({}, metrics=self.metrics),
                                     displays=self.displays)
+        #: The daily digests (statusboard.digests): checked after each poll of a desk, sent
+        #: through the alerts' targets and thread, their state kept with the alerts'.
+        self.digests = digests.Digests(self.alerts.sender)
         self._state = State(config.builtin())
         self._lock = threading.RLock()
         self._watcher: _Watcher | None = None
@@ -464,12 +467,16 @@ class Deployment:
         for desk in new:
             self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
             self.metrics.watch_history(desk.recorder, desk=desk.key)
+            screen = f"?desk={desk.id}" if several else ""
+            store = partial(_open_store, desk.recorder)
+            state = alerts.StoredState(store)  # the alerts' and the digests' (one table)
             desk.poller.add_observer(self.alerts.observer(
-                desk=desk.key, label=partial(_label, desk),
-                screen=f"?desk={desk.id}" if several else "",
-                history=partial(_history_state, desk.recorder),
-                state=alerts.StoredState(partial(_open_store, desk.recorder)),
+                desk=desk.key, label=partial(_label, desk), screen=screen,
+                history=partial(_history_state, desk.recorder), state=state,
                 watches_displays=partial(self._is_first, desk)))
+            desk.poller.add_observer(self.digests.observer(
+                desk=desk.key, label=partial(_label, desk), screen=screen, store=store,
+                state=state))
             desk.start()
         return bool(new) or set(desks) != set(old.desks)
 
@@ -490,7 +497,10 @@ class Deployment:
             self.alerts.sender.retarget(targets)
         self.alerts.configure(alerts.Setup(cfg.alerts, cfg.thresholds, cfg.interval, cfg.zone,
                                            cfg.night, cfg.public_url))
-        missing = sorted({name for rule in cfg.alerts for name in rule.to} - set(targets))
+        self.digests.configure(digests.Setup(cfg.digests, cfg.interval, cfg.zone,
+                                             cfg.public_url))
+        wanted = [*(r.to for r in cfg.alerts), *(d.to for d in cfg.digests)]
+        missing = sorted({name for to in wanted for name in to} - set(targets))
         return tuple(f"Alerts for target {name} are not sent: it has no URL. Set "
                      f"{alerts.NOTIFY_PREFIX}{name.upper().replace('-', '_')} in the environment, "
                      f"or {name} under [notify] in .streamlit/secrets.toml." for name in missing)

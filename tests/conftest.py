@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.clock import ManualClock
+from harness.receiver import Receiver
 from netserver_demo import DemoNetServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -178,3 +179,44 @@ def open_screen() -> Iterator[Callable[..., Any]]:
     yield open_
     runtime.clear_injection()
     st_config.set_option("server.address", None)
+
+
+# -- alerts and digests: a board polling a demo NetServer, a webhook that keeps what arrives ----
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A json:// webhook on loopback (harness.receiver) that keeps every message posted."""
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def quick_alerts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files watched and refused messages retried within a fraction of a second."""
+    from statusboard import alerts, deployment
+
+    monkeypatch.setattr(deployment, "WATCH_EVERY_S", 0.1)
+    monkeypatch.setattr(alerts, "RETRY_DELAYS_S", (0.05, 0.05))
+
+
+@pytest.fixture
+def started(quick_alerts: None) -> Iterator[Callable[..., Any]]:
+    """`start(toml, url, **env)` → a started Deployment of `toml` polling `url` every second
+    (no history unless `env` names a store); every one is stopped at teardown."""
+    from stats_client.history import Location
+    from statusboard.deployment import Deployment, Options
+
+    made: list[Deployment] = []
+
+    def start(toml: Path, url: str, **env: str) -> Deployment:
+        dep = Deployment(Options(Location(toml, toml.parent / "data", named=True),
+                                 env={"SUPEROFFICE_URL": url, "STATUSBOARD_INTERVAL": "1",
+                                      "STATUSBOARD_MAX_BACKOFF": "1",
+                                      "STATUSBOARD_DATABASE_URL": "off", **env},
+                                 cwd=toml.parent, secrets={}))
+        made.append(dep)
+        return dep.start()
+
+    yield start
+    for dep in made:
+        dep.stop()

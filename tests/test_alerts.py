@@ -7,90 +7,23 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from harness.receiver import Receiver
 from harness.waiting import wait_for
 from netserver_demo import DemoNetServer, Fault
-from stats_client.history import Location
 from statusboard import alerts, deployment
 from statusboard.alerts import AlertRule, Firing, evaluate, threshold_value
-from statusboard.deployment import Deployment, Options
+from statusboard.deployment import Deployment
 from statusboard.rules import Threshold
 
-
-class Receiver:
-    """A webhook on loopback: every JSON body posted to it, and a status to answer with."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self.status = 200
-        self.refused = 0
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if owner.status == 200:
-                    owner.messages.append(json.loads(body))
-                else:
-                    owner.refused += 1
-                self.send_response(owner.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"json://127.0.0.1:{self.server.server_port}/hook"
-
-    def titles(self) -> list[str]:
-        return [m["title"] for m in self.messages]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
-
-
-@pytest.fixture(autouse=True)
-def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deployment, "WATCH_EVERY_S", 0.1)
-    monkeypatch.setattr(alerts, "RETRY_DELAYS_S", (0.05, 0.05))
-
-
-@pytest.fixture
-def started() -> Iterator[Callable[..., Deployment]]:
-    made: list[Deployment] = []
-
-    def start(toml: Path, url: str, **env: str) -> Deployment:
-        dep = Deployment(Options(Location(toml, toml.parent / "data", named=True),
-                                 env={"SUPEROFFICE_URL": url, "STATUSBOARD_INTERVAL": "1",
-                                      "STATUSBOARD_MAX_BACKOFF": "1",
-                                      "STATUSBOARD_DATABASE_URL": "off", **env},
-                                 cwd=toml.parent, secrets={}))
-        made.append(dep)
-        return dep.start()
-
-    yield start
-    for dep in made:
-        dep.stop()
+pytestmark = pytest.mark.usefixtures("quick_alerts")
 
 
 RULES = """

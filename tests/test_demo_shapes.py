@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from board.charts import GRAIN, RESPONSE_TIME
-from board.periods import Period, Recurring, parse_period
 from netserver_demo import SHAPES, DemoNetServer, HelpDeskModel, Shaped
 from netserver_demo.cli import build_parser
 from stats_client import (
@@ -23,6 +21,8 @@ from stats_client import (
     open_client,
     to_frame,
 )
+from stats_client.periods import Period, Recurring, parse_period
+from stats_client.timeline import GRAIN, RESPONSE_TIME
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # Friday of ISO week 48
 VARIANTS = [s for s in SHAPES if s != "standard"]

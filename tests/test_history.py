@@ -28,7 +28,7 @@ from stats_client import (
     Retention,
 )
 from stats_client.errors import ConfigurationError, NetServerUnreachable, StatsClientError
-from stats_client.frames import DataSet, DataValue, PanelData, to_frame
+from stats_client.frames import COLUMNS, DataSet, DataValue, PanelData, to_frame
 from stats_client.history import Location, schema
 from stats_client.history.database import redact
 from stats_client.history.retention import parse_duration, parse_time
@@ -140,6 +140,27 @@ def test_series_value_at_and_export_answer_from_the_changes(db_url: str,
                                           "value"]
         assert exported["value"].tolist() == [4.0, 7.0]  # old and new value, with their times
         assert len(store.export(changed)) == 3  # Unassigned, Support at `changed`; Support gone
+    finally:
+        store.close()
+
+
+def test_rows_at_gives_a_panels_rows_as_they_stood(db_url: str, clock: ManualClock) -> None:
+    """What a function of a panel's rows reads of the past (the digest's response time a week
+    ago): the values in force then, in the tidy columns; a value gone since then is there, one
+    gone by then is not."""
+    fetch = Desk(desk(4, Sales=3, Support=4))
+    poller = Poller(fetch, interval=30, clock=clock)
+    store = HistoryStore.open(db_url)
+    try:
+        poll_into(store, poller, clock)
+        first = clock.now
+        fetch.frame = desk(7, Sales=5)  # Support vanished
+        poll_into(store, poller, clock, timedelta(minutes=10))
+        then = store.rows_at(OPEN, when=first)
+        assert list(then.columns) == list(COLUMNS)
+        assert then[["label", "value"]].values.tolist() == [["Sales", 3.0], ["Support", 4.0]]
+        assert store.rows_at(OPEN, when=clock.now)["label"].tolist() == ["Sales"]
+        assert store.rows_at(OPEN, when=first - timedelta(minutes=1)).empty
     finally:
         store.close()
 

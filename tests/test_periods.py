@@ -1,4 +1,4 @@
-"""board.periods: how a NetServer might spell days, weeks and months, and their time order."""
+"""stats_client.periods: how a NetServer might spell days, weeks and months, and their order."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from board.periods import Granularity, Period, Recurring, parse_period, time_order
+from stats_client.periods import Granularity, Period, Recurring, parse_period, time_order
 
 W42 = (date(2026, 10, 12), date(2026, 10, 19), "week")
 NOV = (date(2026, 11, 1), date(2026, 12, 1), "month")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from board import charts, header, kiosk, texts, tiles
-from board.periods import parse_period
 from stats_client.freshness import Freshness
 from stats_client.panels import PanelType
+from stats_client.periods import parse_period
 from statusboard.config import parse_config
 
 NOON = datetime(2026, 11, 25, 14, 3, 22, tzinfo=UTC)  # a Wednesday

@@ -456,6 +456,33 @@ class HistoryStore:
                 return None
         return Reading(when, float(frame["value"].iloc[-1]))
 
+    def rows_at(self, panel: str, *, when: datetime) -> pd.DataFrame:
+        """`panel`'s rows as they stood at `when`, in the tidy frame's columns (data sets and
+        positions in the order the series were first stored; no descriptions): what a
+        function of a panel's rows, such as timeline.response_time, reads of the past. Empty
+        when nothing was recorded for it by then."""
+        with self._transaction("read from") as conn:
+            c = t.series.c
+            found = conn.execute(sa.select(c.id, c.dataset_label, c.label).where(
+                c.desk == self.desk, c.panel == panel).order_by(c.id)).all()
+            values = _latest_at(conn, [r.id for r in found], _ts(when), _TIERS) if found else {}
+        datasets: dict[str | None, int] = {}
+        positions: dict[int, int] = {}
+        rows = []
+        for sid, dataset_label, label in found:
+            value = values.get(sid, (0.0, None))[1]
+            if value is None or math.isnan(value):
+                continue
+            dataset = datasets.setdefault(dataset_label, len(datasets))
+            position = positions[dataset] = positions.get(dataset, -1) + 1
+            rows.append({"panel": panel, "dataset": dataset, "dataset_label": dataset_label,
+                         "position": position, "label": label, "value": float(value),
+                         "dataset_description": None, "description": None})
+        if not rows:
+            return empty_frame()
+        return pd.DataFrame({name: pd.Series([r[name] for r in rows], dtype=dtype)
+                             for name, dtype in COLUMNS.items()})
+
     def first_record_time(self) -> datetime | None:
         """When the desk's oldest value still stored was recorded; None when it has none."""
         with self._transaction("read from") as conn:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_alerts import Receiver
 
 from harness.browser import INTERVAL, MAX_BACKOFF, Dashboard, open_screen, wait_for
+from harness.receiver import Receiver
 from netserver_demo import DemoNetServer
 from stats_client.history import HistoryStore
 
