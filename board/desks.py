@@ -19,15 +19,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from stats_client.panels import PanelType
-from statusboard import config
+from statusboard import config, texts
 from statusboard.rules import Threshold
+from statusboard.texts import N_, na, ngettext
+from statusboard.texts import gettext as _
 
-from . import texts
 from .charts import GRAIN, is_per_handler, time_rows
 from .periods import time_order
-from .texts import N_, ngettext
-from .texts import gettext as _
-from .tiles import Tile, Trend, na, status_tiles
+from .tiles import Tile, Trend, status_tiles
 
 #: The built-in screen's id and address (/desks), shown when more than one desk is configured.
 DESKS_ID = config.DESKS_ID

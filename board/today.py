@@ -23,13 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from statusboard import texts
 from statusboard.rules import local_midnight
+from statusboard.texts import N_, format_value
+from statusboard.texts import gettext as _
 
-from . import texts
 from .periods import Period, parse_period
-from .texts import N_
-from .texts import gettext as _
-from .tiles import format_value
 
 #: The Today screen's id (statusboard.toml); its panels are what it needs polled.
 TODAY_ID = "today"

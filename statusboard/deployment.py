@@ -465,7 +465,7 @@ class Deployment:
         if not self.alerts.sender.sends_to(targets):
             self.alerts.sender.retarget(targets)
         self.alerts.configure(alerts.Setup(cfg.alerts, cfg.thresholds, cfg.interval, cfg.zone,
-                                           cfg.night, cfg.public_url))
+                                           cfg.night, cfg.public_url, cfg.language))
         missing = sorted({name for rule in cfg.alerts for name in rule.to} - set(targets))
         return tuple(f"Alerts for target {name} are not sent: it has no URL. Set "
                      f"{alerts.NOTIFY_PREFIX}{name.upper().replace('-', '_')} in the environment, "
