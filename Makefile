@@ -49,15 +49,16 @@ simulate: $(STAMP)
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
 
-# The gettext catalogs (board/locales): extract every text of the board from the code, then bring
-# each language's .po up to date (new texts untranslated, changed ones fuzzy, gone ones dropped);
-# tests/test_catalogs.py fails until each is translated. A new language: see the README.
+# The gettext catalogs (statusboard/locales): extract every text of the board from the code (the
+# wall's in board/, the alerts' in statusboard/), then bring each language's .po up to date (new
+# texts untranslated, changed ones fuzzy, gone ones dropped); tests/test_catalogs.py fails until
+# each is translated. A new language: see the README.
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --no-location --sort-output \
 	  --project "Service Status Board" --version 0.1.0 -w 100 \
-	  -o board/locales/statusboard.pot board
-	$(BIN)/pybabel update -i board/locales/statusboard.pot -d board/locales -D statusboard \
-	  --ignore-obsolete -w 100
+	  -o statusboard/locales/statusboard.pot board statusboard
+	$(BIN)/pybabel update -i statusboard/locales/statusboard.pot -d statusboard/locales \
+	  -D statusboard --ignore-obsolete -w 100
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -7,10 +7,10 @@ and stops the deployment), runtime (what a page run reads of the deployment; the
 geometry (pixel sizes of the 1920×1080 canvas), charts (pure df → Altair), tiles (pure tile
 values and HTML), header (freshness line and banner HTML), kiosk (rotation, reload, scaling,
 the page's own clock), connection (Connection screen rows), theme (palette, Vega config, CSS),
-today (the Today screen's content, pure), texts (the wall's language: gettext catalogs and
-Babel's local numbers and times; `texts.use(lang)` for a run), recall (what the screens read
-from the history store, cached per process), render (the only module that draws with Streamlit). The
-configuration, the product's rules and the metrics are statusboard's.
+today (the Today screen's content, pure), recall (what the screens read from the history
+store, cached per process), render (the only module that draws with Streamlit). The
+configuration, the product's rules, the metrics and the wall's words (statusboard.texts: the
+catalogs, local numbers and times; `texts.use(lang)` for a run) are statusboard's.
 
 Hooks (stable; browser tests and benchmarks rely on them)
 - `#freshness` — exactly one per page, in the header: `data-state` is `fresh`, `stale`,

@@ -24,13 +24,13 @@ from typing import Any, Literal, TypeVar
 import altair as alt
 import pandas as pd
 
-from stats_client.panels import PanelKind, PanelType
+from stats_client.panels import PanelKind
 from stats_client.periods import Granularity, Period, TimeOrder, time_order
 from stats_client.timeline import GRAIN, handler_rows, is_per_handler, panel_of, time_rows
+from statusboard import texts
+from statusboard.texts import N_, panel_title
+from statusboard.texts import gettext as _
 
-from . import texts
-from .texts import N_
-from .texts import gettext as _
 from .theme import PALETTE, SERIES, TYPE, apply_theme
 from .today import TODAY, DayChart
 
@@ -44,37 +44,6 @@ HANDLER_TITLES: dict[Granularity, str] = {
     "month": N_("Response time per month by handler"),
 }
 HANDLER_TITLE = N_("Response time by handler")  # a panel of no known period
-
-#: Each panel's own title, as the board writes it (a title from statusboard.toml is shown as
-#: written).
-PANEL_TITLES: dict[PanelType, str] = {
-    PanelType.OpenRequestsPerCategory: N_("Open requests per category"),
-    PanelType.OpenRequestsPerTopCategory: N_("Open requests per top category"),
-    PanelType.OpenRequestsPerUser: N_("Open requests per handler"),
-    PanelType.OpenRequestsPerUserGroup: N_("Open requests per user group"),
-    PanelType.OpenRequestsPerPriority: N_("Open requests per priority"),
-    PanelType.OpenRequestsPerStatus: N_("Open requests per status"),
-    PanelType.OpenRequestsPerOrigin: N_("Open requests per origin"),
-    PanelType.NumberOfCreatedRequestsPerDay: N_("Created requests per day"),
-    PanelType.NumberOfCreatedRequestsPerWeek: N_("Created requests per week"),
-    PanelType.NumberOfCreatedRequestsPerMonth: N_("Created requests per month"),
-    PanelType.UserResponseTimePerDay: N_("Response time per day"),
-    PanelType.UserReponseTimePerWeek: N_("Response time per week"),
-    PanelType.UserResponseTimePerMonth: N_("Response time per month"),
-    PanelType.OwnOpenRequests: N_("Own open requests"),
-    PanelType.UnassignedRequests: N_("Unassigned requests"),
-    PanelType.Hotlist: N_("Hotlist"),
-    PanelType.StatusScreen: N_("Status"),
-}
-
-
-def panel_title(panel: PanelType | None, title: str) -> str:
-    """`title` as the wall shows it: a panel's own (English) title in the wall's language, any
-    other (the operator's, from statusboard.toml) as written."""
-    if panel is not None and title == panel.title and panel in PANEL_TITLES:
-        return _(PANEL_TITLES[panel])
-    return title
-
 
 #: What a missing value (NaN) is marked with in the chart's data (`note`); its mark shows
 #: `texts` "n/a" in the wall's language.

@@ -279,9 +279,9 @@ def alerts_command(args: argparse.Namespace, env: Mapping[str, str], out: TextIO
     failed = 0
     for name in names:
         status = sender.status[name]
-        if sender.deliver(name, "Test message from the status board",
-                          f"The status board ({loaded.config.public_url or 'no public_url'}) "
-                          f"can reach target {name}.", "test"):
+        title, body = alerts.probe_message(loaded.config.public_url, name,
+                                           loaded.config.language)
+        if sender.deliver(name, title, body, "test"):
             _say(out, f"{name}: delivered ({status.service})")
         else:
             failed += 1

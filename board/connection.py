@@ -18,9 +18,8 @@ from stats_client.poller import Snapshot
 from stats_client.recorder import HistoryStatus
 from statusboard.deployment import Connection
 from statusboard.metrics import Display
+from statusboard.texts import LANGUAGE_NAMES
 from statusboard.zone import parse_zone
-
-from .texts import LANGUAGE_NAMES
 
 
 def _when(moment: datetime | None, now: datetime | None) -> str:

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from stats_client.timeline import Response, response_time
-from statusboard import config
+from statusboard import config, texts
 from statusboard.rules import Threshold
+from statusboard.texts import N_, na, ngettext
+from statusboard.texts import gettext as _
 
-from . import texts
-from .texts import N_, ngettext
-from .texts import gettext as _
-from .tiles import Tile, Trend, na, status_tiles
+from .tiles import Tile, Trend, status_tiles
 
 #: The built-in screen's id and address (/desks), shown when more than one desk is configured.
 DESKS_ID = config.DESKS_ID

@@ -24,9 +24,8 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from stats_client.freshness import Freshness
-
-from . import texts
-from .texts import gettext as _
+from statusboard import texts
+from statusboard.texts import gettext as _
 
 
 def header_html(title: str, fresh: Freshness, *, seq: int, updated: datetime | None,

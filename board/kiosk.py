@@ -23,13 +23,13 @@ from urllib.parse import quote, urlencode
 
 from stats_client import coerce
 from stats_client.errors import ConfigurationError
-from statusboard.config import LANGUAGES, language_problem
+from statusboard import texts
+from statusboard.config import language_problem
 from statusboard.rules import Night
+from statusboard.texts import LANGUAGES, ngettext
+from statusboard.texts import gettext as _
 
-from . import texts
 from .geometry import SCREEN_H, SCREEN_W
-from .texts import gettext as _
-from .texts import ngettext
 
 MIN_ROTATE_S = 5
 MAX_ROTATE_S = 86400
@@ -122,7 +122,7 @@ def parse_lang(raw: str | None) -> tuple[str | None, str | None]:
 
 def page_words() -> dict[str, object]:
     """The words and time format the page's own scripts write (clock_script, night_script),
-    in the current language (board.texts.use): templates with {placeholders}."""
+    in the current language (statusboard.texts.use): templates with {placeholders}."""
     return {
         "sep": texts.time_separator(),
         "s": _("{n} s ago"), "min": _("{n} min ago"), "h": _("{h} h {m} min ago"),

@@ -25,9 +25,9 @@ import pandas as pd
 from stats_client.history import HistoryStore
 from stats_client.poller import Snapshot
 from stats_client.timeline import day_dates
+from statusboard import texts
 from statusboard.rules import Compare, Threshold, compare_time, local_midnight
 
-from . import texts
 from . import today as day
 from .tiles import Tile, Trend, tile_trend
 

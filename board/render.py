@@ -28,12 +28,15 @@ from stats_client.frames import panel_frame
 from stats_client.panels import PanelKind, PanelType
 from stats_client.poller import Snapshot
 from stats_client.timeline import response_rows
+from statusboard import texts
 from statusboard.access import ID_COOKIE, display_id, is_loopback
 from statusboard.config import CONNECTION_ID, SINGLE_DESK, PanelSlot, Privacy, ScreenConfig
 from statusboard.displays import display_name
 from statusboard.rules import Threshold
+from statusboard.texts import N_, na
+from statusboard.texts import gettext as _
 
-from . import charts, geometry, kiosk, recall, texts, theme
+from . import charts, geometry, kiosk, recall, theme
 from .connection import (
     DETAILS_HIDDEN,
     alert_rows,
@@ -52,9 +55,7 @@ from .header import banner_html, header_html, notice_html
 from .privacy import shown_rows
 from .recall import Memo
 from .runtime import Runtime
-from .texts import N_
-from .texts import gettext as _
-from .tiles import Tile, Trend, na, number_tiles, status_tiles, tile_html
+from .tiles import Tile, Trend, number_tiles, status_tiles, tile_html
 from .today import TODAY_ID, DayChart
 
 log = logging.getLogger(__name__)
@@ -334,7 +335,7 @@ def panel_tiles(slot: PanelSlot, rows: pd.DataFrame,
     if slot.panel.kind is PanelKind.COUNTS:
         return status_tiles(rows, key=slot.panel.wire_name, thresholds=thresholds)
     return number_tiles(rows, key=slot.panel.wire_name,
-                        title=charts.panel_title(slot.panel, slot.title), thresholds=thresholds)
+                        title=texts.panel_title(slot.panel, slot.title), thresholds=thresholds)
 
 
 def render_panels(rt: Runtime, screen: ScreenConfig, snap: Snapshot, reserved: int = 0,
@@ -381,7 +382,7 @@ def _labelled(slot: PanelSlot, label: str) -> PanelSlot:
     """`slot` as a screen of another desk titles it: "South · Open requests"."""
     if not label:
         return slot
-    return replace(slot, title=f"{label} · {charts.panel_title(slot.panel, slot.title)}")
+    return replace(slot, title=f"{label} · {texts.panel_title(slot.panel, slot.title)}")
 
 
 def _render_tile_row(slots: list[PanelSlot], seen: Mapping[str | None, Seen],
@@ -472,7 +473,7 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
         empty = _("{na} — no data for this panel yet").format(na=na())
         st.html(f'<div class="sb-panel-empty" data-panel="{wire}" style="height:{height}px">'
                 f'<div class="sb-empty-title">'
-                f"{html.escape(charts.panel_title(slot.panel, slot.title))}</div>"
+                f"{html.escape(texts.panel_title(slot.panel, slot.title))}</div>"
                 f'<div class="sb-empty-text">'
                 f"{html.escape(empty)}"
                 "</div></div>")
@@ -486,7 +487,7 @@ def _render_chart(slot: PanelSlot, rows: pd.DataFrame, digest: str, size: tuple[
 
 def _guarded(slot: PanelSlot, draw: Callable[[], None]) -> None:
     """A panel that fails says so in a sentence; the other panels are unaffected."""
-    _guarded_as(slot.panel.wire_name, charts.panel_title(slot.panel, slot.title), draw)
+    _guarded_as(slot.panel.wire_name, texts.panel_title(slot.panel, slot.title), draw)
 
 
 def _guarded_as(name: str, title: str, draw: Callable[[], None]) -> None:

@@ -21,6 +21,7 @@ from datetime import datetime
 import pandas as pd
 
 from stats_client.history import Reading
+from statusboard import texts
 from statusboard.rules import (
     Compare,
     Level,
@@ -31,10 +32,9 @@ from statusboard.rules import (
     since_level,
     stored_time,
 )
+from statusboard.texts import N_, format_value
+from statusboard.texts import gettext as _
 
-from . import texts
-from .texts import N_
-from .texts import gettext as _
 from .theme import PALETTE, TYPE
 
 #: The Status tile's counts as SuperOffice orders them; used when the panel has no data yet.
@@ -70,23 +70,6 @@ class Tile:
     tooltip: str = ""
     #: Where its history is stored: (panel, dataset_label, label) as the history store keys it.
     series: tuple[str, str | None, str | None] = ("", None, None)
-
-
-def na() -> str:
-    """What a missing value shows ("n/a"), in the wall's language."""
-    return _("n/a")
-
-
-def format_value(value: float | None) -> str:
-    """Whole numbers with the language's thousands separators, others with one decimal; "n/a"
-    when missing.
-
-        >>> format_value(1234567), format_value(2.25)
-        ('1,234,567', '2.2')
-    """
-    if value is None or not math.isfinite(value):
-        return na()
-    return texts.number(value, 0 if float(value).is_integer() else 1)
 
 
 #: Where a tile's number has no say of its own: the pixels across the narrowest tile of the
@@ -362,22 +345,6 @@ def with_current(series: pd.DataFrame, value: float | None, at: datetime | None)
     return pd.concat([series[series["time"] < pd.Timestamp(at)], point], ignore_index=True)
 
 
-def duration_words(seconds: float) -> str:
-    """ "14 min", "2 h 5 min"; under a minute is "<1 min".
-
-    >>> duration_words(14 * 60 + 20), duration_words(7500), duration_words(5)
-    ('14 min', '2 h 5 min', '<1 min')
-    """
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return _("<1 min")
-    if minutes < 60:
-        return _("{minutes} min").format(minutes=minutes)
-    if minutes % 60:
-        return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=minutes % 60)
-    return _("{hours} h").format(hours=minutes // 60)
-
-
 def level_words(level: Level, since: datetime | None, *, window: datetime,
                 first: datetime | None, now: datetime) -> str:
     """"for 14 min" while amber or red, from the history of the value. When the run began
@@ -386,11 +353,11 @@ def level_words(level: Level, since: datetime | None, *, window: datetime,
     if level not in ("amber", "red") or since is None:
         return ""
     if since <= window:
-        return _("for over {duration}").format(duration=duration_words(
+        return _("for over {duration}").format(duration=texts.duration(
             seconds_between(window, now)))
     if first is not None and since <= first:
         return since_words(since, now)
-    return _("for {duration}").format(duration=duration_words(seconds_between(since, now)))
+    return _("for {duration}").format(duration=texts.duration(seconds_between(since, now)))
 
 
 #: Sparkline box: viewBox units (the SVG is stretched to the tile's width by the CSS).

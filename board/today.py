@@ -23,12 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from statusboard import texts
 from statusboard.rules import local_midnight
-
-from . import texts
-from .texts import N_
-from .texts import gettext as _
-from .tiles import format_value
+from statusboard.texts import N_, format_value
+from statusboard.texts import gettext as _
 
 #: The Today screen's id (statusboard.toml); its panels are what it needs polled.
 TODAY_ID = "today"

@@ -6,7 +6,8 @@ Apprise URLs are secrets (`STATUSBOARD_NOTIFY_<NAME>` or `[notify]` in the secre
 process that polls a desk (its lease holder) evaluates the rules on each poll of that desk
 (`Alerts.evaluate`); what each rule last did is kept per desk in `AlertState` (the history
 store's, so that a restart or a failover neither repeats nor forgets a message), and the
-messages go out on a thread of their own (`Sender`), with retries, never slowing a poll.
+messages, written in the board's language (`message`, statusboard.texts), go out on a thread of
+their own (`Sender`), with retries, never slowing a poll.
 
     >>> rule = parse_alerts([{"when": "red", "panel": "StatusScreen.Unassigned", "for": "10m",
     ...                       "to": ["team"]}], lambda key, what: None)[0]
@@ -31,8 +32,12 @@ import pandas as pd
 
 from stats_client.errors import ConfigurationError
 from stats_client.history.retention import parse_duration
+from stats_client.panels import PanelType
 
+from . import texts
 from .rules import Level, Threshold
+from .texts import DEFAULT_LANGUAGE, N_
+from .texts import gettext as _
 
 log = logging.getLogger(__name__)
 # Apprise's own log lines may name a target's address (a secret): only ours are kept.
@@ -366,64 +371,108 @@ def _conditions(rule: AlertRule, frame: pd.DataFrame, thresholds: Mapping[str, T
 
 
 # -- messages ------------------------------------------------------------------------------------
-_WHAT = {"stale": "has no fresh data from its NetServer",
-         "history-unavailable": "cannot reach its history store"}
+#: Each level's word, as the tiles write it ("RØD", "ROT").
+_LEVELS = {"amber": N_("AMBER"), "red": N_("RED")}
+#: What holds, for a rule that watches no threshold: (title, message, resolved message).
+_WHAT = {
+    "stale": (N_("{desk} has no fresh data from its NetServer"),
+              N_("{desk} has had no fresh data from its NetServer since {time} ({duration})."),
+              N_("{desk} has fresh data from its NetServer again: resolved after {duration} "
+                 "(from {time}).")),
+    "history-unavailable": (
+        N_("{desk} cannot reach its history store"),
+        N_("{desk} has not reached its history store since {time} ({duration})."),
+        N_("{desk} reaches its history store again: resolved after {duration} (from {time}).")),
+}
 
 
-def message(event: Event, *, label: str, zone: Any, link: str | None) -> tuple[str, str]:
-    """(title, body) of `event`, for a person to act on: the desk, what, the value and its
-    threshold, since when, and where to look."""
-    if event.rule.when == "display-silent":
-        return display_message(event, zone=zone)
-    since = event.since.astimezone(zone)
-    lasted = _minutes(event.at - event.since)
-    if event.rule.when in _WHAT:
-        what = f"{label} {_WHAT[event.rule.when]}"
-        detail = f"since {since:%H:%M} ({lasted})"
-    else:
-        level = event.rule.when.upper()
-        shown = "n/a" if event.value is None else f"{event.value:g}"
-        limit = "" if event.limit is None else f" (threshold {event.limit:g})"
-        what = f"{label}: {event.subject} is {level}"
-        detail = f"{shown}{limit} since {since:%H:%M} ({lasted})"
-    if event.kind == "resolved":
-        title = f"Resolved: {what}"
-        body = f"{what} no more; it lasted {lasted}, from {since:%H:%M}."
-    else:
-        title = what if event.kind == "firing" else f"Still: {what}"
-        body = f"{what}: {detail}."
+def subject_name(subject: str) -> str:
+    """A threshold key as the wall names what it reads, in the language in use (texts.use):
+    the panel's own title, and the Status count's or data set's label as the NetServer sends it;
+    a key of no known panel as written.
+
+        >>> subject_name("StatusScreen.Open"), subject_name("UnassignedRequests")
+        ('Status · Open', 'Unassigned requests')
+    """
+    panel, _dot, label = subject.partition(".")
+    try:
+        kind = PanelType.from_wire(panel)
+    except ValueError:
+        return subject
+    title = texts.panel_title(kind, kind.title)
+    return f"{title} · {label}" if label else title
+
+
+def message(event: Event, *, label: str, zone: Any, link: str | None,
+            language: str | None = None) -> tuple[str, str]:
+    """(title, body) of `event` in `language` (the board's; English when None), for a person to
+    act on: the desk, what, the value and its threshold, since when, and where to look."""
+    with texts.use(language):
+        if event.rule.when == "display-silent":
+            return display_message(event, zone=zone)
+        since = texts.hm(event.since.astimezone(zone))
+        lasted = texts.duration((event.at - event.since).total_seconds())
+        if event.rule.when in _WHAT:
+            holds, detail, cleared = _WHAT[event.rule.when]
+            what = _(holds).format(desk=label)
+            # Chosen outside _(): pybabel would take the literal "resolved" for a message.
+            said = cleared if event.kind == "resolved" else detail
+            body = _(said).format(desk=label, time=since, duration=lasted)
+        else:
+            words = {"desk": label, "panel": subject_name(event.subject),
+                     "level": _(_LEVELS[event.rule.when]), "time": since, "duration": lasted,
+                     "value": texts.format_value(event.value)}
+            what = _("{desk}: {panel} is {level}").format(**words)
+            if event.kind == "resolved":
+                body = _("{desk}: {panel} is no longer {level}: resolved after {duration} "
+                         "(from {time}).").format(**words)
+            elif event.limit is None:
+                body = _("{desk}: {panel} is {level}: {value} since {time} ({duration})."
+                         ).format(**words)
+            else:
+                body = _("{desk}: {panel} is {level}: {value} (threshold {threshold}) since "
+                         "{time} ({duration}).").format(
+                             **words, threshold=texts.format_value(event.limit))
+        if event.kind == "resolved":
+            title = _("Resolved: {what}").format(what=what)
+        elif event.kind == "reminder":
+            title = _("Still: {what}").format(what=what)
+        else:
+            title = what
     if link:
         body += f" {link}"
     return title, body
 
 
 def display_message(event: Event, *, zone: Any) -> tuple[str, str]:
-    """(title, body) of a display's silence: which display (its name, or its screen and when
-    it was first seen), what it showed, when it was last heard of, and for how long."""
+    """(title, body) of a display's silence, in the language in use (texts.use): which display
+    (its name from the kiosk address, else the screen it showed), when it was last heard of,
+    for how long, and what to check."""
     seen = event.about
     screen = f"/{seen.screen}" if seen is not None and seen.screen else "/"
-    name = f"Display {seen.name}" if seen is not None and seen.name else \
-        f"The display on {screen}"
+    name = (_("Display {name}").format(name=seen.name) if seen is not None and seen.name
+            else _("The display on {screen}").format(screen=screen))
     last = event.since if seen is None else seen.last_seen
-    last_at = last.astimezone(zone)
-    lasted = _minutes(event.at - last)
+    words = {"display": name, "screen": screen, "time": texts.hm(last.astimezone(zone)),
+             "duration": texts.duration((event.at - last).total_seconds())}
     if event.kind == "resolved":
-        return (f"Resolved: {name} reports again",
-                f"{name} ({screen}) reports again; it was silent {lasted}, from "
-                f"{last_at:%H:%M}.")
-    title = f"{name} stopped reporting" if event.kind == "firing" else \
-        f"Still: {name} stopped reporting"
-    return title, (f"{name} ({screen}) has not reported since {last_at:%H:%M} ({lasted}): "
-                   "it is switched off, its browser stopped, or its page froze. Check the "
-                   "screen, or restart its browser.")
+        return (_("Resolved: {display} reports again").format(**words),
+                _("{display} ({screen}) reports again after {duration} of silence (from "
+                  "{time}).").format(**words))
+    what = _("{display} stopped reporting").format(**words)
+    title = what if event.kind == "firing" else _("Still: {what}").format(what=what)
+    return title, _("{display} ({screen}) has not reported since {time} ({duration}): it is "
+                    "switched off, its browser stopped, or its page froze. Check the screen, "
+                    "or restart its browser.").format(**words)
 
 
-def _minutes(span: Any) -> str:
-    minutes = max(0, round(span.total_seconds() / 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+def probe_message(public_url: str | None, target: str,
+                  language: str | None = None) -> tuple[str, str]:
+    """(title, body) of `statusboard alerts test`'s message to `target`, in `language`."""
+    with texts.use(language):
+        return (_("Test message from the status board"),
+                _("The status board ({url}) can reach target {target}.").format(
+                    url=public_url or _("no public_url"), target=target))
 
 
 # -- sending -------------------------------------------------------------------------------------
@@ -580,6 +629,7 @@ class Setup:
     zone: Any = None
     night: Any = None  # rules.Night or None
     public_url: str | None = None
+    language: str = DEFAULT_LANGUAGE  # what the messages are written in (the board's)
 
 
 class Alerts:
@@ -638,7 +688,8 @@ class Alerts:
             kept.save(desk, changed)
         link = f"{setup.public_url}/{screen}" if setup.public_url else None
         for event in events:
-            title, body = message(event, label=label, zone=setup.zone, link=link)
+            title, body = message(event, label=label, zone=setup.zone, link=link,
+                                  language=setup.language)
             self.sender.send(Outgoing(title, body, event.rule.to, event.kind))
             log.info("alert %s: %s (to %s)", event.kind, title, ", ".join(event.rule.to))
         return events

@@ -12,7 +12,7 @@ parsed like any other: a key a file leaves out takes the built-in file's value.
     >>> parse_config({"reload_at": "25:00"}, source="board.toml").problems[0][:42]
     'board.toml: reload_at = "25:00" is not a t'
     >>> print(*load({"STATUSBOARD_INTERVAL": "fast"}).problems)
-    STATUSBOARD_INTERVAL must be a number of seconds, at least 1; got "fast". The default 30 s ...
+    STATUSBOARD_INTERVAL must be a number of seconds, at least 1 and at most 86400; got "fast". ...
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from . import site
 from .alerts import AlertRule, parse_alerts
 from .digests import DigestRule, parse_digests
 from .rules import COMPARES, DEFAULT_COMPARE, Compare, Night, Threshold
+from .texts import DEFAULT_LANGUAGE, LANGUAGES
 from .zone import parse_zone, server_zone, tz_problem, unnamed_problem
 
 INTERVAL_ENV = "STATUSBOARD_INTERVAL"
@@ -65,9 +66,6 @@ _TOP_KEYS = ("night", "reload_at", "rotate", "screens", "thresholds", "compare",
              "time_zone", "desks", "hotlist", "handlers", "alerts", "digests", "public_url",
              "language")
 _SCREEN_KEYS = ("id", "title", "panels", "desk", "hotlist", "handlers", "language")
-#: The languages the board speaks (board/locales holds a catalog of each), and the default.
-LANGUAGES = ("en", "nb", "sv", "da", "de", "nl")
-DEFAULT_LANGUAGE = "en"
 #: What a wall passed by visitors may show of requests and people (a screen's own, or the
 #: board's): the hotlist's request titles or only how many there are; handlers by name, by
 #: initials, or not at all (one figure for all of them).

@@ -496,7 +496,7 @@ class Deployment:
         if not self.alerts.sender.sends_to(targets):
             self.alerts.sender.retarget(targets)
         self.alerts.configure(alerts.Setup(cfg.alerts, cfg.thresholds, cfg.interval, cfg.zone,
-                                           cfg.night, cfg.public_url))
+                                           cfg.night, cfg.public_url, cfg.language))
         self.digests.configure(digests.Setup(cfg.digests, cfg.interval, cfg.zone,
                                              cfg.public_url))
         wanted = [*(r.to for r in cfg.alerts), *(d.to for d in cfg.digests)]

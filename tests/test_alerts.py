@@ -62,7 +62,7 @@ def test_red_is_told_once_and_resolved_once(tmp_path: Path, demo_server: DemoNet
     wait_for(lambda: desk.latest().seq >= seq + 2, what="two more polls")  # still red
     assert len(receiver.messages) == 1
     first = receiver.messages[0]
-    assert first["title"].endswith("StatusScreen.Open is RED")
+    assert first["title"].endswith(": Status · Open is RED")  # the panel as the wall names it
     assert "(threshold 1)" in first["message"]
     assert first["message"].endswith("http://board.example.com:8501/")
     assert first["type"] == "failure"
@@ -277,3 +277,26 @@ def test_a_relabelled_desk_is_named_by_its_new_label(tmp_path: Path, demo_server
     toml.write_text(RULES.format(red=100000) + desks.format(label="Nord", url=demo_server.url))
     wait_for(lambda: len(receiver.messages) == 2, what="the resolved message")
     assert receiver.titles()[1].startswith("Resolved: Nord: ")
+
+
+def test_messages_are_in_the_boards_language(tmp_path: Path, demo_server: DemoNetServer,
+                                             receiver: Receiver,
+                                             started: Callable[..., Deployment]) -> None:
+    """`language` of statusboard.toml: the deployment's messages, and `alerts test`'s."""
+    from board.cli import main
+
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text('language = "nb"\n' + RULES.format(red=1))
+    started(toml, demo_server.url, STATUSBOARD_NOTIFY_TEAM=receiver.url)
+    wait_for(lambda: receiver.messages, what="the red message")
+    first = receiver.messages[0]
+    assert first["title"].endswith(": Status · Open er RØD")
+    assert " (grense 1) siden " in first["message"]
+    toml.write_text('language = "nb"\n' + RULES.format(red=100000))
+    wait_for(lambda: len(receiver.messages) == 2, what="the resolved message")
+    assert receiver.titles()[1].startswith("Løst: ")
+    assert ": løst etter " in receiver.messages[1]["message"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["alerts", "test", "--config", str(toml)],
+                    env={"STATUSBOARD_NOTIFY_TEAM": receiver.url, "HOME": str(tmp_path)}) == 0
+    assert receiver.titles()[2] == "Testmelding fra statustavlen"

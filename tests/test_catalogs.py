@@ -1,7 +1,8 @@
-"""The gettext catalogs (board/locales) against the code: every message the board's code marks
-for translation is in every language's catalog, translated, not fuzzy, with the same
-{placeholders}; no catalog holds a message the code no longer has. `make catalogs` brings them
-up to date (then translate what it left empty or fuzzy)."""
+"""The gettext catalogs (statusboard/locales) against the code: every message the board's code
+marks for translation (the wall's in board/, the alert messages' in statusboard/) is in every
+language's catalog, translated, not fuzzy, with the same {placeholders}; no catalog holds a
+message the code no longer has. `make catalogs` brings them up to date (then translate what it
+left empty or fuzzy)."""
 
 from __future__ import annotations
 
@@ -14,20 +15,26 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from board import texts
-from statusboard.config import LANGUAGES
+from statusboard import texts
+from statusboard.texts import LANGUAGES
 
 REPO = Path(__file__).resolve().parents[1]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
+#: Where `make catalogs` extracts from (its `pybabel extract … board statusboard`).
+SOURCES = ("board", "statusboard")
+
+
 def code_messages() -> set[str | tuple[str, str]]:
-    """Every message in board/, as `make catalogs` extracts it (babel.cfg, keyword N_ too)."""
+    """Every message in board/ and statusboard/, as `make catalogs` extracts it (babel.cfg,
+    keyword N_ too)."""
     method_map = [("**.py", "python")]
     found: set[str | tuple[str, str]] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-            REPO / "board", method_map, keywords=KEYWORDS):
-        found.add(message if isinstance(message, str) else (message[0], message[1]))
+    for source in SOURCES:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                REPO / source, method_map, keywords=KEYWORDS):
+            found.add(message if isinstance(message, str) else (message[0], message[1]))
     return found
 
 
@@ -44,9 +51,12 @@ CODE = code_messages()
 
 
 def test_the_code_has_the_messages_the_board_writes() -> None:
-    # A sample: the header, a tile's words, a plural, a chart title with its period.
+    # A sample: the header, a tile's words, a plural, a chart title with its period, and the
+    # alert messages (statusboard/alerts.py, below the view).
     assert {"Updated {time}", "for {duration}", ("{n} day ago", "{n} days ago"),
-            "Response time per day by handler", "Response time per month by handler"} <= CODE
+            "Response time per day by handler", "Response time per month by handler",
+            "{desk}: {panel} is {level}", "Resolved: {what}",
+            "{desk} cannot reach its history store"} <= CODE
 
 
 def test_the_board_has_a_catalog_for_each_language_and_english_is_the_default() -> None:
@@ -113,5 +123,7 @@ def test_the_make_target_refreshes_the_catalogs_the_way_this_test_reads_them() -
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^catalogs:", makefile, re.M)
     assert "pybabel extract -F babel.cfg -k N_" in makefile
+    assert re.search(r"-o statusboard/locales/statusboard\.pot " + " ".join(SOURCES) + "$",
+                     makefile, re.M)
     assert "pybabel update" in makefile
     assert "--ignore-obsolete" in makefile

@@ -17,7 +17,6 @@ import jsonschema
 import pandas as pd
 import pytest
 
-from board.tiles import format_value
 from harness.apptest import (
     TagParser,
     charts,
@@ -34,6 +33,7 @@ from stats_client.frames import panel_frame
 from stats_client.panels import PanelType
 from stats_client.poller import Poller, Snapshot
 from statusboard import config
+from statusboard.texts import format_value
 
 INTERVAL = 30  # the default STATUSBOARD_INTERVAL
 PAGES = {"status": None, "workload": "pages/workload.py", "trends": "pages/trends.py"}

@@ -199,3 +199,14 @@ def test_only_wall_displays_are_watched_by_the_first_desk_and_forgotten_ones_lea
                        displays={ID_A: seen(T0, name="")}, silent_s=25.0)[0]
     assert message(unnamed[0], label="Default", zone=UTC, link=None)[0] == (
         "The display on /workload stopped reporting")
+
+
+def test_a_silent_display_is_told_in_the_boards_language() -> None:
+    at_once = AlertRule("display-silent", None, 0.0, None, ("ops",))
+    now = T0 + timedelta(minutes=23)
+    (event,), _ = evaluate([at_once], {}, desk="d", now=now, frame=pd.DataFrame(),
+                           thresholds={}, stale=False, history_away=False,
+                           displays={ID_A: seen(T0, name="Kantine")}, silent_s=25.0)
+    title, body = message(event, label="Default", zone=UTC, link=None, language="nb")
+    assert title == "Skjermen Kantine har sluttet å melde seg"
+    assert body.startswith("Skjermen Kantine (/workload) har ikke meldt seg siden 13:00 (23 min)")

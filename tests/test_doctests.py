@@ -1,4 +1,5 @@
-"""The short examples in the docstrings of stats_client, board and netserver_demo are run."""
+"""The short examples in the docstrings of stats_client, statusboard, board and netserver_demo are
+run."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ import pytest
 import board
 import netserver_demo
 import stats_client
+import statusboard
 
 
 def modules() -> list[str]:
     names = []
-    for package in (stats_client, board, netserver_demo):
+    for package in (stats_client, statusboard, board, netserver_demo):
         for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
             if not info.name.endswith("__main__"):
                 names.append(info.name)

@@ -1,6 +1,6 @@
-"""The board in six languages: local numbers, times and words (board.texts with Babel/CLDR), the
-language chosen by statusboard.toml, a screen or ?lang=, and what it changes (and does not) on
-tiles, headers, charts and the page's own scripts."""
+"""The board in six languages: local numbers, times and words (statusboard.texts with
+Babel/CLDR), the language chosen by statusboard.toml, a screen or ?lang=, and what it changes
+(and does not) on tiles, headers, charts and the page's own scripts."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from board import charts, header, kiosk, texts, tiles
+from board import charts, header, kiosk, tiles
 from stats_client.freshness import Freshness
 from stats_client.panels import PanelType
 from stats_client.periods import parse_period
+from statusboard import texts
 from statusboard.config import parse_config
 
 NOON = datetime(2026, 11, 25, 14, 3, 22, tzinfo=UTC)  # a Wednesday
@@ -30,8 +31,8 @@ NOON = datetime(2026, 11, 25, 14, 3, 22, tzinfo=UTC)  # a Wednesday
 def test_numbers_and_times_are_written_the_local_way(lang: str, big: str, decimal: str,
                                                      compact: str, hm: str, weekday: str) -> None:
     with texts.use(lang):
-        assert tiles.format_value(1234567.0) == big
-        assert tiles.format_value(2.5) == decimal
+        assert texts.format_value(1234567.0) == big
+        assert texts.format_value(2.5) == decimal
         assert texts.compact(1234567.0) == compact
         assert texts.hm(NOON) == hm
         assert texts.weekday(NOON) == weekday
@@ -218,8 +219,8 @@ def test_a_chart_carries_the_languages_number_and_time_locale() -> None:
 
 def test_a_title_from_the_configuration_stays_as_written() -> None:
     with texts.use("nb"):
-        assert charts.panel_title(PanelType.OwnOpenRequests, "Mine saker!") == "Mine saker!"
-        assert charts.panel_title(PanelType.OwnOpenRequests,
+        assert texts.panel_title(PanelType.OwnOpenRequests, "Mine saker!") == "Mine saker!"
+        assert texts.panel_title(PanelType.OwnOpenRequests,
                                   PanelType.OwnOpenRequests.title) == "Mine åpne saker"
 
 

@@ -11,7 +11,6 @@ from board.tiles import (
     STATUS_LABELS,
     Tile,
     cue_text,
-    format_value,
     number_tiles,
     status_tiles,
     tile_html,
@@ -19,6 +18,7 @@ from board.tiles import (
 from stats_client.frames import DataSet, DataValue, PanelData, empty_frame, panel_frame, to_frame
 from stats_client.panels import PanelType
 from statusboard.rules import Threshold
+from statusboard.texts import format_value
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -1,7 +1,8 @@
-"""The board's words in the wall's language: gettext catalogs (board/locales/<lang>/LC_MESSAGES/
-statusboard.po, read and compiled once per process) and local numbers and times from Babel
-(CLDR). One language per page run, chosen by `use` (statusboard.toml `language`, a screen's
-own, or ?lang=); English when nothing says otherwise.
+"""The board's words in the wall's language: gettext catalogs (statusboard/locales/<lang>/
+LC_MESSAGES/statusboard.po, read and compiled once per process) and local numbers and times from
+Babel (CLDR). One language per page run or alert message, chosen by `use` (statusboard.toml
+`language`, a screen's own, or ?lang=); English when nothing says otherwise. The view (board/)
+and the product layer (alerts) write with the same words: no Streamlit here.
 
     >>> with use("nb"):
     ...     number(1234567), ngettext("{n} day ago", "{n} days ago", 3).format(n=3)
@@ -30,8 +31,11 @@ from babel.numbers import format_compact_decimal, format_decimal
 from babel.plural import to_javascript
 from babel.support import Translations
 
-from statusboard.config import DEFAULT_LANGUAGE, LANGUAGES
+from stats_client.panels import PanelType
 
+#: The languages the board speaks (locales/ holds a catalog of each), and the default.
+LANGUAGES = ("en", "nb", "sv", "da", "de", "nl")
+DEFAULT_LANGUAGE = "en"
 DOMAIN = "statusboard"
 LOCALES_DIR = Path(__file__).with_name("locales")
 #: Each language by its own name (the Connection screen says which one the wall is in).
@@ -106,6 +110,23 @@ def number(value: float, decimals: int = 0) -> str:
     return str(format_decimal(value, format=pattern, locale=locale()))
 
 
+def na() -> str:
+    """What a missing value shows ("n/a"), in the wall's language."""
+    return gettext("n/a")
+
+
+def format_value(value: float | None) -> str:
+    """A tile's value: whole numbers with the language's thousands separators, others with one
+    decimal; "n/a" when missing.
+
+        >>> format_value(1234567), format_value(2.25)
+        ('1,234,567', '2.2')
+    """
+    if value is None or not math.isfinite(value):
+        return na()
+    return number(value, 0 if float(value).is_integer() else 1)
+
+
 def compact(value: float) -> str:
     """A long number in the language's short form: "1.2m", "1,2 mill.", "1,2 Mio."."""
     if not math.isfinite(value):
@@ -153,3 +174,52 @@ def plural_js() -> str:
 def cldr_tag() -> str:
     """The CLDR/BCP 47 tag of the language ("en-GB", "nb-NO"), for the browser's Intl."""
     return _CLDR[language()].replace("_", "-")
+
+
+def duration(seconds: float) -> str:
+    """A span in minutes, or hours and minutes, as a tile says it: "14 min", "2 t 5 min".
+
+    >>> duration(14 * 60 + 20), duration(7500), duration(5)
+    ('14 min', '2 h 5 min', '<1 min')
+    """
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return gettext("<1 min")
+    if minutes < 60:
+        return gettext("{minutes} min").format(minutes=minutes)
+    if minutes % 60:
+        return gettext("{hours} h {minutes} min").format(hours=minutes // 60,
+                                                         minutes=minutes % 60)
+    return gettext("{hours} h").format(hours=minutes // 60)
+
+
+# -- the panels' own titles ---------------------------------------------------------------------
+#: Each panel's own title, as the board writes it (a title from statusboard.toml is shown as
+#: written).
+PANEL_TITLES: dict[PanelType, str] = {
+    PanelType.OpenRequestsPerCategory: N_("Open requests per category"),
+    PanelType.OpenRequestsPerTopCategory: N_("Open requests per top category"),
+    PanelType.OpenRequestsPerUser: N_("Open requests per handler"),
+    PanelType.OpenRequestsPerUserGroup: N_("Open requests per user group"),
+    PanelType.OpenRequestsPerPriority: N_("Open requests per priority"),
+    PanelType.OpenRequestsPerStatus: N_("Open requests per status"),
+    PanelType.OpenRequestsPerOrigin: N_("Open requests per origin"),
+    PanelType.NumberOfCreatedRequestsPerDay: N_("Created requests per day"),
+    PanelType.NumberOfCreatedRequestsPerWeek: N_("Created requests per week"),
+    PanelType.NumberOfCreatedRequestsPerMonth: N_("Created requests per month"),
+    PanelType.UserResponseTimePerDay: N_("Response time per day"),
+    PanelType.UserReponseTimePerWeek: N_("Response time per week"),
+    PanelType.UserResponseTimePerMonth: N_("Response time per month"),
+    PanelType.OwnOpenRequests: N_("Own open requests"),
+    PanelType.UnassignedRequests: N_("Unassigned requests"),
+    PanelType.Hotlist: N_("Hotlist"),
+    PanelType.StatusScreen: N_("Status"),
+}
+
+
+def panel_title(panel: PanelType | None, title: str) -> str:
+    """`title` as the wall shows it: a panel's own (English) title in the wall's language, any
+    other (the operator's, from statusboard.toml) as written."""
+    if panel is not None and title == panel.title and panel in PANEL_TITLES:
+        return gettext(PANEL_TITLES[panel])
+    return title
