@@ -158,31 +158,26 @@ CHROME_JS = """() => ['[data-testid="stHeader"]', '[data-testid="stToolbar"]',
                   cs.display !== 'none' && Number(cs.opacity) > 0; }))"""
 
 
-def test_embed_shows_no_streamlit_chrome(dashboard: Dashboard, new_page: Any,
-                                         screens: dict[str, list[str]]) -> None:
+def test_the_kiosk_address_shows_no_chrome_and_rotates_by_itself(
+        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]],
+        js_errors: dict[int, list[str]]) -> None:
     page = new_page(*SIZES["1080p"])
-    open_screen(page, dashboard, "?embed=true", screens["status"])
+    errors = js_errors[id(page)]
+    # The kiosk address (statusboard kiosk-url): no Streamlit chrome, the screen still fits.
+    open_screen(page, dashboard, "?embed=true&rotate=5", screens["status"])
+    began = page.evaluate("() => window.__sbRotateFrom")  # the status period, browser's clock
     page.evaluate(SETTLE_JS)
     assert page.evaluate(CHROME_JS) == []
     assert_clean(page)
     assert_fits(page, screens["status"])
-
-
-def test_rotate_cycles_screens_by_itself(dashboard: Dashboard, new_page: Any,
-                                         screens: dict[str, list[str]],
-                                         js_errors: dict[int, list[str]]) -> None:
-    page = new_page(*SIZES["1080p"])
-    errors = js_errors[id(page)]
-    open_screen(page, dashboard, "?rotate=5", screens["status"])
-    began = page.evaluate("() => window.__sbRotateFrom")  # the status period, browser's clock
     assert page.evaluate("() => window.__sbRotateTo") == "workload"
     # The next screen drawn (not a blank page after a failed switch), the query kept, without
     # anyone touching the page.
     wait_for(lambda: _shows(page, "workload", screens["workload"][-1]) or errors,
-             60, 0.05, what="the workload screen after ?rotate=5")
+             60, 0.05, what="the workload screen after ?embed=true&rotate=5")
     assert errors == [], f"the page broke while rotating to workload: {errors}"
     assert page.evaluate("() => location.pathname") == "/workload"
-    assert page.evaluate("() => location.search") == "?rotate=5"
+    assert page.evaluate("() => location.search") == "?embed=true&rotate=5"
     assert {p["panel"] for p in page.evaluate(PANELS_JS)} == set(screens["workload"])
     # Rotation is a real navigation: a period starts when the page's script runs, and the next
     # page's script runs no sooner than the period's 5 s after that. Both read on the browser's
