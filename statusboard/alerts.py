@@ -20,11 +20,15 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
+import secrets
+import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -233,7 +237,19 @@ class AlertState:
     def load(self, desk: str) -> dict[tuple[str, str], Firing]:
         return {(r, s): f for (d, r, s), f in self._rows.items() if d == desk}
 
-    def save(self, desk: str, changed: Mapping[tuple[str, str], Firing]) -> None:
+    def save(self, desk: str, changed: Mapping[tuple[str, str], Firing],
+             outgoing: Sequence[Outgoing] = (), *, now: datetime | None = None
+             ) -> list[Outgoing]:
+        """Keep what changed; the messages it sends, as they are to be queued (here in
+        memory only: a process killed before sending them loses them)."""
+        self._remember(desk, changed)
+        return list(outgoing)
+
+    def orphans(self, desk: str, now: datetime) -> list[Outgoing]:
+        """Messages another process left unsent (none in memory)."""
+        return []
+
+    def _remember(self, desk: str, changed: Mapping[tuple[str, str], Firing]) -> None:
         for (rule, subject), firing in changed.items():
             if firing.since is None and firing.sent_at is None:
                 self._rows.pop((desk, rule, subject), None)
@@ -247,10 +263,12 @@ class StoredState(AlertState):
     a message nor forgets one; kept in memory too while the store is away, and written to it
     when it is back."""
 
-    def __init__(self, store: Callable[[], Any]) -> None:
+    def __init__(self, store: Callable[[], Any], *, holder: str = "") -> None:
         super().__init__()
         self._store = store
         self._dirty: set[tuple[str, str, str]] = set()
+        #: This process, as the outbox names who sends a letter.
+        self.holder = holder or PROCESS
 
     def load(self, desk: str) -> dict[tuple[str, str], Firing]:
         store = self._store()
@@ -263,22 +281,60 @@ class StoredState(AlertState):
                     self._dirty = {k for k in self._dirty if k[0] != desk}
                 rows = store.alert_state()
                 loaded = {k: Firing(*v) for k, v in rows.items()}
-                super().save(desk, {**{k: Firing() for k in super().load(desk)}, **loaded})
+                self._remember(desk, {**{k: Firing() for k in super().load(desk)}, **loaded})
                 return loaded
             except Exception as exc:  # the store went away: what is in memory is in force
                 log.warning("alerts: the history store cannot be read (%s); the state in "
                             "memory is used", exc)
         return super().load(desk)
 
-    def save(self, desk: str, changed: Mapping[tuple[str, str], Firing]) -> None:
-        super().save(desk, changed)
+    def save(self, desk: str, changed: Mapping[tuple[str, str], Firing],
+             outgoing: Sequence[Outgoing] = (), *, now: datetime | None = None
+             ) -> list[Outgoing]:
+        """Keep what changed, and put the messages it sends in the store's outbox in the same
+        transaction: each is settled (taken off) once its target took it or it was given up,
+        and a process killed before that leaves it for the desk's next poller (`orphans`).
+        While the store is away both are kept in memory only."""
+        self._remember(desk, changed)
         store = self._store()
         try:
             if store is None:
                 raise RuntimeError("the history store is unavailable")
-            store.save_alert_state({k: _row(f) for k, f in changed.items()})
+            letters = [(target, o.kind, o.title, o.body) for o in outgoing for target in o.to]
+            ids = iter(store.save_alert_state({k: _row(f) for k, f in changed.items()},
+                                              letters, holder=self.holder, at=now))
         except Exception:
             self._dirty |= {(desk, r, s) for r, s in changed}
+            return list(outgoing)
+        return [replace(o, settle=partial(self._settle, {t: next(ids) for t in o.to}))
+                for o in outgoing]
+
+    def orphans(self, desk: str, now: datetime) -> list[Outgoing]:
+        """The desk's letters a process left unsettled for ORPHAN_AFTER_S (it was killed, or
+        stopped, before sending them), now this process's to send."""
+        store = self._store()
+        if store is None:
+            return []
+        try:
+            letters = store.claim_letters(self.holder,
+                                          now - timedelta(seconds=ORPHAN_AFTER_S), now)
+        except Exception as exc:
+            log.warning("alerts: the outbox cannot be read (%s)", exc)
+            return []
+        for letter in letters:
+            log.info("alert %s left unsent by another process: sending it now (to %s)",
+                     letter.kind, letter.target)
+        return [Outgoing(x.title, x.body, (x.target,), x.kind,
+                         settle=partial(self._settle, {x.target: x.id})) for x in letters]
+
+    def _settle(self, ids: Mapping[str, int], target: str) -> None:
+        store = self._store()
+        if store is None or target not in ids:
+            return
+        try:
+            store.settle_letter(ids[target])
+        except Exception as exc:  # left on record: another poller may send it again
+            log.warning("alerts: a sent message cannot be taken off the outbox (%s)", exc)
 
 
 def _row(firing: Firing) -> tuple[datetime | None, datetime | None, float | None]:
@@ -478,6 +534,12 @@ def probe_message(public_url: str | None, target: str,
 # -- sending -------------------------------------------------------------------------------------
 #: Seconds between a message's attempts at a target that refuses it (then it is given up).
 RETRY_DELAYS_S = (1.0, 5.0, 30.0)
+#: A letter in the outbox this old is another process's that was killed (or stopped) before it
+#: settled it: well past all its attempts. The desk's poller looks for such every ORPHAN_CHECK_S.
+ORPHAN_AFTER_S = 120.0
+ORPHAN_CHECK_S = 60.0
+#: This process, as the outbox names who sends a letter (with the deployment's own suffix).
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +548,8 @@ class Outgoing:
     body: str
     to: tuple[str, ...]
     kind: str  # firing | reminder | resolved | test | digest (statusboard.digests)
+    #: Told each target once it is settled (taken, or given up): the outbox's receipt.
+    settle: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -600,12 +664,22 @@ class Sender:
         for attempt in range(len(self._delays) + 1):
             if self._attempt(name, out):
                 self._count(name, sent=True)
+                self._settle(name, out)
                 return
             if attempt < len(self._delays) and self._stop.wait(self._delays[attempt]):
-                break
+                return  # stopping: left in the outbox, for the next poller to send
         self._count(name, sent=False)
+        self._settle(name, out)
         log.warning("alert not delivered to target %s after %d attempts", name,
                     len(self._delays) + 1)
+
+    @staticmethod
+    def _settle(name: str, out: Outgoing) -> None:
+        if out.settle is not None:
+            try:
+                out.settle(name)
+            except Exception:  # the sending thread outlives anything the store does
+                log.exception("settling an alert for target %s failed", name)
 
     def _count(self, name: str, *, sent: bool) -> None:
         status = self.status.get(name)
@@ -645,6 +719,9 @@ class Alerts:
         #: The deployment's displays (statusboard.displays.DisplayBook), for display-silent.
         self.displays = displays
         self._lock = threading.Lock()
+        self._orphans_checked: dict[str, datetime] = {}
+        #: Who sends this deployment's letters (the outbox): one name per deployment.
+        self.holder = f"{PROCESS}:{secrets.token_hex(3)}"
 
     def configure(self, setup: Setup) -> None:
         self.setup = setup
@@ -680,18 +757,28 @@ class Alerts:
             known = book.known(now)
         with self._lock:  # one desk's evaluation at a time: its state is read and written whole
             kept = state or self.state
-            events, changed = evaluate(setup.rules, kept.load(desk), desk=desk, now=now,
+            loaded = kept.load(desk)
+            events, changed = evaluate(setup.rules, loaded, desk=desk, now=now,
                                        frame=snap.frame, thresholds=setup.thresholds,
                                        stale=stale, history_away=history == "unavailable",
                                        quiet=quiet, displays=known,
                                        silent_s=book.silent_s if book is not None else 0.0)
-            kept.save(desk, changed)
-        link = f"{setup.public_url}/{screen}" if setup.public_url else None
-        for event in events:
-            title, body = message(event, label=label, zone=setup.zone, link=link,
-                                  language=setup.language)
-            self.sender.send(Outgoing(title, body, event.rule.to, event.kind))
-            log.info("alert %s: %s (to %s)", event.kind, title, ", ".join(event.rule.to))
+            link = f"{setup.public_url}/{screen}" if setup.public_url else None
+            outgoing = []
+            for event in events:
+                title, body = message(event, label=label, zone=setup.zone, link=link,
+                                      language=setup.language)
+                outgoing.append(Outgoing(title, body, event.rule.to, event.kind))
+                log.info("alert %s: %s (to %s)", event.kind, title, ", ".join(event.rule.to))
+            # The state and the messages together (the store's outbox): none sent twice, none
+            # lost to a board killed before sending it.
+            queued = kept.save(desk, changed, outgoing, now=now)
+            last = self._orphans_checked.get(desk)
+            if last is None or (now - last).total_seconds() >= ORPHAN_CHECK_S:
+                self._orphans_checked[desk] = now
+                queued += kept.orphans(desk, now)
+        for out in queued:
+            self.sender.send(out)
         return events
 
     def stop(self) -> None:

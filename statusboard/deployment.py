@@ -469,7 +469,8 @@ class Deployment:
             self.metrics.watch_history(desk.recorder, desk=desk.key)
             screen = f"?desk={desk.id}" if several else ""
             store = partial(_open_store, desk.recorder)
-            state = alerts.StoredState(store)  # the alerts' and the digests' (one table)
+            # The alerts' and the digests' state (one table) and their outbox.
+            state = alerts.StoredState(store, holder=self.alerts.holder)
             desk.poller.add_observer(self.alerts.observer(
                 desk=desk.key, label=partial(_label, desk), screen=screen,
                 history=partial(_history_state, desk.recorder), state=state,

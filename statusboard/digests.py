@@ -338,11 +338,14 @@ class Digests:
             for rule in rules:  # today's sent, the days before forgotten (one row each)
                 changed.update({(rule.key, d): Firing() for d in sent_dates(kept, rule)})
                 changed[(rule.key, today)] = Firing(sent_at=now)
-            state.save(desk, changed)  # before the message is queued: never sent twice
-        link = f"{setup.public_url}/{screen}" if setup.public_url else None
-        title, body = digest_message(made, label=label, link=link)
-        for rule in rules:
-            self.sender.send(Outgoing(title, body, rule.to, "digest"))
+            link = f"{setup.public_url}/{screen}" if setup.public_url else None
+            title, body = digest_message(made, label=label, link=link)
+            # Recorded as sent with the message in the store's outbox, in one transaction:
+            # never sent twice, not lost to a board killed before sending it.
+            queued = state.save(desk, changed, [Outgoing(title, body, rule.to, "digest")
+                                                for rule in rules], now=now)
+        for out, rule in zip(queued, rules, strict=True):
+            self.sender.send(out)
             log.info("digest %s for desk %s (to %s)", rule.key, desk, ", ".join(rule.to))
         return rules
 

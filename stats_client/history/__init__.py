@@ -20,7 +20,7 @@ from .location import (
     user_data_dir,
 )
 from .retention import Retention, load_retention, parse_duration, parse_time
-from .store import HistoryStore, PruneReport, Reading, SeenDisplay, Written
+from .store import HistoryStore, Letter, PruneReport, Reading, SeenDisplay, Written
 
 __all__ = [
     "CONFIG_ENV",
@@ -31,6 +31,7 @@ __all__ = [
     "BacklogBound",
     "HistoryStore",
     "Lease",
+    "Letter",
     "Location",
     "PruneReport",
     "Reading",

@@ -15,12 +15,15 @@ index and to compare. A value that is NaN or absent from a poll is stored as NUL
     displays  one row per display (a browser, by the id its cookie carries): its name, the
               screen it shows, whether it is a wall display (kiosk), first and last seen, as
               every board process sharing the store saw it (statusboard.displays)
+    outbox    one row per alert message and target not yet settled: written with the alert's
+              state in one transaction, deleted once the target took it or it was given up;
+              what a board killed in between left is sent by the desk's next poller
     meta      key/value; "schema_version"
 
 Every row belongs to a desk (stats_client.desks). Version 2 brought desks: what a version 1
 store held is kept under the desk "unattributed" (nothing says which NetServer it came from),
 exportable, and never drawn for a desk. Version 3 added the alerts' state, version 4 the
-displays (new tables each: no row of an older store changes).
+displays and the alerts' outbox (new tables each: no row of an older store changes).
 """
 
 from __future__ import annotations
@@ -135,6 +138,20 @@ displays = sa.Table(
 )
 
 
+outbox = sa.Table(
+    "statusboard_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("desk", sa.Text, nullable=False),
+    sa.Column("target", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("queued_at", sa.Float, nullable=False),
+    sa.Column("holder", sa.String(128), nullable=False),  # the process sending it
+    sa.Index("statusboard_outbox_desk", "desk"),
+)
+
+
 def _to_2(conn: sa.Connection) -> None:
     """Desks: every row keyed by desk. What version 1 held is the desk "unattributed".
 
@@ -165,8 +182,9 @@ def _to_3(conn: sa.Connection) -> None:
 
 
 def _to_4(conn: sa.Connection) -> None:
-    """The displays: a table of their own."""
+    """The displays and the alerts' outbox: tables of their own."""
     displays.create(conn, checkfirst=True)
+    outbox.create(conn, checkfirst=True)
 
 
 #: Upgrades: version → a function run inside the upgrade's transaction.

@@ -92,6 +92,18 @@ class SeenDisplay:
 
 
 @dataclass(frozen=True, slots=True)
+class Letter:
+    """An alert message to one target, kept in the store until it is settled."""
+
+    id: int
+    target: str
+    kind: str
+    title: str
+    body: str
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Written:
     """What `record_many` did: the stored snapshot's version now, polls written, polls skipped
     (not newer than what the store held)."""
@@ -375,10 +387,22 @@ class HistoryStore:
         return {(r.rule, r.subject): (_dt(r.since), _dt(r.sent_at), r.value) for r in rows}
 
     def save_alert_state(self, changed: Mapping[tuple[str, str], tuple[
-            datetime | None, datetime | None, float | None]]) -> None:
-        """Write what changed (a row with neither since nor sent_at is removed), in one
-        transaction."""
+            datetime | None, datetime | None, float | None]],
+            letters: Sequence[tuple[str, str, str, str]] = (), *, holder: str = "",
+            at: datetime | None = None) -> list[int]:
+        """Write what changed (a row with neither since nor sent_at is removed) and the
+        `letters` it sends ((target, kind, title, body), held by `holder`, queued `at`) in one
+        transaction: a message is on record exactly when its rule says it was told. The
+        letters' ids, in order."""
+        ids: list[int] = []
         with self._transaction("write to") as conn:
+            queued = _ts(at or datetime.now(UTC))
+            for target, kind, title, body in letters:
+                key = conn.execute(sa.insert(t.outbox).values(
+                    desk=self.desk, target=target, kind=kind, title=title, body=body,
+                    queued_at=queued, holder=holder)).inserted_primary_key
+                assert key is not None  # an autoincrement key, on SQLite and PostgreSQL
+                ids.append(int(key[0]))
             for (rule, subject), (since, sent_at, value) in changed.items():
                 where = sa.and_(t.alerts.c.desk == self.desk, t.alerts.c.rule == rule,
                                 t.alerts.c.subject == subject)
@@ -387,6 +411,32 @@ class HistoryStore:
                     conn.execute(sa.insert(t.alerts).values(
                         desk=self.desk, rule=rule, subject=subject, since=_ts_or_none(since),
                         sent_at=_ts_or_none(sent_at), value=_float(value)))
+        return ids
+
+    def settle_letter(self, letter_id: int) -> None:
+        """The letter went out (or was given up): off the record."""
+        with self._transaction("write to") as conn:
+            conn.execute(sa.delete(t.outbox).where(t.outbox.c.id == letter_id))
+
+    def claim_letters(self, holder: str, queued_before: datetime,
+                      now: datetime | None = None) -> list[Letter]:
+        """The desk's letters another holder left unsettled since before `queued_before` (it
+        was killed before sending them), now held by `holder` as queued `now`: each claimed by
+        one process only (a compare-and-set on its holder), and not claimable by another
+        until it is as old again."""
+        claimed: list[Letter] = []
+        with self._transaction("write to") as conn:
+            rows = conn.execute(sa.select(t.outbox).where(
+                t.outbox.c.desk == self.desk, t.outbox.c.holder != holder,
+                t.outbox.c.queued_at < _ts(queued_before)).order_by(t.outbox.c.id)).all()
+            for r in rows:
+                took = conn.execute(sa.update(t.outbox).where(
+                    t.outbox.c.id == r.id, t.outbox.c.holder == r.holder).values(
+                        holder=holder, queued_at=_ts(now or datetime.now(UTC))))
+                if took.rowcount == 1:
+                    claimed.append(Letter(r.id, r.target, r.kind, r.title, r.body,
+                                          _dt(r.queued_at) or _EPOCH))
+        return claimed
 
     # -- displays (every desk's: a display is the deployment's, not a desk's) ----------------
     def beat_displays(self, seen: Iterable[SeenDisplay]) -> None:
