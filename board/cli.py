@@ -301,7 +301,10 @@ def _list_alerts(loaded: Loaded, env: Mapping[str, str], options: Options,
         _say(out, f"No alert rules in {cfg.source} (add [[alerts]] tables).")
     for rule in cfg.alerts:
         repeat = f", again every {rule.repeat_s:g} s" if rule.repeat_s else ""
-        _say(out, f"{rule.when} {rule.panel or '(every threshold)'} for {rule.hold_s:g} s"
+        watched = rule.panel or ("(every threshold)" if rule.when in ("amber", "red")
+                                 else "(wall displays)" if rule.when == "display-silent"
+                                 else "")
+        _say(out, " ".join(filter(None, (rule.when, watched))) + f" for {rule.hold_s:g} s"
                   f"{repeat} → {', '.join(rule.to)}{' (urgent)' if rule.urgent else ''}")
     for digest in cfg.digests:
         _say(out, f"digest at {digest.at:%H:%M} {digest.days_text} → {', '.join(digest.to)}")

@@ -145,7 +145,8 @@ DISPLAYS_SHOWN = 4
 
 def display_rows(displays: list[Display], now: datetime,
                  limit: int = DISPLAYS_SHOWN) -> list[tuple[str, str, str]]:
-    """The open displays as (screen, open since, last new data drawn); nothing personal.
+    """The open displays as (screen, open since, last new data drawn); nothing personal (a
+    wall display's name from its kiosk address follows its screen: "workload · Support room").
 
     At most `limit` rows: past that, the displays that went longest without new data (what an
     operator looks for) and one row counting the rest, so the table never outgrows its box.
@@ -158,7 +159,8 @@ def display_rows(displays: list[Display], now: datetime,
         stalest = sorted(displays, key=lambda d: d.drawn_at)[:limit - 1]
         rest = len(displays) - len(stalest)
         return [*display_rows(stalest, now, limit), (f"… and {rest} more", "", "")]
-    return [(d.screen, _when(d.since, now), _when(d.drawn_at, now)) for d in displays]
+    return [(f"{d.screen or '/'} · {d.name}" if d.name else d.screen, _when(d.since, now),
+             _when(d.drawn_at, now)) for d in displays]
 
 
 def metrics_row(wanted: int | None, serving: int | None, problem: str | None) -> tuple[str, str]:

@@ -35,12 +35,23 @@ NAME_MAX = 40
 FORGET_AFTER = timedelta(days=7)
 
 
+#: Besides letters and digits, what a display's name may hold: nothing a chat service or a
+#: page would read as markup ("*", "[", "<", "`", "_" …).
+_NAME_PUNCTUATION = frozenset(" -–.,'/#&+")
+
+
 def display_name(raw: object) -> str:
     """A display's name from the kiosk address (`?display=`), as messages and screens may show
-    it: printable characters only, spaces collapsed, at most NAME_MAX characters."""
+    it: letters, digits, spaces and a little punctuation (anything else is a space), spaces
+    collapsed, at most NAME_MAX characters.
+
+        >>> display_name("[Lobby](http://x) **TV**")
+        'Lobby http //x TV'
+    """
     if not isinstance(raw, str) or not raw:
         return ""
-    kept = "".join(c if unicodedata.category(c)[0] not in "CZ" else " " for c in raw)
+    kept = "".join(c if unicodedata.category(c)[0] in "LN" or c in _NAME_PUNCTUATION else " "
+                   for c in raw)
     return " ".join(kept.split())[:NAME_MAX].strip()
 
 

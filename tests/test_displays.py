@@ -210,3 +210,23 @@ def test_a_silent_display_is_told_in_the_boards_language() -> None:
     title, body = message(event, label="Default", zone=UTC, link=None, language="nb")
     assert title == "Skjermen Kantine har sluttet å melde seg"
     assert body.startswith("Skjermen Kantine (/workload) har ikke meldt seg siden 13:00 (23 min)")
+
+
+def test_alerts_list_says_what_each_rule_watches(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    from board.cli import main
+
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text('[[alerts]]\nwhen = "display-silent"\nfor = "10m"\nto = ["ops"]\n\n'
+                    '[[alerts]]\nwhen = "stale"\nfor = "5m"\nto = ["ops"]\n\n'
+                    '[[alerts]]\nwhen = "red"\nto = ["ops"]\n')
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["alerts", "list"], env={"STATUSBOARD_CONFIG": str(toml),
+                                             "STATUSBOARD_DATABASE_URL": "off",
+                                             "HOME": str(tmp_path)}) == 0
+    assert out.getvalue().splitlines()[:3] == [
+        "display-silent (wall displays) for 600 s → ops", "stale for 300 s → ops",
+        "red (every threshold) for 0 s → ops"]
