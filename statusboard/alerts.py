@@ -267,6 +267,9 @@ class StoredState(AlertState):
         super().__init__()
         self._store = store
         self._dirty: set[tuple[str, str, str]] = set()
+        #: Letters that went out (or were given up) while the store was away: taken off the
+        #: outbox when it is back, or a later poller would send them again.
+        self._unsettled: set[int] = set()
         #: This process, as the outbox names who sends a letter.
         self.holder = holder or PROCESS
 
@@ -274,6 +277,7 @@ class StoredState(AlertState):
         store = self._store()
         if store is not None:
             try:
+                self._settle_left(store)
                 if self._dirty:  # what changed while the store was away goes first
                     mine = super().load(desk)
                     store.save_alert_state({(r, s): _row(mine.get((r, s), Firing()))
@@ -328,13 +332,23 @@ class StoredState(AlertState):
                          settle=partial(self._settle, {x.target: x.id})) for x in letters]
 
     def _settle(self, ids: Mapping[str, int], target: str) -> None:
-        store = self._store()
-        if store is None or target not in ids:
+        if target not in ids:
             return
-        try:
-            store.settle_letter(ids[target])
-        except Exception as exc:  # left on record: another poller may send it again
-            log.warning("alerts: a sent message cannot be taken off the outbox (%s)", exc)
+        self._unsettled.add(ids[target])
+        store = self._store()
+        if store is not None:
+            self._settle_left(store)
+
+    def _settle_left(self, store: Any) -> None:
+        """Take off the outbox what went out; what cannot be now is tried at the next poll."""
+        for letter_id in sorted(self._unsettled):
+            try:
+                store.settle_letter(letter_id)
+            except Exception as exc:  # kept: tried again when the store is back
+                log.warning("alerts: a sent message cannot be taken off the outbox yet (%s)",
+                            exc)
+                return
+            self._unsettled.discard(letter_id)
 
 
 def _row(firing: Firing) -> tuple[datetime | None, datetime | None, float | None]:
@@ -743,10 +757,14 @@ class Alerts:
                  history: str = "off", state: AlertState | None = None,
                  displays: bool = False) -> list[Event]:
         setup = self.setup
-        if not setup.rules:
-            return []
         now = snap.attempted_at or snap.fetched_at
         if now is None:
+            return []
+        if not setup.rules:  # the outbox still holds what another board left (a digest)
+            with self._lock:
+                queued = self._orphans(state or self.state, desk, now)
+            for out in queued:
+                self.sender.send(out)
             return []
         fetched = snap.fetched_at
         stale = fetched is None or (now - fetched).total_seconds() > 2 * setup.interval
@@ -773,13 +791,18 @@ class Alerts:
             # The state and the messages together (the store's outbox): none sent twice, none
             # lost to a board killed before sending it.
             queued = kept.save(desk, changed, outgoing, now=now)
-            last = self._orphans_checked.get(desk)
-            if last is None or (now - last).total_seconds() >= ORPHAN_CHECK_S:
-                self._orphans_checked[desk] = now
-                queued += kept.orphans(desk, now)
+            queued += self._orphans(kept, desk, now)
         for out in queued:
             self.sender.send(out)
         return events
+
+    def _orphans(self, kept: AlertState, desk: str, now: datetime) -> list[Outgoing]:
+        """What other processes left in the desk's outbox, every ORPHAN_CHECK_S."""
+        last = self._orphans_checked.get(desk)
+        if last is not None and (now - last).total_seconds() < ORPHAN_CHECK_S:
+            return []
+        self._orphans_checked[desk] = now
+        return kept.orphans(desk, now)
 
     def stop(self) -> None:
         self.sender.stop()

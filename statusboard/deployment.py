@@ -317,6 +317,8 @@ class Deployment:
         #: The daily digests (statusboard.digests): checked after each poll of a desk, sent
         #: through the alerts' targets and thread, their state kept with the alerts'.
         self.digests = digests.Digests(self.alerts.sender)
+        self._states: dict[str, alerts.StoredState] = {}
+        self._recorders: dict[str, HistoryRecorder] = {}  # each desk key's, built last
         self._state = State(config.builtin())
         self._lock = threading.RLock()
         self._watcher: _Watcher | None = None
@@ -390,9 +392,12 @@ class Deployment:
                 _running = None
         if watcher is not None:
             watcher.stop()
+        # The sender first, while the desks' stores are open: a message it delivers meanwhile
+        # is taken off the outbox (after the desks, it would stay there for the next board to
+        # send again); what it has not sent stays there for the next board.
+        self.alerts.stop()
         for desk in desks:
             desk.stop()
-        self.alerts.stop()
         self.metrics.stop()
         log.info("deployment stopped")
 
@@ -468,9 +473,15 @@ class Deployment:
             self.metrics.watch(desk.poller, calls=desk.calls, desk=desk.key)
             self.metrics.watch_history(desk.recorder, desk=desk.key)
             screen = f"?desk={desk.id}" if several else ""
-            store = partial(_open_store, desk.recorder)
-            # The alerts' and the digests' state (one table) and their outbox.
-            state = alerts.StoredState(store, holder=self.alerts.holder)
+            self._recorders[desk.key] = desk.recorder
+            store = partial(self._desk_store, desk.key)
+            # The alerts' and the digests' state (one table) and their outbox: one per desk
+            # key, kept when the desk is built again (a message in flight is settled in the
+            # new desk's store, not the old one's, which is closed).
+            state = self._states.get(desk.key)
+            if state is None:
+                state = self._states[desk.key] = alerts.StoredState(
+                    store, holder=self.alerts.holder)
             desk.poller.add_observer(self.alerts.observer(
                 desk=desk.key, label=partial(_label, desk), screen=screen,
                 history=partial(_history_state, desk.recorder), state=state,
@@ -480,6 +491,11 @@ class Deployment:
                 state=state))
             desk.start()
         return bool(new) or set(desks) != set(old.desks)
+
+    def _desk_store(self, key: str) -> Any:
+        """The history store of the desk `key` built last (None: none, away, or stopped)."""
+        recorder = self._recorders.get(key)
+        return None if recorder is None else _open_store(recorder)
 
     def _is_first(self, desk: Desk) -> bool:
         """Whether `desk` is the deployment's first (whose evaluation watches the displays)."""
