@@ -34,6 +34,7 @@ from stats_client.history import Reading
 from stats_client.timeline import day_dates, response_rows, response_time
 
 from .alerts import _NAME, AlertState, Firing, Outgoing, Sender, threshold_value
+from .displays import display_name
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,10 @@ def digest_message(digest: Numbers, *, label: str, link: str | None) -> tuple[st
     lines = []
     for figure in digest.figures:
         value = "n/a" if figure.value is None else _number(figure.value)
-        period = f" ({figure.period})" if figure.period else ""
+        # The period is a label as the NetServer sent it: plain words only in a chat message
+        # (no markup, no link, no @channel).
+        shown = display_name(figure.period)
+        period = f" ({shown})" if shown else ""
         change = _change(figure)
         against = f"last {weekday}: n/a" if change == "n/a" else f"{change} against last {weekday}"
         lines.append(f"{figure.name}{period}: {value} ({against})")

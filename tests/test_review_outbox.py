@@ -120,3 +120,18 @@ def test_a_message_delivered_while_the_board_stops_is_not_sent_again_by_the_next
         assert [x.title for x in left] == []
     finally:
         check.close()
+
+
+def test_a_period_label_from_the_netserver_is_no_markup_in_a_digest() -> None:
+    from statusboard.digests import Figure, Numbers, digest_message
+
+    now = datetime(2026, 12, 4, 16, 0)
+    label = "49 <!channel> [Click here](http://evil.example) **now**"
+    _title, body = digest_message(Numbers((Figure("Response time", 2.0, None, label),), now,
+                                          now), label="North", link=None)
+    line = body.splitlines()[0]
+    assert not set(line) & set("<>[]*!")
+    assert line.startswith("Response time (49 channel Click here")
+    _title, body = digest_message(Numbers((Figure("Response time", 2.0, None, "2026-W49"),),
+                                          now, now), label="North", link=None)
+    assert body.startswith("Response time (2026-W49): 2")
