@@ -323,7 +323,7 @@ def _list_alerts(loaded: Loaded, env: Mapping[str, str], options: Options,
             state = store.alert_state()
         finally:
             store.close()
-        for (name, subject), (since, sent_at, _value) in sorted(state.items()):
+        for (name, subject), (since, sent_at, _value, _cleared) in sorted(state.items()):
             if name.startswith(KEY_PREFIX):
                 continue
             told = f", told {sent_at:%Y-%m-%d %H:%M}" if sent_at else ", not told yet"

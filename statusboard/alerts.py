@@ -205,6 +205,9 @@ class Firing:
     since: datetime | None = None  # when the condition began to hold; None: it does not
     sent_at: datetime | None = None  # when it was last told; None: not told yet
     value: float | None = None  # the value when last seen holding
+    #: When it cleared during quiet (night) hours, a rule that is not urgent: its "resolved"
+    #: waits for the morning, and says when it cleared.
+    cleared: datetime | None = None
 
     @property
     def told(self) -> bool:
@@ -351,8 +354,9 @@ class StoredState(AlertState):
             self._unsettled.discard(letter_id)
 
 
-def _row(firing: Firing) -> tuple[datetime | None, datetime | None, float | None]:
-    return (firing.since, firing.sent_at, firing.value)
+def _row(firing: Firing) -> tuple[datetime | None, datetime | None, float | None,
+                                  datetime | None]:
+    return (firing.since, firing.sent_at, firing.value, firing.cleared)
 
 
 def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing], *,
@@ -366,7 +370,8 @@ def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing]
     A condition that holds is given its start; once it has held `for`, one message (unless
     `quiet`, the night, and the rule not urgent: then it is sent when the night ends, if it
     still holds); while it holds, a reminder every `repeat`; when it clears after a message,
-    one "resolved".
+    one "resolved" (at night, for a rule that is not urgent, in the morning, saying when it
+    cleared, unless it came back by then).
 
     `displays` (id → SeenDisplay) are the deployment's displays, given to the evaluation of
     one desk only (the first: the rule is the deployment's, not a desk's); a wall display
@@ -385,10 +390,11 @@ def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing]
                 rule, frame, thresholds, stale, history_away, displays, now, silent_s):
             old = state.get((rule.key, subject), Firing())
             new = old
+            muted = quiet and not rule.urgent
             if holds:
                 since = old.since or now
-                new = replace(old, since=since, value=value)
-                muted = quiet and not rule.urgent
+                # Back before the morning: it goes on holding, its "resolved" not due.
+                new = replace(old, since=since, value=value, cleared=None)
                 if not old.told and (now - since).total_seconds() >= rule.hold_s and not muted:
                     events.append(Event("firing", rule, subject, desk, value, limit, since, now,
                                         about))
@@ -398,10 +404,14 @@ def evaluate(rules: Iterable[AlertRule], state: Mapping[tuple[str, str], Firing]
                     events.append(Event("reminder", rule, subject, desk, value, limit, since,
                                         now, about))
                     new = replace(new, sent_at=now)
+            elif old.told and old.since is not None and muted:
+                # Cleared at night: told in the morning (if it does not come back by then),
+                # with the time it cleared.
+                new = replace(old, cleared=old.cleared or now)
             elif old.since is not None or old.told:
                 if old.told and old.since is not None:
                     events.append(Event("resolved", rule, subject, desk, old.value, limit,
-                                        old.since, now, about))
+                                        old.since, old.cleared or now, about))
                 new = Firing()
             if new != old:
                 changed[(rule.key, subject)] = new

@@ -84,7 +84,10 @@ class DisplayBook:
             first = d.since if old is None else min(old.first_seen, d.since)
             if old is not None and old.last_seen >= d.seen and old.screen == d.screen:
                 continue
-            self._seen[d.display] = SeenDisplay(d.display, d.name, d.screen, d.wall, first,
+            # Once a wall display, always one: a TV told as silent and then opened without the
+            # kiosk address is still told when it is back.
+            wall = d.wall or (old is not None and old.wall)
+            self._seen[d.display] = SeenDisplay(d.display, d.name, d.screen, wall, first,
                                                 d.seen)
             self._unwritten.add(d.display)
 

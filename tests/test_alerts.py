@@ -160,6 +160,33 @@ def test_at_night_only_urgent_rules_send_and_the_rest_wait_for_the_morning() -> 
     assert [(e.rule, e.kind) for e in events] == [(quiet, "firing")]
 
 
+def test_cleared_at_night_is_resolved_in_the_morning_with_when_it_cleared() -> None:
+    """Regression (review): a rule that is not urgent sent "Resolved" at 02:00."""
+    rule = AlertRule("red", "UnassignedRequests", 0, None, ("team",))
+    thresholds = {"UnassignedRequests": Threshold(red=20)}
+    calm = FRAME.assign(value=FRAME["value"].where(FRAME["panel"] != "UnassignedRequests", 3.0))
+    told = {(rule.key, "UnassignedRequests"): Firing(T0 - timedelta(hours=1), T0 - timedelta(
+        minutes=50), 25.0)}
+    events, changed = evaluate([rule], told, desk="d", now=T0, frame=calm,
+                               thresholds=thresholds, stale=False, history_away=False,
+                               quiet=True)
+    assert events == []
+    night = {**told, **changed}
+    assert night[(rule.key, "UnassignedRequests")].cleared == T0
+    # Still clear in the morning: resolved, lasting until it cleared (not until the morning).
+    morning = T0 + timedelta(hours=6)
+    events, changed = evaluate([rule], night, desk="d", now=morning, frame=calm,
+                               thresholds=thresholds, stale=False, history_away=False)
+    assert [(e.kind, e.at) for e in events] == [("resolved", T0)]
+    assert changed == {(rule.key, "UnassignedRequests"): Firing()}
+    # Back before the morning: it goes on holding, nothing said.
+    events, changed = evaluate([rule], night, desk="d", now=T0 + timedelta(hours=1),
+                               frame=FRAME, thresholds=thresholds, stale=False,
+                               history_away=False, quiet=True)
+    assert events == []
+    assert changed[(rule.key, "UnassignedRequests")].cleared is None
+
+
 def test_threshold_values_read_as_the_tiles_read_them(demo_server: DemoNetServer) -> None:
     from board.tiles import number_tiles, status_tiles
     from stats_client.client import open_client

@@ -173,6 +173,6 @@ def test_a_version_3_store_opens_with_every_row_kept(tmp_path: Path) -> None:
     at = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
     assert state == {
         ("red:StatusScreen.Unassigned", "StatusScreen.Unassigned"):
-            (at, at + timedelta(minutes=10), 14.0),
-        ("stale:*", "stale"): (at + timedelta(minutes=30), None, None)}
+            (at, at + timedelta(minutes=10), 14.0, None),
+        ("stale:*", "stale"): (at + timedelta(minutes=30), None, None, None)}
     assert int(version) == schema.SCHEMA_VERSION

@@ -11,7 +11,8 @@ index and to compare. A value that is NaN or absent from a poll is stored as NUL
               write
     lease     one row per lease name (one per desk): holder and expiry, on the database's clock
     alerts    one row per (desk, rule, subject) an alert rule watches while it holds or has
-              told: since when, when last told, the value (statusboard.alerts)
+              told: since when, when last told, the value, when it cleared at night
+              (statusboard.alerts)
     displays  one row per display (a browser, by the id its cookie carries): its name, the
               screen it shows, whether it is a wall display (kiosk), first and last seen, as
               every board process sharing the store saw it (statusboard.displays)
@@ -125,6 +126,8 @@ alerts = sa.Table(
     sa.Column("since", sa.Float),
     sa.Column("sent_at", sa.Float),
     sa.Column("value", sa.Float),
+    # When it cleared during quiet (night) hours, its "resolved" held for the morning (v4).
+    sa.Column("cleared_at", sa.Float),
 )
 
 displays = sa.Table(
@@ -182,9 +185,12 @@ def _to_3(conn: sa.Connection) -> None:
 
 
 def _to_4(conn: sa.Connection) -> None:
-    """The displays and the alerts' outbox: tables of their own."""
+    """The displays and the alerts' outbox: tables of their own; the alerts' state gains
+    when a condition cleared at night (a column that is NULL for every row kept)."""
     displays.create(conn, checkfirst=True)
     outbox.create(conn, checkfirst=True)
+    if "cleared_at" not in {c["name"] for c in sa.inspect(conn).get_columns(alerts.name)}:
+        conn.execute(sa.text(f"ALTER TABLE {alerts.name} ADD COLUMN cleared_at FLOAT"))
 
 
 #: Upgrades: version → a function run inside the upgrade's transaction.

@@ -380,14 +380,16 @@ class HistoryStore:
 
     # -- the alerts' state -----------------------------------------------------------------
     def alert_state(self) -> dict[tuple[str, str], tuple[datetime | None, datetime | None,
-                                                         float | None]]:
-        """The desk's alert rules' state: (rule, subject) → (since, sent_at, value)."""
+                                                         float | None, datetime | None]]:
+        """The desk's alert rules' state: (rule, subject) → (since, sent_at, value,
+        cleared_at)."""
         with self._transaction("read from") as conn:
             rows = conn.execute(sa.select(t.alerts).where(t.alerts.c.desk == self.desk)).all()
-        return {(r.rule, r.subject): (_dt(r.since), _dt(r.sent_at), r.value) for r in rows}
+        return {(r.rule, r.subject): (_dt(r.since), _dt(r.sent_at), r.value, _dt(r.cleared_at))
+                for r in rows}
 
     def save_alert_state(self, changed: Mapping[tuple[str, str], tuple[
-            datetime | None, datetime | None, float | None]],
+            datetime | None, datetime | None, float | None, datetime | None]],
             letters: Sequence[tuple[str, str, str, str]] = (), *, holder: str = "",
             at: datetime | None = None) -> list[int]:
         """Write what changed (a row with neither since nor sent_at is removed) and the
@@ -403,14 +405,15 @@ class HistoryStore:
                     queued_at=queued, holder=holder)).inserted_primary_key
                 assert key is not None  # an autoincrement key, on SQLite and PostgreSQL
                 ids.append(int(key[0]))
-            for (rule, subject), (since, sent_at, value) in changed.items():
+            for (rule, subject), (since, sent_at, value, cleared_at) in changed.items():
                 where = sa.and_(t.alerts.c.desk == self.desk, t.alerts.c.rule == rule,
                                 t.alerts.c.subject == subject)
                 conn.execute(sa.delete(t.alerts).where(where))
                 if since is not None or sent_at is not None:
                     conn.execute(sa.insert(t.alerts).values(
                         desk=self.desk, rule=rule, subject=subject, since=_ts_or_none(since),
-                        sent_at=_ts_or_none(sent_at), value=_float(value)))
+                        sent_at=_ts_or_none(sent_at), value=_float(value),
+                        cleared_at=_ts_or_none(cleared_at)))
         return ids
 
     def settle_letter(self, letter_id: int) -> None:
@@ -441,11 +444,12 @@ class HistoryStore:
     # -- displays (every desk's: a display is the deployment's, not a desk's) ----------------
     def beat_displays(self, seen: Iterable[SeenDisplay]) -> None:
         """Write what this process saw of these displays, in one transaction: a display's
-        last sighting, name, screen and kind are the latest any process wrote; its first
-        sighting is the earliest."""
+        last sighting, name and screen are the latest any process wrote; its first sighting
+        is the earliest; once a wall display, it stays one (until it is forgotten)."""
         with self._transaction("write to") as conn:
             for d in seen:
-                row = conn.execute(sa.select(t.displays.c.first_seen, t.displays.c.last_seen)
+                row = conn.execute(sa.select(t.displays.c.first_seen, t.displays.c.last_seen,
+                                             t.displays.c.wall)
                                    .where(t.displays.c.display == d.display)).first()
                 first = _ts(d.first_seen) if row is None else min(row.first_seen,
                                                                    _ts(d.first_seen))
@@ -453,7 +457,8 @@ class HistoryStore:
                     continue  # another process saw it later
                 conn.execute(sa.delete(t.displays).where(t.displays.c.display == d.display))
                 conn.execute(sa.insert(t.displays).values(
-                    display=d.display, name=d.name or None, screen=d.screen, wall=d.wall,
+                    display=d.display, name=d.name or None, screen=d.screen,
+                    wall=d.wall or (row is not None and bool(row.wall)),
                     first_seen=first, last_seen=_ts(d.last_seen)))
 
     def displays(self) -> dict[str, SeenDisplay]:
