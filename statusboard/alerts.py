@@ -588,9 +588,9 @@ class TargetStatus:
 
 
 class Sender:
-    """Sends on a thread of its own: a message is tried at each of its targets, and retried
-    after RETRY_DELAYS_S; a target that still refuses is counted and shown, and the others
-    are not held up by it."""
+    """Sends on a thread per target (started with its first message): a message is tried at
+    each of its targets, and retried after RETRY_DELAYS_S; a target that still refuses is
+    counted and shown, and the others are not held up by it (their own queues and threads)."""
 
     def __init__(self, urls: Mapping[str, str], *, metrics: Any = None,
                  delays: tuple[float, ...] | None = None) -> None:
@@ -600,9 +600,10 @@ class Sender:
         self.status = {name: TargetStatus(name, describe(url)) for name, url in urls.items()}
         self._metrics = metrics
         self._delays = RETRY_DELAYS_S if delays is None else delays
-        self._queue: queue.Queue[Outgoing | None] = queue.Queue()
+        self._queue_type = queue.Queue
+        self._queues: dict[str, queue.Queue[Outgoing | None]] = {}
+        self._threads: dict[str, threading.Thread] = {}
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None  # started with the first message
         self._lock = threading.Lock()
 
     def sends_to(self, urls: Mapping[str, str]) -> bool:
@@ -624,22 +625,29 @@ class Sender:
         with self._lock:
             if self._stop.is_set():
                 return
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="statusboard-alerts",
-                                                daemon=True)
-                self._thread.start()
-        self._queue.put(out)
+            for name in out.to:
+                waiting = self._queues.get(name)
+                if waiting is None:
+                    waiting = self._queues[name] = self._queue_type()
+                    self._threads[name] = threading.Thread(
+                        target=self._run, args=(name, waiting), daemon=True,
+                        name=f"statusboard-alerts-{name}")
+                    self._threads[name].start()
+                waiting.put(out)
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        """Messages waiting for a target (one per target a message goes to)."""
+        with self._lock:
+            return sum(q.qsize() for q in self._queues.values())
 
     def stop(self, timeout: float = 5.0) -> None:
         with self._lock:
             self._stop.set()
-            thread = self._thread
-        self._queue.put(None)
-        if thread is not None:
-            thread.join(timeout)
+            threads = list(self._threads.values())
+            for waiting in self._queues.values():
+                waiting.put(None)
+        for thread in threads:
+            thread.join(timeout / max(1, len(threads)))
 
     def deliver(self, name: str, title: str, body: str, kind: str = "firing") -> bool:
         """One attempt at target `name`; True when it accepted the message."""
@@ -669,13 +677,12 @@ class Sender:
                               "message; check that the service is up and the URL is right.")
         return ok
 
-    def _run(self) -> None:
+    def _run(self, name: str, waiting: Any) -> None:
         while not self._stop.is_set():
-            out = self._queue.get()
+            out = waiting.get()
             if out is None:
                 return
-            for name in out.to:
-                self._one(name, out)
+            self._one(name, out)
 
     def _attempt(self, name: str, out: Outgoing) -> bool:
         try:

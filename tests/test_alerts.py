@@ -291,6 +291,23 @@ def test_new_targets_keep_what_is_queued(receiver: Receiver) -> None:
         sender.stop()
 
 
+def test_a_refusing_target_does_not_hold_up_the_others(receiver: Receiver) -> None:
+    """Regression (review): one thread sent to every target in turn, so a refusing target's
+    retries (36 s and more) held every other target's messages back."""
+    refusing = Receiver()
+    refusing.status = 500
+    sender = alerts.Sender({"team": refusing.url, "lead": receiver.url}, delays=(600.0,))
+    try:
+        for title in ("one", "two"):
+            sender.send(alerts.Outgoing(title, "body", ("team", "lead"), "firing"))
+        wait_for(lambda: receiver.titles() == ["one", "two"], what="both, past the refusal")
+        assert refusing.refused == 1  # still waiting to try "one" again
+        assert sender.pending() == 1  # "two", for the refusing target
+    finally:
+        sender.stop()
+        refusing.close()
+
+
 def test_a_relabelled_desk_is_named_by_its_new_label(tmp_path: Path, demo_server: DemoNetServer,
                                                      receiver: Receiver,
                                                      started: Callable[..., Deployment]) -> None:
