@@ -635,6 +635,11 @@ class Sender:
                     self._threads[name].start()
                 waiting.put(out)
 
+    @property
+    def stopping(self) -> bool:
+        """True once `stop` began: nothing more is sent (what waits stays in the outbox)."""
+        return self._stop.is_set()
+
     def pending(self) -> int:
         """Messages waiting for a target (one per target a message goes to)."""
         with self._lock:
