@@ -1,6 +1,6 @@
 """The page keeps its own clock: the age and stale are decided in the browser, and a board server
 that is gone turns the page `offline` with the board's own banner, which clears by itself when
-the server is back. Each test here starts its own board server, since it kills it."""
+the server is back. The test that kills a board server starts its own."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def state(page: Any) -> dict[str, Any]:
 
 
 def test_the_page_says_how_old_the_data_is_on_its_own_clock(
-        own_board: Dashboard, new_page: Any, screens: dict[str, list[str]]) -> None:
+        dashboard: Dashboard, new_page: Any, screens: dict[str, list[str]]) -> None:
     page = new_page()
-    open_screen(page, own_board, "", screens["status"])
+    open_screen(page, dashboard, "", screens["status"])
     wait_for(lambda: " s ago" in state(page)["text"], 60, what="the page's age text")
     # The page's words for an age are the server's (stats_client.freshness.format_age).
     ages = [0, 1, 59, 89, 90, 150, 5399, 5400, 7260, 172799, 172800, 900000]
