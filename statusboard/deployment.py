@@ -38,6 +38,7 @@ from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from stats_client import open_client
 from stats_client.background import Background
@@ -549,6 +550,16 @@ class Deployment:
 
 
 def _label(desk: Desk) -> str:
+    """How a desk's messages name it: its label; a desk without one (a single desk, named by
+    its site's address) by its site's host, not the whole address.
+
+        >>> from types import SimpleNamespace
+        >>> _label(SimpleNamespace(label="https://online.superoffice.com/Cust12345",
+        ...                        id="https://online.superoffice.com/Cust12345"))
+        'online.superoffice.com'
+    """
+    if desk.label == desk.id:
+        return urlsplit(desk.id).netloc or desk.label
     return desk.label
 
 

@@ -228,6 +228,35 @@ def test_a_restart_while_firing_tells_nobody_twice(tmp_path: Path, demo_server: 
     assert receiver.messages[1]["title"].startswith("Resolved: ")
 
 
+def test_two_boards_on_one_postgresql_tell_once(tmp_path: Path, demo_server: DemoNetServer,
+                                                receiver: Receiver, pg_url: str,
+                                                started: Callable[..., Deployment]) -> None:
+    """Two board processes (two deployments, each its own lease holder) of one desk on one
+    PostgreSQL database: one polls and tells, the other adopts its snapshots; one message,
+    and one "resolved"."""
+    toml = tmp_path / "statusboard.toml"
+    toml.write_text(RULES.format(red=1))
+    env = {"STATUSBOARD_NOTIFY_TEAM": receiver.url, "STATUSBOARD_DATABASE_URL": pg_url}
+    boards = [started(toml, demo_server.url, **env) for _ in range(2)]
+    wait_for(lambda: receiver.messages, what="the red message")
+    for board in boards:  # both have seen two more polls of the desk
+        desk = board.state.desk
+        assert desk is not None
+        seq = desk.latest().seq
+        wait_for(lambda d=desk, s=seq: d.latest().seq >= s + 2, what="two more polls")
+    host = demo_server.url.split("//")[1].rstrip("/")  # a single desk: its site's host
+    assert receiver.titles() == [f"{host}: Status · Open is RED"]
+    toml.write_text(RULES.format(red=100000))
+    wait_for(lambda: len(receiver.messages) >= 2, what="the resolved message")
+    for board in boards:
+        desk = board.state.desk
+        assert desk is not None
+        seq = desk.latest().seq
+        wait_for(lambda d=desk, s=seq: d.latest().seq >= s + 2, what="two more polls")
+    assert len(receiver.messages) == 2
+    assert receiver.titles()[1].startswith("Resolved: ")
+
+
 def test_the_connection_screen_names_each_target_without_its_url(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_screen: Any,
         demo_server: DemoNetServer) -> None:
