@@ -516,7 +516,7 @@ class Deployment:
         self.alerts.configure(alerts.Setup(cfg.alerts, cfg.thresholds, cfg.interval, cfg.zone,
                                            cfg.night, cfg.public_url, cfg.language))
         self.digests.configure(digests.Setup(cfg.digests, cfg.interval, cfg.zone,
-                                             cfg.public_url))
+                                             cfg.public_url, cfg.language))
         wanted = [*(r.to for r in cfg.alerts), *(d.to for d in cfg.digests)]
         missing = sorted({name for to in wanted for name in to} - set(targets))
         return tuple(f"Alerts for target {name} are not sent: it has no URL. Set "

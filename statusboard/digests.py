@@ -19,7 +19,6 @@ history store, before the message is queued: a restart or a failover does not se
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -33,8 +32,11 @@ from stats_client.errors import ConfigurationError
 from stats_client.history import Reading
 from stats_client.timeline import day_dates, response_rows, response_time
 
+from . import texts
 from .alerts import _NAME, AlertState, Firing, Outgoing, Sender, threshold_value
 from .displays import display_name
+from .texts import DEFAULT_LANGUAGE, N_
+from .texts import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +171,7 @@ def next_due(rule: DigestRule, now: datetime, sent: Iterable[str]) -> datetime:
 class Figure:
     """One of a digest's numbers: its value now and at the same time a week ago (None: n/a)."""
 
-    name: str
+    name: str  # the board's own word (English, N_): the message says it in its language
     value: float | None
     last_week: float | None = None
     period: str = ""  # the response time's period ("W49"), when it names one
@@ -210,10 +212,12 @@ def numbers(frame: pd.DataFrame, *, now: datetime, fetched: datetime | None, sta
     before = today - timedelta(days=7)
     last_label = days[before][0] if before in days else before.isoformat()
     response = response_time(response_rows(frame))
-    figures = [Figure("Open", status("Open")),
-               Figure("Unassigned", status("Unassigned")),
-               Figure("Created today", created),
-               Figure("Closed today", status("Closed") if fresh_today else None)]
+    # The names are the board's words (the Desks screen's column heads for the same counts);
+    # the labels read are the Status tile's as SuperOffice sends them, never translated.
+    figures = [Figure(N_("Open"), status("Open")),
+               Figure(N_("Unassigned"), status("Unassigned")),
+               Figure(N_("Created today"), created),
+               Figure(N_("Closed today"), status("Closed") if fresh_today else None)]
     last_response = None
     try:
         lasts = [then(STATUS_PANEL, "Open"), then(STATUS_PANEL, "Unassigned"),
@@ -226,28 +230,26 @@ def numbers(frame: pd.DataFrame, *, now: datetime, fetched: datetime | None, sta
         log.warning("digest: the history store cannot be read (%s); no changes are given", exc)
         lasts = [None] * 4
     figures = [Figure(f.name, f.value, last) for f, last in zip(figures, lasts, strict=True)]
-    figures.append(Figure("Response time", response.value, last_response, response.period))
+    figures.append(Figure(N_("Response time"), response.value, last_response, response.period))
     return Numbers(tuple(figures), now, fetched, stale)
 
 
-def _number(value: float) -> str:
-    if math.isfinite(value) and float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
-def _change(figure: Figure) -> str:
+def _change(figure: Figure) -> str | None:
+    """The change against last week in the language's numbers, signed as the board writes it
+    ("+12", "−3", "±0", "+1\xa0234"); None when either value is missing."""
     if figure.value is None or figure.last_week is None:
-        return "n/a"
+        return None
     delta = figure.value - figure.last_week
     if delta == 0:
         return "±0"
-    return ("+" if delta > 0 else "−") + _number(abs(delta))
+    return ("+" if delta > 0 else "−") + texts.format_value(abs(delta))
 
 
-def digest_message(digest: Numbers, *, label: str, link: str | None) -> tuple[str, str]:
-    """(title, body) of a desk's digest: every text of it is written here (one place to make
-    translatable). Missing numbers and changes are "n/a", never 0.
+def digest_message(digest: Numbers, *, label: str, link: str | None,
+                   language: str | None = None) -> tuple[str, str]:
+    """(title, body) of a desk's digest in `language` (the board's; English when None): every
+    text of it is written here, numbers, dates and times in the language's own forms. Missing
+    numbers and changes are "n/a", never 0.
 
         >>> now = datetime(2026, 12, 4, 16, 0)
         >>> title, body = digest_message(Numbers((Figure("Open", 42, 40),
@@ -258,24 +260,41 @@ def digest_message(digest: Numbers, *, label: str, link: str | None) -> tuple[st
         Open: 42 (+2 against last Friday)
         Closed today: n/a (last Friday: n/a)
     """
-    weekday = f"{digest.now:%A}"
-    title = f"{label}: the day so far ({digest.now:%a} {digest.now.day} {digest.now:%b, %H:%M})"
-    lines = []
-    for figure in digest.figures:
-        value = "n/a" if figure.value is None else _number(figure.value)
-        # The period is a label as the NetServer sent it: plain words only in a chat message
-        # (no markup, no link, no @channel).
-        shown = display_name(figure.period)
-        period = f" ({shown})" if shown else ""
-        change = _change(figure)
-        against = f"last {weekday}: n/a" if change == "n/a" else f"{change} against last {weekday}"
-        lines.append(f"{figure.name}{period}: {value} ({against})")
-    if digest.data_at is None:
-        lines.append("No numbers: the NetServer has not answered.")
-    elif digest.stale:
-        when = f"{digest.data_at:%H:%M}" if digest.data_at.date() == digest.now.date() \
-            else f"{digest.data_at:%a} {digest.data_at.day} {digest.data_at:%b %H:%M}"
-        lines.append(f"The numbers are from {when}: the NetServer has not answered since.")
+    now = digest.now
+    with texts.use(language):
+        # The same weekday last week, as a whole sentence names it ("fredag", "Freitag").
+        words = {"weekday": texts.weekday_long(now)}
+        # TRANSLATORS: a digest's title; {date} as "Fri 4 Dec", {time} in the clock's form.
+        title = _("{desk}: the day so far ({date}, {time})").format(
+            desk=label, date=texts.short_date(now), time=texts.hm(now))
+        lines = []
+        for figure in digest.figures:
+            # The period is a label as the NetServer sent it: plain words only in a chat
+            # message (no markup, no link, no @channel).
+            shown = display_name(figure.period)
+            name = _(figure.name) + (f" ({shown})" if shown else "")
+            change = _change(figure)
+            said = {**words, "figure": name, "value": texts.format_value(figure.value)}
+            if change is None:
+                # TRANSLATORS: a digest's line: {figure} "Open", {value} "42"; {weekday} today's
+                # whole name as written mid-sentence ("Friday", "fredag").
+                lines.append(_("{figure}: {value} (last {weekday}: n/a)").format(**said))
+            else:
+                # TRANSLATORS: a digest's line: {figure} "Open", {value} "42", {change} "+12",
+                # "−3" or "±0"; {weekday} today's whole name as written mid-sentence.
+                lines.append(_("{figure}: {value} ({change} against last {weekday})").format(
+                    **said, change=change))
+        if digest.data_at is None:
+            lines.append(_("No numbers: the NetServer has not answered."))
+        elif digest.stale:
+            data_at = digest.data_at
+            if data_at.date() == now.date():
+                lines.append(_("The numbers are from {time}: the NetServer has not answered "
+                               "since.").format(time=texts.hm(data_at)))
+            else:
+                lines.append(_("The numbers are from {date} {time}: the NetServer has not "
+                               "answered since.").format(date=texts.short_date(data_at),
+                                                         time=texts.hm(data_at)))
     if link:
         lines.append(link)
     return title, "\n".join(lines)
@@ -290,6 +309,7 @@ class Setup:
     interval: float = 30.0
     zone: Any = None
     public_url: str | None = None
+    language: str = DEFAULT_LANGUAGE  # what the digests are written in (the board's)
 
 
 def sent_dates(state: Mapping[tuple[str, str], Firing], rule: DigestRule) -> set[str]:
@@ -343,7 +363,8 @@ class Digests:
                 changed.update({(rule.key, d): Firing() for d in sent_dates(kept, rule)})
                 changed[(rule.key, today)] = Firing(sent_at=now)
             link = f"{setup.public_url}/{screen}" if setup.public_url else None
-            title, body = digest_message(made, label=label, link=link)
+            title, body = digest_message(made, label=label, link=link,
+                                         language=setup.language)
             # Recorded as sent with the message in the store's outbox, in one transaction:
             # never sent twice, not lost to a board killed before sending it.
             queued = state.save(desk, changed, [Outgoing(title, body, rule.to, "digest")

@@ -1,8 +1,9 @@
 """The board's words in the wall's language: gettext catalogs (statusboard/locales/<lang>/
 LC_MESSAGES/statusboard.po, read and compiled once per process) and local numbers and times from
-Babel (CLDR). One language per page run or alert message, chosen by `use` (statusboard.toml
-`language`, a screen's own, or ?lang=); English when nothing says otherwise. The view (board/)
-and the product layer (alerts) write with the same words: no Streamlit here.
+Babel (CLDR). One language per page run, alert message or digest, chosen by `use`
+(statusboard.toml `language`, a screen's own, or ?lang=); English when nothing says otherwise.
+The view (board/) and the product layer (alerts, digests) write with the same words: no
+Streamlit here.
 
     >>> with use("nb"):
     ...     number(1234567), ngettext("{n} day ago", "{n} days ago", 3).format(n=3)
@@ -24,7 +25,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime, format_time
+from babel.dates import format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_compact_decimal, format_decimal
@@ -159,6 +160,12 @@ def weekday(when: datetime) -> str:
 def weekday_long(when: datetime) -> str:
     """The weekday's whole name: "Wednesday", "onsdag"."""
     return str(format_datetime(when.replace(tzinfo=None), "EEEE", locale=locale()))
+
+
+def short_date(when: datetime) -> str:
+    """A day with its weekday and month, short, in the language's order: "Fri 4 Dec",
+    "fre. 4. des.", "Fr., 4. Dez."."""
+    return str(format_skeleton("MMMEd", when.replace(tzinfo=None), locale=locale()))
 
 
 def time_separator() -> str:

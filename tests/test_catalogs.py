@@ -51,12 +51,13 @@ CODE = code_messages()
 
 
 def test_the_code_has_the_messages_the_board_writes() -> None:
-    # A sample: the header, a tile's words, a plural, a chart title with its period, and the
-    # alert messages (statusboard/alerts.py, below the view).
+    # A sample: the header, a tile's words, a plural, a chart title with its period, the
+    # alert messages (statusboard/alerts.py, below the view) and the digest's.
     assert {"Updated {time}", "for {duration}", ("{n} day ago", "{n} days ago"),
             "Response time per day by handler", "Response time per month by handler",
             "{desk}: {panel} is {level}", "Resolved: {what}",
-            "{desk} cannot reach its history store"} <= CODE
+            "{desk} cannot reach its history store", "{desk}: the day so far ({date}, {time})",
+            "Created today", "{figure}: {value} ({change} against last {weekday})"} <= CODE
 
 
 def test_the_board_has_a_catalog_for_each_language_and_english_is_the_default() -> None:

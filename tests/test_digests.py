@@ -204,6 +204,85 @@ def test_stale_numbers_say_when_they_are_from_and_yesterdays_counts_are_not_toda
                                   "No numbers: the NetServer has not answered."]
 
 
+
+# -- in the board's language -------------------------------------------------------------------
+FIGURES = (Figure("Open", 1234, 1222), Figure("Unassigned", 4, 4), Figure("Created today", 57),
+           Figure("Closed today", 9, 12), Figure("Response time", 1.5, 3.0, "2026-W49"))
+
+
+@pytest.mark.parametrize(("lang", "title", "lines"), [
+    (None, "North: the day so far (Fri 4 Dec, 16:00)", [
+        "Open: 1,234 (+12 against last Friday)",
+        "Unassigned: 4 (±0 against last Friday)",
+        "Created today: 57 (last Friday: n/a)",
+        "Closed today: 9 (−3 against last Friday)",
+        "Response time (2026-W49): 1.5 (−1.5 against last Friday)"]),
+    ("nb", "North: dagen så langt (fre. 4. des. kl. 16:00)", [
+        "Åpne: 1\xa0234 (+12 mot forrige fredag)",
+        "Ufordelte: 4 (±0 mot forrige fredag)",
+        "Nye i dag: 57 (forrige fredag: i.t.)",
+        "Lukket i dag: 9 (−3 mot forrige fredag)",
+        "Svartid (2026-W49): 1,5 (−1,5 mot forrige fredag)"]),
+    ("de", "North: der Tag bisher (Fr., 4. Dez., 16:00)", [
+        "Offen: 1.234 (+12 gegenüber letztem Freitag)",
+        "Nicht zugewiesen: 4 (±0 gegenüber letztem Freitag)",
+        "Heute neu: 57 (letzter Freitag: k. A.)",
+        "Heute geschlossen: 9 (−3 gegenüber letztem Freitag)",
+        "Antwortzeit (2026-W49): 1,5 (−1,5 gegenüber letztem Freitag)"]),
+    ("da", "North: dagen indtil nu (fre. 4. dec. kl. 16.00)", [
+        "Åbne: 1.234 (+12 mod sidste fredag)",
+        "Ufordelte: 4 (±0 mod sidste fredag)",
+        "Nye i dag: 57 (sidste fredag: i.t.)",
+        "Lukkede i dag: 9 (−3 mod sidste fredag)",
+        "Svartid (2026-W49): 1,5 (−1,5 mod sidste fredag)"]),
+])
+def test_a_digest_is_in_the_boards_language_with_its_numbers_signs_clock_and_weekday(
+        lang: str | None, title: str, lines: list[str]) -> None:
+    """The board's words translated, the period as the NetServer sent it; the language's
+    separators, the board's signs, its clock (Danish 16.00) and the weekday as a sentence
+    says it (lower-case in Norwegian and Danish)."""
+    made = digest_message(Numbers(FIGURES, FRIDAY, FRIDAY), label="North",
+                          link="http://board.example.com:8501/", language=lang)
+    assert made == (title, "\n".join([*lines, "http://board.example.com:8501/"]))
+
+
+@pytest.mark.parametrize(("lang", "missing", "today", "earlier", "never"), [
+    ("en", "Open: n/a (last Friday: n/a)",
+     "The numbers are from 15:02: the NetServer has not answered since.",
+     "The numbers are from Thu 3 Dec 20:00: the NetServer has not answered since.",
+     "No numbers: the NetServer has not answered."),
+    ("nb", "Åpne: i.t. (forrige fredag: i.t.)",
+     "Tallene er fra 15:02: NetServer har ikke svart siden.",
+     "Tallene er fra tor. 3. des. kl. 20:00: NetServer har ikke svart siden.",
+     "Ingen tall: NetServer har ikke svart."),
+    ("de", "Offen: k. A. (letzter Freitag: k. A.)",
+     "Die Zahlen sind von 15:02: Seitdem hat der NetServer nicht geantwortet.",
+     "Die Zahlen sind vom Do., 3. Dez., 20:00: Seitdem hat der NetServer nicht geantwortet.",
+     "Keine Zahlen: Der NetServer hat nicht geantwortet."),
+    ("da", "Åbne: i.t. (sidste fredag: i.t.)",
+     "Tallene er fra kl. 15.02: NetServer har ikke svaret siden.",
+     "Tallene er fra tors. 3. dec. kl. 20.00: NetServer har ikke svaret siden.",
+     "Ingen tal: NetServer har ikke svaret."),
+])
+def test_n_a_and_the_stale_line_are_in_the_boards_language(
+        lang: str, missing: str, today: str, earlier: str, never: str) -> None:
+    """Stale since today: the time; since an earlier day: its date too; never fetched: no
+    numbers."""
+    def body(data_at: datetime | None) -> list[str]:
+        made = Numbers((Figure("Open", None),), FRIDAY, data_at, stale=True)
+        return digest_message(made, label="N", link=None, language=lang)[1].splitlines()
+
+    assert body(FRIDAY.replace(hour=15, minute=2)) == [missing, today]
+    assert body(FRIDAY - timedelta(hours=20)) == [missing, earlier]
+    assert body(None) == [missing, never]
+
+
+def test_a_language_the_board_does_not_have_is_english() -> None:
+    assert digest_message(Numbers(FIGURES, FRIDAY, FRIDAY), label="N", link=None,
+                          language="fr") == digest_message(Numbers(FIGURES, FRIDAY, FRIDAY),
+                                                           label="N", link=None)
+
+
 # -- end to end --------------------------------------------------------------------------------
 def _zone() -> ZoneInfo:
     """A zone whose local time is not near midnight now, so "a minute ago" is today."""
@@ -214,11 +293,12 @@ def _zone() -> ZoneInfo:
 ZONE = _zone()
 
 
-def _toml(path: Path, *, days: str = "", extra: str = "") -> Path:
+def _toml(path: Path, *, days: str = "", extra: str = "", language: str = "") -> Path:
     zone = ZONE
     at = datetime.now(zone) - timedelta(minutes=1)
     days_line = f'days = "{days}"\n' if days else ""
-    path.write_text(f"""
+    language_line = f'language = "{language}"\n' if language else ""
+    path.write_text(f"""{language_line}
 public_url = "http://board.example.com:8501"
 time_zone = "{zone.key}"
 [[screens]]
@@ -266,14 +346,19 @@ def test_a_digest_due_is_sent_once_and_not_again_on_the_next_polls(
 def test_a_restart_on_the_same_store_does_not_send_it_again(
         tmp_path: Path, demo_server: DemoNetServer, receiver: Receiver,
         started: Callable[..., Deployment]) -> None:
+    """(On a board in Norwegian: the digest is written in the board's `language`.)"""
     from board.cli import main
 
-    toml = _toml(tmp_path / "statusboard.toml")
+    toml = _toml(tmp_path / "statusboard.toml", language="nb")
     env = {"STATUSBOARD_NOTIFY_LEADS": receiver.url, "STATUSBOARD_CONFIG": str(toml),
            "STATUSBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}"}
     first = started(toml, demo_server.url, **env)
     wait_for(lambda: receiver.messages, what="the digest")
     first.stop()
+    sent = receiver.messages[0]
+    assert sent["title"].startswith(f"{demo_server.url}: dagen så langt (")
+    assert [line.split(":")[0].split(" (")[0] for line in sent["message"].splitlines()[:5]] == [
+        "Åpne", "Ufordelte", "Nye i dag", "Lukket i dag", "Svartid"]
     again = started(toml, demo_server.url, **env)
     _polls(again, 2)
     assert len(receiver.messages) == 1

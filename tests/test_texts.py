@@ -20,22 +20,24 @@ from statusboard.config import parse_config
 NOON = datetime(2026, 11, 25, 14, 3, 22, tzinfo=UTC)  # a Wednesday
 
 
-@pytest.mark.parametrize(("lang", "big", "decimal", "compact", "hm", "weekday"), [
-    ("en", "1,234,567", "2.5", "1.2m", "14:03", "Wed"),
-    ("nb", "1\xa0234\xa0567", "2,5", "1,2\xa0mill.", "14:03", "ons."),
-    ("sv", "1\xa0234\xa0567", "2,5", "1,2\xa0mn", "14:03", "ons"),
-    ("da", "1.234.567", "2,5", "1,2\xa0mio.", "14.03", "ons."),
-    ("de", "1.234.567", "2,5", "1,2\xa0Mio.", "14:03", "Mi."),
-    ("nl", "1.234.567", "2,5", "1,2\xa0mln.", "14:03", "wo"),
+@pytest.mark.parametrize(("lang", "big", "decimal", "compact", "hm", "weekday", "date"), [
+    ("en", "1,234,567", "2.5", "1.2m", "14:03", "Wed", "Wed 25 Nov"),
+    ("nb", "1\xa0234\xa0567", "2,5", "1,2\xa0mill.", "14:03", "ons.", "ons. 25. nov."),
+    ("sv", "1\xa0234\xa0567", "2,5", "1,2\xa0mn", "14:03", "ons", "ons 25 nov."),
+    ("da", "1.234.567", "2,5", "1,2\xa0mio.", "14.03", "ons.", "ons. 25. nov."),
+    ("de", "1.234.567", "2,5", "1,2\xa0Mio.", "14:03", "Mi.", "Mi., 25. Nov."),
+    ("nl", "1.234.567", "2,5", "1,2\xa0mln.", "14:03", "wo", "wo 25 nov"),
 ])
 def test_numbers_and_times_are_written_the_local_way(lang: str, big: str, decimal: str,
-                                                     compact: str, hm: str, weekday: str) -> None:
+                                                     compact: str, hm: str, weekday: str,
+                                                     date: str) -> None:
     with texts.use(lang):
         assert texts.format_value(1234567.0) == big
         assert texts.format_value(2.5) == decimal
         assert texts.compact(1234567.0) == compact
         assert texts.hm(NOON) == hm
         assert texts.weekday(NOON) == weekday
+        assert texts.short_date(NOON) == date
 
 
 @pytest.mark.parametrize(("lang", "since", "level", "base"), [
