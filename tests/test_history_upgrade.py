@@ -117,57 +117,56 @@ def test_an_upgrade_cut_short_is_finished_by_the_next_opening(tmp_path: Path,
         store.close()
 
 
-def test_a_version_2_store_opens_with_every_row_kept(tmp_path: Path) -> None:
-    """Desks (version 2) → the alerts' state (version 3): every row of every desk kept."""
+def opened(fixture: str, tmp_path: Path, desk: str) -> tuple[list[dict[str, str]],
+                                                             list[dict[str, str]], Any, int]:
+    """A copy of `fixture` opened by this version: (its export as rows, the rows the fixture's
+    CSV says its version gave, the open store, the schema version it now says). The caller
+    closes the store."""
     copy = tmp_path / "history.sqlite3"
-    shutil.copyfile(FIXTURES / "history-v2.sqlite3", copy)
-    store = HistoryStore.open(f"sqlite:///{copy}", desk=DEMO)
-    try:
-        got = store.export(SINCE)
-        desks = store.desks()
-        snap = store.last_snapshot()
-        polls = store.polls(SINCE)
-        with store.engine.connect() as conn:
-            version = conn.execute(sa.select(schema.meta.c.value).where(
-                schema.meta.c.key == "schema_version")).scalar_one()
-    finally:
-        store.close()
-    want = pd.read_csv(FIXTURES / "history-v2.export.csv", keep_default_na=False,
+    shutil.copyfile(FIXTURES / f"{fixture}.sqlite3", copy)
+    store = HistoryStore.open(f"sqlite:///{copy}", desk=desk)
+    got = store.export(SINCE)
+    with store.engine.connect() as conn:
+        version = conn.execute(sa.select(schema.meta.c.value).where(
+            schema.meta.c.key == "schema_version")).scalar_one()
+    want = pd.read_csv(FIXTURES / f"{fixture}.export.csv", keep_default_na=False,
                        na_values={"value": [""]})
     columns = ["time", "desk", "panel", "dataset_label", "label", "value"]
     got_rows = got.assign(time=[t.isoformat(sep=" ") for t in got["time"]])[columns]
     got_rows = got_rows.fillna({"dataset_label": "", "label": ""})
-    assert len(got_rows) == len(want) == 713
-    assert got_rows.astype(str).to_dict("records") == want[columns].astype(str).to_dict("records")
+    return (got_rows.astype(str).to_dict("records"), want[columns].astype(str).to_dict("records"),
+            store, int(version))
+
+
+def test_a_version_2_store_opens_with_every_row_kept(tmp_path: Path) -> None:
+    """Desks (version 2) → today's version: every row of every desk kept."""
+    got, want, store, version = opened("history-v2", tmp_path, DEMO)
+    try:
+        desks = store.desks()
+        snap = store.last_snapshot()
+        polls = store.polls(SINCE)
+    finally:
+        store.close()
+    assert len(got) == len(want) == 713
+    assert got == want
     assert desks == {UNATTRIBUTED: 275, DEMO: 219, "https://crm.example.com/cust1": 219}
     assert snap is not None
     assert snap.seq == 5
     assert len(polls) == 5
-    assert int(version) == schema.SCHEMA_VERSION
+    assert version == schema.SCHEMA_VERSION
 
 
 def test_a_version_3_store_opens_with_every_row_kept(tmp_path: Path) -> None:
-    """The alerts' state (version 3) → the displays (version 4): every row of every desk and
-    the alerts' state kept."""
-    copy = tmp_path / "history.sqlite3"
-    shutil.copyfile(FIXTURES / "history-v3.sqlite3", copy)
-    store = HistoryStore.open(f"sqlite:///{copy}", desk="south")
+    """The alerts' state (version 3) → the displays and the outbox (version 4): every row of
+    every desk and the alerts' state kept (none cleared at night: a new column)."""
+    got, want, store, version = opened("history-v3", tmp_path, "south")
     try:
-        got = store.export(SINCE)
         desks = store.desks()
         state = store.alert_state()
-        with store.engine.connect() as conn:
-            version = conn.execute(sa.select(schema.meta.c.value).where(
-                schema.meta.c.key == "schema_version")).scalar_one()
     finally:
         store.close()
-    want = pd.read_csv(FIXTURES / "history-v3.export.csv", keep_default_na=False,
-                       na_values={"value": [""]})
-    columns = ["time", "desk", "panel", "dataset_label", "label", "value"]
-    got_rows = got.assign(time=[t.isoformat(sep=" ") for t in got["time"]])[columns]
-    got_rows = got_rows.fillna({"dataset_label": "", "label": ""})
-    assert len(got_rows) == len(want) == 932
-    assert got_rows.astype(str).to_dict("records") == want[columns].astype(str).to_dict("records")
+    assert len(got) == len(want) == 932
+    assert got == want
     assert desks == {UNATTRIBUTED: 275, DEMO: 219, "https://crm.example.com/cust1": 219,
                      "south": 219}
     at = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
@@ -175,4 +174,30 @@ def test_a_version_3_store_opens_with_every_row_kept(tmp_path: Path) -> None:
         ("red:StatusScreen.Unassigned", "StatusScreen.Unassigned"):
             (at, at + timedelta(minutes=10), 14.0, None),
         ("stale:*", "stale"): (at + timedelta(minutes=30), None, None, None)}
-    assert int(version) == schema.SCHEMA_VERSION
+    assert version == schema.SCHEMA_VERSION
+
+
+def test_a_version_3_postgresql_store_gains_the_displays_and_the_outbox(pg_url: str) -> None:
+    """The step from version 3 on PostgreSQL (the fixtures are SQLite): the alerts' state
+    gains its column with every row kept, the new tables are made."""
+    made = HistoryStore.open(pg_url, desk="south")  # today's tables, then back to version 3
+    try:
+        with made.engine.begin() as conn:
+            schema.outbox.drop(conn)
+            schema.displays.drop(conn)
+            conn.execute(sa.text("ALTER TABLE statusboard_alerts DROP COLUMN cleared_at"))
+            conn.execute(sa.text("INSERT INTO statusboard_alerts (desk, rule, subject, since, "
+                                 "sent_at, value) VALUES ('south', 'stale:*', 'stale', 1.0, "
+                                 "2.0, NULL)"))
+            conn.execute(sa.update(schema.meta).where(schema.meta.c.key == "schema_version")
+                         .values(value="3"))
+    finally:
+        made.close()
+    store = HistoryStore.open(pg_url, desk="south")
+    try:
+        assert store.alert_state() == {("stale:*", "stale"): (
+            datetime.fromtimestamp(1.0, UTC), datetime.fromtimestamp(2.0, UTC), None, None)}
+        assert store.displays() == {}
+        assert store.claim_letters("me", datetime.now(UTC)) == []
+    finally:
+        store.close()
