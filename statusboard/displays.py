@@ -56,10 +56,11 @@ def display_name(raw: object) -> str:
 
 
 class DisplayBook:
-    """What this process has seen of the displays (from its census, which forgets a display
-    soon after its last heartbeat: the book remembers it), written to the history store every
-    `flush_s`, and read back with what the other processes wrote. `store()` is the open store,
-    or None (no history, or away): the book then holds what this process saw."""
+    """What this process has seen of the wall displays (from its census, which forgets a
+    display soon after its last heartbeat: the book remembers it), written to the history
+    store every `flush_s`, and read back with what the other processes wrote. `store()` is
+    the open store, or None (no history, or away): the book then holds what this process
+    saw."""
 
     def __init__(self, census: Displays, store: Callable[[], Any]) -> None:
         self._census = census
@@ -78,9 +79,11 @@ class DisplayBook:
 
     def _take_census(self, now: datetime) -> None:
         for d in self._census.open(now):
-            if d.display is None:
+            old = self._seen.get(d.display) if d.display is not None else None
+            # Only wall displays are kept (what display-silent watches; a public board's
+            # visitors are not written down), and any browser that once was one.
+            if d.display is None or (not d.wall and old is None):
                 continue
-            old = self._seen.get(d.display)
             first = d.since if old is None else min(old.first_seen, d.since)
             if old is not None and old.last_seen >= d.seen and old.screen == d.screen:
                 continue
