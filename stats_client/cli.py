@@ -136,6 +136,10 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
                             "[SUPEROFFICE_TRANSPORT]")
 
 
+#: The board's own commands (board.cli), which the data side does not have.
+BOARD_COMMANDS = ("serve", "alerts", "kiosk-url")
+
+
 def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = None,
          stdout: TextIO | None = None, stderr: TextIO | None = None,
          prog: str = "python -m stats_client") -> int:
@@ -147,6 +151,12 @@ def main(argv: Sequence[str] | None = None, *, env: Mapping[str, str] | None = N
     delegated = _delegated(args_list)
     if delegated is not None:
         return delegated
+    if args_list and args_list[0] in BOARD_COMMANDS:  # asked of the data side: say where it is
+        # Only the command's name is said back: what follows may hold a key (kiosk-url --key).
+        print(f"error: {args_list[0]} is a command of the board: run `statusboard "
+              f"{args_list[0]} …` (from a clone: .venv/bin/statusboard {args_list[0]} …).",
+              file=err)
+        return 2
     args = build_parser(prog).parse_args(args_list)  # usage errors exit 2, as argparse does
     with _logging_to(err, enabled=args.verbose):
         return _run(args, env, out, err)

@@ -142,6 +142,15 @@ def test_usage_error_exits_2_without_a_traceback(run_cli: CliRunner) -> None:
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("command", ["alerts", "serve", "kiosk-url"])
+def test_the_boards_commands_asked_of_the_data_side_say_where_they_are(
+        run_cli: CliRunner, command: str) -> None:
+    run = run_cli(command, "test", "--key", "tv-lobby-8f3k2m9q")
+    assert_one_clear_line(run, 2, f"{command} is a command of the board",
+                          f"statusboard {command}")
+    assert "8f3k2m9q" not in run.stderr  # what followed the command is not said back
+
+
 def test_stopped_server_exits_3_with_one_line(server: DemoNetServer) -> None:
     """Smoke test of the real process: what an administrator sees when the server is down."""
     env = ticket_env(server)
