@@ -17,8 +17,9 @@ starts prometheus_client's HTTP server, on the deployment's own registry:
   `Displays.ttl_s`); `statusboard_display_seconds_since_draw`: the longest any open display
   has gone without drawing new data (alert on a frozen wall).
 
-A display is a browser session known only by a random token the session keeps; nothing about
-the person or the machine (no address, no Streamlit session id) is kept.
+A display is a browser session known only by a random token the session keeps, and the random
+id its cookie carries (statusboard.access, for display-silent); nothing about the person or
+the machine (no address, no Streamlit session id) is kept.
 
     >>> d = Displays(ttl_s=15)
     >>> d.beat("a1b2", "status", now=utcnow(), seq=3)

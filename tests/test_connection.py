@@ -29,3 +29,11 @@ def test_past_the_box_the_stalest_displays_and_a_count_of_the_rest() -> None:
     assert len(rows) == DISPLAYS_SHOWN
     assert [row[0] for row in rows[:-1]] == ["tv-19", "tv-18", "tv-17"]  # longest without data
     assert rows[-1] == (f"… and {20 - (DISPLAYS_SHOWN - 1)} more", "", "")
+
+
+def test_a_named_wall_display_is_listed_with_its_name() -> None:
+    named = Display(screen="workload", since=T0, seen=T0, drawn_at=T0, seq=1,
+                    display="3f9a0c1d2e4b5a69", name="Support room", wall=True)
+    first = Display(screen="", since=T0, seen=T0, drawn_at=T0, seq=1, name="Lobby")
+    assert [row[0] for row in display_rows([named, first], T0)] == [
+        "workload · Support room", "/ · Lobby"]
